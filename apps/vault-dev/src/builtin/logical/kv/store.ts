@@ -1,0 +1,331 @@
+/**
+ * In-memory state of a KV v2 mount, after hashicorp/vault-plugin-secrets-kv:
+ * per-key metadata (KeyMetadata), the data of each version (Version) and the
+ * mount configuration (Configuration). Plus the small helpers the paths share:
+ * a nanosecond clock, Go's RFC3339Nano rendering, canonical JSON copies,
+ * JSON merge patch and folder-style listing.
+ */
+import type { Request, Response } from '../../../sdk/logical.js';
+
+// ---------------------------------------------------------------------------
+// Time
+
+/** A source of "now" in nanoseconds since the Unix epoch. */
+export interface Clock {
+  now(): bigint;
+}
+
+const NANOS_PER_MILLI = 1_000_000n;
+const NANOS_PER_SECOND = 1_000_000_000n;
+
+/**
+ * Wall-clock time with nanosecond digits, like Go's time.Now(): the epoch
+ * offset comes from Date.now() once, the progress from the monotonic
+ * high-resolution timer, so successive readings never go backwards.
+ */
+export function createSystemClock(): Clock {
+  const baseWall = BigInt(Date.now()) * NANOS_PER_MILLI;
+  const baseHr = process.hrtime.bigint();
+  return { now: () => baseWall + (process.hrtime.bigint() - baseHr) };
+}
+
+/** Go's time.Time.Format(time.RFC3339Nano) in UTC; nanoseconds with trailing zeros trimmed. */
+export function formatTimestamp(ns: bigint | null): string {
+  if (ns === null) return '';
+  let secs = ns / NANOS_PER_SECOND;
+  let frac = ns % NANOS_PER_SECOND;
+  if (frac < 0n) {
+    frac += NANOS_PER_SECOND;
+    secs -= 1n;
+  }
+  const base = new Date(Number(secs) * 1000).toISOString().slice(0, 19);
+  const digits = frac.toString().padStart(9, '0').replace(/0+$/, '');
+  return `${base}${digits ? `.${digits}` : ''}Z`;
+}
+
+export const secondsToNanos = (seconds: number): bigint => BigInt(Math.trunc(seconds)) * NANOS_PER_SECOND;
+
+// ---------------------------------------------------------------------------
+// State
+
+export interface VersionMetadata {
+  createdTime: bigint;
+  /** Soft-delete time; the version counts as deleted once this is in the past. */
+  deletionTime: bigint | null;
+  destroyed: boolean;
+}
+
+export interface KeyMetadata {
+  key: string;
+  versions: Map<number, VersionMetadata>;
+  currentVersion: number;
+  oldestVersion: number;
+  createdTime: bigint | null;
+  updatedTime: bigint | null;
+  /** uint32; 0 = use the mount config. */
+  maxVersions: number;
+  casRequired: boolean;
+  /** Seconds; 0 = not set. */
+  deleteVersionAfter: number;
+  /** null when unset or empty (protobuf drops empty maps). Keys kept sorted. */
+  customMetadata: Record<string, string> | null;
+}
+
+export interface KvConfig {
+  /** uint32; 0 = the default of 10. */
+  maxVersions: number;
+  casRequired: boolean;
+  /** Seconds; 0 = not set; DVA_DISABLED = disabled for every key. */
+  deleteVersionAfter: number;
+}
+
+/** Vault stores a negative config delete_version_after as exactly -1s ("disabled"). */
+export const DVA_DISABLED = -1;
+
+/** Versions kept when neither the key nor the config sets max_versions. */
+export const DEFAULT_MAX_VERSIONS = 10;
+
+export function newKeyMetadata(key: string): KeyMetadata {
+  return {
+    key,
+    versions: new Map(),
+    currentVersion: 0,
+    oldestVersion: 0,
+    createdTime: null,
+    updatedTime: null,
+    maxVersions: 0,
+    casRequired: false,
+    deleteVersionAfter: 0,
+    customMetadata: null,
+  };
+}
+
+/** A KV v2 mount's storage: metadata per key, JSON text per (key, version), and the config. */
+export class KvV2Store {
+  config: KvConfig = { maxVersions: 0, casRequired: false, deleteVersionAfter: 0 };
+  private readonly metadata = new Map<string, KeyMetadata>();
+  /** key → version → the version's data as canonical JSON text (`null` allowed). */
+  private readonly data = new Map<string, Map<number, string>>();
+
+  getMeta(key: string): KeyMetadata | undefined {
+    return this.metadata.get(key);
+  }
+
+  putMeta(meta: KeyMetadata): void {
+    this.metadata.set(meta.key, meta);
+  }
+
+  /** Removes the key's metadata and every version's data. */
+  deleteKey(key: string): void {
+    this.metadata.delete(key);
+    this.data.delete(key);
+  }
+
+  putVersionData(key: string, version: number, value: unknown): void {
+    let versions = this.data.get(key);
+    if (!versions) {
+      versions = new Map();
+      this.data.set(key, versions);
+    }
+    versions.set(version, JSON.stringify(canonicalize(value)));
+  }
+
+  /** A fresh copy of the version's data, or undefined when none is stored. */
+  getVersionData(key: string, version: number): unknown {
+    const text = this.data.get(key)?.get(version);
+    return text === undefined ? undefined : (JSON.parse(text) as unknown);
+  }
+
+  deleteVersionData(key: string, version: number): void {
+    this.data.get(key)?.delete(version);
+  }
+
+  /** Drops the data of every version up to and including `version` (Vault's cleanupOldVersions). */
+  deleteVersionDataUpTo(key: string, version: number): void {
+    const versions = this.data.get(key);
+    if (!versions) return;
+    for (const v of [...versions.keys()]) if (v <= version) versions.delete(v);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.metadata.keys();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Version rules
+
+/** Whether a version is soft-deleted at `now` (its deletion_time is in the past). */
+export function isDeleted(vm: VersionMetadata, now: bigint): boolean {
+  return vm.deletionTime !== null && vm.deletionTime < now;
+}
+
+/**
+ * Vault's deletionTime(): creation plus the smaller non-zero of the mount's
+ * and the key's delete_version_after; null when both are zero.
+ */
+export function deletionTime(creation: bigint, mountSeconds: number, metaSeconds: number): bigint | null {
+  if (mountSeconds === 0 && metaSeconds === 0) return null;
+  let min = 0;
+  if (metaSeconds !== 0) min = metaSeconds;
+  if ((mountSeconds !== 0 && mountSeconds < min) || min === 0) min = mountSeconds;
+  return creation + secondsToNanos(min);
+}
+
+/** The deletion_time a version created (or undeleted) at `at` gets, or null. */
+export function versionDeletionTime(config: KvConfig, meta: KeyMetadata, at: bigint): bigint | null {
+  if (config.deleteVersionAfter === DVA_DISABLED) return null;
+  return deletionTime(at, config.deleteVersionAfter, meta.deleteVersionAfter);
+}
+
+/**
+ * Vault's KeyMetadata.AddVersion: appends a version and slides the window of
+ * kept versions. Returns the new version's metadata and the highest version
+ * number whose data must now be removed (0 when nothing is pruned).
+ */
+export function addVersion(
+  meta: KeyMetadata,
+  createdTime: bigint,
+  deletion: bigint | null,
+  configMaxVersions: number,
+): { vm: VersionMetadata; versionToDelete: number } {
+  const vm: VersionMetadata = { createdTime, deletionTime: deletion, destroyed: false };
+  meta.currentVersion += 1;
+  meta.versions.set(meta.currentVersion, vm);
+  meta.updatedTime = createdTime;
+  if (meta.createdTime === null) meta.createdTime = createdTime;
+
+  const configured = Math.max(meta.maxVersions, configMaxVersions);
+  const maxVersions = configured > 0 ? configured : DEFAULT_MAX_VERSIONS;
+  if (meta.currentVersion - meta.oldestVersion >= maxVersions) {
+    const versionToDelete = meta.currentVersion - maxVersions;
+    for (let i = meta.oldestVersion; i < versionToDelete + 1; i++) meta.versions.delete(i);
+    meta.oldestVersion = versionToDelete + 1;
+    return { vm, versionToDelete };
+  }
+  return { vm, versionToDelete: 0 };
+}
+
+// ---------------------------------------------------------------------------
+// Responses
+
+/**
+ * The `mount_type` inside a raw (RespondWithStatusCode) body. Vault serializes
+ * that body inside the plugin, from a response whose MountType the router has
+ * not filled in yet, so the field is present and empty
+ * (sdk/logical/translate_response.go: `json:"mount_type"`, no omitempty).
+ */
+export const RAW_BODY_MOUNT_TYPE = '';
+
+/** Vault's logical.RespondWithStatusCode: a status with the full JSON envelope, or no body. */
+export function respondWithStatus(
+  req: Request,
+  status: number,
+  body?: { data: Record<string, unknown> | null; warnings?: string[] },
+): Response {
+  if (!body) return { raw: { status } };
+  return {
+    raw: {
+      status,
+      body: {
+        request_id: req.id,
+        lease_id: '',
+        renewable: false,
+        lease_duration: 0,
+        data: body.data,
+        wrap_info: null,
+        warnings: body.warnings ?? null,
+        auth: null,
+        mount_type: RAW_BODY_MOUNT_TYPE,
+      },
+    },
+  };
+}
+
+/** The per-version metadata block of data/subkeys reads and data writes (keys in Go's sorted order). */
+export function versionView(meta: KeyMetadata, version: number, vm: VersionMetadata): Record<string, unknown> {
+  return {
+    created_time: formatTimestamp(vm.createdTime),
+    custom_metadata: meta.customMetadata === null ? null : { ...meta.customMetadata },
+    deletion_time: formatTimestamp(vm.deletionTime),
+    destroyed: vm.destroyed,
+    version,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// JSON helpers
+
+const hasOwn = (obj: object, key: string): boolean => Object.prototype.hasOwnProperty.call(obj, key);
+export { hasOwn };
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A deep copy with object keys sorted, as Go's encoding/json writes maps.
+ * Uses Object.fromEntries so a `__proto__` key stays an ordinary property.
+ */
+export function canonicalize(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonicalize);
+  if (isPlainObject(value)) {
+    const keys = Object.keys(value).sort(compareGoStrings);
+    return Object.fromEntries(keys.map((k) => [k, canonicalize(value[k])]));
+  }
+  return value;
+}
+
+/** Byte-wise string order (Go's sort.Strings on UTF-8), which for UTF-16 differs only above the BMP. */
+export function compareGoStrings(a: string, b: string): number {
+  const ab = Buffer.from(a, 'utf8');
+  const bb = Buffer.from(b, 'utf8');
+  return Buffer.compare(ab, bb);
+}
+
+/** RFC 7386 JSON merge patch: objects merge recursively, null removes, anything else replaces. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isPlainObject(patch)) return patch;
+  const base: Record<string, unknown> = isPlainObject(target) ? target : {};
+  const entries = new Map<string, unknown>(Object.entries(base));
+  for (const [name, value] of Object.entries(patch)) {
+    if (value === null) entries.delete(name);
+    else entries.set(name, mergePatch(entries.get(name), value));
+  }
+  return Object.fromEntries(entries);
+}
+
+// ---------------------------------------------------------------------------
+// Listing
+
+/** Normalizes a list prefix: `""` is the root, anything else ends in `/`. */
+export function listPrefix(path: string): string {
+  return path === '' || path.endsWith('/') ? path : `${path}/`;
+}
+
+/**
+ * The immediate children of `prefix` among `keys`, like a storage List:
+ * leaf names as they are and sub-folders with a trailing `/` (a name that is
+ * both appears twice), sorted.
+ */
+export function listChildren(keys: Iterable<string>, prefix: string, include: (key: string) => boolean = () => true): string[] {
+  const out = new Set<string>();
+  for (const key of keys) {
+    if (!key.startsWith(prefix)) continue;
+    const rest = key.slice(prefix.length);
+    if (rest === '') continue;
+    if (!include(key)) continue;
+    const slash = rest.indexOf('/');
+    out.add(slash === -1 ? rest : rest.slice(0, slash + 1));
+  }
+  return [...out].sort(compareGoStrings);
+}
+
+// ---------------------------------------------------------------------------
+// Backend context
+
+/** What every KV v2 path handler works with. */
+export interface KvV2Context {
+  store: KvV2Store;
+  clock: Clock;
+}

@@ -1,0 +1,372 @@
+/**
+ * HTTP → logical request and back, after Vault's `http/handler.go`,
+ * `http/logical.go` and `http/sys_health.go`: method → operation, token and
+ * wrapping headers, JSON/form bodies, query data, `Cache-Control: no-store`,
+ * and health/seal-status answered here without auth or audit.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FieldError, parseBool, parseDurationSecond } from '../sdk/fields.js';
+import { multierror } from '../sdk/errors.js';
+import type { Operation, Request, RequestData, WrapRequest } from '../sdk/logical.js';
+import type { Core } from '../vault/core.js';
+import type { WireResponse } from '../vault/respond.js';
+import { BUILD_DATE, VAULT_VERSION } from '../vault/version.js';
+import { originalMethod } from './list-method.js';
+
+/** Vault's default max_request_size. */
+export const MAX_REQUEST_SIZE = 32 * 1024 * 1024;
+
+export interface HandlerOptions {
+  maxRequestSize?: number;
+  clusterName: string;
+  clusterId: string;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errors: string[],
+  ) {
+    super(errors.join('; '));
+  }
+}
+
+export function createHandler(core: Core, options: HandlerOptions) {
+  const maxRequestSize = options.maxRequestSize ?? MAX_REQUEST_SIZE;
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    handle(req, res).catch(() => {
+      // Never a stack trace and never a crash: a bug becomes a plain 500.
+      if (!res.headersSent) send(req, res, { status: 500, body: { errors: [multierror(['internal error'])] } });
+      else res.destroy();
+    });
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Go's ServeMux (which fronts Vault) redirects a non-canonical path ("..", ".", "//") to its clean form.
+    const rawPath = (req.url ?? '/').split('?')[0] as string;
+    const clean = cleanPath(rawPath);
+    if (clean !== rawPath) {
+      const query = (req.url ?? '').slice(rawPath.length);
+      res.writeHead(301, { Location: clean + query }).end();
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://vault-dev');
+    const method = originalMethod(req);
+
+    if (!url.pathname.startsWith('/v1/')) {
+      if (url.pathname === '/robots.txt') {
+        res.writeHead(200, { 'Content-Type': 'text/plain' }).end('User-agent: *\nDisallow: /\n');
+        return;
+      }
+      if (url.pathname === '/' && (method === 'GET' || method === 'HEAD')) {
+        res.writeHead(307, { Location: '/ui/' }).end();
+        return;
+      }
+      return send(req, res, { status: 404, body: { errors: [] } });
+    }
+
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname.slice('/v1/'.length));
+    } catch {
+      return send(req, res, { status: 400, body: { errors: ['invalid URL path encoding'] } });
+    }
+
+    if (path === 'sys/health') return send(req, res, health(url, method, options));
+    if (path === 'sys/seal-status') {
+      if (method !== 'GET') return send(req, res, { status: 405, body: { errors: [] } });
+      return send(req, res, { status: 200, body: sealStatus(options) });
+    }
+
+    let logical: Request;
+    try {
+      logical = await buildRequest(req, url, method, path, maxRequestSize);
+    } catch (err) {
+      if (err instanceof HttpError) return send(req, res, { status: err.status, body: { errors: err.errors } });
+      throw err;
+    }
+    send(req, res, await core.handle(logical));
+  }
+}
+
+function operationOf(method: string, url: URL, contentType: string): Operation {
+  switch (method) {
+    case 'GET': {
+      const list = url.searchParams.get('list');
+      if (list !== null) {
+        try {
+          return parseBool(list) ? 'list' : 'read';
+        } catch {
+          throw new HttpError(400, []);
+        }
+      }
+      return 'read';
+    }
+    case 'LIST':
+      return 'list';
+    case 'POST':
+    case 'PUT':
+      return 'update';
+    case 'DELETE':
+      return 'delete';
+    case 'PATCH':
+      if (contentType.split(';')[0]?.trim().toLowerCase() !== 'application/merge-patch+json') {
+        throw new HttpError(415, [`PATCH requires Content-Type of application/merge-patch+json, provided ${contentType}`]);
+      }
+      return 'patch';
+    case 'HEAD':
+      return 'header';
+    default:
+      throw new HttpError(405, []);
+  }
+}
+
+async function buildRequest(
+  req: IncomingMessage,
+  url: URL,
+  method: string,
+  path: string,
+  maxRequestSize: number,
+): Promise<Request> {
+  const contentType = header(req, 'content-type');
+  let operation = operationOf(method, url, contentType);
+  let logicalPath = path;
+  if (operation === 'list' && !logicalPath.endsWith('/')) logicalPath += '/';
+
+  let data: RequestData | null = null;
+  if (operation === 'update' || operation === 'patch') {
+    data = parseBody(await readBody(req, maxRequestSize), contentType);
+  } else {
+    await drain(req, maxRequestSize);
+    data = queryData(url);
+  }
+  if (operation === 'read' && url.searchParams.has('help')) operation = 'help';
+
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (typeof v === 'string') headers[k] = v;
+    else if (Array.isArray(v)) headers[k] = v.join(',');
+  }
+
+  return {
+    id: randomUUID(),
+    operation,
+    path: logicalPath,
+    data,
+    clientToken: tokenOf(req),
+    headers,
+    remoteAddress: plainAddress(req.socket.remoteAddress ?? ''),
+    remotePort: req.socket.remotePort ?? 0,
+    requestURI: req.url ?? '',
+    ...wrapOf(req),
+    mountPoint: '',
+    mountType: '',
+    mountAccessor: '',
+    mountClass: 'secret',
+    relativePath: logicalPath,
+  };
+}
+
+/** Go's path.Clean as ServeMux applies it: resolve "." and "..", collapse "//", keep a trailing slash. */
+export function cleanPath(p: string): string {
+  if (p === '') return '/';
+  const out: string[] = [];
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') out.pop();
+    else out.push(seg);
+  }
+  let cleaned = `/${out.join('/')}`;
+  if (p.endsWith('/') && cleaned !== '/') cleaned += '/';
+  return cleaned;
+}
+
+/** The client IP as Vault reports it: an IPv4-mapped IPv6 peer is plain IPv4. */
+function plainAddress(address: string): string {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return m ? (m[1] as string) : address;
+}
+
+function header(req: IncomingMessage, name: string): string {
+  const v = req.headers[name];
+  return Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
+}
+
+/** X-Vault-Token wins over `Authorization: Bearer`. */
+function tokenOf(req: IncomingMessage): string {
+  const token = header(req, 'x-vault-token');
+  if (token) return token;
+  const auth = header(req, 'authorization');
+  const m = /^Bearer\s+(.+)$/i.exec(auth);
+  return m ? (m[1] as string).trim() : '';
+}
+
+function wrapOf(req: IncomingMessage): { wrap?: WrapRequest } {
+  const raw = header(req, 'x-vault-wrap-ttl');
+  if (!raw) return {};
+  let ttl: number;
+  try {
+    ttl = parseDurationSecond(raw);
+  } catch (err) {
+    const detail = err instanceof FieldError ? err.message : 'invalid duration';
+    throw new HttpError(400, [`error parsing X-Vault-Wrap-TTL header: ${detail}`]);
+  }
+  if (ttl < 0) throw new HttpError(400, ['error parsing X-Vault-Wrap-TTL header: requested wrap ttl cannot be negative']);
+  if (ttl === 0) return {};
+  const format = header(req, 'x-vault-wrap-format');
+  if (format && format !== 'jwt') throw new HttpError(400, ['invalid wrapping format specified']);
+  return { wrap: { ttl, format: format === 'jwt' ? 'jwt' : '' } };
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(header(req, 'content-length') || '0');
+  if (declared > limit) {
+    req.resume();
+    throw new HttpError(413, ['http: request body too large']);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > limit) {
+      req.resume();
+      throw new HttpError(413, ['http: request body too large']);
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function drain(req: IncomingMessage, limit: number): Promise<void> {
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, ['http: request body too large']);
+  }
+}
+
+/** JSON whatever the Content-Type, unless it is a form and does not look like JSON (Vault's rule). */
+function parseBody(body: Buffer, contentType: string): RequestData | null {
+  const text = body.toString('utf8');
+  const trimmed = text.trimStart();
+  if (trimmed === '') return null;
+  const isForm = contentType.split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded';
+  if (isForm && !trimmed.startsWith('{') && !trimmed.startsWith('[')) {
+    const data: RequestData = {};
+    for (const [k, v] of new URLSearchParams(text)) {
+      const prev = data[k];
+      data[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    }
+    return data;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, ['error parsing JSON']);
+  }
+  if (parsed === null) return null;
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new HttpError(400, ['error parsing JSON']);
+  return parsed as RequestData;
+}
+
+/** Query parameters become request data (one value → string, several → list), minus `list` and `help`. */
+function queryData(url: URL): RequestData | null {
+  const data: RequestData = {};
+  for (const key of new Set(url.searchParams.keys())) {
+    if (key === 'list' || key === 'help') continue;
+    const values = url.searchParams.getAll(key);
+    data[key] = values.length === 1 ? values[0] : values;
+  }
+  return Object.keys(data).length > 0 ? data : null;
+}
+
+function send(req: IncomingMessage, res: ServerResponse, wire: WireResponse): void {
+  const headers: Record<string, string> = {
+    'Cache-Control': 'no-store',
+    'Content-Type': 'application/json',
+    ...wire.headers,
+  };
+  const namespace = header(req, 'x-vault-namespace');
+  if (namespace) headers['X-Vault-Namespace'] = namespace;
+  if (wire.body === undefined || req.method === 'HEAD') {
+    res.writeHead(wire.status, headers).end();
+    return;
+  }
+  const payload = JSON.stringify(wire.body);
+  headers['Content-Length'] = String(Buffer.byteLength(payload));
+  res.writeHead(wire.status, headers).end(payload);
+}
+
+const HEALTH_CODES = {
+  activecode: 200,
+  standbycode: 429,
+  drsecondarycode: 472,
+  performancestandbycode: 473,
+  sealedcode: 503,
+  uninitcode: 501,
+  removedcode: 530,
+  haunhealthycode: 474,
+} as const;
+
+/** GET|HEAD sys/health: always active, unsealed and initialised; `*code` overrides honoured. */
+function health(url: URL, method: string, options: HandlerOptions): WireResponse {
+  if (method !== 'GET' && method !== 'HEAD') return { status: 405, body: { errors: [] } };
+  const codes: Record<string, number> = { ...HEALTH_CODES };
+  for (const name of Object.keys(HEALTH_CODES)) {
+    const raw = url.searchParams.get(name);
+    if (raw === null) continue;
+    if (!/^-?\d+$/.test(raw)) return { status: 400, body: { errors: [] } };
+    codes[name] = Number(raw);
+  }
+  for (const flag of ['standbyok', 'perfstandbyok']) {
+    const raw = url.searchParams.get(flag);
+    if (raw === null || raw === '') continue;
+    try {
+      parseBool(raw);
+    } catch {
+      return { status: 400, body: { errors: [] } };
+    }
+  }
+  const now = Date.now();
+  const body = {
+    initialized: true,
+    sealed: false,
+    standby: false,
+    performance_standby: false,
+    replication_performance_mode: 'disabled',
+    replication_dr_mode: 'disabled',
+    server_time_utc: Math.floor(now / 1000),
+    version: VAULT_VERSION,
+    enterprise: false,
+    cluster_name: options.clusterName,
+    cluster_id: options.clusterId,
+    echo_duration_ms: 0,
+    clock_skew_ms: 0,
+    replication_primary_canary_age_ms: 0,
+  };
+  return { status: codes['activecode'] as number, body: method === 'HEAD' ? undefined : body };
+}
+
+function sealStatus(options: HandlerOptions): Record<string, unknown> {
+  return {
+    type: 'shamir',
+    initialized: true,
+    sealed: false,
+    t: 1,
+    n: 1,
+    progress: 0,
+    nonce: '',
+    version: VAULT_VERSION,
+    build_date: BUILD_DATE,
+    migration: false,
+    cluster_name: options.clusterName,
+    cluster_id: options.clusterId,
+    recovery_seal: false,
+    storage_type: 'inmem',
+  };
+}
+

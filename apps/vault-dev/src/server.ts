@@ -1,0 +1,89 @@
+/**
+ * Assembles a dev server: the core with its backends, the dev-mode `secret/`
+ * KV v2 mount, and the LIST-aware HTTP listener.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { AuditBroker } from './audit/broker.js';
+import { approleBackendFactory } from './builtin/credential/approle/backend.js';
+import { tokenBackendFactory } from './builtin/credential/token/backend.js';
+import { kvBackendFactory } from './builtin/logical/kv/backend.js';
+import { createHandler } from './http/handler.js';
+import { createListAwareServer } from './http/list-method.js';
+import { FrameworkBackend } from './sdk/framework.js';
+import { Core } from './vault/core.js';
+import { cubbyholeBackendFactory } from './vault/cubbyhole.js';
+import type { LockoutConfig } from './vault/lockout.js';
+import { systemBackendFactory } from './vault/sys/backend.js';
+
+export interface VaultDevOptions {
+  /** 0 (the default for the library) picks a free port. */
+  port?: number;
+  host?: string;
+  /** The root token id; random (`hvs.` + 24 chars) when unset, like `vault server -dev`. */
+  rootToken?: string;
+  lockout?: Partial<LockoutConfig>;
+}
+
+export interface VaultDev {
+  /** `http://host:port`, ready for VAULT_ADDR. */
+  address: string;
+  host: string;
+  port: number;
+  rootToken: string;
+  core: Core;
+  close(): Promise<void>;
+}
+
+/** Builds the in-memory Vault core with every backend vault-dev serves. */
+export function createDevCore(options: Pick<VaultDevOptions, 'rootToken' | 'lockout'> = {}): Core {
+  const broker = new AuditBroker();
+  const core = new Core(
+    {
+      secret: {
+        kv: () => kvBackendFactory,
+        cubbyhole: (c) => cubbyholeBackendFactory(c.cubbyhole),
+        system: (c) => systemBackendFactory(c, broker),
+        identity: () => () => new FrameworkBackend('identity', []),
+      },
+      auth: {
+        approle: () => approleBackendFactory,
+        token: (c) => tokenBackendFactory(c),
+      },
+    },
+    {
+      ...(options.rootToken ? { rootTokenId: options.rootToken } : {}),
+      ...(options.lockout ? { lockout: options.lockout } : {}),
+    },
+  );
+  core.audit = broker;
+  // `vault server -dev` mounts KV v2 at secret/.
+  core.router.mount('secret', {
+    path: 'secret/',
+    type: 'kv',
+    description: 'key/value secret storage',
+    options: { version: '2' },
+  });
+  return core;
+}
+
+export async function startVaultDev(options: VaultDevOptions = {}): Promise<VaultDev> {
+  const core = createDevCore(options);
+  const handler = createHandler(core, {
+    clusterName: `vault-cluster-${randomBytes(4).toString('hex')}`,
+    clusterId: randomUUID(),
+  });
+  const server = createListAwareServer(handler);
+  const bound = await server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  const host = bound.host.includes(':') ? `[${bound.host}]` : bound.host;
+  return {
+    address: `http://${host}:${bound.port}`,
+    host: bound.host,
+    port: bound.port,
+    rootToken: core.rootToken.id,
+    core,
+    async close() {
+      core.close();
+      await server.close();
+    },
+  };
+}

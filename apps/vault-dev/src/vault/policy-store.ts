@@ -1,0 +1,69 @@
+/**
+ * Named ACL policies, after Vault's `vault/policy_store.go`: the built-in
+ * `default` (editable, not deletable), the immutable virtual `root`, the hidden
+ * `response-wrapping` and `control-group`, and an ACL cache keyed by policy set
+ * that any policy write invalidates (policies attach to tokens by name and are
+ * evaluated live).
+ */
+import { ACL } from '../policy/acl.js';
+import {
+  CONTROL_GROUP_POLICY_HCL,
+  DEFAULT_POLICY_HCL,
+  RESPONSE_WRAPPING_POLICY_HCL,
+} from '../policy/builtin.js';
+import { parsePolicy, type Policy } from '../policy/policy.js';
+
+const HIDDEN = new Set(['response-wrapping', 'control-group']);
+
+export class PolicyStore {
+  private readonly policies = new Map<string, Policy>();
+  private readonly aclCache = new Map<string, ACL>();
+
+  constructor() {
+    this.policies.set('default', parsePolicy('default', DEFAULT_POLICY_HCL));
+    this.policies.set('response-wrapping', parsePolicy('response-wrapping', RESPONSE_WRAPPING_POLICY_HCL));
+    this.policies.set('control-group', parsePolicy('control-group', CONTROL_GROUP_POLICY_HCL));
+  }
+
+  /** Names as `LIST sys/policies/acl` shows them: stored ones sorted, then `root`. */
+  listNames(): string[] {
+    return [...this.policies.keys()].filter((n) => !HIDDEN.has(n)).sort().concat('root');
+  }
+
+  get(name: string): Policy | undefined {
+    return this.policies.get(name.toLowerCase());
+  }
+
+  exists(name: string): boolean {
+    const n = name.toLowerCase();
+    return n === 'root' || this.policies.has(n);
+  }
+
+  /** Parses and stores; throws PolicyParseError on a bad document. */
+  set(name: string, rules: string): void {
+    const n = name.toLowerCase();
+    this.policies.set(n, parsePolicy(n, rules));
+    this.aclCache.clear();
+  }
+
+  delete(name: string): void {
+    if (this.policies.delete(name.toLowerCase())) this.aclCache.clear();
+  }
+
+  /** The ACL for a set of policy names; unknown names contribute nothing. */
+  acl(names: readonly string[]): ACL {
+    const key = [...names].sort().join('\n');
+    let acl = this.aclCache.get(key);
+    if (!acl) {
+      const resolved: Policy[] = [];
+      for (const name of names) {
+        if (name === 'root') resolved.push({ name: 'root', raw: '', paths: [] });
+        const policy = this.policies.get(name);
+        if (policy) resolved.push(policy);
+      }
+      acl = new ACL(resolved);
+      this.aclCache.set(key, acl);
+    }
+    return acl;
+  }
+}
