@@ -55,7 +55,11 @@ try {
   // Fixtures: a KV v2 secret, and an AppRole whose SecretID has unlimited uses so each request is a full login.
   await vaultCall(vault.address, 'POST', 'secret/data/bench/app', { data: { password: 'p', user: 'u' } });
   await vaultCall(vault.address, 'POST', 'sys/auth/approle', { type: 'approle' });
-  await vaultCall(vault.address, 'POST', 'auth/approle/role/bench', { token_policies: ['default'], secret_id_num_uses: 0, token_ttl: '5m' });
+  await vaultCall(vault.address, 'POST', 'auth/approle/role/bench', {
+    token_policies: ['default'],
+    secret_id_num_uses: 0,
+    token_ttl: '5m',
+  });
   const roleId = (await vaultCall(vault.address, 'GET', 'auth/approle/role/bench/role-id')).data.role_id;
   const secretId = (await vaultCall(vault.address, 'POST', 'auth/approle/role/bench/secret-id', {})).data.secret_id;
   const loginBody = JSON.stringify({ role_id: roleId, secret_id: secretId });
@@ -63,7 +67,9 @@ try {
   const results = [];
   results.push(await load('baseline: node:http fixed JSON', `${baseline.address}/v1/secret/data/bench/app`));
   results.push(
-    await load('vault-dev: KV v2 read', `${vault.address}/v1/secret/data/bench/app`, { headers: { 'X-Vault-Token': 'root' } }),
+    await load('vault-dev: KV v2 read', `${vault.address}/v1/secret/data/bench/app`, {
+      headers: { 'X-Vault-Token': 'root' },
+    }),
   );
   results.push(
     await load('vault-dev: AppRole login', `${vault.address}/v1/auth/approle/login`, {

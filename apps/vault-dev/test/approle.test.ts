@@ -567,9 +567,8 @@ describe('login with RoleID + SecretID', () => {
     const { secretId } = await mintSecretId(ctx.client, name);
     const r = await login(ctx.client, roleId, secretId);
     expect(r.status).toBe(200);
-    // KNOWN BUG (src/vault/core.ts, Core.mintLoginToken — not ours to edit): Vault creates no
-    // accessor for batch tokens (token_store.go create(): only service tokens get createAccessor),
-    // so auth.accessor is ""; vault-dev shows the store's internal accessor here.
+    // Vault creates no accessor for batch tokens (token_store.go create(): only service tokens
+    // get createAccessor), so auth.accessor is "".
     expect(r.body.auth).toMatchObject({
       client_token: expect.stringMatching(/^hvb\./),
       accessor: '',

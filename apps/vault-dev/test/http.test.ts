@@ -41,7 +41,9 @@ describe('envelopes and status codes', () => {
   });
 
   it('a write with nothing to return is 204 with an empty body and still JSON content type', async () => {
-    const r = await ctx.client.put('sys/policies/acl/envelope-test', { policy: 'path "x" { capabilities = ["read"] }' });
+    const r = await ctx.client.put('sys/policies/acl/envelope-test', {
+      policy: 'path "x" { capabilities = ["read"] }',
+    });
     expect(r.status).toBe(204);
     expect(r.text).toBe('');
     expect(r.headers.get('content-type')).toBe('application/json');
@@ -138,7 +140,10 @@ describe('envelopes and status codes', () => {
 
 describe('request bodies', () => {
   it('malformed JSON is a 400 "error parsing JSON" and the server keeps serving', async () => {
-    const r = await ctx.client.call('POST', 'secret/data/x', { rawBody: '{"data": {', headers: { 'Content-Type': 'application/json' } });
+    const r = await ctx.client.call('POST', 'secret/data/x', {
+      rawBody: '{"data": {',
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(r.status).toBe(400);
     expect(r.body.errors).toEqual(['error parsing JSON']);
     expect((await ctx.client.get('sys/health')).status).toBe(200);
@@ -163,7 +168,10 @@ describe('request bodies', () => {
 
   it('a body over 32 MiB is refused with 413 and the server keeps serving', async () => {
     const big = 'x'.repeat(33 * 1024 * 1024);
-    const r = await ctx.client.call('POST', 'secret/data/big', { rawBody: big, headers: { 'Content-Type': 'application/json' } });
+    const r = await ctx.client.call('POST', 'secret/data/big', {
+      rawBody: big,
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(r.status).toBe(413);
     expect((await ctx.client.get('sys/health')).status).toBe(200);
   });
@@ -203,7 +211,9 @@ describe('tokens on the wire', () => {
   });
 
   it('Authorization: Bearer works, and X-Vault-Token wins when both are sent', async () => {
-    const bearer = await fetch(`${ctx.vault.address}/v1/auth/token/lookup-self`, { headers: { Authorization: 'Bearer root' } });
+    const bearer = await fetch(`${ctx.vault.address}/v1/auth/token/lookup-self`, {
+      headers: { Authorization: 'Bearer root' },
+    });
     expect(bearer.status).toBe(200);
     const both = await fetch(`${ctx.vault.address}/v1/auth/token/lookup-self`, {
       headers: { Authorization: 'Bearer root', 'X-Vault-Token': 'hvs.bogus' },

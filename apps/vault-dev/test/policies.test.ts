@@ -42,9 +42,9 @@ describe('sys/policies/acl', () => {
   });
 
   it('root cannot be written, default and root cannot be deleted, deleting a missing policy is 204', async () => {
-    expect((await ctx.client.put('sys/policies/acl/root', { policy: 'path "x" { capabilities = ["read"] }' })).body.errors).toEqual([
-      'cannot update "root" policy',
-    ]);
+    expect(
+      (await ctx.client.put('sys/policies/acl/root', { policy: 'path "x" { capabilities = ["read"] }' })).body.errors,
+    ).toEqual(['cannot update "root" policy']);
     expect((await ctx.client.delete('sys/policies/acl/default')).body.errors).toEqual(['cannot delete default policy']);
     expect((await ctx.client.delete('sys/policies/acl/root')).body.errors).toEqual(['cannot delete "root" policy']);
     expect((await ctx.client.delete('sys/policies/acl/never-existed')).status).toBe(204);
@@ -79,7 +79,10 @@ describe('rule selection as a token sees it', () => {
   });
 
   it('a more specific allow beats a broader deny', async () => {
-    await ctx.client.policy('specific-allow', 'path "secret/data/*" { capabilities = ["deny"] }\npath "secret/data/ok" { capabilities = ["read"] }');
+    await ctx.client.policy(
+      'specific-allow',
+      'path "secret/data/*" { capabilities = ["deny"] }\npath "secret/data/ok" { capabilities = ["read"] }',
+    );
     const token = await ctx.client.tokenWith(['specific-allow']);
     await ctx.client.post('secret/data/ok', { data: { v: 1 } });
     await ctx.client.post('secret/data/no', { data: { v: 1 } });
@@ -109,7 +112,10 @@ describe('sys/capabilities-self', () => {
     await ctx.client.policy('caps', 'path "secret/data/caps" { capabilities = ["update", "read", "create"] }');
     const token = await ctx.client.tokenWith(['caps']);
     const one = await ctx.client.post('sys/capabilities-self', { paths: ['secret/data/caps'] }, { token });
-    expect(one.body.data).toEqual({ 'secret/data/caps': ['create', 'read', 'update'], capabilities: ['create', 'read', 'update'] });
+    expect(one.body.data).toEqual({
+      'secret/data/caps': ['create', 'read', 'update'],
+      capabilities: ['create', 'read', 'update'],
+    });
     expect(one.body.capabilities).toEqual(['create', 'read', 'update']);
     const two = await ctx.client.post('sys/capabilities-self', { paths: 'secret/data/caps,sys/mounts' }, { token });
     expect(two.body.data['sys/mounts']).toEqual(['deny']);
@@ -117,7 +123,9 @@ describe('sys/capabilities-self', () => {
   });
 
   it('root gets ["root"] and no paths is a 400', async () => {
-    expect((await ctx.client.post('sys/capabilities-self', { paths: ['anything'] })).body.data.anything).toEqual(['root']);
+    expect((await ctx.client.post('sys/capabilities-self', { paths: ['anything'] })).body.data.anything).toEqual([
+      'root',
+    ]);
     const none = await ctx.client.post('sys/capabilities-self', {});
     expect(none.status).toBe(400);
     expect(none.body.errors).toEqual(['paths must be supplied']);

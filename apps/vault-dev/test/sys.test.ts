@@ -39,7 +39,14 @@ describe('sys/health and sys/seal-status', () => {
   it('seal-status reports a dev server: shamir, t=1, n=1, inmem storage', async () => {
     const r = await ctx.client.get('sys/seal-status', { token: null });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ type: 'shamir', initialized: true, sealed: false, t: 1, n: 1, storage_type: 'inmem' });
+    expect(r.body).toMatchObject({
+      type: 'shamir',
+      initialized: true,
+      sealed: false,
+      t: 1,
+      n: 1,
+      storage_type: 'inmem',
+    });
   });
 });
 
@@ -51,7 +58,11 @@ describe('sys/mounts', () => {
     expect(r.body.data['secret/']).toMatchObject({ type: 'kv', options: { version: '2' } });
     expect(r.body['secret/']).toEqual(r.body.data['secret/']);
     expect(r.body.data['secret/'].accessor).toMatch(/^kv_[0-9a-f]{8}$/);
-    expect(r.body.data['secret/'].config).toMatchObject({ default_lease_ttl: 0, max_lease_ttl: 0, force_no_cache: false });
+    expect(r.body.data['secret/'].config).toMatchObject({
+      default_lease_ttl: 0,
+      max_lease_ttl: 0,
+      force_no_cache: false,
+    });
   });
 
   it('mounting KV again at secret/ is a 400 "path is already in use"', async () => {
@@ -89,7 +100,9 @@ describe('sys/mounts', () => {
   it('tuning a mount changes its TTLs and GET tune reports the effective values', async () => {
     await ctx.client.post('sys/mounts/tuned', { type: 'kv' });
     expect((await ctx.client.get('sys/mounts/tuned/tune')).body.data.default_lease_ttl).toBe(2764800);
-    expect((await ctx.client.post('sys/mounts/tuned/tune', { default_lease_ttl: '1h', max_lease_ttl: '2h' })).status).toBe(204);
+    expect(
+      (await ctx.client.post('sys/mounts/tuned/tune', { default_lease_ttl: '1h', max_lease_ttl: '2h' })).status,
+    ).toBe(204);
     const tune = await ctx.client.get('sys/mounts/tuned/tune');
     expect(tune.body.data).toMatchObject({ default_lease_ttl: 3600, max_lease_ttl: 7200 });
   });

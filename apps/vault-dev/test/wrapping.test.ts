@@ -6,7 +6,7 @@ import { useVaultDev } from './support/vault.js';
 
 const ctx = useVaultDev();
 
-async function wrappedSecret(ttl = "60"): Promise<{ token: string; original: unknown }> {
+async function wrappedSecret(ttl = '60'): Promise<{ token: string; original: unknown }> {
   await ctx.client.post('secret/data/wrapped', { data: { password: 'p4ss' } });
   const original = await ctx.client.get('secret/data/wrapped');
   const r = await ctx.client.get('secret/data/wrapped', { headers: { 'X-Vault-Wrap-TTL': ttl } });
@@ -64,7 +64,9 @@ describe('wrapping any response', () => {
     expect(r.status).toBe(200);
     expect(r.body.wrap_info).toMatchObject({ ttl: 120, creation_path: 'secret/data/wrapped' });
     expect((await ctx.client.post('sys/wrapping/unwrap', undefined, { token })).status).toBe(400);
-    expect((await ctx.client.post('sys/wrapping/unwrap', undefined, { token: r.body.wrap_info.token })).body.data.data).toEqual({
+    expect(
+      (await ctx.client.post('sys/wrapping/unwrap', undefined, { token: r.body.wrap_info.token })).body.data.data,
+    ).toEqual({
       password: 'p4ss',
     });
   });
@@ -73,7 +75,11 @@ describe('wrapping any response', () => {
     const missing = await ctx.client.post('sys/wrapping/wrap', { a: 1 });
     expect(missing.status).toBe(400);
     expect(missing.body.errors).toEqual(['endpoint requires response wrapping to be used']);
-    const r = await ctx.client.post('sys/wrapping/wrap', { a: 1, b: 'two' }, { headers: { 'X-Vault-Wrap-TTL': '60s' } });
+    const r = await ctx.client.post(
+      'sys/wrapping/wrap',
+      { a: 1, b: 'two' },
+      { headers: { 'X-Vault-Wrap-TTL': '60s' } },
+    );
     const unwrapped = await ctx.client.post('sys/wrapping/unwrap', undefined, { token: r.body.wrap_info.token });
     expect(unwrapped.body.data).toEqual({ a: 1, b: 'two' });
   });

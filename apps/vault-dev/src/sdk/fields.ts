@@ -10,8 +10,8 @@ export class FieldError extends Error {}
 const NANOS_PER_UNIT: Record<string, number> = {
   ns: 1,
   us: 1e3,
-  'µs': 1e3,
-  'μs': 1e3,
+  µs: 1e3,
+  μs: 1e3,
   ms: 1e6,
   s: 1e9,
   m: 60e9,
@@ -82,7 +82,8 @@ export function parseDurationSecond(raw: unknown): number {
   }
   if (s.endsWith('d')) {
     const days = s.slice(0, -1);
-    if (!/^[+-]?\d+$/.test(days)) throw new FieldError(`strconv.ParseInt: parsing ${JSON.stringify(days)}: invalid syntax`);
+    if (!/^[+-]?\d+$/.test(days))
+      throw new FieldError(`strconv.ParseInt: parsing ${JSON.stringify(days)}: invalid syntax`);
     return Number(days) * 86400;
   }
   if (!/^[+-]?\d+$/.test(s)) throw new FieldError(`strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`);
@@ -94,7 +95,8 @@ export function parseInt64(raw: unknown): number {
   if (raw === null || raw === undefined) return 0;
   if (typeof raw === 'number') {
     if (!Number.isFinite(raw)) throw new FieldError(`cannot parse ${String(raw)} as int`);
-    if (!Number.isInteger(raw)) throw new FieldError(`strconv.ParseInt: parsing ${JSON.stringify(String(raw))}: invalid syntax`);
+    if (!Number.isInteger(raw))
+      throw new FieldError(`strconv.ParseInt: parsing ${JSON.stringify(String(raw))}: invalid syntax`);
     return raw;
   }
   if (typeof raw === 'boolean') return raw ? 1 : 0;
@@ -102,7 +104,8 @@ export function parseInt64(raw: unknown): number {
     if (raw === '') return 0;
     const s = raw.replace(/_/g, '');
     const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|\d+)$/.exec(s);
-    if (!m) throw new FieldError(`cannot parse '' as int: strconv.ParseInt: parsing ${JSON.stringify(raw)}: invalid syntax`);
+    if (!m)
+      throw new FieldError(`cannot parse '' as int: strconv.ParseInt: parsing ${JSON.stringify(raw)}: invalid syntax`);
     const body = m[2] as string;
     let value: number;
     if (/^0[xX]/.test(body)) value = parseInt(body.slice(2), 16);

@@ -5,17 +5,7 @@
  */
 
 export type Operation =
-  | 'create'
-  | 'read'
-  | 'update'
-  | 'patch'
-  | 'delete'
-  | 'list'
-  | 'help'
-  | 'header'
-  | 'renew'
-  | 'revoke'
-  | 'rollback';
+  'create' | 'read' | 'update' | 'patch' | 'delete' | 'list' | 'help' | 'header' | 'renew' | 'revoke' | 'rollback';
 
 export type RequestData = Record<string, unknown>;
 

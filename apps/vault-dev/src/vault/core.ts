@@ -43,6 +43,9 @@ export interface CoreFactories {
 
 const WRAPPING_PATHS = new Set(['sys/wrapping/unwrap', 'sys/wrapping/rewrap']);
 
+/** Login methods Vault applies user lockout to. */
+const LOCKOUT_MOUNT_TYPES = new Set(['approle', 'userpass', 'ldap']);
+
 export class Core {
   readonly tokens: TokenStore;
   readonly policies = new PolicyStore();
@@ -67,9 +70,22 @@ export class Core {
     this.wrapper = new Wrapper(this);
 
     const builtin = { builtin: true };
-    this.router.mount('secret', { path: 'cubbyhole/', type: 'cubbyhole', description: 'per-token private secret storage', local: true }, builtin);
+    this.router.mount(
+      'secret',
+      { path: 'cubbyhole/', type: 'cubbyhole', description: 'per-token private secret storage', local: true },
+      builtin,
+    );
     this.router.mount('secret', { path: 'identity/', type: 'identity', description: 'identity store' }, builtin);
-    this.router.mount('secret', { path: 'sys/', type: 'system', description: 'system endpoints used for control, policy and debugging', config: { passthroughRequestHeaders: ['Accept'] } }, builtin);
+    this.router.mount(
+      'secret',
+      {
+        path: 'sys/',
+        type: 'system',
+        description: 'system endpoints used for control, policy and debugging',
+        config: { passthroughRequestHeaders: ['Accept'] },
+      },
+      builtin,
+    );
     this.router.mount('auth', { path: 'token/', type: 'token', description: 'token based credentials' }, builtin);
 
     this.rootToken = this.tokens.create({
@@ -118,7 +134,8 @@ export class Core {
 
     // A wrapping token is validated before any normal token check (so a spent one is a 400, never a 403).
     if (WRAPPING_PATHS.has(req.path)) {
-      const candidate = typeof req.data?.['token'] === 'string' && req.data['token'] !== '' ? req.data['token'] : req.clientToken;
+      const candidate =
+        typeof req.data?.['token'] === 'string' && req.data['token'] !== '' ? req.data['token'] : req.clientToken;
       if (!this.wrapper.isValidWrappingToken(candidate)) {
         throw new VaultError(ERR_INVALID_WRAPPING_TOKEN, 'invalid-wrapping-token');
       }
@@ -128,7 +145,10 @@ export class Core {
       // Vault checks the ACL before it admits the path has no handler.
       const check = this.checkToken(req, undefined);
       if (check.lastUse) this.tokens.revokeTree(check.token.id);
-      throw new VaultError(`no handler for route ${JSON.stringify(req.path)}. route entry not found.`, 'unsupported-path');
+      throw new VaultError(
+        `no handler for route ${JSON.stringify(req.path)}. route entry not found.`,
+        'unsupported-path',
+      );
     }
 
     const backend = mount.backend;
@@ -236,6 +256,13 @@ export class Core {
     const lockKey = alias ? `${mount.accessor}\u0000${alias}` : undefined;
     const auditBase: AuditEvent = { request: req, mount };
     if (this.audit.enabled()) this.audit.logRequest(auditBase);
+    if (!lockKey && this.lockout.enabled && LOCKOUT_MOUNT_TYPES.has(mount.type)) {
+      // Vault resolves the alias for the lockout check before the backend runs, and stops here when it cannot.
+      const message = 'failed to determine alias name from login request';
+      const wire: WireResponse = { status: 500, body: { errors: [message] } };
+      this.auditResponse(auditBase, null, wire, message);
+      return wire;
+    }
     if (lockKey && this.lockout.isLocked(lockKey)) {
       const wire: WireResponse = { status: 403, body: { errors: [ERR_PERMISSION_DENIED] } };
       this.auditResponse(auditBase, null, wire, new VaultError(ERR_PERMISSION_DENIED, 'permission-denied'));
@@ -256,7 +283,9 @@ export class Core {
     }
     const wrapTTL = this.effectiveWrapTTL(req, resp);
     const wire =
-      wrapTTL > 0 && resp && !resp.error ? this.wrapper.wrap(req, mount, resp, wrapTTL) : renderEnvelope(req, mount, resp);
+      wrapTTL > 0 && resp && !resp.error
+        ? this.wrapper.wrap(req, mount, resp, wrapTTL)
+        : renderEnvelope(req, mount, resp);
     const outer = resp?.error?.invalidCredentials ? 'invalid credentials' : undefined;
     this.auditResponse(auditBase, resp, wire, outer);
     return wire;
@@ -275,7 +304,10 @@ export class Core {
       issueTime: this.now(),
       now: this.now(),
     });
-    const type = auth.tokenType === 'batch' || (auth.tokenType === 'default' && mount.config.tokenType === 'default-batch') ? 'batch' : 'service';
+    const type =
+      auth.tokenType === 'batch' || (auth.tokenType === 'default' && mount.config.tokenType === 'default-batch')
+        ? 'batch'
+        : 'service';
     const policies = sanitizePolicies(auth.policies, !auth.noDefaultPolicy);
     const displayName = mount.path.replace(/\/$/, '') + (auth.displayName ? `-${auth.displayName}` : '');
     const entry = this.tokens.create({

@@ -6,11 +6,7 @@
  * evaluated live).
  */
 import { ACL } from '../policy/acl.js';
-import {
-  CONTROL_GROUP_POLICY_HCL,
-  DEFAULT_POLICY_HCL,
-  RESPONSE_WRAPPING_POLICY_HCL,
-} from '../policy/builtin.js';
+import { CONTROL_GROUP_POLICY_HCL, DEFAULT_POLICY_HCL, RESPONSE_WRAPPING_POLICY_HCL } from '../policy/builtin.js';
 import { parsePolicy, type Policy } from '../policy/policy.js';
 
 const HIDDEN = new Set(['response-wrapping', 'control-group']);
@@ -27,7 +23,10 @@ export class PolicyStore {
 
   /** Names as `LIST sys/policies/acl` shows them: stored ones sorted, then `root`. */
   listNames(): string[] {
-    return [...this.policies.keys()].filter((n) => !HIDDEN.has(n)).sort().concat('root');
+    return [...this.policies.keys()]
+      .filter((n) => !HIDDEN.has(n))
+      .sort()
+      .concat('root');
   }
 
   get(name: string): Policy | undefined {

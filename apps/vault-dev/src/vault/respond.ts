@@ -48,7 +48,8 @@ export function renderEnvelope(req: Request, mount: MountEntry | undefined, resp
     if (req.operation === 'read' || req.operation === 'list') return { ...EMPTY_ERRORS };
     return { status: 204 };
   }
-  if (resp.raw) return resp.raw.body === undefined ? { status: resp.raw.status } : { status: resp.raw.status, body: resp.raw.body };
+  if (resp.raw)
+    return resp.raw.body === undefined ? { status: resp.raw.status } : { status: resp.raw.status, body: resp.raw.body };
   if (resp.error) return { status: resp.error.status, body: { errors: [resp.error.message] } };
   if (req.operation === 'list' && listIsEmpty(resp)) return { ...EMPTY_ERRORS };
 
@@ -83,7 +84,11 @@ export function successEnvelope(requestId: string, mountType: string, resp: Resp
 }
 
 /** The `auth` block, field order as Vault's logical.Auth JSON. */
-export function renderAuth(entry: IssuedToken, leaseDuration: number, hideClientToken = false): Record<string, unknown> {
+export function renderAuth(
+  entry: IssuedToken,
+  leaseDuration: number,
+  hideClientToken = false,
+): Record<string, unknown> {
   return {
     client_token: hideClientToken ? '' : entry.id,
     accessor: entry.accessor,

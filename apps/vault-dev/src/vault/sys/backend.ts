@@ -31,7 +31,11 @@ export function systemBackendFactory(core: Core, broker: AuditBroker): BackendFa
       ],
       {
         root: [...MOUNT_ROOT_PATHS, ...LEASE_ROOT_PATHS, ...AUDIT_ROOT_PATHS, ...OTHER_ROOT_PATHS],
-        unauthenticated: [...MOUNT_UNAUTHENTICATED_PATHS, ...WRAPPING_UNAUTHENTICATED_PATHS, ...MISC_UNAUTHENTICATED_PATHS],
+        unauthenticated: [
+          ...MOUNT_UNAUTHENTICATED_PATHS,
+          ...WRAPPING_UNAUTHENTICATED_PATHS,
+          ...MISC_UNAUTHENTICATED_PATHS,
+        ],
       },
     );
 }

@@ -68,7 +68,12 @@ export function miscPaths(): PathSpec[] {
     },
     {
       pattern: 'tools/hash(/(?<urlalgorithm>.+))?$',
-      fields: { input: { type: 'string' }, format: { type: 'string' }, algorithm: { type: 'string' }, urlalgorithm: { type: 'string' } },
+      fields: {
+        input: { type: 'string' },
+        format: { type: 'string' },
+        algorithm: { type: 'string' },
+        urlalgorithm: { type: 'string' },
+      },
       operations: { update: (_req, d) => hash(d) },
     },
     {

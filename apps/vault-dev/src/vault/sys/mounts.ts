@@ -3,13 +3,7 @@
  * `sys/internal/ui/mounts`, after Vault's logical_system.go mount handlers.
  */
 import { errorResponse } from '../../sdk/errors.js';
-import {
-  parseBool,
-  parseCommaStringSlice,
-  parseDurationSecond,
-  parseMap,
-  parseString,
-} from '../../sdk/fields.js';
+import { parseBool, parseCommaStringSlice, parseDurationSecond, parseMap, parseString } from '../../sdk/fields.js';
 import type { FieldData, PathSpec } from '../../sdk/framework.js';
 import type { Request, Response } from '../../sdk/logical.js';
 import type { Core } from '../core.js';
@@ -28,11 +22,15 @@ export function mountInfo(entry: MountEntry): Record<string, unknown> {
     force_no_cache: entry.config.forceNoCache,
     max_lease_ttl: entry.config.maxLeaseTTL,
   };
-  if (entry.config.auditNonHmacRequestKeys.length > 0) config['audit_non_hmac_request_keys'] = entry.config.auditNonHmacRequestKeys;
-  if (entry.config.auditNonHmacResponseKeys.length > 0) config['audit_non_hmac_response_keys'] = entry.config.auditNonHmacResponseKeys;
+  if (entry.config.auditNonHmacRequestKeys.length > 0)
+    config['audit_non_hmac_request_keys'] = entry.config.auditNonHmacRequestKeys;
+  if (entry.config.auditNonHmacResponseKeys.length > 0)
+    config['audit_non_hmac_response_keys'] = entry.config.auditNonHmacResponseKeys;
   if (entry.config.listingVisibility) config['listing_visibility'] = entry.config.listingVisibility;
-  if (entry.config.passthroughRequestHeaders.length > 0) config['passthrough_request_headers'] = entry.config.passthroughRequestHeaders;
-  if (entry.config.allowedResponseHeaders.length > 0) config['allowed_response_headers'] = entry.config.allowedResponseHeaders;
+  if (entry.config.passthroughRequestHeaders.length > 0)
+    config['passthrough_request_headers'] = entry.config.passthroughRequestHeaders;
+  if (entry.config.allowedResponseHeaders.length > 0)
+    config['allowed_response_headers'] = entry.config.allowedResponseHeaders;
   if (entry.mountClass === 'auth') config['token_type'] = entry.config.tokenType;
   return {
     accessor: entry.accessor,
@@ -65,11 +63,15 @@ function parseMountConfig(raw: unknown): Partial<MountConfig> {
   if (input['default_lease_ttl'] !== undefined) out.defaultLeaseTTL = duration(input['default_lease_ttl']);
   if (input['max_lease_ttl'] !== undefined) out.maxLeaseTTL = duration(input['max_lease_ttl']);
   if (input['force_no_cache'] !== undefined) out.forceNoCache = parseBool(input['force_no_cache']);
-  if (input['audit_non_hmac_request_keys'] !== undefined) out.auditNonHmacRequestKeys = parseCommaStringSlice(input['audit_non_hmac_request_keys']);
-  if (input['audit_non_hmac_response_keys'] !== undefined) out.auditNonHmacResponseKeys = parseCommaStringSlice(input['audit_non_hmac_response_keys']);
+  if (input['audit_non_hmac_request_keys'] !== undefined)
+    out.auditNonHmacRequestKeys = parseCommaStringSlice(input['audit_non_hmac_request_keys']);
+  if (input['audit_non_hmac_response_keys'] !== undefined)
+    out.auditNonHmacResponseKeys = parseCommaStringSlice(input['audit_non_hmac_response_keys']);
   if (input['listing_visibility'] !== undefined) out.listingVisibility = parseString(input['listing_visibility']);
-  if (input['passthrough_request_headers'] !== undefined) out.passthroughRequestHeaders = parseCommaStringSlice(input['passthrough_request_headers']);
-  if (input['allowed_response_headers'] !== undefined) out.allowedResponseHeaders = parseCommaStringSlice(input['allowed_response_headers']);
+  if (input['passthrough_request_headers'] !== undefined)
+    out.passthroughRequestHeaders = parseCommaStringSlice(input['passthrough_request_headers']);
+  if (input['allowed_response_headers'] !== undefined)
+    out.allowedResponseHeaders = parseCommaStringSlice(input['allowed_response_headers']);
   if (input['token_type'] !== undefined) out.tokenType = parseString(input['token_type']);
   return out;
 }
@@ -77,7 +79,12 @@ function parseMountConfig(raw: unknown): Partial<MountConfig> {
 function enable(core: Core, mountClass: MountClass) {
   return (_req: Request, d: FieldData): Response | null => {
     const type = d.get<string>('type');
-    if (!type) return errorResponse(mountClass === 'auth' ? 'backend type must be specified as a string' : 'backend type must be specified as a string');
+    if (!type)
+      return errorResponse(
+        mountClass === 'auth'
+          ? 'backend type must be specified as a string'
+          : 'backend type must be specified as a string',
+      );
     let config: Partial<MountConfig>;
     try {
       config = parseMountConfig(d.get('config'));
@@ -156,11 +163,15 @@ function tuneRead(core: Core, mountClass: MountClass) {
     };
     if (entry.options) data['options'] = entry.options;
     if (entry.mountClass === 'auth') data['token_type'] = entry.config.tokenType;
-    if (entry.config.auditNonHmacRequestKeys.length > 0) data['audit_non_hmac_request_keys'] = entry.config.auditNonHmacRequestKeys;
-    if (entry.config.auditNonHmacResponseKeys.length > 0) data['audit_non_hmac_response_keys'] = entry.config.auditNonHmacResponseKeys;
+    if (entry.config.auditNonHmacRequestKeys.length > 0)
+      data['audit_non_hmac_request_keys'] = entry.config.auditNonHmacRequestKeys;
+    if (entry.config.auditNonHmacResponseKeys.length > 0)
+      data['audit_non_hmac_response_keys'] = entry.config.auditNonHmacResponseKeys;
     if (entry.config.listingVisibility) data['listing_visibility'] = entry.config.listingVisibility;
-    if (entry.config.passthroughRequestHeaders.length > 0) data['passthrough_request_headers'] = entry.config.passthroughRequestHeaders;
-    if (entry.config.allowedResponseHeaders.length > 0) data['allowed_response_headers'] = entry.config.allowedResponseHeaders;
+    if (entry.config.passthroughRequestHeaders.length > 0)
+      data['passthrough_request_headers'] = entry.config.passthroughRequestHeaders;
+    if (entry.config.allowedResponseHeaders.length > 0)
+      data['allowed_response_headers'] = entry.config.allowedResponseHeaders;
     return { data };
   };
 }
@@ -187,7 +198,8 @@ function tuneWrite(core: Core, mountClass: MountClass) {
     if ((next.defaultLeaseTTL || SYSTEM_DEFAULT_TTL) > effectiveMax) {
       return errorResponse('backend max lease TTL is smaller than the backend default lease TTL');
     }
-    if (next.maxLeaseTTL > SYSTEM_MAX_TTL) return errorResponse('backend max lease TTL greater than system max lease TTL');
+    if (next.maxLeaseTTL > SYSTEM_MAX_TTL)
+      return errorResponse('backend max lease TTL greater than system max lease TTL');
     if (d.has('audit_non_hmac_request_keys')) next.auditNonHmacRequestKeys = d.get('audit_non_hmac_request_keys');
     if (d.has('audit_non_hmac_response_keys')) next.auditNonHmacResponseKeys = d.get('audit_non_hmac_response_keys');
     if (d.has('listing_visibility')) next.listingVisibility = d.get('listing_visibility');
@@ -232,7 +244,9 @@ function hasMountAccess(core: Core, policies: readonly string[], routePrefix: st
 function segmentPrefixMatches(pattern: string, prefix: string): boolean {
   const want = prefix.replace(/\/$/, '').split('/');
   const have = pattern.split('/');
-  return want.every((seg, i) => have[i] === '+' || have[i] === seg || (i === have.length - 1 && (have[i] ?? '').endsWith('*')));
+  return want.every(
+    (seg, i) => have[i] === '+' || have[i] === seg || (i === have.length - 1 && (have[i] ?? '').endsWith('*')),
+  );
 }
 
 export function mountPaths(core: Core): PathSpec[] {
@@ -249,7 +263,9 @@ export function mountPaths(core: Core): PathSpec[] {
       operations: {
         read: (_req, d) => {
           const entry = findMount(core, 'secret', d.get<string>('path'));
-          return entry ? { data: mountInfo(entry) } : errorResponse(`No secret engine mount at ${d.get<string>('path').replace(/\/?$/, '/')}`);
+          return entry
+            ? { data: mountInfo(entry) }
+            : errorResponse(`No secret engine mount at ${d.get<string>('path').replace(/\/?$/, '/')}`);
         },
         update: enable(core, 'secret'),
         delete: (_req, d) => {
@@ -270,10 +286,13 @@ export function mountPaths(core: Core): PathSpec[] {
       operations: {
         read: (_req, d) => {
           const entry = findMount(core, 'auth', d.get<string>('path'));
-          return entry ? { data: mountInfo(entry) } : errorResponse(`No auth engine at ${d.get<string>('path').replace(/\/?$/, '/')}`);
+          return entry
+            ? { data: mountInfo(entry) }
+            : errorResponse(`No auth engine at ${d.get<string>('path').replace(/\/?$/, '/')}`);
         },
         update: (req, d) => {
-          if (d.get<string>('type') === 'token') return errorResponse('token credential backend cannot be instantiated');
+          if (d.get<string>('type') === 'token')
+            return errorResponse('token credential backend cannot be instantiated');
           return enable(core, 'auth')(req, d);
         },
         delete: (_req, d) => {
@@ -323,4 +342,3 @@ export function mountPaths(core: Core): PathSpec[] {
 
 export const MOUNT_ROOT_PATHS = ['auth/*'];
 export const MOUNT_UNAUTHENTICATED_PATHS = ['internal/ui/mounts', 'internal/ui/mounts/*'];
-

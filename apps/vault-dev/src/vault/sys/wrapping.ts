@@ -36,7 +36,9 @@ export function wrappingPaths(core: Core): PathSpec[] {
         update: (req, d) => {
           const answer = core.wrapper.unwrap(wrappingTokenOf(req, d));
           if (!answer) return invalid();
-          return { raw: answer.body === undefined ? { status: answer.status } : { status: answer.status, body: answer.body } };
+          return {
+            raw: answer.body === undefined ? { status: answer.status } : { status: answer.status, body: answer.body },
+          };
         },
       },
     },
@@ -49,12 +51,24 @@ export function wrappingPaths(core: Core): PathSpec[] {
           if (!token) return errorResponse('missing "token" value in input');
           const info = core.wrapper.lookup(token);
           if (!info) return invalid();
-          return { data: { creation_path: info.creation_path, creation_time: info.creation_time, creation_ttl: info.creation_ttl } };
+          return {
+            data: {
+              creation_path: info.creation_path,
+              creation_time: info.creation_time,
+              creation_ttl: info.creation_ttl,
+            },
+          };
         },
         read: (req, d) => {
           const info = core.wrapper.lookup(wrappingTokenOf(req, d));
           if (!info) return invalid();
-          return { data: { creation_path: info.creation_path, creation_time: info.creation_time, creation_ttl: info.creation_ttl } };
+          return {
+            data: {
+              creation_path: info.creation_path,
+              creation_time: info.creation_time,
+              creation_ttl: info.creation_ttl,
+            },
+          };
         },
       },
     },

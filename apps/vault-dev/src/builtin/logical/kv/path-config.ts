@@ -12,7 +12,10 @@ export function pathConfig(kv: KvV2Context): PathSpec {
     pattern: 'config$',
     fields: {
       max_versions: { type: 'int', description: 'The number of versions to keep for each key. Defaults to 10' },
-      cas_required: { type: 'bool', description: 'If true, the backend will require the cas parameter to be set for each write' },
+      cas_required: {
+        type: 'bool',
+        description: 'If true, the backend will require the cas parameter to be set for each write',
+      },
       // TypeSignedDurationSecond: a negative value disables delete_version_after on every key.
       delete_version_after: { type: 'durationSecond', description: 'The length of time before a version is deleted.' },
     },

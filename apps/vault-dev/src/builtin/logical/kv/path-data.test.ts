@@ -159,7 +159,12 @@ describe('KV v2 data/: check-and-set', () => {
     ['cas is weakly decoded from a string', true, { cas: '1' }, null],
     ['cas null counts as 0', false, { cas: null }, null],
     ['a future cas is refused', true, { cas: 5 }, 'check-and-set parameter did not match the current version'],
-    ['cas on a new key other than 0 is refused', false, { cas: 1 }, 'check-and-set parameter did not match the current version'],
+    [
+      'cas on a new key other than 0 is refused',
+      false,
+      { cas: 1 },
+      'check-and-set parameter did not match the current version',
+    ],
     ['an undecodable cas is refused', true, { cas: 'abc' }, 'error parsing check-and-set parameter'],
     ['a fractional cas is refused', true, { cas: 1.5 }, 'error parsing check-and-set parameter'],
     ['options without cas is a plain write', true, { other: 1 }, null],
@@ -209,9 +214,11 @@ describe('KV v2 data/: version retention', () => {
     const meta = dataOf(await kv.send('read', 'metadata/app'));
     expect(meta['current_version']).toBe(11);
     expect(meta['oldest_version']).toBe(2);
-    expect(Object.keys(meta['versions'] as object).map(Number).sort((a, b) => a - b)).toEqual([
-      2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
-    ]);
+    expect(
+      Object.keys(meta['versions'] as object)
+        .map(Number)
+        .sort((a, b) => a - b),
+    ).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(await kv.send('read', 'data/app', { version: 1 })).toBeNull();
     expect(dataOf(await kv.send('read', 'data/app', { version: 2 }))['data']).toEqual({ i: 2 });
   });
@@ -362,7 +369,9 @@ describe('KV v2 data/: PATCH', () => {
     const kv = kvV2();
     await kv.send('update', 'data/app', { data: { keep: 1, replace: 'old', drop: true, nested: { a: 1, b: 2 } } });
     const patched = dataOf(
-      await kv.send('patch', 'data/app', { data: { replace: 'new', drop: null, added: [1], nested: { b: null, c: 3 } } }),
+      await kv.send('patch', 'data/app', {
+        data: { replace: 'new', drop: null, added: [1], nested: { b: null, c: 3 } },
+      }),
     );
     expect(patched['version']).toBe(2);
     expect(dataOf(await kv.send('read', 'data/app'))['data']).toEqual({

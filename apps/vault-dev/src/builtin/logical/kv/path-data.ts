@@ -32,7 +32,10 @@ export function pathData(kv: KvV2Context): PathSpec {
     pattern: 'data/(?<path>.*?[^/])$',
     fields: {
       path: { type: 'string', description: 'Location of the secret.' },
-      version: { type: 'int', description: 'If provided during a read, the value at the version number will be returned' },
+      version: {
+        type: 'int',
+        description: 'If provided during a read, the value at the version number will be returned',
+      },
       options: { type: 'map', description: 'Options for writing a KV entry (cas).' },
       data: { type: 'map', description: 'The contents of the data map will be stored and returned on read.' },
     },

@@ -14,7 +14,10 @@ export function pathDestroy(kv: KvV2Context): PathSpec {
     pattern: 'destroy/(?<path>.*)$',
     fields: {
       path: { type: 'string', description: 'Location of the secret.' },
-      versions: { type: 'commaIntSlice', description: 'The versions to destroy. Their data will be permanently deleted.' },
+      versions: {
+        type: 'commaIntSlice',
+        description: 'The versions to destroy. Their data will be permanently deleted.',
+      },
     },
     operations: {
       update: (_req, data) => {

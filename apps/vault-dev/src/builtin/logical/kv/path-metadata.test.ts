@@ -55,7 +55,10 @@ describe('KV v2 metadata/: reading', () => {
     for (let i = 0; i < 3; i++) await kv.send('update', 'data/app', { data: { i } });
     await kv.send('update', 'delete/app', { versions: [1] });
     await kv.send('update', 'destroy/app', { versions: [2] });
-    const versions = dataOf(await kv.send('read', 'metadata/app'))['versions'] as Record<string, Record<string, unknown>>;
+    const versions = dataOf(await kv.send('read', 'metadata/app'))['versions'] as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(versions['1']?.['deletion_time']).not.toBe('');
     expect(versions['1']?.['destroyed']).toBe(false);
     expect(versions['2']?.['destroyed']).toBe(true);
@@ -160,7 +163,7 @@ describe('KV v2 metadata/: writing', () => {
         'custom_metadata validation failed: value for key "k" contains unprintable characters',
       ],
     ],
-  ])('custom_metadata with %s is refused with Vault\'s message', async (_name, cm, errors) => {
+  ])("custom_metadata with %s is refused with Vault's message", async (_name, cm, errors) => {
     const kv = kvV2();
     const resp = await kv.send('update', 'metadata/app', { custom_metadata: cm });
     const noun = errors.length === 1 ? '1 error occurred' : `${errors.length} errors occurred`;
@@ -193,7 +196,10 @@ describe('KV v2 metadata/: writing', () => {
 describe('KV v2 metadata/: PATCH', () => {
   it('merges custom_metadata: new keys added, null removes, others kept', async () => {
     const kv = kvV2();
-    await kv.send('update', 'metadata/app', { max_versions: 4, custom_metadata: { keep: '1', drop: '2', change: '3' } });
+    await kv.send('update', 'metadata/app', {
+      max_versions: 4,
+      custom_metadata: { keep: '1', drop: '2', change: '3' },
+    });
     const resp = await kv.send('patch', 'metadata/app', { custom_metadata: { drop: null, change: 'x', add: 'y' } });
     expect(resp).toBeNull();
     const meta = dataOf(await kv.send('read', 'metadata/app'));

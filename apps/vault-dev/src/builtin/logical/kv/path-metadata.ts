@@ -33,11 +33,17 @@ export function pathMetadata(kv: KvV2Context): PathSpec {
     pattern: 'metadata/(?<path>.*)$',
     fields: {
       path: { type: 'string', description: 'Location of the secret.' },
-      cas_required: { type: 'bool', description: 'If true the key will require the cas parameter to be set on all write requests.' },
+      cas_required: {
+        type: 'bool',
+        description: 'If true the key will require the cas parameter to be set on all write requests.',
+      },
       max_versions: { type: 'int', description: 'The number of versions to keep.' },
       delete_version_after: { type: 'durationSecond', description: 'The length of time before a version is deleted.' },
       custom_metadata: { type: 'map', description: 'User-provided key-value pairs describing the secret.' },
-      exclude_deleted: { type: 'bool', description: 'Listing only: leave out keys whose latest version is deleted or destroyed.' },
+      exclude_deleted: {
+        type: 'bool',
+        description: 'Listing only: leave out keys whose latest version is deleted or destroyed.',
+      },
     },
     existenceCheck: (_req, data) => kv.store.getMeta(data.get<string>('path')) !== undefined,
     operations: {
@@ -239,13 +245,17 @@ function metadataPatch(kv: KvV2Context, req: Request, data: FieldData): Response
 }
 
 /** Merges a custom_metadata patch; the result must decode as string→string, as Vault unmarshals it into KeyMetadata. */
-function patchedCustomMetadata(meta: KeyMetadata, patch: Record<string, unknown> | null): Record<string, string> | null {
+function patchedCustomMetadata(
+  meta: KeyMetadata,
+  patch: Record<string, unknown> | null,
+): Record<string, string> | null {
   const merged = mergePatch(meta.customMetadata ?? {}, patch);
   if (merged === null) return null;
   const out = new Map<string, string>();
   for (const [k, v] of Object.entries(merged as Record<string, unknown>)) {
     if (typeof v !== 'string') {
-      const kind = typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'bool' : Array.isArray(v) ? 'array' : 'object';
+      const kind =
+        typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'bool' : Array.isArray(v) ? 'array' : 'object';
       throw new VaultError(
         `json: cannot unmarshal ${kind} into Go struct field KeyMetadata.custom_metadata of type string`,
       );

@@ -48,7 +48,10 @@ describe('KV v2 delete/, undelete/, destroy/', () => {
     await kv.send('update', 'delete/app', { versions: [1, 2] });
     expect(await kv.send('update', 'undelete/app', { versions: [1] })).toBeNull();
     expect([await status(kv, 1), await status(kv, 2)]).toEqual([200, 404]);
-    const versions = dataOf(await kv.send('read', 'metadata/app'))['versions'] as Record<string, Record<string, unknown>>;
+    const versions = dataOf(await kv.send('read', 'metadata/app'))['versions'] as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(versions['1']?.['deletion_time']).toBe('');
   });
 
@@ -71,7 +74,10 @@ describe('KV v2 delete/, undelete/, destroy/', () => {
     await kv.send('update', 'undelete/app', { versions: [2] });
     expect(await status(kv, 2)).toBe(404);
     await kv.send('update', 'delete/app', { versions: [2] });
-    const versions = dataOf(await kv.send('read', 'metadata/app'))['versions'] as Record<string, Record<string, unknown>>;
+    const versions = dataOf(await kv.send('read', 'metadata/app'))['versions'] as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(versions['2']).toEqual({ created_time: expect.any(String), deletion_time: '', destroyed: true });
   });
 
@@ -79,7 +85,10 @@ describe('KV v2 delete/, undelete/, destroy/', () => {
     const kv = await threeVersions();
     await kv.send('update', 'delete/app', { versions: [1] });
     await kv.send('update', 'destroy/app', { versions: [1] });
-    const versions = dataOf(await kv.send('read', 'metadata/app'))['versions'] as Record<string, Record<string, unknown>>;
+    const versions = dataOf(await kv.send('read', 'metadata/app'))['versions'] as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(versions['1']?.['destroyed']).toBe(true);
     expect(versions['1']?.['deletion_time']).not.toBe('');
   });
@@ -88,7 +97,10 @@ describe('KV v2 delete/, undelete/, destroy/', () => {
     const kv = await threeVersions();
     await kv.send('update', 'destroy/app', { versions: [3] });
     expect(await kv.send('delete', 'data/app')).toBeNull();
-    const versions = dataOf(await kv.send('read', 'metadata/app'))['versions'] as Record<string, Record<string, unknown>>;
+    const versions = dataOf(await kv.send('read', 'metadata/app'))['versions'] as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(versions['3']?.['deletion_time']).toBe('');
   });
 
@@ -112,7 +124,9 @@ describe('KV v2 config', () => {
 
   it('a write sets the fields it is given and answers 204', async () => {
     const kv = kvV2();
-    expect(await kv.send('update', 'config', { max_versions: 5, cas_required: false, delete_version_after: '3h25m19s' })).toBeNull();
+    expect(
+      await kv.send('update', 'config', { max_versions: 5, cas_required: false, delete_version_after: '3h25m19s' }),
+    ).toBeNull();
     expect(await kv.send('update', 'config', { cas_required: true })).toBeNull();
     expect(dataOf(await kv.send('read', 'config'))).toEqual({
       cas_required: true,

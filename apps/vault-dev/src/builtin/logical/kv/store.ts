@@ -308,7 +308,11 @@ export function listPrefix(path: string): string {
  * leaf names as they are and sub-folders with a trailing `/` (a name that is
  * both appears twice), sorted.
  */
-export function listChildren(keys: Iterable<string>, prefix: string, include: (key: string) => boolean = () => true): string[] {
+export function listChildren(
+  keys: Iterable<string>,
+  prefix: string,
+  include: (key: string) => boolean = () => true,
+): string[] {
   const out = new Set<string>();
   for (const key of keys) {
     if (!key.startsWith(prefix)) continue;
