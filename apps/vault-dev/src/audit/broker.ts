@@ -9,7 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { VaultError } from '../sdk/errors.js';
-import { nowEpochNs, rfc3339NanoUTC } from './encode.js';
+import { goQuote } from '../sdk/go-text.js';
+import { formatRFC3339Nano, nowNanos } from '../sdk/time.js';
 import { AuditConfigError, AuditDevice, type FileSinkOptions } from './file-device.js';
 import { AuditedHeaders } from './headers.js';
 import type { AuditEvent, AuditSink } from './types.js';
@@ -59,7 +60,7 @@ export class AuditBroker implements AuditSink {
   private readonly onDeviceError: (path: string, err: Error) => void;
 
   constructor(options: AuditBrokerOptions = {}) {
-    this.clock = options.clock ?? (() => rfc3339NanoUTC(nowEpochNs()));
+    this.clock = options.clock ?? (() => formatRFC3339Nano(nowNanos()));
     this.sinkOptions = options.stdout ? { stdout: options.stdout } : {};
     this.onDeviceError = options.onDeviceError ?? (() => {});
   }
@@ -131,7 +132,7 @@ export class AuditBroker implements AuditSink {
   hash(path: string, input: string): string {
     const devicePath = normalizeDevicePath(path);
     const device = this.devices.get(devicePath);
-    if (!device) throw new AuditConfigError(`unknown audit backend ${JSON.stringify(devicePath)}`);
+    if (!device) throw new AuditConfigError(`unknown audit backend ${goQuote(devicePath)}`);
     return device.hash(input);
   }
 

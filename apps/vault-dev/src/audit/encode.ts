@@ -7,8 +7,9 @@
  *  - `<`, `>`, `&`, U+2028 and U+2029 are escaped (`json.Encoder` with HTML
  *    escaping, which `jsonutil.EncodeJSON` uses), and a newline ends the entry;
  *  - JSONx (`format=jsonx`) follows `github.com/jefferai/jsonx`.
- * Plus the time formats the audit entries use.
  */
+import { compareGoStrings } from '../sdk/strutil.js';
+import { formatRFC3339Nano, millisToNanos } from '../sdk/time.js';
 
 /** An ordered set of fields: encoded in this order, `undefined` values skipped. */
 export class GoStruct {
@@ -42,15 +43,10 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   );
 }
 
-/** Bytewise (UTF-8) comparison, as Go sorts map keys. */
-export function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
 function sortedKeys(o: Record<string, unknown>): string[] {
   return Object.keys(o)
     .filter((k) => o[k] !== undefined)
-    .sort(compareBytes);
+    .sort(compareGoStrings);
 }
 
 /** A JSON string literal with Go's HTML-safe escapes. */
@@ -68,7 +64,7 @@ export function encodeJSON(v: unknown): string {
   if (typeof v === 'number') return Number.isFinite(v) ? JSON.stringify(v) : 'null';
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (v instanceof Date) return quote(rfc3339NanoUTC(BigInt(v.getTime()) * 1_000_000n));
+  if (v instanceof Date) return quote(formatRFC3339Nano(millisToNanos(v.getTime())));
   if (v instanceof Uint8Array) return quote(Buffer.from(v).toString('base64'));
   if (Array.isArray(v)) return `[${v.map((x) => encodeJSON(x)).join(',')}]`;
   if (typeof v === 'object') {
@@ -134,55 +130,4 @@ function xmlEscape(s: string): string {
 /** The value as plain JSON data (what re-decoding the JSON text would give). */
 export function toPlain(v: unknown): unknown {
   return JSON.parse(encodeJSON(v)) as unknown;
-}
-
-// --- time ----------------------------------------------------------------
-
-const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
-
-/** Go's time.RFC3339Nano in UTC for an epoch-nanosecond instant (trailing fractional zeros trimmed). */
-export function rfc3339NanoUTC(epochNs: bigint): string {
-  const secs = epochNs / 1_000_000_000n;
-  let frac = epochNs % 1_000_000_000n;
-  let s = secs;
-  if (frac < 0n) {
-    frac += 1_000_000_000n;
-    s -= 1n;
-  }
-  const base = new Date(Number(s) * 1000).toISOString().slice(0, 19);
-  const fracText = frac === 0n ? '' : `.${frac.toString().padStart(9, '0').replace(/0+$/, '')}`;
-  return `${base}${fracText}Z`;
-}
-
-const clockBase = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
-
-/** Wall-clock "now" in epoch nanoseconds (monotonic within the process). */
-export function nowEpochNs(): bigint {
-  return clockBase + process.hrtime.bigint();
-}
-
-/** Go's `time.Unix(sec, 0).Format(time.RFC3339)` in the process's local zone. */
-export function rfc3339Local(epochMs: number): string {
-  const secs = Math.floor(epochMs / 1000);
-  const d = new Date(secs * 1000);
-  const offsetMin = -d.getTimezoneOffset();
-  const local = new Date(d.getTime() + offsetMin * 60_000).toISOString().slice(0, 19);
-  if (offsetMin === 0) return `${local}Z`;
-  const abs = Math.abs(offsetMin);
-  return `${local}${offsetMin > 0 ? '+' : '-'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
-}
-
-/**
- * An RFC3339(Nano) timestamp re-expressed in UTC with its fractional digits
- * kept (Vault formats wrap_info.creation_time as `.UTC().Format(RFC3339Nano)`).
- * Unparseable input is returned unchanged.
- */
-export function toUTCRFC3339Nano(ts: string): string {
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(ts);
-  if (!m) return ts;
-  const [, base = '', frac = '', zone = 'Z'] = m;
-  const ms = Date.parse(`${base}${zone === 'Z' ? 'Z' : zone}`);
-  if (Number.isNaN(ms)) return ts;
-  const digits = frac.slice(0, 9).padEnd(9, '0');
-  return rfc3339NanoUTC(BigInt(ms) * 1_000_000n + BigInt(digits));
 }

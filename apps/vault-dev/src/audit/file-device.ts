@@ -9,8 +9,7 @@
  */
 import { chmodSync, closeSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { AuditSalt } from './hash.js';
-import type { AuditedHeaders } from './headers.js';
+import { goQuote } from '../sdk/go-text.js';
 import {
   DEFAULT_FORMATTER_CONFIG,
   formatRequest,
@@ -20,6 +19,8 @@ import {
   type AuditFormat,
   type FormatterConfig,
 } from './format.js';
+import { AuditSalt } from './hash.js';
+import type { AuditedHeaders } from './headers.js';
 import type { AuditEvent } from './types.js';
 
 /** A configuration error, reported to the client verbatim (400), as Vault's enable errors are. */
@@ -67,7 +68,7 @@ export function parseFormatterConfig(options: Readonly<Record<string, string>>):
     const raw = options[key];
     if (raw === undefined) return undefined;
     const v = parseGoBool(raw);
-    if (v === undefined) throw new AuditConfigError(`unable to parse ${JSON.stringify(key)}: ${INVALID_CONFIGURATION}`);
+    if (v === undefined) throw new AuditConfigError(`unable to parse ${goQuote(key)}: ${INVALID_CONFIGURATION}`);
     return v;
   };
   const hmacAccessor = bool('hmac_accessor');
@@ -129,7 +130,7 @@ class FileSink implements Sink {
       // Go's MkdirAll reports a non-directory in the way as ENOTDIR; Node's recursive mkdir says EEXIST.
       const reason = (err as NodeJS.ErrnoException).code === 'EEXIST' ? 'not a directory' : goErrno(err);
       throw new Error(
-        `event.(FileSink).open: unable to create file ${JSON.stringify(this.path)}: mkdir ${syscallPath(err, dirname(this.path))}: ${reason}`,
+        `event.(FileSink).open: unable to create file ${goQuote(this.path)}: mkdir ${syscallPath(err, dirname(this.path))}: ${reason}`,
       );
     }
     try {
@@ -142,7 +143,7 @@ class FileSink implements Sink {
         chmodSync(this.path, this.mode);
       } catch (err) {
         throw new Error(
-          `event.(FileSink).open: unable to change file ${JSON.stringify(this.path)} permissions '${goFileMode(this.mode)}' for sink: chmod ${this.path}: ${goErrno(err)}`,
+          `event.(FileSink).open: unable to change file ${goQuote(this.path)} permissions '${goFileMode(this.mode)}' for sink: chmod ${this.path}: ${goErrno(err)}`,
         );
       }
     }
@@ -250,17 +251,17 @@ export function createFileSink(options: Readonly<Record<string, string>>, sinkOp
   let mode = DEFAULT_FILE_MODE;
   const rawMode = options['mode']?.trim();
   const failed = (detail: string): AuditConfigError =>
-    new AuditConfigError(`file sink creation failed for path ${JSON.stringify(path)}: event.NewFileSink: ${detail}`);
+    new AuditConfigError(`file sink creation failed for path ${goQuote(path)}: event.NewFileSink: ${detail}`);
   if (rawMode) {
     if (!/^[0-7]+$/.test(rawMode)) {
       throw failed(
-        `error applying options: unable to parse file mode: ${INVALID_PARAMETER}: strconv.ParseUint: parsing ${JSON.stringify(rawMode)}: invalid syntax`,
+        `error applying options: unable to parse file mode: ${INVALID_PARAMETER}: strconv.ParseUint: parsing ${goQuote(rawMode)}: invalid syntax`,
       );
     }
     const parsed = Number.parseInt(rawMode, 8);
     if (parsed > 0xffffffff) {
       throw failed(
-        `error applying options: unable to parse file mode: ${INVALID_PARAMETER}: strconv.ParseUint: parsing ${JSON.stringify(rawMode)}: value out of range`,
+        `error applying options: unable to parse file mode: ${INVALID_PARAMETER}: strconv.ParseUint: parsing ${goQuote(rawMode)}: value out of range`,
       );
     }
     if (parsed === 0) {
@@ -304,7 +305,7 @@ export class AuditDevice {
     readonly config: DeviceConfig,
     private readonly deps: DeviceDeps,
   ) {
-    if (config.type !== 'file') throw new AuditConfigError(`unknown backend type: ${JSON.stringify(config.type)}`);
+    if (config.type !== 'file') throw new AuditConfigError(`unknown backend type: ${goQuote(config.type)}`);
     const enterprise = ENTERPRISE_ONLY_OPTIONS.filter((o) => o in config.options);
     if (enterprise.length > 0) throw new AuditConfigError(`enterprise-only options supplied: ${INVALID_CONFIGURATION}`);
     if (config.options['file_path'] === undefined && config.options['path'] === undefined) {

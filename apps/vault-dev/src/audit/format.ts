@@ -12,17 +12,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { IssuedToken, Request, Response } from '../sdk/logical.js';
+import { removeDuplicatesLower } from '../sdk/strutil.js';
+import { formatRFC3339Nano, secondsToNanos, toUTCRFC3339Nano } from '../sdk/time.js';
 import type { TokenEntry } from '../vault/token-store.js';
 import { VAULT_VERSION } from '../vault/version.js';
-import {
-  GoStruct,
-  encodeJSON,
-  encodeJSONx,
-  isPlainObject,
-  omitEmpty,
-  rfc3339Local,
-  toUTCRFC3339Nano,
-} from './encode.js';
+import { GoStruct, encodeJSON, encodeJSONx, isPlainObject, omitEmpty } from './encode.js';
 import { elideListResponseData, hashStructure, type HashFn } from './hash.js';
 import type { AuditedHeaders } from './headers.js';
 import type { AuditEvent } from './types.js';
@@ -154,7 +148,7 @@ function authFromTokenEntry(te: TokenEntry, event: AuditEvent): AuthView {
     clientToken: event.request.clientToken || te.id,
     accessor: te.accessor,
     displayName: te.displayName,
-    policies: sanitizePolicies(te.policies),
+    policies: removeDuplicatesLower(te.policies),
     tokenPolicies: te.policies,
     metadata: te.meta,
     entityId: te.entityId,
@@ -162,7 +156,10 @@ function authFromTokenEntry(te: TokenEntry, event: AuditEvent): AuthView {
     tokenTTL: te.creationTTL,
     ...(event.tokenRemainingUses !== undefined ? { remainingUses: Math.max(event.tokenRemainingUses, 0) } : {}),
   };
-  if (te.creationTime > 0) view.tokenIssueTime = rfc3339Local(te.creationTime);
+  // Vault formats time.Unix(te.CreationTime, 0): whole seconds, in the server's zone.
+  if (te.creationTime > 0) {
+    view.tokenIssueTime = formatRFC3339Nano(secondsToNanos(Math.floor(te.creationTime / 1000)), { local: true });
+  }
   if (event.policyResults) view.policyResults = event.policyResults;
   return view;
 }
@@ -176,7 +173,7 @@ function authForUnauthenticated(event: AuditEvent): AuthView {
         clientToken: req.clientToken || info.id,
         accessor: info.accessor,
         displayName: info.displayName,
-        policies: sanitizePolicies(info.policies),
+        policies: removeDuplicatesLower(info.policies),
         tokenPolicies: info.policies,
         metadata: info.meta,
         entityId: info.entityId,
@@ -217,11 +214,6 @@ function authFromIssued(
   const displayName = str(entry?.displayName);
   if (displayName) view.displayName = displayName;
   return view;
-}
-
-/** Vault's policyutil.SanitizePolicies without adding default: trimmed, lower-cased, unique, sorted. */
-function sanitizePolicies(policies: readonly string[]): string[] {
-  return [...new Set(policies.map((p) => p.trim().toLowerCase()).filter((p) => p !== ''))].sort();
 }
 
 /** Vault's TokenEntry.CreateClientID: the entity ID, else a hash of the sorted policies and namespace. */

@@ -8,6 +8,7 @@
  * gives new hashes, as in Vault.
  */
 import { createHmac, randomUUID } from 'node:crypto';
+import { formatRFC3339Nano, millisToNanos } from '../sdk/time.js';
 
 export const HMAC_TYPE = 'hmac-sha256';
 
@@ -73,7 +74,7 @@ export function hashStructure(
       return hash(v.toString());
     }
     if (v === null || v === undefined || typeof v === 'boolean') return v;
-    if (v instanceof Date) return dateRFC3339Nano(v);
+    if (v instanceof Date) return formatRFC3339Nano(millisToNanos(v.getTime()));
     if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
     if (Array.isArray(v)) return v.map((el) => walk(el, key));
     if (typeof v === 'object') {
@@ -107,9 +108,4 @@ export function elideListResponseData(data: Record<string, unknown>): Record<str
     out['key_info'] = Object.keys(keyInfo).length;
   }
   return out;
-}
-
-function dateRFC3339Nano(d: Date): string {
-  const iso = d.toISOString();
-  return iso.replace(/\.(\d*?)0*Z$/, (_m, frac: string) => (frac ? `.${frac}Z` : 'Z'));
 }

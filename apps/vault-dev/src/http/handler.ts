@@ -6,8 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FieldError, parseBool, parseDurationSecond } from '../sdk/fields.js';
+import { parseDurationSecond } from '../sdk/duration.js';
 import { multierror } from '../sdk/errors.js';
+import { FieldError, parseBool } from '../sdk/fields.js';
 import type { Operation, Request, RequestData, WrapRequest } from '../sdk/logical.js';
 import type { Core } from '../vault/core.js';
 import type { WireResponse } from '../vault/respond.js';

@@ -7,8 +7,9 @@
  * list attributes append, JSON-flattened objects are found by key prefix, and
  * errors name the field as hcl does (`root.Capabilities[0]: ...`).
  */
+import { goQuote } from '../sdk/go-text.js';
+import { goParseInt } from '../sdk/strconv.js';
 import { elemOf, childrenOf, filterList, goTypeName, nodePos, posString, type Node, type Pos } from './hcl-ast.js';
-import { goParseInt, goQuote } from './go-text.js';
 
 /** A decoding failure, with hcl's message text. */
 export class HclDecodeError extends Error {

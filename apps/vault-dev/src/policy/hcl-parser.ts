@@ -15,6 +15,7 @@
  * Syntax errors carry hcl's message text; see hcl.ts for how the exact text of
  * the real parser is obtained when it is available.
  */
+import { goQuote } from '../sdk/go-text.js';
 import {
   NO_POS,
   posString,
@@ -28,7 +29,6 @@ import {
   type ObjectType,
   type Pos,
 } from './hcl-ast.js';
-import { goQuote } from './go-text.js';
 import { HclScanner, JsonScanner, type ScanError, type Token, type TokenType } from './hcl-scanner.js';
 
 export class HclSyntaxError extends Error {

@@ -13,9 +13,10 @@
  *    the rest of the stanza's validation), wrapping TTLs parse and min <= max,
  *    control-group structure.
  */
+import { durationSeconds, parseDuration } from '../sdk/duration.js';
+import { multierror } from '../sdk/errors.js';
+import { goQuote } from '../sdk/go-text.js';
 import { CONTROL_GROUP_POLICY_HCL, DEFAULT_POLICY_HCL, RESPONSE_WRAPPING_POLICY_HCL } from './builtin.js';
-import { parseDurationSecond } from './duration.js';
-import { goQuote, multiErrorString } from './go-text.js';
 import { filterList, goTypeName, type Node, type ObjectList } from './hcl-ast.js';
 import { HclDecodeError, decodeObject, type Field, type HclValue } from './hcl-decode.js';
 import { HclSyntaxError } from './hcl-parser.js';
@@ -238,7 +239,7 @@ function parsePath(key: string, body: Node, templated: boolean): PathRules {
 
   const keyCheck = checkHclKeys(body, PATH_KEYS);
   if (typeof keyCheck === 'string') throw new PolicyParseError(`${where} ${keyCheck}`);
-  if (keyCheck.length > 0) throw new PolicyParseError(multiErrorString(keyCheck.map((e) => `${where} ${e}`)));
+  if (keyCheck.length > 0) throw new PolicyParseError(multierror(keyCheck.map((e) => `${where} ${e}`)));
 
   let pc: DecodedPath;
   try {
@@ -312,14 +313,14 @@ function parsePath(key: string, body: Node, templated: boolean): PathRules {
 
   if (pc.minWrappingTTL !== undefined) {
     try {
-      rules.minWrappingTTL = parseDurationSecond(pc.minWrappingTTL);
+      rules.minWrappingTTL = durationSeconds(parseDuration(pc.minWrappingTTL));
     } catch (e) {
       throw new PolicyParseError(`error parsing min_wrapping_ttl: ${(e as Error).message}`);
     }
   }
   if (pc.maxWrappingTTL !== undefined) {
     try {
-      rules.maxWrappingTTL = parseDurationSecond(pc.maxWrappingTTL);
+      rules.maxWrappingTTL = durationSeconds(parseDuration(pc.maxWrappingTTL));
     } catch (e) {
       throw new PolicyParseError(`error parsing max_wrapping_ttl: ${(e as Error).message}`);
     }
@@ -341,7 +342,7 @@ function parseControlGroup(hcl: NonNullable<DecodedPath['controlGroup']>, caps: 
   let ttl = 0;
   if (hcl.ttl !== undefined) {
     try {
-      ttl = parseDurationSecond(hcl.ttl);
+      ttl = durationSeconds(parseDuration(hcl.ttl));
     } catch (e) {
       throw new PolicyParseError(`error parsing control group max ttl: ${(e as Error).message}`);
     }
@@ -391,7 +392,7 @@ function parseRules(rules: string): Parsed {
 
   const topCheck = checkHclKeys(root, TOP_LEVEL_KEYS);
   if (typeof topCheck === 'string') throw new PolicyParseError(topCheck);
-  if (topCheck.length > 0) throw new PolicyParseError(multiErrorString(topCheck));
+  if (topCheck.length > 0) throw new PolicyParseError(multierror(topCheck));
 
   try {
     decodeObject(root, POLICY_FIELDS);

@@ -74,13 +74,8 @@ export function errorResponse(message: string, status = 400, opts: { invalidCred
   return { error: { message, status, ...opts }, data: { error: message } };
 }
 
-/** go-multierror's rendering of a list of errors. */
-export function multierror(messages: string[]): string {
-  const noun = messages.length === 1 ? '1 error occurred' : `${messages.length} errors occurred`;
-  return `${noun}:\n${messages.map((m) => `\t* ${m}`).join('\n')}\n\n`;
-}
-
-/** Go's %q for a string: double-quoted with Go escapes. */
-export function goQuote(value: string): string {
-  return JSON.stringify(value);
+/** hashicorp/go-multierror's default ListFormatFunc. */
+export function multierror(messages: readonly string[]): string {
+  if (messages.length === 1) return `1 error occurred:\n\t* ${messages[0]}\n\n`;
+  return `${messages.length} errors occurred:\n\t${messages.map((m) => `* ${m}`).join('\n\t')}\n\n`;
 }

@@ -4,19 +4,20 @@
  * first match wins), each with typed fields, per-operation handlers and an
  * optional existence check that decides create-vs-update for writes.
  */
+import { parseDurationSecond } from './duration.js';
+import { errorResponse, unsupportedOperation, unsupportedPath } from './errors.js';
 import {
   FieldError,
   parseBool,
   parseCommaIntSlice,
   parseCommaStringSlice,
-  parseDurationSecond,
   parseInt64,
   parseKVPairs,
   parseMap,
   parseString,
   parseStringSlice,
 } from './fields.js';
-import { errorResponse, unsupportedOperation, unsupportedPath } from './errors.js';
+import { goQuote } from './go-text.js';
 import type { Auth, Operation, Request, Response } from './logical.js';
 
 export type FieldType =
@@ -77,7 +78,7 @@ export class FieldData {
         convert(field.type, this.raw[name]);
       } catch (err) {
         const detail = err instanceof Error ? err.message : String(err);
-        throw new FieldError(`error converting input for field ${JSON.stringify(name)}: ${detail}`);
+        throw new FieldError(`error converting input for field ${goQuote(name)}: ${detail}`);
       }
     }
   }
@@ -93,7 +94,7 @@ function convert(type: FieldType, raw: unknown): unknown {
       return parseString(raw).toLowerCase();
     case 'nameString': {
       const s = parseString(raw);
-      if (s !== '' && !NAME_STRING.test(s)) throw new FieldError(`value ${JSON.stringify(s)} is not a valid name`);
+      if (s !== '' && !NAME_STRING.test(s)) throw new FieldError(`value ${goQuote(s)} is not a valid name`);
       return s;
     }
     case 'int':

@@ -139,7 +139,36 @@ export interface IssuedToken {
   numUses: number;
 }
 
-export function addWarning(resp: Response, warning: string): Response {
-  resp.warnings = [...(resp.warnings ?? []), warning];
-  return resp;
+/** Response.AddWarning; a handler with nothing else to say answers with the warning alone. */
+export function addWarning(resp: Response | null, warning: string): Response {
+  const out = resp ?? {};
+  out.warnings = [...(out.warnings ?? []), warning];
+  return out;
+}
+
+/** Vault's logical.RespondWithStatusCode: a status with the full JSON envelope, or no body. */
+export function respondWithStatus(
+  req: Request,
+  status: number,
+  body?: { data: Record<string, unknown> | null; warnings?: string[] },
+): Response {
+  if (!body) return { raw: { status } };
+  return {
+    raw: {
+      status,
+      body: {
+        request_id: req.id,
+        lease_id: '',
+        renewable: false,
+        lease_duration: 0,
+        data: body.data,
+        wrap_info: null,
+        warnings: body.warnings ?? null,
+        auth: null,
+        // Vault serializes this body inside the plugin, before the router fills
+        // in the MountType, and the field has no omitempty.
+        mount_type: '',
+      },
+    },
+  };
 }

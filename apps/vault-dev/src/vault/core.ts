@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent, AuditSink } from '../audit/types.js';
+import { addrInCidrs } from '../sdk/cidr.js';
 import {
   ERR_INVALID_TOKEN,
   ERR_INVALID_WRAPPING_TOKEN,
@@ -15,13 +16,13 @@ import {
 } from '../sdk/errors.js';
 import { sanitizePolicies } from '../sdk/fields.js';
 import { type Backend, type BackendFactory, matchesSpecialPath } from '../sdk/framework.js';
+import { goQuote } from '../sdk/go-text.js';
 import type { Auth, Request, Response } from '../sdk/logical.js';
 import { CubbyholeStore } from './cubbyhole.js';
 import { IdentityStore } from './identity.js';
 import { DEFAULT_LOCKOUT, type LockoutConfig, LockoutTracker } from './lockout.js';
 import { type MountEntry, Router, systemViewOf } from './mounts.js';
 import { PolicyStore } from './policy-store.js';
-import { addrInCidrs } from './cidr.js';
 import { renderAuth, renderEnvelope, type WireResponse } from './respond.js';
 import { TokenStore, type TokenEntry } from './token-store.js';
 import { calculateTTL } from './ttl.js';
@@ -145,10 +146,7 @@ export class Core {
       // Vault checks the ACL before it admits the path has no handler.
       const check = this.checkToken(req, undefined);
       if (check.lastUse) this.tokens.revokeTree(check.token.id);
-      throw new VaultError(
-        `no handler for route ${JSON.stringify(req.path)}. route entry not found.`,
-        'unsupported-path',
-      );
+      throw new VaultError(`no handler for route ${goQuote(req.path)}. route entry not found.`, 'unsupported-path');
     }
 
     const backend = mount.backend;

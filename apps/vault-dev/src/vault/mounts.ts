@@ -6,6 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Backend, BackendFactory, SystemView } from '../sdk/framework.js';
+import { goQuote } from '../sdk/go-text.js';
 import { SYSTEM_DEFAULT_TTL, SYSTEM_MAX_TTL } from './token-store.js';
 
 export type MountClass = 'secret' | 'auth';
@@ -113,13 +114,13 @@ export class Router {
       options = { ...(options ?? {}), version: alias.version };
     }
     if (options?.version !== undefined && type !== 'kv') {
-      throw new MountError(`secrets engine ${JSON.stringify(type)} does not allow setting a version`);
+      throw new MountError(`secrets engine ${goQuote(type)} does not allow setting a version`);
     }
     const routePrefix = mountClass === 'auth' ? `auth/${path}` : path;
     if (mountClass === 'secret' && !builtin) {
       for (const p of PROTECTED_SECRET_PREFIXES) {
         if (routePrefix.startsWith(p) || p.startsWith(routePrefix)) {
-          throw new MountError(`cannot mount under ${JSON.stringify(p)}`);
+          throw new MountError(`cannot mount under ${goQuote(p)}`);
         }
       }
     }
@@ -131,9 +132,7 @@ export class Router {
     const factory = this.factories[mountClass][type];
     if (!factory) {
       throw new MountError(
-        mountClass === 'auth'
-          ? `unknown backend type: ${JSON.stringify(type)}`
-          : `plugin not found in the catalog: ${type}`,
+        mountClass === 'auth' ? `unknown backend type: ${goQuote(type)}` : `plugin not found in the catalog: ${type}`,
       );
     }
     if (type === 'kv' && !options?.version) options = { ...(options ?? {}), version: '1' };

@@ -4,15 +4,9 @@
  * and explicit max; a period replaces the TTL and lifts the max (only an
  * explicit max still bounds a periodic token).
  */
+import { humanDuration } from '../sdk/duration.js';
 import type { SystemView } from '../sdk/framework.js';
-import { formatGoDuration } from '../sdk/fields.js';
-
-/** Vault's humanDuration: Go's duration text without zero minutes/seconds ("768h", "10m", "1h30s"). */
-export function humanDuration(seconds: number): string {
-  const text = formatGoDuration(seconds);
-  if (text === '0s') return text;
-  return text.replace(/m0s$/, 'm').replace(/h0m/, 'h');
-}
+import { goQuote } from '../sdk/go-text.js';
 
 export interface TTLInput {
   /** Requested renewal increment, seconds (0 = none). */
@@ -45,7 +39,7 @@ export function calculateTTL(system: SystemView, input: TTLInput): { ttl: number
   if (period > 0) {
     if (period > maxTTL) {
       warnings.push(
-        `period of ${JSON.stringify(humanDuration(period))} exceeded the effective max_ttl of ${JSON.stringify(humanDuration(maxTTL))}; period value is capped accordingly`,
+        `period of ${goQuote(humanDuration(period))} exceeded the effective max_ttl of ${goQuote(humanDuration(maxTTL))}; period value is capped accordingly`,
       );
       period = maxTTL;
     }
@@ -62,7 +56,7 @@ export function calculateTTL(system: SystemView, input: TTLInput): { ttl: number
   const remaining = Math.floor((maxValidTime - input.now) / 1000);
   if (input.now + ttl * 1000 > maxValidTime) {
     warnings.push(
-      `TTL of ${JSON.stringify(humanDuration(ttl))} exceeded the effective max_ttl of ${JSON.stringify(humanDuration(remaining))}; TTL value is capped accordingly`,
+      `TTL of ${goQuote(humanDuration(ttl))} exceeded the effective max_ttl of ${goQuote(humanDuration(remaining))}; TTL value is capped accordingly`,
     );
     ttl = remaining;
   }

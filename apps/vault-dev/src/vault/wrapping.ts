@@ -5,7 +5,7 @@
  * Unwrapping returns the original JSON (its own request_id) once.
  */
 import type { Request, Response } from '../sdk/logical.js';
-import { rfc3339Nano } from '../sdk/time.js';
+import { formatRFC3339Nano, millisToNanos } from '../sdk/time.js';
 import type { CubbyholeStore } from './cubbyhole.js';
 import type { MountEntry } from './mounts.js';
 import { renderEnvelope, type WireResponse } from './respond.js';
@@ -59,7 +59,7 @@ export class Wrapper {
     });
     const info: StoredWrapInfo = {
       creation_ttl: ttl,
-      creation_time: rfc3339Nano(now),
+      creation_time: formatRFC3339Nano(millisToNanos(now)),
       creation_path: creationPath,
       ...(wrappedAccessor ? { wrapped_accessor: wrappedAccessor } : {}),
     };

@@ -8,11 +8,11 @@
  * (except those made by rootToken(), such as the dev root token) has the
  * lease `<creation path>/<salted id>`. KV and AppRole issue no secret leases.
  */
+import { hasLease, leaseRenewable, leaseTimesOf, leaseTTL } from '../../builtin/credential/token/lease.js';
 import { errorResponse } from '../../sdk/errors.js';
 import type { FieldData, PathSpec } from '../../sdk/framework.js';
 import type { Response } from '../../sdk/logical.js';
-import { rfc3339Nano } from '../../sdk/time.js';
-import { hasLease, leaseRenewable, leaseTimesOf, leaseTTL } from '../../builtin/credential/token/lease.js';
+import { formatRFC3339Nano, millisToNanos } from '../../sdk/time.js';
 import type { TokenEntry, TokenStore } from '../token-store.js';
 
 /** What the lease endpoints need of the core. */
@@ -78,14 +78,14 @@ function handleLookup(core: LeaseCore, data: FieldData): Response {
   const out: Record<string, unknown> = {
     expire_time: null,
     id: leaseId,
-    issue_time: rfc3339Nano(lease.issueTime),
+    issue_time: formatRFC3339Nano(millisToNanos(lease.issueTime)),
     last_renewal: null,
     renewable: leaseRenewable(lease, now).ok,
     ttl: 0,
   };
-  if (lease.lastRenewal !== 0) out['last_renewal'] = rfc3339Nano(lease.lastRenewal);
+  if (lease.lastRenewal !== 0) out['last_renewal'] = formatRFC3339Nano(millisToNanos(lease.lastRenewal));
   if (lease.expireTime !== 0) {
-    out['expire_time'] = rfc3339Nano(lease.expireTime);
+    out['expire_time'] = formatRFC3339Nano(millisToNanos(lease.expireTime));
     out['ttl'] = leaseTTL(lease.expireTime, now);
   }
   return { data: out };

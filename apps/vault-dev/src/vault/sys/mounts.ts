@@ -2,9 +2,11 @@
  * `sys/mounts`, `sys/auth`, their `/tune` endpoints and
  * `sys/internal/ui/mounts`, after Vault's logical_system.go mount handlers.
  */
+import { parseDurationSecond } from '../../sdk/duration.js';
 import { errorResponse } from '../../sdk/errors.js';
-import { parseBool, parseCommaStringSlice, parseDurationSecond, parseMap, parseString } from '../../sdk/fields.js';
+import { parseBool, parseCommaStringSlice, parseMap, parseString } from '../../sdk/fields.js';
 import type { FieldData, PathSpec } from '../../sdk/framework.js';
+import { goQuote } from '../../sdk/go-text.js';
 import type { Request, Response } from '../../sdk/logical.js';
 import type { Core } from '../core.js';
 import { type MountClass, type MountConfig, type MountEntry, MountError } from '../mounts.js';
@@ -154,7 +156,7 @@ function findMount(core: Core, mountClass: MountClass, path: string): MountEntry
 function tuneRead(core: Core, mountClass: MountClass) {
   return (_req: Request, d: FieldData): Response | null => {
     const entry = findMount(core, mountClass, d.get<string>('path'));
-    if (!entry) return errorResponse(`cannot fetch sysview for path ${JSON.stringify(d.get<string>('path'))}`);
+    if (!entry) return errorResponse(`cannot fetch sysview for path ${goQuote(d.get<string>('path'))}`);
     const data: Record<string, unknown> = {
       default_lease_ttl: entry.config.defaultLeaseTTL || SYSTEM_DEFAULT_TTL,
       description: entry.description,
@@ -179,7 +181,7 @@ function tuneRead(core: Core, mountClass: MountClass) {
 function tuneWrite(core: Core, mountClass: MountClass) {
   return (_req: Request, d: FieldData): Response | null => {
     const entry = findMount(core, mountClass, d.get<string>('path'));
-    if (!entry) return errorResponse(`cannot fetch sysview for path ${JSON.stringify(d.get<string>('path'))}`);
+    if (!entry) return errorResponse(`cannot fetch sysview for path ${goQuote(d.get<string>('path'))}`);
     const next: MountConfig = { ...entry.config };
     const ttl = (name: string): number | undefined => {
       if (!d.has(name)) return undefined;
@@ -216,7 +218,7 @@ function tuneWrite(core: Core, mountClass: MountClass) {
     if (d.has('options')) {
       const options = d.get<Record<string, string>>('options');
       if (options['version'] !== undefined && entry.type !== 'kv') {
-        return errorResponse(`secrets engine ${JSON.stringify(entry.type)} does not allow setting a version`);
+        return errorResponse(`secrets engine ${goQuote(entry.type)} does not allow setting a version`);
       }
       entry.options = { ...(entry.options ?? {}), ...options };
     }
@@ -329,7 +331,7 @@ export function mountPaths(core: Core): PathSpec[] {
           const policies = req.tokenEntry?.policies ?? [];
           if (!entry || !hasMountAccess(core, policies, entry.routePrefix)) {
             return errorResponse(
-              `preflight capability check returned 403, please ensure client's policies grant access to path ${JSON.stringify(path.replace(/\/?$/, '/'))}`,
+              `preflight capability check returned 403, please ensure client's policies grant access to path ${goQuote(path.replace(/\/?$/, '/'))}`,
               403,
             );
           }

@@ -2,10 +2,11 @@
  * `sys/policies/acl`, legacy `sys/policy`, and the capabilities endpoints,
  * after Vault's logical_system.go policy handlers.
  */
+import { PolicyParseError } from '../../policy/policy.js';
 import { errorResponse } from '../../sdk/errors.js';
 import type { FieldData, PathSpec } from '../../sdk/framework.js';
+import { goQuote } from '../../sdk/go-text.js';
 import type { Request, Response } from '../../sdk/logical.js';
-import { PolicyParseError } from '../../policy/policy.js';
 import type { Core } from '../core.js';
 
 const IMMUTABLE = new Set(['root', 'response-wrapping', 'control-group']);
@@ -27,7 +28,7 @@ function writePolicy(core: Core, legacy: boolean) {
       warnings.push(`'rules' is deprecated, please use 'policy' instead`);
     }
     if (text === '') return errorResponse(`'policy' parameter not supplied or empty`);
-    if (IMMUTABLE.has(name)) return errorResponse(`cannot update ${JSON.stringify(name)} policy`);
+    if (IMMUTABLE.has(name)) return errorResponse(`cannot update ${goQuote(name)} policy`);
     try {
       core.policies.set(name, decodePolicyText(text));
     } catch (err) {
@@ -43,7 +44,7 @@ function deletePolicy(core: Core) {
     const name = d.get<string>('name').toLowerCase();
     if (name === 'default') return errorResponse('cannot delete default policy');
     if (name === 'root') return errorResponse(`cannot delete "root" policy`);
-    if (IMMUTABLE.has(name)) return errorResponse(`cannot delete ${JSON.stringify(name)} policy`);
+    if (IMMUTABLE.has(name)) return errorResponse(`cannot delete ${goQuote(name)} policy`);
     core.policies.delete(name);
     return null;
   };

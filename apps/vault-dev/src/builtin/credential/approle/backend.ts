@@ -15,19 +15,19 @@ import {
   type SpecialPaths,
 } from '../../../sdk/framework.js';
 import type { Auth, Request, Response } from '../../../sdk/logical.js';
+import { nowNanos, type NanoClock } from '../../../sdk/time.js';
 import type { AppRoleContext } from './context.js';
 import { loginAliasLookahead, loginPath, renewLoginAuth } from './path-login.js';
 import { rolePaths } from './path-role.js';
 import { secretIdPaths } from './path-secret-id.js';
 import { tidyPath, tidySecretIds } from './path-tidy.js';
 import { AppRoleStore } from './role.js';
-import { systemClock, type Clock } from './time.js';
 
 export const APPROLE_BACKEND_TYPE = 'approle';
 
 export interface AppRoleBackendOptions {
   /** Epoch nanoseconds; defaults to the wall clock (Date.now, so fake timers apply). */
-  now?: Clock;
+  now?: NanoClock;
 }
 
 export class AppRoleBackend implements Backend {
@@ -38,7 +38,7 @@ export class AppRoleBackend implements Backend {
   private readonly ctx: AppRoleContext;
 
   constructor(config: BackendConfig, options: AppRoleBackendOptions = {}) {
-    this.ctx = { store: new AppRoleStore(), system: config.system, now: options.now ?? systemClock };
+    this.ctx = { store: new AppRoleStore(), system: config.system, now: options.now ?? nowNanos };
     this.framework = new FrameworkBackend(
       APPROLE_BACKEND_TYPE,
       [...rolePaths(this.ctx), ...secretIdPaths(this.ctx), loginPath(this.ctx), tidyPath(this.ctx)],

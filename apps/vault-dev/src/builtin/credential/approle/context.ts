@@ -3,13 +3,13 @@
  * view and the clock.
  */
 import { genericNameRegex, type FieldData, type SystemView } from '../../../sdk/framework.js';
+import type { NanoClock } from '../../../sdk/time.js';
 import type { AppRoleStore } from './role.js';
-import type { Clock } from './time.js';
 
 export interface AppRoleContext {
   store: AppRoleStore;
   system: SystemView;
-  now: Clock;
+  now: NanoClock;
 }
 
 /** `role/<role_name>` as Vault's framework.GenericNameRegex("role_name") matches it. */

@@ -2,18 +2,19 @@
  * `login`, token renewal and the alias lookahead, after Vault's
  * builtin/credential/approle/path_login.go.
  */
-import { errorResponse, goQuote, VaultError } from '../../../sdk/errors.js';
+import { ipBelongsToCIDRBlocks, parseAddrs } from '../../../sdk/cidr.js';
+import { errorResponse, VaultError } from '../../../sdk/errors.js';
 import { parseString } from '../../../sdk/fields.js';
 import type { FieldData, OperationHandler, PathSpec } from '../../../sdk/framework.js';
+import { goQuote } from '../../../sdk/go-text.js';
 import type { Auth, Request, Response } from '../../../sdk/logical.js';
-import { ipBelongsToCIDRBlocks, parseAddrs } from './cidr.js';
+import { sortedRecord } from '../../../sdk/strutil.js';
 import type { AppRoleContext } from './context.js';
 import { populateTokenAuth } from './token-params.js';
 import {
   deleteSecretId,
   isExpired,
   locateSecretId,
-  sortedRecord,
   verifyCIDRRoleSecretIDSubset,
   type SecretIDLocation,
 } from './validation.js';

@@ -4,15 +4,18 @@
  * delete), the per-field sub-endpoints and `role/:name/role-id`.
  */
 import { randomUUID } from 'node:crypto';
-import { errorResponse, goQuote, unsupportedPath, VaultError } from '../../../sdk/errors.js';
-import { formatGoDuration, parsePolicies } from '../../../sdk/fields.js';
+import { parseAddrs, validateCIDRList } from '../../../sdk/cidr.js';
+import { formatGoDuration } from '../../../sdk/duration.js';
+import { errorResponse, unsupportedPath, VaultError } from '../../../sdk/errors.js';
+import { parsePolicies } from '../../../sdk/fields.js';
 import { FieldData, type FieldSchemas, type OperationHandler, type PathSpec } from '../../../sdk/framework.js';
+import { goQuote } from '../../../sdk/go-text.js';
 import type { Response } from '../../../sdk/logical.js';
-import { parseAddrs, validateCIDRList } from './cidr.js';
+import { sortedRecord } from '../../../sdk/strutil.js';
 import { ROLE_NAME, roleNameField, roleNameOf, type AppRoleContext } from './context.js';
 import { MAX_HMAC_INPUT_LENGTH, newRole, SECRET_ID_LOCAL_PREFIX, type RoleEntry } from './role.js';
 import { parseTokenFields, populateTokenData, tokenFields, upgradeDuration, upgradePolicies } from './token-params.js';
-import { flushRoleSecrets, sortedRecord } from './validation.js';
+import { flushRoleSecrets } from './validation.js';
 
 const NO_CONSTRAINT = 'at least one constraint should be enabled on the role';
 

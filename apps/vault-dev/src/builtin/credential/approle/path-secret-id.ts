@@ -4,10 +4,11 @@
  * SecretID or by accessor.
  */
 import { randomUUID } from 'node:crypto';
-import { errorResponse, goQuote, VaultError } from '../../../sdk/errors.js';
+import { validateCIDRList } from '../../../sdk/cidr.js';
+import { errorResponse, VaultError } from '../../../sdk/errors.js';
 import type { FieldData, FieldSchemas, OperationHandler, PathSpec } from '../../../sdk/framework.js';
-import type { Request, Response } from '../../../sdk/logical.js';
-import { validateCIDRList } from './cidr.js';
+import { goQuote } from '../../../sdk/go-text.js';
+import { respondWithStatus, type Response } from '../../../sdk/logical.js';
 import { ROLE_NAME, roleNameField, roleNameOf, type AppRoleContext } from './context.js';
 import type { RoleEntry } from './role.js';
 import {
@@ -181,26 +182,6 @@ function destroySecretId(ctx: AppRoleContext): OperationHandler {
   };
 }
 
-/** Vault's RespondWithStatusCode: a raw body carrying the whole envelope. */
-function rawEnvelope(req: Request, status: number, data: Record<string, unknown>): Response {
-  return {
-    raw: {
-      status,
-      body: {
-        request_id: req.id,
-        lease_id: '',
-        renewable: false,
-        lease_duration: 0,
-        data,
-        wrap_info: null,
-        warnings: null,
-        auth: null,
-        mount_type: '',
-      },
-    },
-  };
-}
-
 function lookupByAccessor(ctx: AppRoleContext): OperationHandler {
   return (req, data) => {
     const roleName = roleNameOf(data);
@@ -210,8 +191,8 @@ function lookupByAccessor(ctx: AppRoleContext): OperationHandler {
     const role = requireRole(ctx, roleName);
     const secretIdHMAC = ctx.store.getAccessor(role.secretIdPrefix, accessor);
     if (secretIdHMAC === null) {
-      return rawEnvelope(req, 404, {
-        error: `failed to find accessor entry for secret_id_accessor: ${goQuote(accessor)}`,
+      return respondWithStatus(req, 404, {
+        data: { error: `failed to find accessor entry for secret_id_accessor: ${goQuote(accessor)}` },
       });
     }
     const roleNameHMAC = asPlain(() => roleNameHMACOf(role));

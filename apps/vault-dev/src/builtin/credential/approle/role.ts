@@ -9,8 +9,8 @@
  * so a handler that fails half-way leaves nothing behind (as Vault's decode /
  * encode through storage does).
  */
+import type { Nanos } from '../../../sdk/time.js';
 import { emptyTokenParams, type TokenParams } from './token-params.js';
-import type { Nanos } from './time.js';
 
 export const SECRET_ID_PREFIX = 'secret_id/';
 export const SECRET_ID_LOCAL_PREFIX = 'secret_id_local/';

@@ -7,9 +7,9 @@
  */
 import { multierror, VaultError } from '../../../sdk/errors.js';
 import type { Operation, Request, RequestData, Response } from '../../../sdk/logical.js';
+import type { Nanos } from '../../../sdk/time.js';
 import { makeRequest, testSystemView } from '../../../testing/backend-harness.js';
 import { AppRoleBackend } from './backend.js';
-import type { Nanos } from './time.js';
 
 export const MOUNT = 'auth/approle/';
 

@@ -4,10 +4,11 @@
  * rendering for GETs, the auth block for logins, and the legacy-key upgrade
  * rules (`period`→`token_period`, `policies`→`token_policies`).
  */
-import type { FieldData, FieldSchemas } from '../../../sdk/framework.js';
+import { parseAddrs } from '../../../sdk/cidr.js';
 import { parsePolicies } from '../../../sdk/fields.js';
+import type { FieldData, FieldSchemas } from '../../../sdk/framework.js';
+import { goQuote } from '../../../sdk/go-text.js';
 import type { Auth } from '../../../sdk/logical.js';
-import { parseAddrs } from './cidr.js';
 
 /** logical.TokenType as stored on a role (its String() form). */
 export type TokenType = 'default' | 'service' | 'batch' | 'default-service' | 'default-batch';
@@ -105,7 +106,7 @@ export function parseTokenFields(t: TokenParams, d: FieldData): string | null {
         t.tokenType = 'batch';
         break;
       default:
-        return `invalid 'token_type' value ${JSON.stringify(tokenType)}`;
+        return `invalid 'token_type' value ${goQuote(tokenType)}`;
     }
   }
 

@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatRFC3339Nano } from './time.js';
-import { createHMAC, deriveSecretIDTTL, parseArbitraryKeyValues } from './validation.js';
+import {
+  createHMAC,
+  deriveSecretIDTTL,
+  formatSecretIdTime as formatRFC3339Nano,
+  parseArbitraryKeyValues,
+} from './validation.js';
 
 describe('SecretID metadata parsing (strutil.ParseArbitraryKeyValues)', () => {
   it.each([

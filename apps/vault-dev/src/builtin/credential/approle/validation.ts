@@ -6,10 +6,11 @@
  * SecretID metadata.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import { goQuote } from '../../../sdk/errors.js';
-import { cidrSubsetBlocks } from './cidr.js';
+import { cidrSubsetBlocks } from '../../../sdk/cidr.js';
+import { goQuote, goQuoteList } from '../../../sdk/go-text.js';
+import { sortedRecord } from '../../../sdk/strutil.js';
+import { formatRFC3339Nano, GO_ZERO_TIME, secondsToNanos, type Nanos } from '../../../sdk/time.js';
 import { MAX_HMAC_INPUT_LENGTH, type AppRoleStore, type RoleEntry, type SecretIDEntry } from './role.js';
-import { formatRFC3339Nano, secondsToNanos, type Nanos } from './time.js';
 
 /** Vault's createHMAC: hex HMAC-SHA256, refusing inputs over 4096 bytes. */
 export function createHMAC(key: string, value: string): string {
@@ -23,11 +24,6 @@ export function createHMAC(key: string, value: string): string {
 /** deriveSecretIDTTL: a negative TTL or one above the mount max becomes the mount max. */
 export function deriveSecretIDTTL(secretIdTTL: number, mountMaxTTL: number): number {
   return secretIdTTL < 0 || secretIdTTL > mountMaxTTL ? mountMaxTTL : secretIdTTL;
-}
-
-/** Go's %q of a []string: `["a" "b"]`. */
-export function goQuoteList(items: readonly string[] | null): string {
-  return `[${(items ?? []).map(goQuote).join(' ')}]`;
 }
 
 /**
@@ -192,24 +188,26 @@ export function isExpired(entry: SecretIDEntry, now: Nanos): boolean {
   return entry.expirationTime !== 0n && now > entry.expirationTime;
 }
 
+/**
+ * A SecretID time as Go's encoding/json writes the time.Time Vault keeps: in
+ * the server's zone (time.Now() carries time.Local), and 0n, the zero
+ * time.Time of a SecretID that never expires, as Go's zero time.
+ */
+export function formatSecretIdTime(ns: Nanos): string {
+  return ns === 0n ? GO_ZERO_TIME : formatRFC3339Nano(ns, { local: true });
+}
+
 /** secretIDStorageEntry.ToResponseData (keys in Go's sorted map order). */
 export function secretIdResponseData(entry: SecretIDEntry): Record<string, unknown> {
   return {
     cidr_list: [...entry.cidrList],
-    creation_time: formatRFC3339Nano(entry.creationTime),
-    expiration_time: formatRFC3339Nano(entry.expirationTime),
-    last_updated_time: formatRFC3339Nano(entry.lastUpdatedTime),
+    creation_time: formatSecretIdTime(entry.creationTime),
+    expiration_time: formatSecretIdTime(entry.expirationTime),
+    last_updated_time: formatSecretIdTime(entry.lastUpdatedTime),
     metadata: sortedRecord(entry.metadata),
     secret_id_accessor: entry.secretIdAccessor,
     secret_id_num_uses: entry.secretIdNumUses,
     secret_id_ttl: entry.secretIdTTL,
     token_bound_cidrs: [...entry.tokenBoundCidrs],
   };
-}
-
-/** A copy with keys in sorted order, as Go's encoding/json writes a map. */
-export function sortedRecord<T>(m: Record<string, T>): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const k of Object.keys(m).sort()) out[k] = m[k] as T;
-  return out;
 }

@@ -45,11 +45,6 @@ export function lookupTainted(tokens: TokenStore, id: string): TokenEntry | unde
   return tokens.lookup(id) ?? tokens.lookupTainted(id);
 }
 
-/** Go's `%q` of a string slice: `["a" "b"]`. */
-export function goQuoteList(values: readonly string[]): string {
-  return `[${values.map((v) => JSON.stringify(v)).join(' ')}]`;
-}
-
 /** ryanuber/go-glob: `*` matches any run of characters. */
 export function glob(pattern: string, subject: string): boolean {
   if (pattern === '') return subject === pattern;
@@ -76,21 +71,4 @@ export function glob(pattern: string, subject: string): boolean {
 /** strutil.StrListContainsGlob: does any pattern in the list match the item? */
 export function listContainsGlob(patterns: readonly string[], item: string): boolean {
   return patterns.some((p) => glob(p, item));
-}
-
-/** strutil.RemoveDuplicates(items, lowercase=true): trimmed, lower-cased, de-duplicated, sorted. */
-export function removeDuplicatesLower(items: readonly string[]): string[] {
-  const set = new Set<string>();
-  for (const raw of items) {
-    const item = raw.trim().toLowerCase();
-    if (item !== '') set.add(item);
-  }
-  return [...set].sort();
-}
-
-/** An object with its keys in sorted order, as Go marshals a map. */
-export function sortedKeys(obj: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(obj).sort()) out[key] = obj[key];
-  return out;
 }

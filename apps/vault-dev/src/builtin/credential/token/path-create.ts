@@ -5,20 +5,15 @@
  * token type, policy resolution with and without a role, orphaning, TTL
  * calculation and the `Policy "x" does not exist` warnings.
  */
+import { durationSeconds, parseDurationSecond, parseGoDuration } from '../../../sdk/duration.js';
 import { errorResponse } from '../../../sdk/errors.js';
-import { FieldError, parseDurationSecond, parseGoDuration, sanitizePolicies } from '../../../sdk/fields.js';
+import { FieldError, sanitizePolicies } from '../../../sdk/fields.js';
 import { genericNameRegex, type FieldData, type FieldSchemas, type PathSpec } from '../../../sdk/framework.js';
+import { goQuote, goQuoteList } from '../../../sdk/go-text.js';
 import type { Request, Response } from '../../../sdk/logical.js';
+import { removeDuplicatesLower } from '../../../sdk/strutil.js';
 import { calculateTTL } from '../../../vault/ttl.js';
-import {
-  goQuoteList,
-  listContainsGlob,
-  lookupTainted,
-  NON_ASSIGNABLE_POLICIES,
-  removeDuplicatesLower,
-  TOKEN_MOUNT,
-  type TokenContext,
-} from './context.js';
+import { listContainsGlob, lookupTainted, NON_ASSIGNABLE_POLICIES, TOKEN_MOUNT, type TokenContext } from './context.js';
 import type { TokenRole } from './roles.js';
 
 export const CUSTOM_ID_WARNING =
@@ -123,7 +118,7 @@ export function createToken(
         if (!dur.ok) return errorResponse('"period" value could not be parsed');
         if (dur.seconds !== 0) badReason = 'period';
       }
-      if (badReason !== '') return errorResponse(`batch tokens cannot have ${JSON.stringify(badReason)} set`);
+      if (badReason !== '') return errorResponse(`batch tokens cannot have ${goQuote(badReason)} set`);
       type = 'batch';
       renewable = false;
       break;
@@ -213,7 +208,7 @@ export function createToken(
       const disallowedGlobs = removeDuplicatesLower(role.disallowedPoliciesGlob);
       for (const policy of finalPolicies) {
         if (disallowed.includes(policy) || listContainsGlob(disallowedGlobs, policy)) {
-          return errorResponse(`token policy ${JSON.stringify(policy)} is disallowed by this role`);
+          return errorResponse(`token policy ${goQuote(policy)} is disallowed by this role`);
         }
       }
     }
@@ -236,8 +231,7 @@ export function createToken(
   if (noDefaultPolicy) tokenPolicies = tokenPolicies.filter((p) => p !== 'default');
 
   for (const policy of tokenPolicies) {
-    if (NON_ASSIGNABLE_POLICIES.includes(policy))
-      return errorResponse(`cannot assign policy ${JSON.stringify(policy)}`);
+    if (NON_ASSIGNABLE_POLICIES.includes(policy)) return errorResponse(`cannot assign policy ${goQuote(policy)}`);
   }
 
   if (tokenPolicies.includes('root')) {
@@ -302,14 +296,14 @@ export function createToken(
     ttl = dur.seconds;
   } else if (leaseRaw !== '') {
     // Legacy `lease` is a plain Go duration.
-    let nanos: number;
+    let nanos: bigint;
     try {
       nanos = parseGoDuration(leaseRaw);
     } catch (err) {
       return errorResponse(err instanceof FieldError ? err.message : String(err));
     }
-    if (nanos < 0) return errorResponse('lease must be positive');
-    ttl = Math.trunc(nanos / 1e9);
+    if (nanos < 0n) return errorResponse('lease must be positive');
+    ttl = Math.trunc(durationSeconds(nanos));
   }
 
   // The smaller of the request's and the role's period / explicit max wins.
@@ -392,7 +386,7 @@ export function createToken(
   });
 
   for (const policy of entry.policies) {
-    if (!core.policies.exists(policy)) warnings.push(`Policy ${JSON.stringify(policy)} does not exist`);
+    if (!core.policies.exists(policy)) warnings.push(`Policy ${goQuote(policy)} does not exist`);
   }
 
   // Batch tokens have no accessor in Vault.

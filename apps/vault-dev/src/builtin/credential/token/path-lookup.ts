@@ -5,9 +5,10 @@
 import { errorResponse, VaultError } from '../../../sdk/errors.js';
 import type { FieldData, PathSpec } from '../../../sdk/framework.js';
 import type { Request, Response } from '../../../sdk/logical.js';
-import { rfc3339Nano } from '../../../sdk/time.js';
+import { sortedRecord } from '../../../sdk/strutil.js';
+import { formatRFC3339Nano, millisToNanos } from '../../../sdk/time.js';
 import type { TokenEntry } from '../../../vault/token-store.js';
-import { lookupTainted, sortedKeys, type TokenContext } from './context.js';
+import { lookupTainted, type TokenContext } from './context.js';
 import { leaseRenewable, leaseTimesOf, leaseTTL } from './lease.js';
 
 /** The accessor a token is known by (batch tokens have none). */
@@ -49,16 +50,16 @@ export function lookupData(ctx: TokenContext, entry: TokenEntry): Record<string,
   if (lease) {
     if (lease.lastRenewal !== 0) {
       data['last_renewal_time'] = Math.floor(lease.lastRenewal / 1000);
-      data['last_renewal'] = rfc3339Nano(lease.lastRenewal);
+      data['last_renewal'] = formatRFC3339Nano(millisToNanos(lease.lastRenewal));
     }
     if (lease.expireTime !== 0) {
-      data['expire_time'] = rfc3339Nano(lease.expireTime);
+      data['expire_time'] = formatRFC3339Nano(millisToNanos(lease.expireTime));
       data['ttl'] = leaseTTL(lease.expireTime, now);
     }
     data['renewable'] = leaseRenewable(lease, now).ok;
-    data['issue_time'] = rfc3339Nano(lease.issueTime);
+    data['issue_time'] = formatRFC3339Nano(millisToNanos(lease.issueTime));
   }
-  return sortedKeys(data);
+  return sortedRecord(data);
 }
 
 function lookup(ctx: TokenContext, req: Request, id: string): Response {

@@ -8,6 +8,7 @@
  */
 import { errorResponse, VaultError } from '../../../sdk/errors.js';
 import type { FieldData, PathSpec, SystemView } from '../../../sdk/framework.js';
+import { goQuote } from '../../../sdk/go-text.js';
 import type { Auth, Request, Response } from '../../../sdk/logical.js';
 import { systemViewOf } from '../../../vault/mounts.js';
 import type { TokenEntry } from '../../../vault/token-store.js';
@@ -59,9 +60,7 @@ async function renewTerms(ctx: TokenContext, req: Request, entry: TokenEntry): P
     if (entry.role !== '') {
       const role = ctx.roles.get(entry.role);
       if (!role) {
-        throw renewFailed(
-          new Error(`original token role ${JSON.stringify(entry.role)} could not be found, not renewing`),
-        );
+        throw renewFailed(new Error(`original token role ${goQuote(entry.role)} could not be found, not renewing`));
       }
       period = role.tokenPeriod;
       explicitMaxTTL = role.tokenExplicitMaxTTL;
@@ -70,7 +69,7 @@ async function renewTerms(ctx: TokenContext, req: Request, entry: TokenEntry): P
   }
 
   const backend = ctx.core.backendAt(entry.mountPoint);
-  if (!backend) throw renewFailed(new Error(`no handler for route ${JSON.stringify(entry.path)}`));
+  if (!backend) throw renewFailed(new Error(`no handler for route ${goQuote(entry.path)}`));
   if (!backend.renewAuth) return { refused: errorResponse("this auth type doesn't support renew") };
   let auth: Auth;
   try {

@@ -4,12 +4,14 @@
  * tokenStoreRole* handlers in vault/token_store.go and the allow-listed
  * tokenutil fields.
  */
+import { parseAddrs } from '../../../sdk/cidr.js';
 import { errorResponse } from '../../../sdk/errors.js';
-import { genericNameRegex, type FieldData, type FieldSchemas, type PathSpec } from '../../../sdk/framework.js';
 import { sanitizePolicies } from '../../../sdk/fields.js';
-import type { Request, Response } from '../../../sdk/logical.js';
-import { isValidCidr } from '../../../vault/cidr.js';
-import { removeDuplicatesLower, sortedKeys, type TokenContext } from './context.js';
+import { genericNameRegex, type FieldData, type FieldSchemas, type PathSpec } from '../../../sdk/framework.js';
+import { goQuote } from '../../../sdk/go-text.js';
+import { addWarning, type Request, type Response } from '../../../sdk/logical.js';
+import { removeDuplicatesLower, sortedRecord } from '../../../sdk/strutil.js';
+import type { TokenContext } from './context.js';
 import { newRole, type RoleTokenType, type TokenRole } from './roles.js';
 
 /** Vault's pathSuffixSanitize (unanchored, as Vault uses MatchString). */
@@ -17,20 +19,6 @@ const PATH_SUFFIX_SANITIZE = /\w[\w\-.]+\w/;
 const PATH_SUFFIX_SANITIZE_TEXT = '\\w[\\w-.]+\\w';
 
 class RoleFieldError extends Error {}
-
-/** parseutil.ParseAddrs as the role fields use it: addresses or CIDR blocks. */
-export function parseAddrs(values: readonly string[]): string[] {
-  return values.map((raw) => {
-    const addr = raw.trim();
-    if (!isValidCidr(addr)) {
-      throw new RoleFieldError(
-        `error parsing address ${JSON.stringify(addr)}: Unable to convert ${JSON.stringify(addr)} to an IPv4 or IPv6 address, or a UNIX Socket`,
-      );
-    }
-    // sockaddr prints a single-host block without its mask.
-    return addr.replace(/\/32$/, '').replace(/\/128$/, '');
-  });
-}
 
 const roleFields: FieldSchemas = {
   role_name: { type: 'string', description: 'Name of the role' },
@@ -74,19 +62,19 @@ function roleData(role: TokenRole): Record<string, unknown> {
   if (role.tokenBoundCidrs && role.tokenBoundCidrs.length > 0) data['token_bound_cidrs'] = role.tokenBoundCidrs;
   if (role.boundCidrs && role.boundCidrs.length > 0) data['bound_cidrs'] = role.boundCidrs;
   if (role.tokenNumUses > 0) data['token_num_uses'] = role.tokenNumUses;
-  return sortedKeys(data);
-}
-
-function addWarning(resp: Response | null, warning: string): Response {
-  const out = resp ?? {};
-  out.warnings = [...(out.warnings ?? []), warning];
-  return out;
+  return sortedRecord(data);
 }
 
 /** tokenutil.ParseTokenFields restricted to the fields the token store allows on roles. */
 function parseTokenFields(role: TokenRole, data: FieldData, typeForCheck: RoleTokenType | 'default'): void {
   const cidrs = data.getOk('token_bound_cidrs');
-  if (cidrs.ok) role.tokenBoundCidrs = parseAddrs(cidrs.value as string[]);
+  if (cidrs.ok) {
+    try {
+      role.tokenBoundCidrs = parseAddrs(cidrs.value as string[]);
+    } catch (err) {
+      throw new RoleFieldError((err as Error).message);
+    }
+  }
   const explicitMax = data.getOk('token_explicit_max_ttl');
   if (explicitMax.ok) role.tokenExplicitMaxTTL = explicitMax.value as number;
   const noDefault = data.getOk('token_no_default_policy');
@@ -188,7 +176,7 @@ function roleCreateUpdate(ctx: TokenContext) {
           entry.tokenType = tokenTypeStr;
           break;
         default:
-          return errorResponse(`invalid 'token_type' value ${JSON.stringify(tokenTypeStr)}`);
+          return errorResponse(`invalid 'token_type' value ${goQuote(tokenTypeStr)}`);
       }
     }
 

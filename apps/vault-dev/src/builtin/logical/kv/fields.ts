@@ -5,6 +5,7 @@
  */
 import { errorResponse } from '../../../sdk/errors.js';
 import type { FieldData } from '../../../sdk/framework.js';
+import { goQuote } from '../../../sdk/go-text.js';
 import type { Response } from '../../../sdk/logical.js';
 
 /**
@@ -26,7 +27,7 @@ export function validateUnsignedDuration(data: FieldData, name: string): Respons
   const value = getDurationOk(data, name);
   if (value === undefined || value >= 0) return null;
   return errorResponse(
-    `Field validation failed: error converting input for field ${JSON.stringify(name)}: cannot provide negative value '${value}'`,
+    `Field validation failed: error converting input for field ${goQuote(name)}: cannot provide negative value '${value}'`,
   );
 }
 

@@ -4,8 +4,8 @@
  * a read returns it, with a lease duration taken from its `ttl` (or `lease`)
  * field when that parses, else the mount's default lease TTL.
  */
+import { parseDurationSecond } from '../../../sdk/duration.js';
 import { errorResponse } from '../../../sdk/errors.js';
-import { parseDurationSecond } from '../../../sdk/fields.js';
 import { FrameworkBackend, type Backend, type BackendConfig, type FieldData } from '../../../sdk/framework.js';
 import type { Response } from '../../../sdk/logical.js';
 import { canonicalize, hasOwn, listChildren, listPrefix } from './store.js';

@@ -2,7 +2,7 @@
  * `<mount>/config`: mount-wide max_versions, cas_required and
  * delete_version_after (path_config.go).
  */
-import { formatGoDuration } from '../../../sdk/fields.js';
+import { formatGoDuration } from '../../../sdk/duration.js';
 import type { PathSpec } from '../../../sdk/framework.js';
 import { getDurationOk, toUint32 } from './fields.js';
 import { DVA_DISABLED, type KvV2Context } from './store.js';

@@ -5,14 +5,13 @@
 import { VaultError, errorResponse } from '../../../sdk/errors.js';
 import { parseInt64 } from '../../../sdk/fields.js';
 import type { FieldData, PathSpec } from '../../../sdk/framework.js';
-import type { Request, Response } from '../../../sdk/logical.js';
+import { respondWithStatus, type Request, type Response } from '../../../sdk/logical.js';
 import {
   addVersion,
   hasOwn,
   isDeleted,
   mergePatch,
   newKeyMetadata,
-  respondWithStatus,
   versionDeletionTime,
   versionView,
   type KeyMetadata,

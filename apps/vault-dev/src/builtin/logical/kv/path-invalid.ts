@@ -3,8 +3,7 @@
  * not one of the versioned endpoints answers 404 with a hint in `warnings`.
  */
 import type { PathSpec } from '../../../sdk/framework.js';
-import type { Operation, Request } from '../../../sdk/logical.js';
-import { respondWithStatus } from './store.js';
+import { respondWithStatus, type Operation, type Request } from '../../../sdk/logical.js';
 
 export const WARN_ROOT_NON_LIST = 'Non-listing operations on the root of a K/V v2 mount are not supported.';
 

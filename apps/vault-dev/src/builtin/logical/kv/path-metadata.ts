@@ -2,10 +2,12 @@
  * `<mount>/metadata/<path>`: a key's version-agnostic settings and history,
  * listing, and permanent deletion (path_metadata.go).
  */
-import { VaultError, errorResponse, goQuote, multierror } from '../../../sdk/errors.js';
-import { FieldError, formatGoDuration, parseString } from '../../../sdk/fields.js';
+import { formatGoDuration } from '../../../sdk/duration.js';
+import { VaultError, errorResponse, multierror } from '../../../sdk/errors.js';
+import { FieldError, parseString } from '../../../sdk/fields.js';
 import type { FieldData, PathSpec } from '../../../sdk/framework.js';
-import type { Request, Response } from '../../../sdk/logical.js';
+import { goQuote, isGoPrintable } from '../../../sdk/go-text.js';
+import { respondWithStatus, type Request, type Response } from '../../../sdk/logical.js';
 import { getDurationOk, toUint32, validateUnsignedDuration } from './fields.js';
 import {
   canonicalize,
@@ -15,7 +17,6 @@ import {
   listPrefix,
   mergePatch,
   newKeyMetadata,
-  respondWithStatus,
   type KeyMetadata,
   type KvV2Context,
 } from './store.js';
@@ -100,9 +101,6 @@ function metadataRead(kv: KvV2Context, data: FieldData): Response | null {
   };
 }
 
-/** Go's unicode.IsPrint over every rune: letters, marks, numbers, punctuation, symbols and the ASCII space. */
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]*$/u;
-
 type Parsed<T> = { ok: true; value: T } | { ok: false; resp: Response };
 
 /**
@@ -145,10 +143,10 @@ export function validateCustomMetadata(cm: Record<string, string>): string | nul
         `${CM_PREFIX}: length of value for key ${goQuote(key)} is ${valueLen} but must be 0 < len(value) <= ${MAX_CUSTOM_METADATA_VALUE_LENGTH}`,
       );
     }
-    if (!PRINTABLE.test(key)) {
+    if (!isGoPrintable(key)) {
       errs.push(`${CM_PREFIX}: key ${goQuote(key)} (${key}) contains unprintable characters`);
     }
-    if (!PRINTABLE.test(value)) {
+    if (!isGoPrintable(value)) {
       errs.push(`${CM_PREFIX}: value for key ${goQuote(key)} contains unprintable characters`);
     }
   }

@@ -4,7 +4,8 @@
  */
 import { VaultError } from '../../../sdk/errors.js';
 import type { PathSpec } from '../../../sdk/framework.js';
-import { isDeleted, isPlainObject, respondWithStatus, versionView, type KvV2Context } from './store.js';
+import { respondWithStatus } from '../../../sdk/logical.js';
+import { isDeleted, isPlainObject, versionView, type KvV2Context } from './store.js';
 
 /**
  * Vault's removeValues: non-map values and empty maps become null; maps are

@@ -2,10 +2,11 @@
  * In-memory state of a KV v2 mount, after hashicorp/vault-plugin-secrets-kv:
  * per-key metadata (KeyMetadata), the data of each version (Version) and the
  * mount configuration (Configuration). Plus the small helpers the paths share:
- * a nanosecond clock, Go's RFC3339Nano rendering, canonical JSON copies,
- * JSON merge patch and folder-style listing.
+ * the clock and timestamp text, canonical JSON copies, JSON merge patch and
+ * folder-style listing.
  */
-import type { Request, Response } from '../../../sdk/logical.js';
+import { compareGoStrings } from '../../../sdk/strutil.js';
+import { formatRFC3339Nano, nowNanos, secondsToNanos } from '../../../sdk/time.js';
 
 // ---------------------------------------------------------------------------
 // Time
@@ -15,35 +16,15 @@ export interface Clock {
   now(): bigint;
 }
 
-const NANOS_PER_MILLI = 1_000_000n;
-const NANOS_PER_SECOND = 1_000_000_000n;
-
-/**
- * Wall-clock time with nanosecond digits, like Go's time.Now(): the epoch
- * offset comes from Date.now() once, the progress from the monotonic
- * high-resolution timer, so successive readings never go backwards.
- */
+/** Go's time.Now(), the clock the rest of the server reads too. */
 export function createSystemClock(): Clock {
-  const baseWall = BigInt(Date.now()) * NANOS_PER_MILLI;
-  const baseHr = process.hrtime.bigint();
-  return { now: () => baseWall + (process.hrtime.bigint() - baseHr) };
+  return { now: nowNanos };
 }
 
-/** Go's time.Time.Format(time.RFC3339Nano) in UTC; nanoseconds with trailing zeros trimmed. */
+/** A version time as the plugin shows a protobuf Timestamp: RFC3339Nano in UTC, "" when unset. */
 export function formatTimestamp(ns: bigint | null): string {
-  if (ns === null) return '';
-  let secs = ns / NANOS_PER_SECOND;
-  let frac = ns % NANOS_PER_SECOND;
-  if (frac < 0n) {
-    frac += NANOS_PER_SECOND;
-    secs -= 1n;
-  }
-  const base = new Date(Number(secs) * 1000).toISOString().slice(0, 19);
-  const digits = frac.toString().padStart(9, '0').replace(/0+$/, '');
-  return `${base}${digits ? `.${digits}` : ''}Z`;
+  return ns === null ? '' : formatRFC3339Nano(ns);
 }
-
-export const secondsToNanos = (seconds: number): bigint => BigInt(Math.trunc(seconds)) * NANOS_PER_SECOND;
 
 // ---------------------------------------------------------------------------
 // State
@@ -206,42 +187,6 @@ export function addVersion(
   return { vm, versionToDelete: 0 };
 }
 
-// ---------------------------------------------------------------------------
-// Responses
-
-/**
- * The `mount_type` inside a raw (RespondWithStatusCode) body. Vault serializes
- * that body inside the plugin, from a response whose MountType the router has
- * not filled in yet, so the field is present and empty
- * (sdk/logical/translate_response.go: `json:"mount_type"`, no omitempty).
- */
-export const RAW_BODY_MOUNT_TYPE = '';
-
-/** Vault's logical.RespondWithStatusCode: a status with the full JSON envelope, or no body. */
-export function respondWithStatus(
-  req: Request,
-  status: number,
-  body?: { data: Record<string, unknown> | null; warnings?: string[] },
-): Response {
-  if (!body) return { raw: { status } };
-  return {
-    raw: {
-      status,
-      body: {
-        request_id: req.id,
-        lease_id: '',
-        renewable: false,
-        lease_duration: 0,
-        data: body.data,
-        wrap_info: null,
-        warnings: body.warnings ?? null,
-        auth: null,
-        mount_type: RAW_BODY_MOUNT_TYPE,
-      },
-    },
-  };
-}
-
 /** The per-version metadata block of data/subkeys reads and data writes (keys in Go's sorted order). */
 export function versionView(meta: KeyMetadata, version: number, vm: VersionMetadata): Record<string, unknown> {
   return {
@@ -274,13 +219,6 @@ export function canonicalize(value: unknown): unknown {
     return Object.fromEntries(keys.map((k) => [k, canonicalize(value[k])]));
   }
   return value;
-}
-
-/** Byte-wise string order (Go's sort.Strings on UTF-8), which for UTF-16 differs only above the BMP. */
-export function compareGoStrings(a: string, b: string): number {
-  const ab = Buffer.from(a, 'utf8');
-  const bb = Buffer.from(b, 'utf8');
-  return Buffer.compare(ab, bb);
 }
 
 /** RFC 7386 JSON merge patch: objects merge recursively, null removes, anything else replaces. */

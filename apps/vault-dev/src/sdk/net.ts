@@ -1,14 +1,10 @@
 /**
- * IP and CIDR handling with Go's semantics, as AppRole sees them through
- * Go's `net` package, Vault's `sdk/helper/cidrutil` and hashicorp/go-sockaddr:
+ * IP addresses and networks with the semantics of Go's `net` package:
  *  - `parseIP` is net.ParseIP (an IPv4-mapped IPv6 address counts as IPv4, as
  *    Go's IP.To4 makes it);
  *  - `parseCIDR` is net.ParseCIDR (same error text: `invalid CIDR address: x`);
- *  - `formatIP` is Go's IP.String (RFC 5952 IPv6 compression);
- *  - `parseSockAddr` is what tokenutil's token_bound_cidrs parsing accepts
- *    (a bare IP or an address with a prefix length, host bits kept).
+ *  - `formatIP` is Go's IP.String (RFC 5952 IPv6 compression).
  */
-import { goQuote } from '../../../sdk/errors.js';
 
 export interface IPAddr {
   /** 4 bytes for IPv4 (including IPv4-mapped IPv6), 16 for IPv6. */
@@ -160,117 +156,4 @@ export function formatIP(ip: IPAddr): string {
     .map(hex)
     .join(':');
   return `${left}::${right}`;
-}
-
-/** cidrutil.IPBelongsToCIDR. */
-export function ipBelongsToCIDR(ipAddr: string, cidr: string): boolean {
-  if (ipAddr === '') throw new Error('missing IP address');
-  const ip = parseIP(ipAddr);
-  if (!ip) throw new Error('invalid IP address');
-  return netContains(parseCIDR(cidr), ip);
-}
-
-/** cidrutil.IPBelongsToCIDRBlocksSlice. Throws Go's error texts. */
-export function ipBelongsToCIDRBlocks(ipAddr: string, cidrs: readonly string[]): boolean {
-  if (ipAddr === '') throw new Error('missing IP address');
-  if (cidrs.length === 0) throw new Error('missing CIDR blocks to be checked against');
-  if (!parseIP(ipAddr)) throw new Error('invalid IP address');
-  for (const cidr of cidrs) {
-    if (ipBelongsToCIDR(ipAddr, cidr)) return true;
-  }
-  return false;
-}
-
-/**
- * cidrutil.ValidateCIDRListSlice: every block must parse as a CIDR. Returns
- * the Go error text of the first bad block, or null.
- */
-export function validateCIDRList(blocks: readonly string[]): string | null {
-  if (blocks.length === 0) return 'missing CIDR blocks that needs validation';
-  for (const block of blocks) {
-    try {
-      parseCIDR(block.trim());
-    } catch (err) {
-      return (err as Error).message;
-    }
-  }
-  return null;
-}
-
-function isZeroAddr(ip: IPAddr): boolean {
-  return ip.bytes.every((b) => b === 0);
-}
-
-/** cidrutil.Subset: whether cidr2 lies inside cidr1. */
-export function cidrSubset(cidr1: string, cidr2: string): boolean {
-  if (cidr1 === '') throw new Error('missing CIDR to be checked against');
-  if (cidr2 === '') throw new Error('missing CIDR that needs to be checked');
-  let net1: IPNet;
-  try {
-    net1 = parseCIDR(cidr1);
-  } catch (err) {
-    throw new Error(`failed to parse the CIDR to be checked against: ${goQuote((err as Error).message)}`);
-  }
-  if (!isZeroAddr(net1.addr) && net1.prefix === 0) {
-    throw new Error('CIDR to be checked against is not in its canonical form');
-  }
-  let net2: IPNet;
-  try {
-    net2 = parseCIDR(cidr2);
-  } catch (err) {
-    throw new Error(`failed to parse the CIDR that needs to be checked: ${goQuote((err as Error).message)}`);
-  }
-  if (!isZeroAddr(net2.addr) && net2.prefix === 0) {
-    throw new Error('CIDR that needs to be checked is not in its canonical form');
-  }
-  if (net2.prefix < net1.prefix) return false;
-  return ipBelongsToCIDR(formatIP(net2.network), cidr1);
-}
-
-/** cidrutil.SubsetBlocks: every block of `blocks2` lies inside some block of `blocks1`. */
-export function cidrSubsetBlocks(blocks1: readonly string[], blocks2: readonly string[]): boolean {
-  if (blocks1.length === 0) throw new Error('missing CIDR blocks to be checked against');
-  if (blocks2.length === 0) throw new Error('missing CIDR blocks that needs to be checked');
-  for (const b2 of blocks2) {
-    if (!blocks1.some((b1) => cidrSubset(b1, b2))) return false;
-  }
-  return true;
-}
-
-/**
- * go-sockaddr's NewSockAddr as tokenutil uses it for token_bound_cidrs: an IP
- * address, or an address with a prefix length. Returns the address in
- * SockAddrMarshaler's string form (`10.0.0.1` for a /32 host, `10.1.2.3/8`
- * with the host bits kept otherwise), or throws Go's error text.
- *
- * Not emulated: go-sockaddr also accepts `host:port` forms and, for anything
- * containing a `/` that is not an IP network, a UNIX socket path; both are
- * refused here because they can never match a client address.
- */
-export function parseSockAddr(s: string): string {
-  const fail = () => new Error(`Unable to convert ${goQuote(s)} to an IPv4 or IPv6 address, or a UNIX Socket`);
-  if (s.includes('/')) {
-    let net: IPNet;
-    try {
-      net = parseCIDR(s);
-    } catch {
-      throw fail();
-    }
-    const full = net.addr.bytes.length * 8;
-    return net.prefix === full ? formatIP(net.addr) : `${formatIP(net.addr)}/${net.prefix}`;
-  }
-  const ip = parseIP(s);
-  if (!ip) throw fail();
-  return formatIP(ip);
-}
-
-/** parseutil.ParseAddrs over a string list: `error parsing address "x": …`. */
-export function parseAddrs(addrs: readonly string[]): string[] {
-  return addrs.map((addr) => {
-    try {
-      return parseSockAddr(addr);
-    } catch (err) {
-      throw new Error(`error parsing address ${goQuote(addr)}: ${(err as Error).message}`);
-    }
-  });
 }

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  cidrSubset,
-  formatIP,
-  ipBelongsToCIDRBlocks,
-  parseCIDR,
-  parseIP,
-  parseSockAddr,
-  validateCIDRList,
-} from './cidr.js';
+import { addrInCidrs, cidrSubset, ipBelongsToCIDRBlocks, parseSockAddr, validateCIDRList } from './cidr.js';
+import { formatIP, parseCIDR, parseIP } from './net.js';
 
 describe('IP parsing and printing like Go', () => {
   it.each([
@@ -98,5 +91,24 @@ describe('token_bound_cidrs addresses (go-sockaddr)', () => {
 
   it("anything else is refused with go-sockaddr's text", () => {
     expect(() => parseSockAddr('foo')).toThrow('Unable to convert "foo" to an IPv4 or IPv6 address, or a UNIX Socket');
+  });
+});
+
+describe('a client address against bound CIDRs (cidrutil.RemoteAddrIsOk)', () => {
+  it.each([
+    ['127.0.0.1', [], true],
+    ['127.0.0.1', ['127.0.0.1'], true],
+    ['127.0.0.2', ['127.0.0.1'], false],
+    ['::ffff:10.1.2.3', ['10.0.0.0/8'], true],
+    ['10.9.9.9', ['10.1.2.3/8'], true],
+    ['10.1.2.3', ['192.168.0.0/16', '10.0.0.0/8'], true],
+    ['10.1.2.3', ['192.168.0.0/16'], false],
+    ['::1', ['::1'], true],
+    ['2001:db8::1', ['2001:db8::/32'], true],
+    ['10.1.2.3', ['::/0'], false],
+    ['not-an-ip', ['0.0.0.0/0'], false],
+    ['10.1.2.3', ['nope', '10.0.0.0/8'], true],
+  ])('%s in %j: %s', (address, cidrs, expected) => {
+    expect(addrInCidrs(address, cidrs)).toBe(expected);
   });
 });
