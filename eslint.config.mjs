@@ -15,7 +15,7 @@ const depConstraints = [
 ];
 
 export default [
-  { ignores: ['**/dist/**', '**/node_modules/**', '.nx/**', '**/coverage/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '.nx/**', '**/coverage/**', '**/src/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...nx.configs['flat/base'],

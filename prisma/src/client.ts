@@ -1,0 +1,74 @@
+// Opens the Secret API's database: PostgreSQL through @prisma/adapter-pg, or an embedded PGlite
+// database (same schema, client and migrations) for `npm start` without DATABASE_URL.
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from './generated/prisma/client.js';
+import { assertPostgresUrl } from './engine/postgres.js';
+import type { ApplyMigrationsResult } from './migrate.js';
+import { applyMigrations } from './migrate.js';
+
+/** Where the embedded database lives by default, relative to the working directory. */
+export const DEFAULT_PGLITE_DIR = '.data/pglite';
+
+/** A PostgreSQL URL, or the directory of an embedded PGlite database (created if missing). */
+export type DatabaseOptions = { url: string } | { pgliteDir: string };
+
+export interface CreateDatabaseOptions {
+  /** Apply pending migrations before returning (see applyMigrations). */
+  migrate?: boolean;
+  /**
+   * PostgreSQL: how long a query waits for a connection before failing (default 5 s), so an
+   * unreachable database gives an error rather than a hang.
+   */
+  connectTimeoutMs?: number;
+  /** PostgreSQL: the pool size (default 10). */
+  maxConnections?: number;
+}
+
+export interface Database {
+  prisma: PrismaClient;
+  /** The embedded engine, when the database is PGlite. */
+  pglite?: PGlite;
+  /** What `migrate: true` applied. */
+  migrations?: ApplyMigrationsResult;
+  /** Disconnects the client (and shuts the embedded database down). */
+  close(): Promise<void>;
+}
+
+export async function createDatabase(
+  options: DatabaseOptions,
+  { migrate = false, connectTimeoutMs = 5_000, maxConnections = 10 }: CreateDatabaseOptions = {},
+): Promise<Database> {
+  if ('url' in options) {
+    assertPostgresUrl(options.url);
+    const migrations = migrate ? await applyMigrations(options.url, { connectTimeoutMs }) : undefined;
+    const adapter = new PrismaPg({
+      connectionString: options.url,
+      connectionTimeoutMillis: connectTimeoutMs,
+      max: maxConnections,
+    });
+    const prisma = new PrismaClient({ adapter });
+    return { prisma, ...(migrations && { migrations }), close: () => prisma.$disconnect() };
+  }
+
+  await mkdir(options.pgliteDir, { recursive: true });
+  const pglite = new PGlite(options.pgliteDir);
+  try {
+    const migrations = migrate ? await applyMigrations(pglite) : undefined;
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    return {
+      prisma,
+      pglite,
+      ...(migrations && { migrations }),
+      close: async () => {
+        await prisma.$disconnect();
+        await pglite.close();
+      },
+    };
+  } catch (error) {
+    await pglite.close();
+    throw error;
+  }
+}
