@@ -92,20 +92,10 @@ export async function applyMigrations(
 ): Promise<ApplyMigrationsResult> {
   const migrationsList = await listMigrations(options.migrationsDir ?? defaultMigrationsDir);
   const session = await open(target, options);
-  const registry = new JsErrorRegistry();
-  try {
-    const engine = await startSchemaEngine(bindForEngine(session.factory, registry));
-    try {
-      const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: FILTERS });
-      return { applied: appliedMigrationNames, createdDatabase: session.createdDatabase };
-    } finally {
-      engine.free();
-    }
-  } catch (error) {
-    throw describeEngineError(error, registry);
-  } finally {
-    await session.close();
-  }
+  const { appliedMigrationNames } = await withEngine(session, (engine) =>
+    engine.applyMigrations({ migrationsList, filters: FILTERS }),
+  );
+  return { applied: appliedMigrationNames, createdDatabase: session.createdDatabase };
 }
 
 /**
@@ -118,11 +108,19 @@ export async function markMigrationRolledBack(
   options: Pick<ApplyMigrationsOptions, 'connectTimeoutMs' | 'lockTimeoutMs'> = {},
 ): Promise<void> {
   const session = await open(target, options);
+  await withEngine(session, (engine) => engine.markMigrationRolledBack({ migrationName: migration }));
+}
+
+/** Runs one engine call on an open session, then frees the engine and closes the session whatever happens. */
+async function withEngine<T>(
+  session: Awaited<ReturnType<typeof open>>,
+  call: (engine: Awaited<ReturnType<typeof startSchemaEngine>>) => Promise<T>,
+): Promise<T> {
   const registry = new JsErrorRegistry();
   try {
     const engine = await startSchemaEngine(bindForEngine(session.factory, registry));
     try {
-      await engine.markMigrationRolledBack({ migrationName: migration });
+      return await call(engine);
     } finally {
       engine.free();
     }
