@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { ZActor, ZAppName, ZCursor, ZSubject, ZTimestamp, listOf, queryInt } from './names.js';
+import { route } from './route.js';
+
+export const ZAuditQuery = z.strictObject({
+  app: ZAppName.optional(),
+  actor: ZSubject.optional(),
+  /** Events at or after this time (ISO-8601); the CLI turns `--since 24h` into a timestamp. */
+  since: ZTimestamp.optional(),
+  cursor: ZCursor.optional(),
+  limit: queryInt('limit', 1000).optional(),
+});
+export type TAuditQuery = z.infer<typeof ZAuditQuery>;
+
+export const ZAuditResult = z.enum(['success', 'denied', 'error']);
+export type TAuditResult = z.infer<typeof ZAuditResult>;
+
+export const ZAuditEvent = z.object({
+  id: z.string(),
+  time: ZTimestamp,
+  actor: ZActor,
+  /** e.g. `secret.set`, `secret.reveal`, `approle.ensure`, `secretid.issue`. */
+  action: z.string(),
+  /** e.g. `app/myapp/secrets/DB_PASSWORD`. */
+  target: z.string(),
+  result: ZAuditResult,
+  requestId: z.string(),
+});
+export type TAuditEvent = z.infer<typeof ZAuditEvent>;
+
+export const ZAuditList = listOf(ZAuditEvent);
+export type TAuditList = z.infer<typeof ZAuditList>;
+
+export const listAuditRoute = route({
+  id: 'listAudit',
+  method: 'GET',
+  path: '/v1/audit',
+  summary: 'Audit events, newest first, filtered by app, actor and time',
+  tag: 'audit',
+  roles: 'admins (all events), owners (events of their apps)',
+  auth: true,
+  query: ZAuditQuery,
+  responses: { 200: ZAuditList },
+});
+
+export const auditRoutes = [listAuditRoute] as const;

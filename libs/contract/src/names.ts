@@ -1,0 +1,177 @@
+/**
+ * Name schemas reused by every route, the API and the CLI.
+ *
+ * Every name here ends up in a Vault path, a policy or a log line, so each is a
+ * narrow allow-list with a bounded length; messages name the kind of value so a
+ * 400 says which field is wrong and why.
+ */
+import { z } from 'zod';
+
+/** Names that would collide with the shared-scope prefixes (`/v1/scopes/<name>`, `<mount>/data/<name>/...`). */
+export const RESERVED_APP_NAMES = ['global', 'project', 'cluster'] as const;
+
+/** One DNS-label-like segment: lowercase letters, digits and `-`, not starting or ending with `-`. */
+const LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+const LABEL_SRC = '[a-z0-9](?:[a-z0-9-]*[a-z0-9])?';
+
+function label(kind: string, max: number) {
+  return z
+    .string({ error: `${kind} must be a string` })
+    .min(1, `${kind} must not be empty`)
+    .max(max, `${kind} must be at most ${max} characters`)
+    .regex(LABEL, `${kind} may contain only lowercase letters, digits and '-', and may not start or end with '-'`);
+}
+
+/** App name: `[a-z0-9-]`, 1–63, no leading/trailing `-`, not one of {@link RESERVED_APP_NAMES}. */
+export const ZAppName = label('app name', 63).refine((v) => !(RESERVED_APP_NAMES as readonly string[]).includes(v), {
+  error: `app name must not be one of the reserved names ${RESERVED_APP_NAMES.join(', ')}`,
+});
+export type TAppName = z.infer<typeof ZAppName>;
+
+/** Cloud part of a cluster name (e.g. `aws`). */
+export const ZCloudName = label('cloud name', 63);
+export type TCloudName = z.infer<typeof ZCloudName>;
+
+/** Environment part of a cluster name (e.g. `stg`). */
+export const ZEnvName = label('environment name', 63);
+export type TEnvName = z.infer<typeof ZEnvName>;
+
+/** Cluster name `<cloud>.<env>`, each part a label; at most 127 characters in all. */
+export const ZClusterName = z
+  .string({ error: 'cluster name must be a string' })
+  .min(3, 'cluster name must have the form <cloud>.<env>')
+  .max(127, 'cluster name must be at most 127 characters')
+  .regex(
+    new RegExp(`^${LABEL_SRC}\\.${LABEL_SRC}$`),
+    "cluster name must have the form <cloud>.<env>, each part lowercase letters, digits and '-' (e.g. aws.stg)",
+  );
+export type TClusterName = z.infer<typeof ZClusterName>;
+
+/** Splits a valid cluster name into its parts. */
+export function splitClusterName(name: TClusterName): { cloud: string; env: string } {
+  const dot = name.indexOf('.');
+  return { cloud: name.slice(0, dot), env: name.slice(dot + 1) };
+}
+
+/**
+ * Secret key: `[A-Za-z_][A-Za-z0-9_]*`, 1–128 characters.
+ *
+ * Keys become a Vault path segment (`<mount>/data/<app>/<KEY>`) and, in the pod, environment
+ * variable names; this charset is safe for both: no `/`, no `.` (so never `..`), no spaces.
+ */
+export const SECRET_KEY_MAX = 128;
+export const ZSecretKey = z
+  .string({ error: 'secret key must be a string' })
+  .min(1, 'secret key must not be empty')
+  .max(SECRET_KEY_MAX, `secret key must be at most ${SECRET_KEY_MAX} characters`)
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]*$/,
+    'secret key may contain only letters, digits and _, and may not start with a digit',
+  );
+export type TSecretKey = z.infer<typeof ZSecretKey>;
+
+/** Largest secret value, in UTF-8 bytes (and characters). */
+export const SECRET_VALUE_MAX_BYTES = 65_536;
+const utf8 = new TextEncoder();
+/** Secret value: any string up to {@link SECRET_VALUE_MAX_BYTES} UTF-8 bytes. Only ever in a request, or a reveal. */
+export const ZSecretValue = z
+  .string({ error: 'secret value must be a string' })
+  .max(SECRET_VALUE_MAX_BYTES, `secret value must be at most ${SECRET_VALUE_MAX_BYTES} bytes`)
+  .refine((v) => utf8.encode(v).length <= SECRET_VALUE_MAX_BYTES, {
+    error: `secret value must be at most ${SECRET_VALUE_MAX_BYTES} bytes`,
+  });
+export type TSecretValue = z.infer<typeof ZSecretValue>;
+
+/** Printable ASCII without spaces or control characters. */
+const PRINTABLE = /^[\x21-\x7e]+$/;
+/** Printable ASCII without spaces, and without `*` (a literal subject or group). */
+const PRINTABLE_NO_GLOB = /^[\x21-\x29\x2b-\x7e]+$/;
+
+/** Group name as found in the JWT groups claim: printable ASCII, no `*`, inner spaces only, 1–256. */
+export const ZGroupName = z
+  .string({ error: 'group name must be a string' })
+  .min(1, 'group name must not be empty')
+  .max(256, 'group name must be at most 256 characters')
+  .regex(
+    /^[\x21-\x29\x2b-\x7e](?:[\x20-\x29\x2b-\x7e]*[\x21-\x29\x2b-\x7e])?$/,
+    "group name may contain only printable ASCII characters other than '*', and no leading or trailing space",
+  );
+export type TGroupName = z.infer<typeof ZGroupName>;
+
+/** A JWT subject (e.g. a controller's subject): printable ASCII, no spaces, no `*`, 1–512. */
+export const ZSubject = z
+  .string({ error: 'subject must be a string' })
+  .min(1, 'subject must not be empty')
+  .max(512, 'subject must be at most 512 characters')
+  .regex(PRINTABLE_NO_GLOB, "subject may contain only printable ASCII characters other than space and '*'");
+export type TSubject = z.infer<typeof ZSubject>;
+
+/** Deployer subject pattern: printable ASCII, no spaces, `*` matches any run of characters, 1–512. */
+export const ZSubjectPattern = z
+  .string({ error: 'subject pattern must be a string' })
+  .min(1, 'subject pattern must not be empty')
+  .max(512, 'subject pattern must be at most 512 characters')
+  .regex(PRINTABLE, 'subject pattern may contain only printable ASCII characters other than space');
+export type TSubjectPattern = z.infer<typeof ZSubjectPattern>;
+
+/** An actor as reported in responses (a subject, or `system` for repairs): any bounded string. */
+export const ZActor = z.string().max(1024);
+export type TActor = z.infer<typeof ZActor>;
+
+/** ISO-8601 timestamp with `Z` or an offset, e.g. `2026-01-02T03:04:05.000Z`. */
+export const ZTimestamp = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 timestamp' });
+export type TTimestamp = z.infer<typeof ZTimestamp>;
+
+/** A secret version number (KV v2 versions start at 1). */
+export const ZVersion = z
+  .number({ error: 'version must be a number' })
+  .int('version must be an integer')
+  .min(1, 'version must be at least 1')
+  .max(2_147_483_647, 'version is too large');
+export type TVersion = z.infer<typeof ZVersion>;
+
+/** Free-text comment on a change: at most 1024 characters, no control characters. */
+export const ZComment = z
+  .string({ error: 'comment must be a string' })
+  .max(1024, 'comment must be at most 1024 characters')
+  // Matching control characters is the point of this pattern.
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\x00-\x1f\x7f]*$/, 'comment must not contain control characters');
+export type TComment = z.infer<typeof ZComment>;
+
+/** An opaque pagination cursor. */
+export const ZCursor = z
+  .string({ error: 'cursor must be a string' })
+  .min(1, 'cursor must not be empty')
+  .max(512, 'cursor must be at most 512 characters')
+  .regex(/^[A-Za-z0-9_=-]+$/, 'cursor is malformed');
+export type TCursor = z.infer<typeof ZCursor>;
+
+/** A list of unique items, bounded in size. */
+export function uniqueList<T extends z.ZodType<string>>(item: T, field: string, opts: { min?: number; max: number }) {
+  const min = opts.min ?? 0;
+  return z
+    .array(item, { error: `${field} must be an array` })
+    .min(min, `${field} must have at least ${min} item${min === 1 ? '' : 's'}`)
+    .max(opts.max, `${field} must have at most ${opts.max} items`)
+    .refine((items) => new Set(items).size === items.length, { error: `${field} must not contain duplicates` });
+}
+
+/** Query-string integer (`?version=3`): decimal digits, turned into a number. */
+export function queryInt(field: string, max: number) {
+  return z
+    .string({ error: `${field} must be a string` })
+    .regex(/^[1-9][0-9]{0,9}$/, `${field} must be a positive integer`)
+    .transform(Number)
+    .refine((n) => n <= max, { error: `${field} must be at most ${max}` });
+}
+
+/** Query-string boolean: exactly `true` or `false`. */
+export function queryBool(field: string) {
+  return z.enum(['true', 'false'], { error: `${field} must be true or false` }).transform((v) => v === 'true');
+}
+
+/** The envelope of every list response. */
+export function listOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: ZCursor.optional() });
+}
