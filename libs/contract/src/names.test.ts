@@ -29,11 +29,11 @@ describe('app names', () => {
   });
 
   it.each([
-    ['../sys', /lowercase letters, digits and '-'/],
+    ['../sys', /lowercase letters, digits and "-"/],
     ['A', /lowercase/],
-    ['a.b', /lowercase letters, digits and '-'/],
-    ['-a', /may not start or end with '-'/],
-    ['a-', /may not start or end with '-'/],
+    ['a.b', /lowercase letters, digits and "-"/],
+    ['-a', /must start and end with a lowercase letter or digit/],
+    ['a-', /must start and end with a lowercase letter or digit/],
     ['', /must not be empty/],
     ['a b', /lowercase/],
     ['a/b', /lowercase/],

@@ -5,46 +5,51 @@
  * narrow allow-list with a bounded length; messages name the kind of value so a
  * 400 says which field is wrong and why.
  */
+import {
+  InvalidNameError,
+  NAME_MAX_LENGTH,
+  RESERVED_APP_NAMES,
+  parseClusterName,
+  validateAppName,
+  validateCloudName,
+  validateEnvName,
+} from '@secret-api/vault-policy';
 import { z } from 'zod';
 
-/** Names that would collide with the shared-scope prefixes (`/v1/scopes/<name>`, `<mount>/data/<name>/...`). */
-export const RESERVED_APP_NAMES = ['global', 'project', 'cluster'] as const;
+export { RESERVED_APP_NAMES };
 
-/** One DNS-label-like segment: lowercase letters, digits and `-`, not starting or ending with `-`. */
-const LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
-const LABEL_SRC = '[a-z0-9](?:[a-z0-9-]*[a-z0-9])?';
-
-function label(kind: string, max: number) {
+/**
+ * A string schema whose rule is one of vault-policy's validators: the names the API and the CLI
+ * accept are exactly the names the Vault objects can be built from (one rule, one home).
+ */
+function validatedName(kind: string, max: number, validate: (value: unknown) => unknown) {
   return z
     .string({ error: `${kind} must be a string` })
-    .min(1, `${kind} must not be empty`)
     .max(max, `${kind} must be at most ${max} characters`)
-    .regex(LABEL, `${kind} may contain only lowercase letters, digits and '-', and may not start or end with '-'`);
+    .superRefine((value, ctx) => {
+      try {
+        validate(value);
+      } catch (err) {
+        if (!(err instanceof InvalidNameError)) throw err;
+        ctx.addIssue({ code: 'custom', message: err.message });
+      }
+    });
 }
 
 /** App name: `[a-z0-9-]`, 1–63, no leading/trailing `-`, not one of {@link RESERVED_APP_NAMES}. */
-export const ZAppName = label('app name', 63).refine((v) => !(RESERVED_APP_NAMES as readonly string[]).includes(v), {
-  error: `app name must not be one of the reserved names ${RESERVED_APP_NAMES.join(', ')}`,
-});
+export const ZAppName = validatedName('app name', NAME_MAX_LENGTH, validateAppName);
 export type TAppName = z.infer<typeof ZAppName>;
 
 /** Cloud part of a cluster name (e.g. `aws`). */
-export const ZCloudName = label('cloud name', 63);
+export const ZCloudName = validatedName('cloud name', NAME_MAX_LENGTH, validateCloudName);
 export type TCloudName = z.infer<typeof ZCloudName>;
 
 /** Environment part of a cluster name (e.g. `stg`). */
-export const ZEnvName = label('environment name', 63);
+export const ZEnvName = validatedName('environment name', NAME_MAX_LENGTH, validateEnvName);
 export type TEnvName = z.infer<typeof ZEnvName>;
 
-/** Cluster name `<cloud>.<env>`, each part a label; at most 127 characters in all. */
-export const ZClusterName = z
-  .string({ error: 'cluster name must be a string' })
-  .min(3, 'cluster name must have the form <cloud>.<env>')
-  .max(127, 'cluster name must be at most 127 characters')
-  .regex(
-    new RegExp(`^${LABEL_SRC}\\.${LABEL_SRC}$`),
-    "cluster name must have the form <cloud>.<env>, each part lowercase letters, digits and '-' (e.g. aws.stg)",
-  );
+/** Cluster name `<cloud>.<env>`, each part a label. */
+export const ZClusterName = validatedName('cluster name', 2 * NAME_MAX_LENGTH + 1, parseClusterName);
 export type TClusterName = z.infer<typeof ZClusterName>;
 
 /** Splits a valid cluster name into its parts. */

@@ -60,7 +60,7 @@ describe('validation problems', () => {
   it('says which field in the detail when there is one', () => {
     const r = ZCreateAppBody.safeParse({ name: 'global', ownerGroups: ['g'] });
     if (r.success) throw new Error('expected failure');
-    expect(validationProblem(r.error).detail).toMatch(/^\/name: app name must not be one of the reserved names/);
+    expect(validationProblem(r.error).detail).toMatch(/^\/name: app name "global" is reserved/);
     expect(zodErrorToProblemErrors(r.error)).toHaveLength(1);
   });
 

@@ -21,6 +21,8 @@ export {
   parseClusterName,
   roleName,
   validateAppName,
+  validateCloudName,
+  validateEnvName,
   type ClusterName,
   type ObjectNames,
 } from './names.js';

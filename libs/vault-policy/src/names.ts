@@ -70,6 +70,22 @@ export function validateAppName(app: unknown): string {
   return app;
 }
 
+/** Returns one part of a cluster name (the cloud or the env) unchanged, or throws InvalidNameError for that field. */
+function validateClusterPart(field: 'cloud' | 'env', value: unknown): string {
+  const kind = field === 'cloud' ? 'cloud name' : 'env name';
+  if (typeof value !== 'string') throw new InvalidNameError(field, 'not_string', `${kind} must be a string`);
+  if (value === '') throw new InvalidNameError(field, 'empty', `${kind} must not be empty`);
+  const bad = labelProblem(value);
+  if (bad) throw new InvalidNameError(field, bad.problem, `${kind} ${quoteValue(value)} ${bad.detail}`);
+  return value;
+}
+
+/** The cloud part of a cluster name (`aws` in `aws.stg`), as the shared `project/<cloud>` scope uses it. */
+export const validateCloudName = (cloud: unknown): string => validateClusterPart('cloud', cloud);
+
+/** The env part of a cluster name (`stg` in `aws.stg`). */
+export const validateEnvName = (env: unknown): string => validateClusterPart('env', env);
+
 /** Parses `<cloud>.<env>`, or throws InvalidNameError (field `cluster`). */
 export function parseClusterName(cluster: unknown): ClusterName {
   if (typeof cluster !== 'string') {
