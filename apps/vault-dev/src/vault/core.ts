@@ -191,13 +191,7 @@ export class Core {
 
     if (resp?.auth && !resp.error) await this.mintLoginToken(req, mount, resp.auth, resp);
 
-    let wire: WireResponse;
-    const wrapTTL = this.effectiveWrapTTL(req, resp);
-    if (wrapTTL > 0 && resp && !resp.error && !resp.raw) {
-      wire = this.wrapper.wrap(req, mount, resp, wrapTTL);
-    } else {
-      wire = renderEnvelope(req, mount, resp);
-    }
+    const wire = this.answer(req, mount, resp);
 
     if (check?.lastUse) this.tokens.revokeTree(check.token.id);
     this.auditResponse(auditBase, resp, wire);
@@ -210,6 +204,13 @@ export class Core {
     req.mountAccessor = mount.accessor;
     req.mountClass = mount.mountClass;
     req.relativePath = req.path.length >= mount.routePrefix.length ? req.path.slice(mount.routePrefix.length) : '';
+  }
+
+  /** The wire answer: wrapped when the request or backend asked for it and there is content to wrap. */
+  private answer(req: Request, mount: MountEntry, resp: Response | null): WireResponse {
+    const wrapTTL = this.effectiveWrapTTL(req, resp);
+    if (wrapTTL > 0 && resp && !resp.error && !resp.raw) return this.wrapper.wrap(req, mount, resp, wrapTTL);
+    return renderEnvelope(req, mount, resp);
   }
 
   private effectiveWrapTTL(req: Request, resp: Response | null): number {
@@ -279,11 +280,7 @@ export class Core {
       if (lockKey) this.lockout.recordSuccess(lockKey);
       await this.mintLoginToken(req, mount, resp.auth, resp);
     }
-    const wrapTTL = this.effectiveWrapTTL(req, resp);
-    const wire =
-      wrapTTL > 0 && resp && !resp.error
-        ? this.wrapper.wrap(req, mount, resp, wrapTTL)
-        : renderEnvelope(req, mount, resp);
+    const wire = this.answer(req, mount, resp);
     const outer = resp?.error?.invalidCredentials ? 'invalid credentials' : undefined;
     this.auditResponse(auditBase, resp, wire, outer);
     return wire;

@@ -81,12 +81,7 @@ function parseMountConfig(raw: unknown): Partial<MountConfig> {
 function enable(core: Core, mountClass: MountClass) {
   return (_req: Request, d: FieldData): Response | null => {
     const type = d.get<string>('type');
-    if (!type)
-      return errorResponse(
-        mountClass === 'auth'
-          ? 'backend type must be specified as a string'
-          : 'backend type must be specified as a string',
-      );
+    if (!type) return errorResponse('backend type must be specified as a string');
     let config: Partial<MountConfig>;
     try {
       config = parseMountConfig(d.get('config'));

@@ -15,6 +15,15 @@ function wrappingTokenOf(req: Request, d: FieldData): string {
 
 const invalid = (): Response => errorResponse(ERR_INVALID_WRAPPING_TOKEN, 400);
 
+/** What `sys/wrapping/lookup` tells about a wrapping token, without consuming it. */
+function lookupAnswer(core: Core, token: string): Response {
+  const info = core.wrapper.lookup(token);
+  if (!info) return invalid();
+  return {
+    data: { creation_path: info.creation_path, creation_time: info.creation_time, creation_ttl: info.creation_ttl },
+  };
+}
+
 export function wrappingPaths(core: Core): PathSpec[] {
   return [
     {
@@ -48,28 +57,9 @@ export function wrappingPaths(core: Core): PathSpec[] {
       operations: {
         update: (req, d) => {
           const token = wrappingTokenOf(req, d);
-          if (!token) return errorResponse('missing "token" value in input');
-          const info = core.wrapper.lookup(token);
-          if (!info) return invalid();
-          return {
-            data: {
-              creation_path: info.creation_path,
-              creation_time: info.creation_time,
-              creation_ttl: info.creation_ttl,
-            },
-          };
+          return token ? lookupAnswer(core, token) : errorResponse('missing "token" value in input');
         },
-        read: (req, d) => {
-          const info = core.wrapper.lookup(wrappingTokenOf(req, d));
-          if (!info) return invalid();
-          return {
-            data: {
-              creation_path: info.creation_path,
-              creation_time: info.creation_time,
-              creation_ttl: info.creation_ttl,
-            },
-          };
-        },
+        read: (req, d) => lookupAnswer(core, wrappingTokenOf(req, d)),
       },
     },
     {
