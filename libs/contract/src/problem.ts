@@ -23,6 +23,7 @@ export const ERROR_TABLE = {
   internal: { status: 500, title: 'Internal server error' },
   vault_unavailable: { status: 503, title: 'Vault unavailable' },
   database_unavailable: { status: 503, title: 'Database unavailable' },
+  issuer_unavailable: { status: 503, title: 'Token issuer unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type TErrorCode = keyof typeof ERROR_TABLE;

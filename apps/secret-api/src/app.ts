@@ -1,0 +1,70 @@
+/** The express application: middleware, every operation of the contract, 405/404 and the error handler. */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { ApiContext } from './context.js';
+import { ApiError } from './http/api-error.js';
+import { errorHandler } from './http/error-handler.js';
+import { jsonBody } from './http/json-body.js';
+import type { Operation } from './http/operation.js';
+import { mountOperation } from './http/pipeline.js';
+import { requestContext } from './http/request-context.js';
+import { appOperations } from './routes/apps.js';
+import { appRoleOperations } from './routes/approle.js';
+import { clusterOperations } from './routes/clusters.js';
+import { healthOperations } from './routes/health.js';
+import { secretIdOperations } from './routes/secret-id.js';
+import { whoamiOperations } from './routes/whoami.js';
+
+export const OPERATIONS: readonly Operation[] = [
+  ...healthOperations,
+  ...whoamiOperations,
+  ...clusterOperations,
+  ...appOperations,
+  ...appRoleOperations,
+  ...secretIdOperations,
+];
+
+export function createApp(ctx: ApiContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('case sensitive routing', true);
+  app.set('query parser', 'simple');
+
+  app.use(requestContext(ctx.logger, ctx.metrics));
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    // Responses carry RoleIDs, tokens and wrapped SecretIDs: no cache may keep them.
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+  app.use(jsonBody());
+
+  const router = express.Router({ caseSensitive: true, strict: false });
+  for (const op of OPERATIONS) mountOperation(router, op, ctx);
+
+  // A known path with another method: 405 and the methods it has.
+  const methodsByPath = new Map<string, Set<string>>();
+  for (const { route } of OPERATIONS) {
+    const methods = methodsByPath.get(route.path) ?? new Set<string>();
+    methods.add(route.method);
+    if (route.method === 'GET') methods.add('HEAD');
+    methodsByPath.set(route.path, methods);
+  }
+  for (const [path, methods] of methodsByPath) {
+    const allow = [...methods].sort().join(', ');
+    router.all(path, (req: Request, _res: Response, next: NextFunction) => {
+      next(
+        new ApiError('method_not_allowed', `${req.method} is not supported on ${path}; use ${allow}`, {
+          headers: { Allow: allow },
+        }),
+      );
+    });
+  }
+  app.use(router);
+
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    next(new ApiError('not_found', `no route for ${req.method} ${req.path.slice(0, 200)}`));
+  });
+  app.use(errorHandler());
+  return app;
+}

@@ -1,0 +1,343 @@
+import { ZGroupName, ZSubject } from '@secret-api/contract';
+import { createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
+import type { CryptoKey, FetchImplementation, JWTPayload, JWTVerifyOptions, ProtectedHeaderParameters } from 'jose';
+import type { Identity } from './identity.js';
+import { ALLOWED_ALGORITHMS, ZAuthIssuers } from './issuers.js';
+import type { TIssuerConfig, TIssuerConfigInput } from './issuers.js';
+import { checkJwksFile, FileKeySet, JwksSourceError, selectPublicKeys } from './jwks-file.js';
+import type { KeyResolver } from './jwks-file.js';
+
+/** The request's token is missing or not acceptable: the API answers 401. `reason` is safe to show the client. */
+export class AuthenticationError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'AuthenticationError';
+  }
+}
+
+/** A trusted issuer's keys cannot be obtained right now: the API answers 503 (the token may well be fine). */
+export class IssuerUnavailableError extends Error {
+  constructor(
+    readonly issuer: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`keys of issuer ${issuer} are unavailable: ${detail}`, options);
+    this.name = 'IssuerUnavailableError';
+  }
+}
+
+export interface JwtVerifierOptions {
+  /** Parsed AUTH_ISSUERS (validated again here, so unparsed entries are fine too). */
+  issuers: readonly (TIssuerConfig | TIssuerConfigInput)[];
+  /** AUTH_GROUPS_CLAIM: a plain claim name (not a path; `https://example.com/groups` is one name). */
+  groupsClaim: string;
+  /** Leeway for exp/nbf against clock drift between us and the issuer. */
+  clockSkewSeconds: number;
+  /** Remote JWKS fetch timeout. Default 5000. */
+  jwksTimeoutMs?: number;
+  /** How long a fetched remote JWKS is used before it is fetched again. Default 10 minutes. */
+  jwksCacheMaxAgeMs?: number;
+  /** Minimum time between two remote JWKS fetches caused by unknown kids. Default 30 s (jose's default). */
+  jwksCooldownMs?: number;
+  /** Minimum time between two checks of a JWKS file for a new version. Default 1000. */
+  jwksFileReloadIntervalMs?: number;
+}
+
+/** Longest token we look at. Real access/ID tokens are 1–4 KiB; the cap bounds parsing work on garbage. */
+export const MAX_TOKEN_LENGTH = 16 * 1024;
+/** Largest remote JWKS document we read. */
+const MAX_JWKS_BYTES = 512 * 1024;
+const MAX_GROUPS = 1000;
+/** Bounds the work a kid-less token can cause against a set with many keys of its type. */
+const MAX_KEY_CANDIDATES = 16;
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+/**
+ * Accepted `typ` headers (when present). Other JWT kinds signed by the same issuer — logout tokens, DPoP proofs,
+ * SD-JWTs, ... — carry their own typ and must not be replayable as access tokens. A missing typ is accepted:
+ * it is optional in RFC 7519 and plenty of issuers omit it.
+ */
+const ACCEPTED_TYP = new Set(['jwt', 'at+jwt']);
+
+interface IssuerEntry {
+  config: TIssuerConfig;
+  keys: KeyResolver;
+  verifyOptions: JWTVerifyOptions;
+  groupsClaim: string;
+}
+
+/**
+ * Verifies bearer JWTs from the trusted issuers and turns them into an Identity. Only two error types ever leave
+ * verify(): AuthenticationError (401) and IssuerUnavailableError (503).
+ */
+export class JwtVerifier {
+  private readonly issuers = new Map<string, IssuerEntry>();
+
+  constructor(options: JwtVerifierOptions) {
+    const parsed = ZAuthIssuers.safeParse(options.issuers);
+    if (!parsed.success) {
+      throw new Error(`invalid issuer configuration: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    }
+    if (!Number.isFinite(options.clockSkewSeconds) || options.clockSkewSeconds < 0) {
+      throw new Error('clockSkewSeconds must be a non-negative number');
+    }
+    if (options.groupsClaim.length === 0) throw new Error('groupsClaim must not be empty');
+    for (const config of parsed.data) {
+      const allowed = config.algorithms.filter((alg) => (ALLOWED_ALGORITHMS as readonly string[]).includes(alg));
+      const source = config.jwksFile !== undefined ? `JWKS file ${config.jwksFile}` : `JWKS ${config.jwksUri}`;
+      const resolver =
+        config.jwksFile !== undefined
+          ? new FileKeySet(config.jwksFile, options.jwksFileReloadIntervalMs ?? 1000).getKey
+          : remoteKeySet(config.jwksUri ?? '', options);
+      this.issuers.set(config.issuer, {
+        config,
+        keys: guardKeySource(config.issuer, source, resolver),
+        groupsClaim: config.groupsClaim ?? options.groupsClaim,
+        verifyOptions: {
+          issuer: config.issuer,
+          audience: config.audience,
+          algorithms: allowed,
+          clockTolerance: options.clockSkewSeconds,
+          requiredClaims: ['exp', 'sub'],
+        },
+      });
+    }
+  }
+
+  async verify(token: string): Promise<Identity> {
+    try {
+      return await this.check(token);
+    } catch (err) {
+      // The single exit for failures: whatever went wrong below leaves as a 401 or a 503, never as a jose error.
+      throw toPublicError(err);
+    }
+  }
+
+  private async check(token: string): Promise<Identity> {
+    if (typeof token !== 'string' || token.length === 0) throw new AuthenticationError('token is missing');
+    if (token.length > MAX_TOKEN_LENGTH) throw new AuthenticationError('token is too large');
+    const parts = token.split('.');
+    if (parts.length === 5) throw new AuthenticationError('token is encrypted (JWE); a signed JWT is required');
+    if (parts.length !== 3 || !parts.every((part) => BASE64URL.test(part))) {
+      throw new AuthenticationError('token is malformed');
+    }
+    let header: ProtectedHeaderParameters;
+    let unverified: JWTPayload;
+    try {
+      header = decodeProtectedHeader(token);
+      // Read without trusting it, only to pick the issuer's keys; jwtVerify checks everything again.
+      unverified = decodeJwt(token);
+    } catch {
+      throw new AuthenticationError('token is malformed');
+    }
+    if (typeof unverified.iss !== 'string') throw new AuthenticationError('token has no issuer');
+    const entry = this.issuers.get(unverified.iss);
+    if (!entry) throw new AuthenticationError('token issuer is not trusted');
+    if (typeof header.alg !== 'string' || !entry.verifyOptions.algorithms?.includes(header.alg)) {
+      throw new AuthenticationError('token algorithm is not allowed');
+    }
+    if (parts[2] === '') throw new AuthenticationError('token is malformed');
+    if (header.typ !== undefined && (typeof header.typ !== 'string' || !ACCEPTED_TYP.has(normalizeTyp(header.typ)))) {
+      throw new AuthenticationError('token type is not accepted');
+    }
+
+    let payload: JWTPayload;
+    try {
+      payload = (await jwtVerify(token, entry.keys, entry.verifyOptions)).payload;
+    } catch (err) {
+      if (!(err instanceof errors.JWKSMultipleMatchingKeys)) throw err;
+      payload = await verifyWithCandidates(token, err, entry.verifyOptions);
+    }
+    return this.identity(entry, payload);
+  }
+
+  private identity(entry: IssuerEntry, payload: JWTPayload): Identity {
+    if (!ZSubject.safeParse(payload.sub).success) {
+      throw new AuthenticationError('token subject is invalid (printable ASCII without spaces or "*", 1-512)');
+    }
+    const claim = entry.groupsClaim;
+    const raw: unknown = Object.hasOwn(payload, claim) ? payload[claim] : undefined;
+    let groups: string[] = [];
+    if (raw === undefined) {
+      if (entry.config.groupsRequired) throw new AuthenticationError(`token has no "${claim}" claim`);
+    } else if (!Array.isArray(raw) || !raw.every((g) => typeof g === 'string')) {
+      throw new AuthenticationError(`token "${claim}" claim is not a list of strings`);
+    } else {
+      // Invalid names are dropped, not fatal: one odd directory group must not lock a person out entirely.
+      groups = [...new Set(raw.filter((g: string) => ZGroupName.safeParse(g).success))].slice(0, MAX_GROUPS);
+    }
+    return { subject: payload.sub as string, issuer: entry.config.issuer, groups };
+  }
+}
+
+/** Extracts the token from an Authorization header: exactly `Bearer <token>`, the scheme case-insensitive. */
+export function bearerToken(header: string | undefined): string {
+  const value = header?.trim() ?? '';
+  if (value === '') {
+    throw new AuthenticationError('Authorization header is missing; send "Authorization: Bearer <token>"');
+  }
+  const space = value.search(/\s/);
+  const scheme = space === -1 ? value : value.slice(0, space);
+  if (scheme.toLowerCase() !== 'bearer') {
+    throw new AuthenticationError('Authorization header must use the Bearer scheme: "Authorization: Bearer <token>"');
+  }
+  const token = space === -1 ? '' : value.slice(space).trim();
+  if (token === '') throw new AuthenticationError('Authorization header has no token after "Bearer"');
+  if (/\s/.test(token))
+    throw new AuthenticationError('Authorization header must be "Bearer <token>" with a single token');
+  if (token.length > MAX_TOKEN_LENGTH) throw new AuthenticationError('token is too large');
+  return token;
+}
+
+/**
+ * Loads every jwksFile once and checks it (start-up). Throws an Error naming the issuer and the file on the first
+ * problem. Remote JWKS URIs are not fetched: an issuer being down must not stop the API from starting.
+ */
+export async function checkIssuerKeys(issuers: readonly (TIssuerConfig | TIssuerConfigInput)[]): Promise<void> {
+  for (const issuer of issuers) {
+    if (issuer.jwksFile === undefined) continue;
+    try {
+      await checkJwksFile(issuer.jwksFile);
+    } catch (err) {
+      throw new Error(`issuer ${issuer.issuer}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+function normalizeTyp(typ: string): string {
+  const lower = typ.toLowerCase();
+  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
+}
+
+function remoteKeySet(uri: string, options: JwtVerifierOptions): KeyResolver {
+  const timeoutMs = options.jwksTimeoutMs ?? 5000;
+  return createRemoteJWKSet(new URL(uri), {
+    timeoutDuration: timeoutMs,
+    cacheMaxAge: options.jwksCacheMaxAgeMs ?? 10 * 60_000,
+    cooldownDuration: options.jwksCooldownMs ?? 30_000,
+    [customFetch]: publicKeysOnlyFetch(timeoutMs),
+  });
+}
+
+/**
+ * Fetches the JWKS ourselves so that (a) failures carry a useful reason, (b) the body is size-capped, and
+ * (c) symmetric and private keys are dropped before jose ever sees the set.
+ */
+function publicKeysOnlyFetch(timeoutMs: number): FetchImplementation {
+  return async (url, init) => {
+    let response: Response;
+    try {
+      response = await fetch(url, init);
+    } catch (err) {
+      throw fetchFailure(err, timeoutMs);
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new JwksSourceError(`JWKS answered HTTP ${response.status}`);
+    }
+    let text: string;
+    try {
+      text = await readCapped(response, MAX_JWKS_BYTES);
+    } catch (err) {
+      throw err instanceof JwksSourceError ? err : fetchFailure(err, timeoutMs);
+    }
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch (err) {
+      throw new JwksSourceError('JWKS response is not valid JSON', { cause: err });
+    }
+    const { jwks } = selectPublicKeys(document);
+    return new Response(JSON.stringify(jwks), { status: 200, headers: { 'content-type': 'application/json' } });
+  };
+}
+
+function fetchFailure(err: unknown, timeoutMs: number): JwksSourceError {
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+    return new JwksSourceError(`JWKS fetch timed out after ${timeoutMs} ms`, { cause: err });
+  }
+  const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
+  const code = typeof cause?.code === 'string' ? cause.code : err instanceof Error ? err.message : String(err);
+  return new JwksSourceError(`JWKS fetch failed (${code})`, { cause: err });
+}
+
+async function readCapped(response: Response, limit: number): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw new JwksSourceError(`JWKS response is larger than ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Turns "cannot get the keys" into IssuerUnavailableError and lets key-selection outcomes (no key for this kid,
+ * several candidates) through for the normal 401 mapping.
+ */
+function guardKeySource(issuer: string, source: string, resolver: KeyResolver): KeyResolver {
+  return async (protectedHeader, token) => {
+    try {
+      return await resolver(protectedHeader, token);
+    } catch (err) {
+      if (err instanceof JwksSourceError) throw new IssuerUnavailableError(issuer, err.message, { cause: err });
+      if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) {
+        throw new IssuerUnavailableError(issuer, `${source}: ${err.message}`, { cause: err });
+      }
+      throw err;
+    }
+  };
+}
+
+/** A token without kid matched several keys of the set: the first one whose signature verifies wins. */
+async function verifyWithCandidates(
+  token: string,
+  candidates: errors.JWKSMultipleMatchingKeys,
+  options: JWTVerifyOptions,
+): Promise<JWTPayload> {
+  let tried = 0;
+  for await (const key of candidates as AsyncIterable<CryptoKey>) {
+    if (++tried > MAX_KEY_CANDIDATES) break;
+    try {
+      return (await jwtVerify(token, key, options)).payload;
+    } catch (err) {
+      if (!(err instanceof errors.JWSSignatureVerificationFailed)) throw err;
+    }
+  }
+  throw new AuthenticationError('token signature is invalid');
+}
+
+const CLAIM_NAMES = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
+
+/** Maps whatever jose (or our key sources) threw to one of the two public error types, with a short safe reason. */
+function toPublicError(err: unknown): AuthenticationError | IssuerUnavailableError {
+  if (err instanceof AuthenticationError || err instanceof IssuerUnavailableError) return err;
+  if (err instanceof errors.JWTExpired) return new AuthenticationError('token has expired');
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    const claim = CLAIM_NAMES.has(err.claim) ? err.claim : undefined;
+    if (err.reason === 'missing' && claim) return new AuthenticationError(`token has no "${claim}" claim`);
+    if (err.claim === 'nbf') return new AuthenticationError('token is not yet valid');
+    if (err.claim === 'aud') return new AuthenticationError('token audience is not accepted');
+    if (err.claim === 'iss') return new AuthenticationError('token issuer is not trusted');
+    if (err.claim === 'iat') return new AuthenticationError('token was issued in the future');
+    if (err.claim === 'typ') return new AuthenticationError('token type is not accepted');
+    return new AuthenticationError(claim ? `token "${claim}" claim is invalid` : 'token claims are invalid');
+  }
+  if (err instanceof errors.JWSSignatureVerificationFailed)
+    return new AuthenticationError('token signature is invalid');
+  if (err instanceof errors.JWKSNoMatchingKey) return new AuthenticationError('token signing key is unknown');
+  if (err instanceof errors.JOSEAlgNotAllowed) return new AuthenticationError('token algorithm is not allowed');
+  if (err instanceof errors.JOSENotSupported) return new AuthenticationError('token uses an unsupported feature');
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) {
+    return new AuthenticationError('token is malformed');
+  }
+  return new AuthenticationError('token is invalid');
+}

@@ -1,0 +1,72 @@
+/**
+ * Who may do what: the one table of product.md §4 "Roles". Every route names one permission and
+ * the request pipeline checks it here, after authentication, validation and the existence of the
+ * app and cluster the route names, and before any service code runs.
+ */
+import type { Identity } from '../auth/identity.js';
+import { rolesOf, type Role, type Target } from './roles.js';
+
+export type Permission =
+  | 'authenticated'
+  | 'cluster:create'
+  | 'app:create'
+  | 'app:update'
+  | 'app:delete'
+  | 'approle:ensure'
+  | 'approle:read'
+  | 'approle:plan'
+  | 'secret-id:issue'
+  | 'secret:write'
+  | 'secret:read'
+  | 'secret:reveal'
+  | 'scope:write'
+  | 'scope:read'
+  | 'audit:read';
+
+/**
+ * The matrix. An admin is everything an owner and a deployer are, but reveals values only when also
+ * a revealer, and never gets SecretID material: the controller of the cluster is the only role
+ * that can.
+ */
+export const PERMISSIONS: Readonly<Record<Permission, readonly ('anyone' | Role)[]>> = {
+  authenticated: ['anyone'],
+  'cluster:create': ['admin'],
+  'app:create': ['admin'],
+  'app:update': ['admin'],
+  'app:delete': ['admin'],
+  'approle:ensure': ['admin', 'owner', 'deployer'],
+  'approle:read': ['admin', 'owner', 'deployer'],
+  'approle:plan': ['admin', 'owner', 'deployer'],
+  'secret-id:issue': ['controller'],
+  'secret:write': ['admin', 'owner'],
+  'secret:read': ['admin', 'owner', 'revealer'],
+  'secret:reveal': ['revealer'],
+  'scope:write': ['admin'],
+  'scope:read': ['admin'],
+  'audit:read': ['admin', 'owner'],
+};
+
+const ROLE_WORDS: Record<Role, (t: Target) => string> = {
+  admin: () => 'an admin',
+  owner: (t) => `an owner of app '${t.app?.name}'`,
+  revealer: (t) => `in a reveal group of app '${t.app?.name}'`,
+  deployer: (t) => `a deployer of app '${t.app?.name}'`,
+  controller: (t) => `the controller of cluster '${t.cluster?.name}'`,
+};
+
+export type Decision = { allowed: true; roles: ReadonlySet<Role> } | { allowed: false; reason: string };
+
+export function decide(
+  permission: Permission,
+  identity: Identity,
+  target: Target,
+  adminGroups: readonly string[],
+): Decision {
+  const needed = PERMISSIONS[permission];
+  const roles = rolesOf(identity, target, adminGroups);
+  if (needed.includes('anyone') || needed.some((r) => r !== 'anyone' && roles.has(r))) {
+    return { allowed: true, roles };
+  }
+  const words = needed.filter((r): r is Role => r !== 'anyone').map((r) => ROLE_WORDS[r](target));
+  return { allowed: false, reason: `'${identity.subject}' may not do this: it requires being ${words.join(' or ')}` };
+}

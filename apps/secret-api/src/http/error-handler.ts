@@ -1,0 +1,122 @@
+/**
+ * The one place errors become responses: application/problem+json with the code's status, title
+ * and type from the contract's error table. A 500 says only "internal error" and the request id;
+ * the stack goes to the log, never to the client.
+ */
+import { PROBLEM_CONTENT_TYPE, problem, type TErrorCode, type TProblem } from '@secret-api/contract';
+import {
+  VaultClientStateError,
+  VaultError,
+  VaultPermissionError,
+  VaultUnavailableError,
+} from '@secret-api/vault-client';
+import type { NextFunction, Request, Response } from 'express';
+import { AuthenticationError, IssuerUnavailableError } from '../auth/jwt-verifier.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
+import { ApiError } from './api-error.js';
+import { requestLog } from './request-context.js';
+
+interface Mapped {
+  code: TErrorCode;
+  detail: string;
+  errors?: TProblem['errors'];
+  headers?: Record<string, string>;
+  /** Log at error level with the stack: the server is at fault. */
+  fault?: boolean;
+}
+
+/** body-parser's error types. */
+function bodyParserError(err: { type?: unknown; status?: unknown }): Mapped | undefined {
+  switch (err.type) {
+    case 'entity.too.large':
+      return { code: 'payload_too_large', detail: 'the request body is too large' };
+    case 'entity.parse.failed':
+      return { code: 'bad_request', detail: 'the request body is not valid JSON' };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { code: 'unsupported_media_type', detail: 'the request body must be UTF-8 JSON' };
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return { code: 'bad_request', detail: 'the request body could not be read' };
+    default:
+      return undefined;
+  }
+}
+
+function map(err: unknown): Mapped {
+  if (err instanceof ApiError) {
+    return {
+      code: err.code,
+      detail: err.detail,
+      ...(err.options.errors && { errors: err.options.errors }),
+      ...(err.options.headers && { headers: err.options.headers }),
+    };
+  }
+  if (err instanceof AuthenticationError) {
+    return {
+      code: 'unauthenticated',
+      detail: err.message,
+      headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${err.message}"` },
+    };
+  }
+  if (err instanceof IssuerUnavailableError) {
+    return { code: 'issuer_unavailable', detail: `the keys of token issuer ${err.issuer} cannot be fetched` };
+  }
+  if (err instanceof VaultUnavailableError) {
+    return { code: 'vault_unavailable', detail: `Vault is unavailable (${err.reason}); try again later` };
+  }
+  if (err instanceof VaultPermissionError) {
+    // Our own token was refused: expired, revoked, or its policy lacks a path. Not the caller's fault.
+    return {
+      code: 'vault_unavailable',
+      detail: "Vault refused the Secret API's own token; an operator must check its token and policy",
+      fault: true,
+    };
+  }
+  if (err instanceof VaultClientStateError) {
+    return { code: 'vault_unavailable', detail: 'Vault is unavailable to the Secret API', fault: true };
+  }
+  if (err instanceof VaultError) return { code: 'internal', detail: 'internal error', fault: true };
+  if (isDatabaseUnavailable(err)) {
+    return { code: 'database_unavailable', detail: 'the database is unavailable; try again later', fault: true };
+  }
+  if (err && typeof err === 'object') {
+    const parsed = bodyParserError(err as { type?: unknown });
+    if (parsed) return parsed;
+    // Express answers a malformed %-escape in the path with a 400 URIError.
+    if ((err as { status?: unknown }).status === 400 && err instanceof URIError) {
+      return { code: 'bad_request', detail: 'the request path is not valid percent-encoded UTF-8' };
+    }
+  }
+  return { code: 'internal', detail: 'internal error', fault: true };
+}
+
+export function sendProblem(req: Request, res: Response, mapped: Mapped): void {
+  const requestId = res.locals['requestId'] as string | undefined;
+  const body = problem(mapped.code, mapped.detail, {
+    instance: req.path.slice(0, 2048),
+    ...(requestId && { requestId }),
+    ...(mapped.errors && { errors: mapped.errors }),
+  });
+  if (mapped.code === 'internal') body.detail = `internal error (request id ${requestId ?? 'unknown'})`;
+  if (mapped.headers) res.set(mapped.headers);
+  res.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+}
+
+export function errorHandler() {
+  return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
+    if (res.headersSent) return next(err);
+    const mapped = map(err);
+    const log = requestLog(res);
+    if (mapped.fault) {
+      log.error(
+        { err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : err },
+        mapped.detail,
+      );
+    } else if (mapped.code === 'internal') {
+      log.error({ err }, 'unexpected error');
+    }
+    sendProblem(req, res, mapped);
+  };
+}

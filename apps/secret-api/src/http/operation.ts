@@ -1,0 +1,51 @@
+/**
+ * One operation = one route of the contract + the permission it needs + a handler. The pipeline
+ * (pipeline.ts) runs every operation the same way, in the order product.md §4 prescribes:
+ * authenticate (401), validate (400), load the named app/cluster (404), authorize (403), handle.
+ */
+import type { RouteContract } from '@secret-api/contract';
+import type { App, Cluster } from '@secret-api/prisma';
+import type { z } from 'zod';
+import type { Identity } from '../auth/identity.js';
+import type { Permission } from '../authz/permissions.js';
+import type { Role } from '../authz/roles.js';
+import type { ApiContext } from '../context.js';
+import type { Logger } from '../observability/logger.js';
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
+
+export interface OperationInput<R extends RouteContract> {
+  params: Parsed<R['params']>;
+  query: Parsed<R['query']>;
+  body: Parsed<R['body']>;
+  /** The caller; for public routes a placeholder is never passed: use only on `auth: true` routes. */
+  identity: Identity;
+  /** The caller's roles on the target. */
+  roles: ReadonlySet<Role>;
+  /** The app and cluster named by the path, loaded (their absence is already a 404). */
+  app: App | undefined;
+  cluster: Cluster | undefined;
+  requestId: string;
+  log: Logger;
+}
+
+type StatusOf<R extends RouteContract> = Extract<keyof R['responses'], number>;
+type BodyOf<R extends RouteContract, S extends StatusOf<R>> = R['responses'][S] extends z.ZodType
+  ? z.input<R['responses'][S]>
+  : null;
+
+export type OperationResult<R extends RouteContract> = {
+  [S in StatusOf<R>]: { status: S; body: BodyOf<R, S>; headers?: Record<string, string> };
+}[StatusOf<R>];
+
+export interface Operation<R extends RouteContract = RouteContract> {
+  readonly route: R;
+  /** `public` only for the unauthenticated operational routes. */
+  readonly permission: Permission | 'public';
+  handle(input: OperationInput<R>, ctx: ApiContext): Promise<OperationResult<R>>;
+}
+
+/** Declares an operation, checking the handler's results against the route's response schemas. */
+export function operation<R extends RouteContract>(op: Operation<R>): Operation {
+  return op as unknown as Operation;
+}

@@ -1,0 +1,104 @@
+/** Runs an operation: authenticate, validate, load, authorize, handle, check the response. */
+import { validationProblem, type RouteContract } from '@secret-api/contract';
+import type { App, Cluster } from '@secret-api/prisma';
+import type { Request, Response, Router } from 'express';
+import type { z } from 'zod';
+import type { Identity } from '../auth/identity.js';
+import { bearerToken } from '../auth/jwt-verifier.js';
+import { decide } from '../authz/permissions.js';
+import type { Role } from '../authz/roles.js';
+import type { ApiContext } from '../context.js';
+import { loadApp, loadCluster } from '../services/targets.js';
+import { ApiError } from './api-error.js';
+import type { Operation, OperationInput } from './operation.js';
+import { requestLog } from './request-context.js';
+
+/** Thrown when a handler's result does not match its own contract: a bug, so a 500. */
+class ResponseContractError extends Error {
+  override name = 'ResponseContractError';
+}
+
+function parsePart<S extends z.ZodType>(schema: S, input: unknown, prefix: string): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const p = validationProblem(result.error, { prefix });
+    throw new ApiError('validation', p.detail, { errors: p.errors ?? [] });
+  }
+  return result.data;
+}
+
+const EMPTY = Object.freeze({});
+
+async function authenticate(req: Request, ctx: ApiContext): Promise<Identity> {
+  return ctx.verifier.verify(bearerToken(req.headers.authorization));
+}
+
+function parseBody(route: RouteContract, req: Request): unknown {
+  if (!route.body) return EMPTY;
+  const body: unknown = req.body;
+  if (body === undefined) {
+    if (route.bodyRequired === false) return parsePart(route.body, {}, '/body');
+    throw new ApiError('validation', 'a JSON request body is required', {
+      errors: [{ path: '/body', message: 'a JSON request body is required' }],
+    });
+  }
+  return parsePart(route.body, body, '/body');
+}
+
+export function mountOperation(router: Router, op: Operation, ctx: ApiContext): void {
+  const { route } = op;
+  const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+  router[method](route.path, async (req: Request, res: Response) => {
+    res.locals['route'] = route.path;
+    const identity = route.auth ? await authenticate(req, ctx) : undefined;
+    if (identity) res.locals['subject'] = identity.subject;
+
+    const params = route.params ? parsePart(route.params, { ...req.params }, '/params') : EMPTY;
+    const query = route.query ? parsePart(route.query, { ...(req.query as object) }, '/query') : EMPTY;
+    const body = parseBody(route, req);
+
+    const names = params as { app?: string; cluster?: string };
+    const [app, cluster]: [App | undefined, Cluster | undefined] = await Promise.all([
+      names.app === undefined ? undefined : loadApp(ctx.prisma, names.app),
+      names.cluster === undefined ? undefined : loadCluster(ctx.prisma, names.cluster),
+    ]);
+
+    let roles: ReadonlySet<Role> = new Set();
+    if (identity && op.permission !== 'public') {
+      const decision = decide(op.permission, identity, { app, cluster }, ctx.config.auth.adminGroups);
+      if (!decision.allowed) throw new ApiError('forbidden', decision.reason);
+      roles = decision.roles;
+    }
+
+    const input = {
+      params,
+      query,
+      body,
+      identity: identity as Identity,
+      roles,
+      app,
+      cluster,
+      requestId: res.locals['requestId'] as string,
+      log: requestLog(res),
+    } as OperationInput<RouteContract>;
+    const result = await op.handle(input, ctx);
+
+    const schema = route.responses[result.status];
+    if (schema === undefined)
+      throw new ResponseContractError(`${route.id} answered ${result.status}, not in its contract`);
+    if (result.headers) res.set(result.headers);
+    if (schema === null) {
+      res.status(result.status).end();
+      return;
+    }
+    const checked = schema.safeParse(result.body);
+    if (!checked.success) {
+      throw new ResponseContractError(`${route.id} response does not match its schema: ${checked.error.message}`);
+    }
+    if (route.contentType && typeof checked.data === 'string') {
+      res.status(result.status).type(route.contentType).send(checked.data);
+    } else {
+      res.status(result.status).json(checked.data);
+    }
+  });
+}

@@ -1,0 +1,26 @@
+import { ensureAppRoleRoute, getAppRoleRoute, planAppRoleRoute } from '@secret-api/contract';
+import { operation } from '../http/operation.js';
+import { ensureAppRole } from '../services/approle/ensure-approle.js';
+import { getAppRole } from '../services/approle/get-approle.js';
+import { planAppRole } from '../services/approle/plan-approle.js';
+
+export const appRoleOperations = [
+  operation({
+    route: ensureAppRoleRoute,
+    permission: 'approle:ensure',
+    handle: async ({ app, cluster, identity }, ctx) => ({
+      status: 200,
+      body: await ensureAppRole(ctx, app!, cluster!, identity.subject),
+    }),
+  }),
+  operation({
+    route: getAppRoleRoute,
+    permission: 'approle:read',
+    handle: async ({ params }, ctx) => ({ status: 200, body: await getAppRole(ctx, params.app, params.cluster) }),
+  }),
+  operation({
+    route: planAppRoleRoute,
+    permission: 'approle:plan',
+    handle: async ({ params }, ctx) => ({ status: 200, body: await planAppRole(ctx, params.app, params.cluster) }),
+  }),
+];

@@ -1,0 +1,23 @@
+import { secretIdRoute, secretIdTokenRoute } from '@secret-api/contract';
+import { operation } from '../http/operation.js';
+import { issueSecretId } from '../services/secret-id/issue-secret-id.js';
+import { issueSecretIdToken } from '../services/secret-id/issue-secret-id-token.js';
+
+export const secretIdOperations = [
+  operation({
+    route: secretIdTokenRoute,
+    permission: 'secret-id:issue',
+    handle: async ({ params, identity }, ctx) => ({
+      status: 201,
+      body: await issueSecretIdToken(ctx, params.app, params.cluster, identity.subject),
+    }),
+  }),
+  operation({
+    route: secretIdRoute,
+    permission: 'secret-id:issue',
+    handle: async ({ params, body, identity }, ctx) => ({
+      status: 201,
+      body: await issueSecretId(ctx, params.app, params.cluster, body, identity.subject),
+    }),
+  }),
+];

@@ -1,0 +1,21 @@
+import { whoamiRoute } from '@secret-api/contract';
+import { operation } from '../http/operation.js';
+
+export const whoamiOperations = [
+  operation({
+    route: whoamiRoute,
+    permission: 'authenticated',
+    handle: async ({ identity }, ctx) => {
+      const admins = new Set(ctx.config.auth.adminGroups);
+      return {
+        status: 200,
+        body: {
+          subject: identity.subject,
+          issuer: identity.issuer,
+          groups: [...identity.groups],
+          admin: identity.groups.some((g) => admins.has(g)),
+        },
+      };
+    },
+  }),
+];

@@ -1,0 +1,57 @@
+/** Reading, writing and removing one app's Vault objects in one cluster (product.md §3). */
+import type { VaultClient } from '@secret-api/vault-client';
+import {
+  renderVaultObjects,
+  type ActualPolicy,
+  type ActualVaultObjects,
+  type PendingWrite,
+  type PolicyTemplate,
+  type VaultObjects,
+} from '@secret-api/vault-policy';
+import { createHash } from 'node:crypto';
+
+export interface RenderDeps {
+  template: PolicyTemplate;
+  config: { vault: { kvMount: string; approleMount: string } };
+}
+
+export function desiredObjects(deps: RenderDeps, app: string, cluster: string): VaultObjects {
+  return renderVaultObjects(app, cluster, deps.template, {
+    kvMount: deps.config.vault.kvMount,
+    approleMount: deps.config.vault.approleMount,
+  });
+}
+
+/** A fingerprint of everything rendered, recorded with the binding: it tells which template an ensure applied. */
+export function objectsHash(objects: VaultObjects): string {
+  return createHash('sha256').update(JSON.stringify(objects)).digest('hex');
+}
+
+type VaultReads = Pick<VaultClient, 'read'>;
+
+export async function readActualObjects(vault: VaultReads, desired: VaultObjects): Promise<ActualVaultObjects> {
+  const [readPolicy, getSecretIdPolicy, approle, tokenRole] = await Promise.all([
+    vault.read<ActualPolicy>(desired.readPolicy.path),
+    vault.read<ActualPolicy>(desired.getSecretIdPolicy.path),
+    vault.read(desired.approle.path),
+    vault.read(desired.tokenRole.path),
+  ]);
+  return { readPolicy, getSecretIdPolicy, approle, tokenRole };
+}
+
+/** The AppRole's RoleID, or null when the role does not exist in Vault. */
+export async function readRoleId(vault: VaultReads, desired: VaultObjects): Promise<string | null> {
+  const data = await vault.read<{ role_id?: unknown }>(`${desired.approle.path}/role-id`);
+  return typeof data?.role_id === 'string' ? data.role_id : null;
+}
+
+/** Writes in plan order (policies before the roles that name them). Each write is a full, idempotent upsert. */
+export async function writeObjects(vault: Pick<VaultClient, 'write'>, writes: readonly PendingWrite[]): Promise<void> {
+  for (const w of writes) await vault.write(w.path, w.body, { idempotent: true });
+}
+
+/** Removes the objects, roles before the policies they name. Deleting what is already gone is fine. */
+export async function deleteObjects(vault: Pick<VaultClient, 'delete'>, objects: VaultObjects): Promise<void> {
+  await Promise.all([vault.delete(objects.approle.path), vault.delete(objects.tokenRole.path)]);
+  await Promise.all([vault.delete(objects.readPolicy.path), vault.delete(objects.getSecretIdPolicy.path)]);
+}

@@ -1,0 +1,26 @@
+/** Keyset pagination by a unique, ordered key (a name): the cursor is the last key of the previous page. */
+import { ApiError } from '../http/api-error.js';
+
+export const DEFAULT_PAGE_SIZE = 100;
+
+export function encodeCursor(key: string): string {
+  return Buffer.from(key, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const key = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (key.length === 0 || encodeCursor(key) !== cursor) {
+    throw new ApiError('validation', 'cursor is malformed', {
+      errors: [{ path: '/query/cursor', message: 'cursor is malformed' }],
+    });
+  }
+  return key;
+}
+
+/** Given `limit + 1` rows, the page and the cursor of the next one. */
+export function page<T>(rows: T[], limit: number, keyOf: (row: T) => string): { items: T[]; nextCursor?: string } {
+  if (rows.length <= limit) return { items: rows };
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: encodeCursor(keyOf(items[items.length - 1] as T)) };
+}

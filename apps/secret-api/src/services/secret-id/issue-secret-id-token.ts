@@ -1,0 +1,42 @@
+/**
+ * A short-lived, few-use Vault token from the app's token role: the controller uses it to mint one
+ * SecretID itself. It carries only the getsecretid policy (no `default`), lives at most 60 s (the
+ * role caps it too) and is good for two requests, so a leaked one is worth little.
+ */
+import type { TSecretIdTokenResponse } from '@secret-api/contract';
+import type { PrismaClient } from '@secret-api/prisma';
+import type { VaultClient } from '@secret-api/vault-client';
+import { ApiError } from '../../http/api-error.js';
+import type { Metrics } from '../../observability/metrics.js';
+import { requireBinding } from '../approle/binding.js';
+import { desiredObjects, type RenderDeps } from '../approle/vault-objects.js';
+
+export const SECRET_ID_TOKEN_TTL = '60s';
+export const SECRET_ID_TOKEN_USES = 2;
+
+export type SecretIdTokenDeps = RenderDeps & {
+  prisma: Pick<PrismaClient, 'appRoleBinding'>;
+  vault: Pick<VaultClient, 'write'>;
+  metrics: Pick<Metrics, 'secretIdsIssued'>;
+};
+
+export async function issueSecretIdToken(
+  deps: SecretIdTokenDeps,
+  app: string,
+  cluster: string,
+  requestedBy: string,
+): Promise<TSecretIdTokenResponse> {
+  await requireBinding(deps.prisma, app, cluster);
+  const objects = desiredObjects(deps, app, cluster);
+  const result = await deps.vault.write(`auth/token/create/${objects.tokenRole.name}`, {
+    policies: [objects.getSecretIdPolicy.name],
+    no_default_policy: true,
+    ttl: SECRET_ID_TOKEN_TTL,
+    num_uses: SECRET_ID_TOKEN_USES,
+    display_name: `getsecretid-${objects.roleName}`,
+    meta: { app, cluster, requested_by: requestedBy },
+  });
+  if (!result.auth) throw new ApiError('internal', 'Vault returned no token');
+  deps.metrics.secretIdsIssued.inc({ kind: 'token', cluster });
+  return { token: result.auth.client_token, ttl: result.auth.lease_duration, policies: result.auth.policies };
+}

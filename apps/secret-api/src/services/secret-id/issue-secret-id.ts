@@ -1,0 +1,47 @@
+/**
+ * A response-wrapped SecretID for one pod. The API never sees the SecretID itself: Vault wraps it
+ * (≤ 60 s, single unwrap), so only the pod that unwraps it can use it, and a second unwrap —
+ * someone else got there first — is visible to the pod as a failure and in Vault's audit log.
+ */
+import type { TSecretIdBody, TSecretIdResponse } from '@secret-api/contract';
+import type { PrismaClient } from '@secret-api/prisma';
+import type { VaultClient } from '@secret-api/vault-client';
+import { ApiError } from '../../http/api-error.js';
+import type { Metrics } from '../../observability/metrics.js';
+import { requireBinding } from '../approle/binding.js';
+import { desiredObjects, type RenderDeps } from '../approle/vault-objects.js';
+
+export const SECRET_ID_WRAP_TTL = '60s';
+
+export type SecretIdDeps = RenderDeps & {
+  prisma: Pick<PrismaClient, 'appRoleBinding'>;
+  vault: Pick<VaultClient, 'write'>;
+  metrics: Pick<Metrics, 'secretIdsIssued'>;
+};
+
+export async function issueSecretId(
+  deps: SecretIdDeps,
+  app: string,
+  cluster: string,
+  body: TSecretIdBody,
+  requestedBy: string,
+): Promise<TSecretIdResponse> {
+  await requireBinding(deps.prisma, app, cluster);
+  const objects = desiredObjects(deps, app, cluster);
+  // Becomes the metadata of the pod's token: Vault's audit log then ties every request to the pod.
+  const metadata: Record<string, string> = { app, cluster, requested_by: requestedBy };
+  if (body.metadata?.pod !== undefined) metadata['pod'] = body.metadata.pod;
+  if (body.metadata?.namespace !== undefined) metadata['namespace'] = body.metadata.namespace;
+  const result = await deps.vault.write(
+    `${objects.approle.path}/secret-id`,
+    { metadata: JSON.stringify(metadata), ...(body.cidrList?.length ? { cidr_list: body.cidrList } : {}) },
+    { wrapTTL: SECRET_ID_WRAP_TTL },
+  );
+  if (!result.wrapInfo) throw new ApiError('internal', 'Vault did not wrap the SecretID');
+  deps.metrics.secretIdsIssued.inc({ kind: 'wrapped', cluster });
+  return {
+    wrappingToken: result.wrapInfo.token,
+    ttl: result.wrapInfo.ttl,
+    creationPath: result.wrapInfo.creation_path,
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * A real stack for HTTP tests: vault-dev (the Vault stand-in) with AppRole enabled, a fresh
+ * PostgreSQL database, a local JWT issuer whose JWKS is a file, and the API itself started the way
+ * `secret-api` starts it (parseConfig → startSecretApi), on a free port.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { startVaultDev, type VaultDev } from 'vault-dev';
+import { LocalIssuer } from '../../src/auth/local-issuer.js';
+import { parseConfig } from '../../src/config/env.js';
+import { startSecretApi, type RunningSecretApi } from '../../src/server.js';
+import { ApiClient } from './http.js';
+import { createTestDatabase, type TestDatabase } from './postgres.js';
+
+export const ISSUER = 'https://issuer.test.example';
+export const AUDIENCE = 'secret-api';
+export const ADMIN_GROUP = 'platform-admins';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Vault's JSON, read by tests field by field
+type VaultJson = any;
+
+export interface StackOptions {
+  /** Extra or overriding environment variables for the API. */
+  env?: Record<string, string | undefined>;
+  /** Vault token for the API (default: vault-dev's root token). */
+  vaultToken?: (vault: VaultDev) => Promise<string>;
+}
+
+export interface Stack {
+  api: RunningSecretApi;
+  vault: VaultDev;
+  issuer: LocalIssuer;
+  db: TestDatabase;
+  env: Record<string, string | undefined>;
+  /** Unauthenticated client. */
+  client: ApiClient;
+  /** Every log line the API wrote, parsed. */
+  logs: Record<string, unknown>[];
+  /** A client whose JWT has this subject and these groups. */
+  as(subject: string, groups?: string[]): Promise<ApiClient>;
+  admin(): Promise<ApiClient>;
+  /** Vault's HTTP API with the root token. */
+  vaultCall(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string | null,
+  ): Promise<{ status: number; body: VaultJson }>;
+  close(): Promise<void>;
+}
+
+export async function vaultRequest(
+  address: string,
+  token: string | null,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: VaultJson }> {
+  const res = await fetch(`${address}/v1/${path}`, {
+    method,
+    headers: { ...(token ? { 'X-Vault-Token': token } : {}), 'Content-Type': 'application/json', ...headers },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+export async function enableAppRole(vault: VaultDev): Promise<void> {
+  const r = await vaultRequest(vault.address, vault.rootToken, 'POST', 'sys/auth/approle', { type: 'approle' });
+  if (r.status !== 204) throw new Error(`enabling approle failed: ${r.status}`);
+}
+
+export async function startStack(label: string, options: StackOptions = {}): Promise<Stack> {
+  const vault = await startVaultDev({ port: 0 });
+  await enableAppRole(vault);
+  const db = await createTestDatabase(label);
+  const dir = await mkdtemp(join(tmpdir(), 'secret-api-test-'));
+  const issuer = await LocalIssuer.create({ issuer: ISSUER, audience: AUDIENCE, dir });
+  const vaultToken = options.vaultToken ? await options.vaultToken(vault) : vault.rootToken;
+  const env: Record<string, string | undefined> = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: db.url,
+    VAULT_ADDR: vault.address,
+    VAULT_TOKEN: vaultToken,
+    AUTH_ISSUERS: JSON.stringify([issuer.issuerConfig()]),
+    ADMIN_GROUPS: ADMIN_GROUP,
+    LOG_LEVEL: 'info',
+    ...options.env,
+  };
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  const api = await startSecretApi(parseConfig(env), { logDestination: sink, defaultMetrics: false });
+  const client = new ApiClient(api.url);
+  const as = async (subject: string, groups: string[] = []) => client.as(await issuer.sign({ sub: subject, groups }));
+  return {
+    api,
+    vault,
+    issuer,
+    db,
+    env,
+    client,
+    logs,
+    as,
+    admin: () => as('alice@example.com', [ADMIN_GROUP]),
+    vaultCall: (method, path, body, token) =>
+      vaultRequest(vault.address, token === undefined ? vault.rootToken : token, method, path, body),
+    close: async () => {
+      await api.close();
+      await vault.close();
+      await db.drop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
