@@ -1,5 +1,10 @@
-/** `secret-api`: reads the environment, starts the API, stops cleanly on SIGINT/SIGTERM. */
+/**
+ * `secret-api` (and `npm start`): reads the environment, fills in the embedded dev stack where
+ * product.md §7 says to (no VAULT_ADDR: vault-dev, a dev token issuer), starts the API, prints
+ * the exports a user needs, and stops cleanly on SIGINT/SIGTERM.
+ */
 import { ConfigError, parseConfig } from './config/env.js';
+import { prepareEmbeddedStack } from './embedded/stack.js';
 import { StartupError, startSecretApi } from './server.js';
 
 function fail(message: string): never {
@@ -8,9 +13,15 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
+  let embedded;
+  try {
+    embedded = await prepareEmbeddedStack(process.env);
+  } catch (err) {
+    fail(`cannot start the embedded dev stack: ${err instanceof Error ? err.message : String(err)}`);
+  }
   let config;
   try {
-    config = parseConfig(process.env);
+    config = parseConfig(embedded.env);
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
@@ -22,14 +33,19 @@ async function main(): Promise<void> {
     if (err instanceof StartupError) fail(err.message);
     throw err;
   }
+  const banner = await embedded.banner(api.url);
+  if (banner) process.stdout.write(banner);
   const stop = (signal: string) => {
     api.context.logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    api.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    api
+      .close()
+      .then(() => embedded.stop())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));

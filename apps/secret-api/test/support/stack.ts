@@ -3,10 +3,11 @@
  * PostgreSQL database, a local JWT issuer whose JWKS is a file, and the API itself started the way
  * `secret-api` starts it (parseConfig → startSecretApi), on a free port.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { startVaultDev, type VaultDev } from 'vault-dev';
 import { LocalIssuer } from '../../src/auth/local-issuer.js';
 import { parseConfig } from '../../src/config/env.js';
@@ -24,7 +25,10 @@ type VaultJson = any;
 export interface StackOptions {
   /** Extra or overriding environment variables for the API. */
   env?: Record<string, string | undefined>;
-  /** Vault token for the API (default: vault-dev's root token). */
+  /**
+   * Vault token for the API. Default: a periodic token holding only deploy/vault/secret-api.hcl
+   * (and `default`), the least policy we ship, so every HTTP test also proves that policy suffices.
+   */
   vaultToken?: (vault: VaultDev) => Promise<string>;
 }
 
@@ -73,13 +77,28 @@ export async function enableAppRole(vault: VaultDev): Promise<void> {
   if (r.status !== 204) throw new Error(`enabling approle failed: ${r.status}`);
 }
 
+export const POLICY_FILE = fileURLToPath(new URL('../../../../deploy/vault/secret-api.hcl', import.meta.url));
+
+/** Installs the shipped policy as `secret-api` and returns a token holding only it (and `default`). */
+export async function leastPrivilegeToken(vault: VaultDev): Promise<string> {
+  const policy = await readFile(POLICY_FILE, 'utf8');
+  const written = await vaultRequest(vault.address, vault.rootToken, 'POST', 'sys/policies/acl/secret-api', { policy });
+  if (written.status !== 204) throw new Error(`writing the secret-api policy failed: ${written.status}`);
+  const created = await vaultRequest(vault.address, vault.rootToken, 'POST', 'auth/token/create', {
+    policies: ['secret-api'],
+    period: '24h',
+  });
+  if (created.status !== 200) throw new Error(`creating the API token failed: ${created.status}`);
+  return created.body.auth.client_token as string;
+}
+
 export async function startStack(label: string, options: StackOptions = {}): Promise<Stack> {
   const vault = await startVaultDev({ port: 0 });
   await enableAppRole(vault);
   const db = await createTestDatabase(label);
   const dir = await mkdtemp(join(tmpdir(), 'secret-api-test-'));
   const issuer = await LocalIssuer.create({ issuer: ISSUER, audience: AUDIENCE, dir });
-  const vaultToken = options.vaultToken ? await options.vaultToken(vault) : vault.rootToken;
+  const vaultToken = await (options.vaultToken ?? leastPrivilegeToken)(vault);
   const env: Record<string, string | undefined> = {
     PORT: '0',
     HOST: '127.0.0.1',

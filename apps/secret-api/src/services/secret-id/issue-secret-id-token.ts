@@ -9,10 +9,23 @@ import type { VaultClient } from '@secret-api/vault-client';
 import { ApiError } from '../../http/api-error.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { requireBinding } from '../approle/binding.js';
+import type { VaultObjects } from '@secret-api/vault-policy';
 import { desiredObjects, type RenderDeps } from '../approle/vault-objects.js';
 
 export const SECRET_ID_TOKEN_TTL = '60s';
 export const SECRET_ID_TOKEN_USES = 2;
+
+/** The token-create request: also what deploy/vault/secret-api.hcl must allow, and its test sends. */
+export function secretIdTokenRequest(objects: VaultObjects, requestedBy: string) {
+  return {
+    policies: [objects.getSecretIdPolicy.name],
+    no_default_policy: true,
+    ttl: SECRET_ID_TOKEN_TTL,
+    num_uses: SECRET_ID_TOKEN_USES,
+    display_name: `getsecretid-${objects.roleName}`,
+    meta: { app: objects.app, cluster: objects.cluster.name, requested_by: requestedBy },
+  };
+}
 
 export type SecretIdTokenDeps = RenderDeps & {
   prisma: Pick<PrismaClient, 'appRoleBinding'>;
@@ -28,14 +41,10 @@ export async function issueSecretIdToken(
 ): Promise<TSecretIdTokenResponse> {
   await requireBinding(deps.prisma, app, cluster);
   const objects = desiredObjects(deps, app, cluster);
-  const result = await deps.vault.write(`auth/token/create/${objects.tokenRole.name}`, {
-    policies: [objects.getSecretIdPolicy.name],
-    no_default_policy: true,
-    ttl: SECRET_ID_TOKEN_TTL,
-    num_uses: SECRET_ID_TOKEN_USES,
-    display_name: `getsecretid-${objects.roleName}`,
-    meta: { app, cluster, requested_by: requestedBy },
-  });
+  const result = await deps.vault.write(
+    `auth/token/create/${objects.tokenRole.name}`,
+    secretIdTokenRequest(objects, requestedBy),
+  );
   if (!result.auth) throw new ApiError('internal', 'Vault returned no token');
   deps.metrics.secretIdsIssued.inc({ kind: 'token', cluster });
   return { token: result.auth.client_token, ttl: result.auth.lease_duration, policies: result.auth.policies };
