@@ -10,4 +10,4 @@ export { defaultMigrationsDir as migrationsDir, schemaPath } from './engine/migr
 
 // The generated client and model types.
 export { Prisma, PrismaClient } from './generated/prisma/client.js';
-export type { App, AppRoleBinding, Cluster } from './generated/prisma/client.js';
+export type { App, AppRoleBinding, AuditEvent, Cluster, SecretVersion } from './generated/prisma/client.js';

@@ -41,7 +41,14 @@ describe('applyMigrations on PostgreSQL', () => {
   it('applies every committed migration to an empty database and creates the tables', async () => {
     const result = await applyMigrations(db.url);
     expect(result).toEqual({ applied: committed, createdDatabase: false });
-    expect(await tables(db.url)).toEqual(['_prisma_migrations', 'app_role_bindings', 'apps', 'clusters']);
+    expect(await tables(db.url)).toEqual([
+      '_prisma_migrations',
+      'app_role_bindings',
+      'apps',
+      'audit_events',
+      'clusters',
+      'secret_versions',
+    ]);
     const columns = await query<{ column_name: string }>(
       db.url,
       "SELECT column_name FROM information_schema.columns WHERE table_name = 'apps' ORDER BY ordinal_position",

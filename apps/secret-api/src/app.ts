@@ -11,7 +11,9 @@ import { appOperations } from './routes/apps.js';
 import { appRoleOperations } from './routes/approle.js';
 import { clusterOperations } from './routes/clusters.js';
 import { healthOperations } from './routes/health.js';
+import { auditOperations } from './routes/audit.js';
 import { secretIdOperations } from './routes/secret-id.js';
+import { secretOperations } from './routes/secrets.js';
 import { whoamiOperations } from './routes/whoami.js';
 
 export const OPERATIONS: readonly Operation[] = [
@@ -21,6 +23,8 @@ export const OPERATIONS: readonly Operation[] = [
   ...appOperations,
   ...appRoleOperations,
   ...secretIdOperations,
+  ...secretOperations,
+  ...auditOperations,
 ];
 
 export function createApp(ctx: ApiContext): express.Express {

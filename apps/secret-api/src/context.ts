@@ -1,9 +1,10 @@
 /** What every operation may use. Services take only the parts they need (see each service's `Deps`). */
 import type { PrismaClient } from '@secret-api/prisma';
-import type { VaultClient } from '@secret-api/vault-client';
+import type { KvV2, VaultClient } from '@secret-api/vault-client';
 import type { PolicyTemplate } from '@secret-api/vault-policy';
 import type { JwtVerifier } from './auth/jwt-verifier.js';
 import type { Config } from './config/env.js';
+import type { KeyLock } from './db/key-lock.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 
@@ -11,6 +12,12 @@ export interface ApiContext {
   readonly config: Config;
   readonly prisma: PrismaClient;
   readonly vault: VaultClient;
+  /** KV v2 at VAULT_KV_MOUNT, where secret values live. */
+  readonly kv: KvV2;
+  /** Per-secret-key locks shared by every API process. */
+  readonly locks: KeyLock;
+  /** HISTORY_HMAC_KEY: keys the value fingerprints in the history. */
+  readonly historyKey: Buffer;
   readonly verifier: Pick<JwtVerifier, 'verify'>;
   readonly template: PolicyTemplate;
   readonly logger: Logger;

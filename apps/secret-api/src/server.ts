@@ -5,15 +5,25 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createDatabase, type Database } from '@secret-api/prisma';
-import { VaultClient, VaultPermissionError, VaultUnavailableError, type VaultLogger } from '@secret-api/vault-client';
+import {
+  VaultClient,
+  VaultPermissionError,
+  VaultRequestError,
+  VaultUnavailableError,
+  type VaultLogger,
+} from '@secret-api/vault-client';
 import { DEFAULT_TEMPLATE, loadTemplateFile, TemplateError, type PolicyTemplate } from '@secret-api/vault-policy';
 import type { pino } from 'pino';
 import { createApp } from './app.js';
 import { JwtVerifier, checkIssuerKeys } from './auth/jwt-verifier.js';
 import type { Config } from './config/env.js';
 import type { ApiContext } from './context.js';
+import { InProcessKeyLock, PostgresKeyLock, type KeyLock } from './db/key-lock.js';
+import { ensureDataDir, loadOrCreateHmacKey } from './embedded/data-files.js';
+import { repairPending } from './services/secrets/repair.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
+import { prepareVaultMounts, VaultSetupError } from './vault/prepare-mounts.js';
 
 /** A start-up failure with a message meant for the operator. */
 export class StartupError extends Error {
@@ -56,6 +66,25 @@ async function loadTemplate(config: Config): Promise<PolicyTemplate> {
   }
 }
 
+/**
+ * HISTORY_HMAC_KEY, or the key kept in DATA_DIR (the embedded stack creates it there). Every
+ * replica must fingerprint with the same key, hence the warning when it is not configured.
+ */
+async function resolveHistoryKey(config: Config, logger: Logger): Promise<Buffer> {
+  if (config.historyHmacKey) return config.historyHmacKey;
+  try {
+    await ensureDataDir(config.dataDir);
+    const { key, path, created } = await loadOrCreateHmacKey(config.dataDir);
+    logger.warn(
+      { path, created },
+      'HISTORY_HMAC_KEY is not set: using the key kept in the data directory; replicas must share one key, so set HISTORY_HMAC_KEY in production',
+    );
+    return Buffer.from(key, 'base64');
+  } catch (err) {
+    throw new StartupError(`HISTORY_HMAC_KEY is not set and ${(err as Error).message}`);
+  }
+}
+
 async function openDatabase(config: Config): Promise<Database> {
   try {
     return await createDatabase(config.database, { migrate: true });
@@ -69,14 +98,16 @@ async function openDatabase(config: Config): Promise<Database> {
  * Connects the Vault client. Vault being down is not fatal (readiness says so and requests answer
  * 503 until it is back); Vault refusing our credentials is, since nothing would ever work.
  */
-async function connectVault(vault: VaultClient, logger: Logger): Promise<void> {
+async function connectVault(vault: VaultClient, config: Config, logger: Logger): Promise<void> {
   const attempt = async (): Promise<boolean> => {
     try {
       await vault.start();
+      await prepareVaultMounts(vault, config.vault, logger);
       return true;
     } catch (err) {
       if (err instanceof VaultUnavailableError) return false;
-      if (err instanceof VaultPermissionError) {
+      if (err instanceof VaultSetupError) throw new StartupError(err.message);
+      if (err instanceof VaultPermissionError || (err instanceof VaultRequestError && 'roleId' in config.vault.auth)) {
         throw new StartupError(
           `Vault at ${vault.address} refused the Secret API's credentials (VAULT_TOKEN or VAULT_ROLE_ID/VAULT_SECRET_ID)`,
         );
@@ -114,6 +145,7 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
     clockSkewSeconds: config.auth.clockSkewSeconds,
   });
 
+  const historyKey = await resolveHistoryKey(config, logger);
   const db = await openDatabase(config);
   if (db.migrations && db.migrations.applied.length > 0) {
     logger.info({ applied: db.migrations.applied }, 'applied database migrations');
@@ -121,23 +153,27 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
 
   const vault = new VaultClient({
     address: config.vault.address,
-    auth: config.vault.auth,
+    auth: 'token' in config.vault.auth ? config.vault.auth : { ...config.vault.auth, mount: config.vault.approleMount },
     timeoutMs: config.vault.timeoutMs,
     logger: vaultLogger(logger),
     ...(config.vault.namespace !== undefined && { namespace: config.vault.namespace }),
   });
   try {
-    await connectVault(vault, logger);
+    await connectVault(vault, config, logger);
   } catch (err) {
     vault.close();
     await db.close();
     throw err;
   }
 
+  const locks: KeyLock = 'url' in config.database ? new PostgresKeyLock(config.database.url) : new InProcessKeyLock();
   const context: ApiContext = {
     config,
     prisma: db.prisma,
     vault,
+    kv: vault.kvV2(config.vault.kvMount),
+    locks,
+    historyKey,
     verifier,
     template,
     logger,
@@ -148,6 +184,7 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
     await once(server, 'listening');
   } catch (err) {
     vault.close();
+    await locks.close();
     await db.close();
     throw new StartupError(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
   }
@@ -158,6 +195,11 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
   logger.info({ url, vault: config.vault.address }, 'secret-api listening');
+  // A crash between a secret's Vault write and its history row left the row unconfirmed: settle it now.
+  repairPending(context).then(
+    (keys) => keys > 0 && logger.warn({ keys }, 'repaired the history of secrets a crash left unsettled'),
+    (err: Error) => logger.error({ err: err.message }, 'history repair at start-up failed; it runs again on access'),
+  );
 
   let closing: Promise<void> | undefined;
   return {
@@ -171,6 +213,7 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
           server.closeIdleConnections();
         });
         vault.close();
+        await locks.close();
         await db.close();
       })()),
   };

@@ -7,6 +7,7 @@ import { PROBLEM_CONTENT_TYPE, problem, type TErrorCode, type TProblem } from '@
 import {
   VaultClientStateError,
   VaultError,
+  VaultNotFoundError,
   VaultPermissionError,
   VaultUnavailableError,
 } from '@secret-api/vault-client';
@@ -76,6 +77,17 @@ function map(err: unknown): Mapped {
   }
   if (err instanceof VaultClientStateError) {
     return { code: 'vault_unavailable', detail: 'Vault is unavailable to the Secret API', fault: true };
+  }
+  if (err instanceof VaultNotFoundError && err.errors.some((e) => e.startsWith('no handler for route'))) {
+    const mount = err.path
+      .split('/')
+      .slice(0, err.path.startsWith('auth/') ? 2 : 1)
+      .join('/');
+    return {
+      code: 'vault_unavailable',
+      detail: `Vault has nothing mounted at ${mount}/: enable AppRole at VAULT_APPROLE_MOUNT and KV version 2 at VAULT_KV_MOUNT`,
+      fault: true,
+    };
   }
   if (err instanceof VaultError) return { code: 'internal', detail: 'internal error', fault: true };
   if (isDatabaseUnavailable(err)) {

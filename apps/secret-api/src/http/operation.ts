@@ -38,10 +38,23 @@ export type OperationResult<R extends RouteContract> = {
   [S in StatusOf<R>]: { status: S; body: BodyOf<R, S>; headers?: Record<string, string> };
 }[StatusOf<R>];
 
+/** What the audit trail records of an operation (after validation, so from safe, parsed input). */
+export interface AuditInfo {
+  /** e.g. `secret.set`. */
+  action: string;
+  /** e.g. `apps/myapp/secrets/DB_PASSWORD`. */
+  target: string;
+  app?: string | undefined;
+  /** false: only denials are recorded (e.g. reading the trail itself). Default true. */
+  recordSuccess?: boolean;
+}
+
 export interface Operation<R extends RouteContract = RouteContract> {
   readonly route: R;
   /** `public` only for the unauthenticated operational routes. */
   readonly permission: Permission | 'public';
+  /** Audited operations: every mutation, reveal, RoleID read and SecretID issue, and any denial of them. */
+  readonly audit?: (input: Pick<OperationInput<R>, 'params' | 'query' | 'body'>) => AuditInfo | undefined;
   handle(input: OperationInput<R>, ctx: ApiContext): Promise<OperationResult<R>>;
 }
 

@@ -8,6 +8,7 @@ import { bearerToken } from '../auth/jwt-verifier.js';
 import { decide } from '../authz/permissions.js';
 import type { Role } from '../authz/roles.js';
 import type { ApiContext } from '../context.js';
+import { recordEvent } from '../services/audit/record-event.js';
 import { loadApp, loadCluster } from '../services/targets.js';
 import { ApiError } from './api-error.js';
 import type { Operation, OperationInput } from './operation.js';
@@ -63,10 +64,25 @@ export function mountOperation(router: Router, op: Operation, ctx: ApiContext): 
       names.cluster === undefined ? undefined : loadCluster(ctx.prisma, names.cluster),
     ]);
 
+    const requestId = res.locals['requestId'] as string;
+    const log = requestLog(res);
+    const audit = identity ? op.audit?.({ params, query, body } as never) : undefined;
+    // Every authorization failure is an event, audited operation or not.
+    const denial = audit ?? { action: route.id, target: req.path.slice(0, 512), app: names.app };
+    const record = (result: 'success' | 'denied' | 'error') => {
+      const info = result === 'denied' ? denial : audit;
+      if (!info || !identity) return Promise.resolve();
+      const { recordSuccess: _ignored, ...event } = info as typeof info & { recordSuccess?: boolean };
+      return recordEvent(ctx, { actor: identity.subject, ...event, result, requestId }, log);
+    };
+
     let roles: ReadonlySet<Role> = new Set();
     if (identity && op.permission !== 'public') {
       const decision = decide(op.permission, identity, { app, cluster }, ctx.config.auth.adminGroups);
-      if (!decision.allowed) throw new ApiError('forbidden', decision.reason);
+      if (!decision.allowed) {
+        await record('denied');
+        throw new ApiError('forbidden', decision.reason);
+      }
       roles = decision.roles;
     }
 
@@ -78,10 +94,17 @@ export function mountOperation(router: Router, op: Operation, ctx: ApiContext): 
       roles,
       app,
       cluster,
-      requestId: res.locals['requestId'] as string,
-      log: requestLog(res),
+      requestId,
+      log,
     } as OperationInput<RouteContract>;
-    const result = await op.handle(input, ctx);
+    let result;
+    try {
+      result = await op.handle(input, ctx);
+    } catch (err) {
+      await record(err instanceof ApiError && err.code === 'forbidden' ? 'denied' : 'error');
+      throw err;
+    }
+    if (audit?.recordSuccess !== false) await record('success');
 
     const schema = route.responses[result.status];
     if (schema === undefined)

@@ -33,6 +33,21 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly secretSets = new Counter({
+    name: 'secret_api_secret_sets_total',
+    help: 'Secret versions written (sets and rollbacks), by scope',
+    labelNames: ['scope'] as const,
+    registers: [this.registry],
+  });
+
+  readonly vaultRequests = new Histogram({
+    name: 'secret_api_vault_request_duration_seconds',
+    help: 'Vault calls by method, API area (first two path segments) and outcome',
+    labelNames: ['method', 'area', 'outcome'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'secret_api_' });
   }

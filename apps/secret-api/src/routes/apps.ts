@@ -10,6 +10,7 @@ export const appOperations = [
   operation({
     route: createAppRoute,
     permission: 'app:create',
+    audit: ({ body }) => ({ action: 'app.create', target: `apps/${body.name}`, app: body.name }),
     handle: async ({ body, identity }, ctx) => ({ status: 201, body: await createApp(ctx, body, identity.subject) }),
   }),
   operation({
@@ -26,11 +27,13 @@ export const appOperations = [
   operation({
     route: patchAppRoute,
     permission: 'app:update',
+    audit: ({ params }) => ({ action: 'app.update', target: `apps/${params.app}`, app: params.app }),
     handle: async ({ params, body }, ctx) => ({ status: 200, body: await patchApp(ctx, params.app, body) }),
   }),
   operation({
     route: deleteAppRoute,
     permission: 'app:delete',
+    audit: ({ params }) => ({ action: 'app.delete', target: `apps/${params.app}`, app: params.app }),
     handle: async ({ params }, ctx) => {
       await deleteApp(ctx, params.app);
       return { status: 204, body: null };

@@ -7,6 +7,7 @@ export const clusterOperations = [
   operation({
     route: createClusterRoute,
     permission: 'cluster:create',
+    audit: ({ body }) => ({ action: 'cluster.create', target: `clusters/${body.name}` }),
     handle: async ({ body, identity }, ctx) => ({
       status: 201,
       body: await createCluster(ctx, body, identity.subject),

@@ -7,6 +7,11 @@ export const secretIdOperations = [
   operation({
     route: secretIdTokenRoute,
     permission: 'secret-id:issue',
+    audit: ({ params }) => ({
+      action: 'secretid-token.issue',
+      target: `apps/${params.app}/clusters/${params.cluster}/secret-id-token`,
+      app: params.app,
+    }),
     handle: async ({ params, identity }, ctx) => ({
       status: 201,
       body: await issueSecretIdToken(ctx, params.app, params.cluster, identity.subject),
@@ -15,6 +20,11 @@ export const secretIdOperations = [
   operation({
     route: secretIdRoute,
     permission: 'secret-id:issue',
+    audit: ({ params }) => ({
+      action: 'secretid.issue',
+      target: `apps/${params.app}/clusters/${params.cluster}/secret-id`,
+      app: params.app,
+    }),
     handle: async ({ params, body, identity }, ctx) => ({
       status: 201,
       body: await issueSecretId(ctx, params.app, params.cluster, body, identity.subject),

@@ -28,7 +28,12 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<TReadyRespons
   const [database, vault] = await Promise.all([
     bounded(() => deps.prisma.$queryRaw`SELECT 1`),
     // Unauthenticated; a standby forwards requests to the active node, so it counts as ready.
-    bounded(() => deps.vault.send('GET', 'sys/health?standbyok=true', { token: null, idempotent: true })),
+    bounded(async () => {
+      // Read the body: HTTP clients (node-vault among them) may hand back sys/health's 503/501 as a reply.
+      const reply = await deps.vault.send('GET', 'sys/health?standbyok=true', { token: null, idempotent: true });
+      const health = (reply.body ?? {}) as { initialized?: unknown; sealed?: unknown };
+      if (reply.status !== 200 || health.sealed !== false || health.initialized !== true) throw new Error('not ready');
+    }),
   ]);
   return { status: database === 'ok' && vault === 'ok' ? 'ok' : 'unavailable', checks: { database, vault } };
 }

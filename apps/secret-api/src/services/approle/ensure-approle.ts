@@ -23,11 +23,11 @@ import {
 
 export type EnsureDeps = RenderDeps & {
   prisma: Pick<PrismaClient, '$transaction' | 'appRoleBinding'>;
-  vault: Pick<VaultClient, 'read' | 'write'>;
+  vault: Pick<VaultClient, 'send' | 'write'>;
   metrics: Pick<Metrics, 'ensures'>;
 };
 
-async function requireRoleId(vault: Pick<VaultClient, 'read'>, desired: VaultObjects): Promise<string> {
+async function requireRoleId(vault: Pick<VaultClient, 'send'>, desired: VaultObjects): Promise<string> {
   const roleId = await readRoleId(vault, desired);
   // Only if someone deletes the role between our write and this read.
   if (roleId === null)

@@ -7,7 +7,7 @@ import { desiredObjects, readRoleId, type RenderDeps } from './vault-objects.js'
 
 export type GetAppRoleDeps = RenderDeps & {
   prisma: Pick<PrismaClient, 'appRoleBinding'>;
-  vault: Pick<VaultClient, 'read'>;
+  vault: Pick<VaultClient, 'send'>;
 };
 
 /** The RoleID as Vault has it now (Vault is the source of truth; the database only says it was ensured). */

@@ -3,7 +3,7 @@ import type { VaultClient } from '@secret-api/vault-client';
 import { planChanges } from '@secret-api/vault-policy';
 import { desiredObjects, readActualObjects, type RenderDeps } from './vault-objects.js';
 
-export type PlanAppRoleDeps = RenderDeps & { vault: Pick<VaultClient, 'read'> };
+export type PlanAppRoleDeps = RenderDeps & { vault: Pick<VaultClient, 'send'> };
 
 /** Desired vs actual, read-only: what the next ensure would write. */
 export async function planAppRole(deps: PlanAppRoleDeps, app: string, cluster: string): Promise<TAppRolePlanResponse> {

@@ -9,6 +9,7 @@ import {
   type VaultObjects,
 } from '@secret-api/vault-policy';
 import { createHash } from 'node:crypto';
+import { ApiError } from '../../http/api-error.js';
 
 export interface RenderDeps {
   template: PolicyTemplate;
@@ -27,21 +28,39 @@ export function objectsHash(objects: VaultObjects): string {
   return createHash('sha256').update(JSON.stringify(objects)).digest('hex');
 }
 
-type VaultReads = Pick<VaultClient, 'read'>;
+type VaultReads = Pick<VaultClient, 'send'>;
+
+/**
+ * GET, null when the object does not exist. A 404 that says no engine is mounted there is not
+ * "does not exist": it would make the plan create objects that can never be written.
+ */
+async function readObject<T>(vault: VaultReads, path: string): Promise<T | null> {
+  const reply = await vault.send('GET', path, { idempotent: true });
+  if (reply.status !== 404) return (reply.body?.data ?? null) as T | null;
+  const errors: unknown = reply.body?.errors;
+  if (Array.isArray(errors) && errors.some((e) => typeof e === 'string' && e.startsWith('no handler for route'))) {
+    const mount = path.split('/').slice(0, 2).join('/');
+    throw new ApiError(
+      'vault_unavailable',
+      `Vault has nothing mounted at ${mount}/: enable AppRole at VAULT_APPROLE_MOUNT and KV version 2 at VAULT_KV_MOUNT`,
+    );
+  }
+  return null;
+}
 
 export async function readActualObjects(vault: VaultReads, desired: VaultObjects): Promise<ActualVaultObjects> {
   const [readPolicy, getSecretIdPolicy, approle, tokenRole] = await Promise.all([
-    vault.read<ActualPolicy>(desired.readPolicy.path),
-    vault.read<ActualPolicy>(desired.getSecretIdPolicy.path),
-    vault.read(desired.approle.path),
-    vault.read(desired.tokenRole.path),
+    readObject<ActualPolicy>(vault, desired.readPolicy.path),
+    readObject<ActualPolicy>(vault, desired.getSecretIdPolicy.path),
+    readObject<Record<string, unknown>>(vault, desired.approle.path),
+    readObject<Record<string, unknown>>(vault, desired.tokenRole.path),
   ]);
   return { readPolicy, getSecretIdPolicy, approle, tokenRole };
 }
 
 /** The AppRole's RoleID, or null when the role does not exist in Vault. */
 export async function readRoleId(vault: VaultReads, desired: VaultObjects): Promise<string | null> {
-  const data = await vault.read<{ role_id?: unknown }>(`${desired.approle.path}/role-id`);
+  const data = await readObject<{ role_id?: unknown }>(vault, `${desired.approle.path}/role-id`);
   return typeof data?.role_id === 'string' ? data.role_id : null;
 }
 

@@ -1,0 +1,13 @@
+import { listAuditRoute } from '@secret-api/contract';
+import { operation } from '../http/operation.js';
+import { listAudit } from '../services/audit/list-audit.js';
+
+export const auditOperations = [
+  operation({
+    route: listAuditRoute,
+    // Admins read all, owners their apps' events: decided with the same table, in the service.
+    permission: 'authenticated',
+    audit: ({ query }) => ({ action: 'audit.read', target: 'audit', app: query.app, recordSuccess: false }),
+    handle: async ({ query, identity }, ctx) => ({ status: 200, body: await listAudit(ctx, identity, query) }),
+  }),
+];

@@ -1,0 +1,32 @@
+/** Rollback: the value of an earlier version, written again as a new version (history only grows). */
+import type { TSecretVersionRef } from '@secret-api/contract';
+import { ApiError, notFound } from '../../http/api-error.js';
+import type { SecretDeps } from './deps.js';
+import { valueOf } from './kv-value.js';
+import { repairIfNeeded } from './repair.js';
+import { setSecret } from './set-secret.js';
+import { versionState } from './versions.js';
+
+export async function rollbackSecret(
+  deps: SecretDeps,
+  input: { path: string; key: string; version: number; actor: string },
+): Promise<TSecretVersionRef> {
+  const meta = await repairIfNeeded(deps, input.path);
+  if (!meta) throw notFound(`secret ${input.key} does not exist`);
+  if (input.version > meta.current_version) throw notFound(`secret ${input.key} has no version ${input.version}`);
+  const state = versionState(meta, input.version);
+  if (!state || state.deleted || state.destroyed) {
+    const why = !state ? 'is no longer kept by Vault' : state.destroyed ? 'was destroyed' : 'was deleted';
+    throw new ApiError('conflict', `version ${input.version} of ${input.key} ${why}: its value cannot be restored`);
+  }
+  const secret = await deps.kv.get(input.path, { version: input.version });
+  const value = secret ? valueOf(secret) : null;
+  if (value === null) throw new ApiError('conflict', `version ${input.version} of ${input.key} has no value`);
+  return setSecret(deps, {
+    path: input.path,
+    key: input.key,
+    value,
+    comment: `rollback to version ${input.version}`,
+    actor: input.actor,
+  });
+}

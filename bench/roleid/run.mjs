@@ -1,0 +1,219 @@
+// RoleID read through the Secret API (GET /v1/apps/:app/clusters/:cluster/approle) against the same
+// RoleID read straight from vault-dev with the API's own Vault token, measured in the same run.
+// Usage: npm run build && node bench/roleid/run.mjs [--seconds N] [--connections N] [--warmup N] [--profile DIR]
+// Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), or BENCH_POSTGRES_URL.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { LocalIssuer } from '../../apps/secret-api/dist/index.js';
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : args[i + 1];
+};
+const duration = Number(opt('seconds', 10));
+const connections = Number(opt('connections', 10));
+const warmup = Number(opt('warmup', 3));
+const profileDir = opt('profile', undefined);
+
+const SERVER_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const ADMIN_GROUP = 'platform-admins';
+const OWNER_GROUP = 'team-myapp';
+const APP = 'myapp';
+const CLUSTER = 'aws.stg';
+const POLICY_FILE = fileURLToPath(new URL('../../deploy/vault/secret-api.hcl', import.meta.url));
+
+async function startChild(kind, { env, nodeArgs = [] } = {}) {
+  const child = spawn(process.execPath, [...nodeArgs, fileURLToPath(new URL('./servers.mjs', import.meta.url)), kind], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(`${kind} exited with ${code} before it was ready`);
+  });
+  const ready = once(createInterface({ input: child.stdout }), 'line');
+  const [line] = await Promise.race([ready, exited]);
+  exited.catch(() => {});
+  return { child, address: JSON.parse(line).address };
+}
+
+async function stopChild(running) {
+  if (!running || running.child.exitCode !== null) return;
+  const exited = once(running.child, 'exit');
+  running.child.kill('SIGTERM');
+  await exited;
+}
+
+async function pgAdmin(sql) {
+  const client = new pg.Client({ connectionString: SERVER_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function call(url, { method = 'GET', headers = {}, body } = {}) {
+  const res = await fetch(url, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...headers },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+function load(title, url, headers, seconds = duration) {
+  return new Promise((resolveLoad, reject) => {
+    autocannon({ url, headers, duration: seconds, connections, title }, (err, result) => {
+      if (err) return reject(err);
+      // A benchmark of 401s or 503s would measure the error path; refuse to report it.
+      if (result.non2xx > 0 || result.errors > 0) {
+        return reject(new Error(`${title}: ${result.non2xx} non-2xx responses, ${result.errors} errors`));
+      }
+      resolveLoad({ title, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 });
+    });
+  });
+}
+
+// Self time per package/file group, so "what dominates" is a number rather than a guess.
+async function summarizeProfile(dir) {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) return console.log(`no .cpuprofile in ${dir}`);
+  const latest = files.sort().at(-1);
+  const profile = JSON.parse(await readFile(join(dir, latest), 'utf8'));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i];
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
+  const groups = new Map();
+  let total = 0;
+  for (const [id, us] of self) {
+    const { url, functionName } = byId.get(id).callFrame;
+    let group;
+    if (!url) group = functionName ? `(${functionName.replace(/[()]/g, '')})` : '(native)';
+    else if (url.startsWith('node:')) group = url.replace(/^node:internal\/(\w+).*/, 'node:internal/$1');
+    else {
+      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+      group = m ? m[1] : url.replace(/^file:\/\/.*?\/(apps|libs|prisma)\//, '$1/').replace(/\/dist\/.*/, '');
+    }
+    groups.set(group, (groups.get(group) ?? 0) + us);
+    if (group !== '(idle)') total += us;
+  }
+  groups.delete('(idle)');
+  console.log(`\nSecret API CPU profile (${join(dir, latest)}), self time excluding idle:\n`);
+  for (const [group, us] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+    console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${group}`);
+  }
+}
+
+const dbName = `secret_api_bench_roleid_${randomBytes(5).toString('hex')}`;
+const dbUrl = new URL(SERVER_URL);
+dbUrl.pathname = `/${dbName}`;
+const issuerDir = await mkdtemp(join(tmpdir(), 'bench-roleid-'));
+let vault;
+let api;
+let dbCreated = false;
+try {
+  vault = await startChild('vault-dev');
+  const asRoot = { 'X-Vault-Token': 'root' };
+  await call(`${vault.address}/v1/sys/auth/approle`, { method: 'POST', headers: asRoot, body: { type: 'approle' } });
+  // The API runs with the least policy we ship, as in production and in the HTTP tests.
+  await call(`${vault.address}/v1/sys/policies/acl/secret-api`, {
+    method: 'POST',
+    headers: asRoot,
+    body: { policy: await readFile(POLICY_FILE, 'utf8') },
+  });
+  const apiToken = (
+    await call(`${vault.address}/v1/auth/token/create`, {
+      method: 'POST',
+      headers: asRoot,
+      body: { policies: ['secret-api'], period: '24h' },
+    })
+  ).auth.client_token;
+
+  await pgAdmin(`CREATE DATABASE "${dbName}"`);
+  dbCreated = true;
+  const issuer = await LocalIssuer.create({
+    issuer: 'https://issuer.bench.example',
+    audience: 'secret-api',
+    dir: issuerDir,
+  });
+  const apiEnv = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: dbUrl.toString(),
+    VAULT_ADDR: vault.address,
+    VAULT_TOKEN: apiToken,
+    AUTH_ISSUERS: JSON.stringify([issuer.issuerConfig()]),
+    ADMIN_GROUPS: ADMIN_GROUP,
+    LOG_LEVEL: 'warn',
+    HISTORY_HMAC_KEY: randomBytes(32).toString('base64'),
+  };
+  api = await startChild('secret-api', {
+    env: { BENCH_API_ENV: JSON.stringify(apiEnv) },
+    nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(profileDir)] : [],
+  });
+
+  const admin = { Authorization: `Bearer ${await issuer.sign({ sub: 'alice@example.com', groups: [ADMIN_GROUP] })}` };
+  const owner = { Authorization: `Bearer ${await issuer.sign({ sub: 'bob@example.com', groups: [OWNER_GROUP] })}` };
+  await call(`${api.address}/v1/clusters`, {
+    method: 'POST',
+    headers: admin,
+    body: { name: CLUSTER, controllerSubjects: ['system:serviceaccount:vault-agent:controller'] },
+  });
+  await call(`${api.address}/v1/apps`, {
+    method: 'POST',
+    headers: admin,
+    body: { name: APP, ownerGroups: [OWNER_GROUP] },
+  });
+  const approlePath = `/v1/apps/${APP}/clusters/${CLUSTER}/approle`;
+  const ensured = await call(`${api.address}${approlePath}`, { method: 'PUT', headers: admin });
+
+  const apiUrl = `${api.address}${approlePath}`;
+  const directUrl = `${vault.address}/v1/auth/approle/role/${ensured.roleName}/role-id`;
+  const directHeaders = { 'X-Vault-Token': apiToken };
+  // Both paths must return the same RoleID, or the comparison is between different work.
+  const viaApi = await call(apiUrl, { headers: owner });
+  const direct = await call(directUrl, { headers: directHeaders });
+  if (viaApi.roleId !== direct.data.role_id || viaApi.roleId !== ensured.roleId) {
+    throw new Error(`RoleID mismatch: API ${viaApi.roleId}, Vault ${direct.data.role_id}, ensure ${ensured.roleId}`);
+  }
+
+  // Warm-up: JIT, Prisma's connection pool and query cache, the JWKS cache, keep-alive sockets to Vault.
+  if (warmup > 0) {
+    await load('warm-up direct', directUrl, directHeaders, warmup);
+    await load('warm-up API', apiUrl, owner, warmup);
+  }
+  const base = await load('direct: vault-dev role-id read', directUrl, directHeaders);
+  const viaApiResult = await load('Secret API: GET .../approle', apiUrl, owner);
+
+  console.log(`\n${duration}s per run after ${warmup}s warm-up, ${connections} connections, same machine, same run\n`);
+  console.log('| workload | req/s | p50 ms | p99 ms | throughput vs direct |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const r of [base, viaApiResult]) {
+    console.log(`| ${r.title} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${(r.rps / base.rps).toFixed(2)} |`);
+  }
+  console.log(
+    `\nratio API / direct: throughput ${(viaApiResult.rps / base.rps).toFixed(2)}, ` +
+      `p50 ${(viaApiResult.p50 / Math.max(base.p50, 1)).toFixed(1)}x, p99 ${(viaApiResult.p99 / Math.max(base.p99, 1)).toFixed(1)}x`,
+  );
+} finally {
+  await stopChild(api);
+  await stopChild(vault);
+  if (dbCreated) await pgAdmin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  await rm(issuerDir, { recursive: true, force: true });
+}
+if (profileDir) await summarizeProfile(resolve(profileDir));
