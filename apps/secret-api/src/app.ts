@@ -2,6 +2,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ApiContext } from './context.js';
 import { ApiError } from './http/api-error.js';
+import { docsRouter } from './http/docs.js';
 import { errorHandler } from './http/error-handler.js';
 import { jsonBody } from './http/json-body.js';
 import type { Operation } from './http/operation.js';
@@ -65,6 +66,7 @@ export function createApp(ctx: ApiContext): express.Express {
     });
   }
   app.use(router);
+  app.use(docsRouter());
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
     next(new ApiError('not_found', `no route for ${req.method} ${req.path.slice(0, 200)}`));

@@ -151,7 +151,15 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
     logger.info({ applied: db.migrations.applied }, 'applied database migrations');
   }
 
+  const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? true });
   const vault = new VaultClient({
+    // The first two segments (`secret/data`, `auth/approle`, `sys/policies`) name the API area
+    // and keep the label's cardinality bounded; the rest of a path carries app and key names.
+    onRequest: (e) =>
+      metrics.vaultRequests.observe(
+        { method: e.method, area: e.path.split('/').slice(0, 2).join('/'), outcome: e.outcome },
+        e.seconds,
+      ),
     address: config.vault.address,
     auth: 'token' in config.vault.auth ? config.vault.auth : { ...config.vault.auth, mount: config.vault.approleMount },
     timeoutMs: config.vault.timeoutMs,
@@ -177,7 +185,7 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
     verifier,
     template,
     logger,
-    metrics: new Metrics({ defaultMetrics: options.defaultMetrics ?? true }),
+    metrics,
   };
   const server = createApp(context).listen(config.port, config.host);
   try {

@@ -36,6 +36,7 @@ import type {
   VaultAuth,
   VaultClientOptions,
   VaultLogger,
+  VaultRequestEvent,
   VaultWrapInfo,
   VaultWriteResult,
 } from './types.js';
@@ -115,6 +116,7 @@ export class VaultClient {
   private readonly redactor = new Redactor();
   private readonly auth: VaultClientOptions['auth'];
   private readonly namespace: string | undefined;
+  private readonly onRequest: VaultClientOptions['onRequest'];
 
   private token: string | null = null;
   private loginInFlight: Promise<VaultAuth> | null = null;
@@ -135,6 +137,7 @@ export class VaultClient {
     this.logger = options.logger ?? noopLogger;
     this.auth = options.auth;
     this.namespace = options.namespace;
+    this.onRequest = options.onRequest;
     // node-vault's debug logger prints request bodies (secrets); silence it.
     this.nv = vault({ apiVersion: 'v1', endpoint: this.address, debug: () => undefined });
     // node-vault falls back to VAULT_TOKEN / VAULT_NAMESPACE / VAULT_PREFIX from the environment: never.
@@ -455,6 +458,36 @@ export class VaultClient {
   }
 
   private async sendWithRetries(
+    method: VaultMethod,
+    path: string,
+    token: string | null,
+    options: SendOptions,
+  ): Promise<VaultReply> {
+    if (!this.onRequest) return this.sendWithRetriesUnobserved(method, path, token, options);
+    const started = process.hrtime.bigint();
+    const report = (outcome: VaultRequestEvent['outcome']) => {
+      try {
+        this.onRequest?.({
+          method,
+          path: path.split('?')[0] ?? path,
+          outcome,
+          seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        });
+      } catch {
+        // An observer must never break a Vault call.
+      }
+    };
+    try {
+      const reply = await this.sendWithRetriesUnobserved(method, path, token, options);
+      report(reply.status === 404 ? 'not_found' : 'ok');
+      return reply;
+    } catch (err) {
+      report(err instanceof VaultUnavailableError ? 'unavailable' : 'refused');
+      throw err;
+    }
+  }
+
+  private async sendWithRetriesUnobserved(
     method: VaultMethod,
     path: string,
     token: string | null,

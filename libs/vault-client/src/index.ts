@@ -23,6 +23,7 @@ export type {
   VaultAuthConfig,
   VaultClientOptions,
   VaultLogger,
+  VaultRequestEvent,
   VaultWrapInfo,
   VaultWriteResult,
 } from './types.js';

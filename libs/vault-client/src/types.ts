@@ -37,6 +37,17 @@ export interface VaultClientOptions {
   logger?: VaultLogger;
   /** Sent as X-Vault-Namespace when set (Enterprise / OpenBao). */
   namespace?: string;
+  /** Told of every logical call once it ends (after retries), e.g. to record metrics. Must not throw. */
+  onRequest?: (event: VaultRequestEvent) => void;
+}
+
+export interface VaultRequestEvent {
+  method: string;
+  /** The request path (no query string). Contains names, never secrets. */
+  path: string;
+  /** `ok` (2xx), `not_found` (404), `refused` (other 4xx), `unavailable` (down, sealed, timed out, 5xx). */
+  outcome: 'ok' | 'not_found' | 'refused' | 'unavailable';
+  seconds: number;
 }
 
 export interface VaultAuth {

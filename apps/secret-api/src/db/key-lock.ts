@@ -33,15 +33,25 @@ export class PostgresKeyLock implements KeyLock {
   }
 
   async withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
+    let client: pg.PoolClient | undefined;
+    let broken = false;
+    // A connection lost while the lock is held (the database went away mid-request) emits 'error' on
+    // the checked-out client; unheard, that would crash the process. The unlock below then fails,
+    // and the dead session has released the lock anyway.
+    const onError = () => {
+      broken = true;
+    };
     try {
       client = await this.pool.connect();
+      client.on('error', onError);
       await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [SECRET_LOCK_NAMESPACE, key]);
     } catch (err) {
-      // (client may not exist; the pool cleans up a failed connect by itself.)
+      if (client) {
+        client.off('error', onError);
+        client.release(true);
+      }
       throw new DatabaseUnavailableError(`cannot take the lock for ${key}: ${(err as Error).message}`, { cause: err });
     }
-    let broken = false;
     try {
       return await work();
     } finally {
@@ -51,6 +61,7 @@ export class PostgresKeyLock implements KeyLock {
         // Closing the session releases its locks.
         broken = true;
       }
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -23,8 +23,10 @@ export const ADMIN_GROUP = 'platform-admins';
 type VaultJson = any;
 
 export interface StackOptions {
-  /** Extra or overriding environment variables for the API. */
-  env?: Record<string, string | undefined>;
+  /** Extra or overriding environment variables for the API; a function may route them through proxies. */
+  env?:
+    | Record<string, string | undefined>
+    | ((parts: { vault: VaultDev; db: TestDatabase }) => Promise<Record<string, string | undefined>>);
   /**
    * Vault token for the API. Default: a periodic token holding only deploy/vault/secret-api.hcl
    * (and `default`), the least policy we ship, so every HTTP test also proves that policy suffices.
@@ -108,7 +110,7 @@ export async function startStack(label: string, options: StackOptions = {}): Pro
     AUTH_ISSUERS: JSON.stringify([issuer.issuerConfig()]),
     ADMIN_GROUPS: ADMIN_GROUP,
     LOG_LEVEL: 'info',
-    ...options.env,
+    ...(typeof options.env === 'function' ? await options.env({ vault, db }) : options.env),
   };
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({

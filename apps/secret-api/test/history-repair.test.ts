@@ -1,0 +1,232 @@
+/**
+ * No lost or duplicated versions: a process killed, or a database failing, between the Vault write
+ * of a secret and its history row is repaired — at start-up, or on the next access.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { startVaultDev, type VaultDev } from 'vault-dev';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LocalIssuer } from '../src/auth/local-issuer.js';
+import { ApiClient } from './support/http.js';
+import { createTestDatabase, type TestDatabase } from './support/postgres.js';
+import {
+  ADMIN_GROUP,
+  AUDIENCE,
+  ISSUER,
+  enableAppRole,
+  leastPrivilegeToken,
+  startStack,
+  vaultRequest,
+} from './support/stack.js';
+import { startTcpProxy } from './support/tcp-proxy.js';
+import { startVaultGate } from './support/vault-gate.js';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '../bin/secret-api.js');
+const isSecretWrite = (method: string, path: string) => method === 'POST' && path.startsWith('/v1/secret/data/myapp/');
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+});
+
+async function rows(url: string, path: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const r = await client.query(
+      'SELECT version, actor, confirmed FROM secret_versions WHERE path = $1 ORDER BY version',
+      [path],
+    );
+    return r.rows as { version: number; actor: string; confirmed: boolean }[];
+  } finally {
+    await client.end();
+  }
+}
+
+function startApi(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [BIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  cleanups.push(async () => child.exitCode === null && child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      if (entry.msg === 'secret-api listening' && entry.url) resolve({ url: entry.url, child });
+    });
+    child.once('exit', (code) => reject(new Error(`secret-api exited with ${code}: ${stderr}`)));
+  });
+}
+
+async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('a crash between the Vault write and the history row', () => {
+  it('is repaired at start-up: the version keeps its author, none is lost or doubled', async () => {
+    const vault: VaultDev = await startVaultDev({ port: 0 });
+    cleanups.push(() => vault.close());
+    await enableAppRole(vault);
+    const gate = await startVaultGate(vault.address);
+    cleanups.push(() => gate.close());
+    const db: TestDatabase = await createTestDatabase('crash');
+    cleanups.push(() => db.drop());
+    const dir = await mkdtemp(join(tmpdir(), 'secret-api-crash-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const issuer = await LocalIssuer.create({ issuer: ISSUER, audience: AUDIENCE, dir });
+    const env = {
+      PORT: '0',
+      DATABASE_URL: db.url,
+      VAULT_ADDR: gate.address,
+      VAULT_TOKEN: await leastPrivilegeToken(vault),
+      AUTH_ISSUERS: JSON.stringify([issuer.issuerConfig()]),
+      ADMIN_GROUPS: ADMIN_GROUP,
+      HISTORY_HMAC_KEY: Buffer.alloc(32, 7).toString('base64'),
+    };
+
+    const first = await startApi(env);
+    const admin = new ApiClient(first.url, await issuer.sign({ sub: 'alice@example.com', groups: [ADMIN_GROUP] }));
+    const ownerToken = await issuer.sign({ sub: 'bob@example.com', groups: ['team'] });
+    const owner = new ApiClient(first.url, ownerToken);
+    expect((await admin.post('/v1/apps', { name: 'myapp', ownerGroups: ['team'] })).status).toBe(201);
+    expect((await owner.put('/v1/apps/myapp/secrets/DB_PASSWORD', { value: 'one' })).body.version).toBe(1);
+
+    gate.arm(isSecretWrite);
+    const inFlight = owner
+      .put('/v1/apps/myapp/secrets/DB_PASSWORD', { value: 'two', comment: 'rotate' })
+      .catch((e) => e);
+    await gate.held();
+    first.child.kill('SIGKILL');
+    await inFlight;
+    const meta = await vaultRequest(vault.address, vault.rootToken, 'GET', 'secret/metadata/myapp/DB_PASSWORD');
+    expect(meta.body.data.current_version).toBe(2);
+    expect(await rows(db.url, 'myapp/DB_PASSWORD')).toEqual([
+      { version: 1, actor: 'bob@example.com', confirmed: true },
+      { version: 2, actor: 'bob@example.com', confirmed: false },
+    ]);
+
+    const second = await startApi(env);
+    // No request needed: start-up settles what the crash left.
+    const settled = await until(
+      () => rows(db.url, 'myapp/DB_PASSWORD'),
+      (r) => r.every((x) => x.confirmed),
+    );
+    expect(settled).toEqual([
+      { version: 1, actor: 'bob@example.com', confirmed: true },
+      { version: 2, actor: 'bob@example.com', confirmed: true },
+    ]);
+    const client = new ApiClient(second.url, ownerToken);
+    const history = await client.get('/v1/apps/myapp/secrets/DB_PASSWORD/versions');
+    expect(history.body.items.map((i: { version: number; comment: string | null }) => [i.version, i.comment])).toEqual([
+      [2, 'rotate'],
+      [1, null],
+    ]);
+    expect((await client.put('/v1/apps/myapp/secrets/DB_PASSWORD', { value: 'three' })).body.version).toBe(3);
+    second.child.kill('SIGTERM');
+  });
+
+  it('a write killed before it reached Vault leaves no version behind', async () => {
+    const vault: VaultDev = await startVaultDev({ port: 0 });
+    cleanups.push(() => vault.close());
+    await enableAppRole(vault);
+    const stack = await startStack('nowrite');
+    cleanups.push(() => stack.close());
+    const admin = await stack.admin();
+    const owner = await stack.as('bob@example.com', ['team']);
+    await admin.post('/v1/apps', { name: 'myapp', ownerGroups: ['team'] });
+    await owner.put('/v1/apps/myapp/secrets/K', { value: 'one' });
+    // An unconfirmed row for a version Vault never got, as a crash before the Vault write leaves it.
+    const client = new pg.Client({ connectionString: stack.db.url });
+    await client.connect();
+    await client.query(
+      "INSERT INTO secret_versions (path, version, actor, fingerprint, confirmed) VALUES ('myapp/K', 2, 'bob@example.com', 'x', false)",
+    );
+    await client.end();
+    const history = await owner.get('/v1/apps/myapp/secrets/K/versions');
+    expect(history.body.items.map((i: { version: number }) => i.version)).toEqual([1]);
+    expect(await rows(stack.db.url, 'myapp/K')).toEqual([{ version: 1, actor: 'bob@example.com', confirmed: true }]);
+    expect((await owner.put('/v1/apps/myapp/secrets/K', { value: 'two' })).body.version).toBe(2);
+  });
+});
+
+describe('a database failure between the Vault write and the history row', () => {
+  it('answers 503, and the next access repairs the history with the right author', async () => {
+    let dbProxy: Awaited<ReturnType<typeof startTcpProxy>> | undefined;
+    let gate: Awaited<ReturnType<typeof startVaultGate>> | undefined;
+    const stack = await startStack('dbfail', {
+      env: async ({ vault, db }) => {
+        const url = new URL(db.url);
+        dbProxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
+        url.port = String(dbProxy.port);
+        gate = await startVaultGate(vault.address);
+        return { DATABASE_URL: url.toString(), VAULT_ADDR: gate.address };
+      },
+    });
+    cleanups.push(() => stack.close());
+    cleanups.push(async () => dbProxy?.close());
+    cleanups.push(async () => gate?.close());
+    const admin = await stack.admin();
+    const owner = await stack.as('bob@example.com', ['team']);
+    expect((await admin.post('/v1/apps', { name: 'myapp', ownerGroups: ['team'] })).status).toBe(201);
+    expect((await owner.put('/v1/apps/myapp/secrets/TOKEN', { value: 'one' })).body.version).toBe(1);
+
+    gate!.arm(isSecretWrite);
+    const inFlight = owner.put('/v1/apps/myapp/secrets/TOKEN', { value: 'two', comment: 'mid-write' });
+    await gate!.held();
+    await dbProxy!.cut();
+    gate!.release();
+    const failed = await inFlight;
+    expect(failed.status).toBe(503);
+    expect(failed.body.type).toBe('urn:secret-api:problem:database_unavailable');
+
+    await dbProxy!.restore();
+    const history = await until(
+      () => owner.get('/v1/apps/myapp/secrets/TOKEN/versions'),
+      (r) => r.status === 200,
+    );
+    expect(
+      history.body.items.map((i: { version: number; actor: string; comment: string | null }) => [
+        i.version,
+        i.actor,
+        i.comment,
+      ]),
+    ).toEqual([
+      [2, 'bob@example.com', 'mid-write'],
+      [1, 'bob@example.com', null],
+    ]);
+    expect((await owner.put('/v1/apps/myapp/secrets/TOKEN', { value: 'three' })).body.version).toBe(3);
+    expect((await rows(stack.db.url, 'myapp/TOKEN')).map((r) => [r.version, r.confirmed])).toEqual([
+      [1, true],
+      [2, true],
+      [3, true],
+    ]);
+  });
+
+  it('a database down before the Vault write changes nothing in Vault', async () => {
+    let dbProxy: Awaited<ReturnType<typeof startTcpProxy>> | undefined;
+    const stack = await startStack('dbdown', {
+      env: async ({ db }) => {
+        const url = new URL(db.url);
+        dbProxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
+        url.port = String(dbProxy.port);
+        return { DATABASE_URL: url.toString() };
+      },
+    });
+    cleanups.push(() => stack.close());
+    cleanups.push(async () => dbProxy?.close());
+    const admin = await stack.admin();
+    await admin.post('/v1/apps', { name: 'myapp', ownerGroups: ['team'] });
+    await dbProxy!.cut();
+    const reply = await admin.put('/v1/apps/myapp/secrets/K', { value: 'never' });
+    expect(reply.status).toBe(503);
+    expect((await stack.vaultCall('GET', 'secret/metadata/myapp/K')).status).toBe(404);
+  });
+});
