@@ -1,0 +1,80 @@
+/**
+ * What every deployer command shares: `--json` (the typed result of run(), or an error document), the
+ * one exit-code decision for every failure (ours, the API's, oclif's parser's), a lazily loaded API
+ * client, and a spinner that only a person at a terminal ever sees.
+ */
+import { Command, Errors, ux } from '@oclif/core';
+import type * as Contract from '@secret-api/contract';
+import type { ApiClient } from './api/client.js';
+import type { ResolvedConfig } from './config.js';
+import { errorJson, errorText, exitCodeFor } from './errors.js';
+import { inCi, red } from './io/terminal.js';
+
+export interface Connection {
+  api: ApiClient;
+  contract: typeof Contract;
+  config: ResolvedConfig;
+}
+
+export abstract class DeployerCommand<T> extends Command {
+  static override enableJsonFlag = true;
+
+  abstract override run(): Promise<T>;
+
+  /** Loads the client and the contract (zod included) only when a command really calls the API. */
+  protected async connect(): Promise<Connection> {
+    const [{ ApiClient }, contract, { resolveConfig }] = await Promise.all([
+      import('./api/client.js'),
+      import('@secret-api/contract'),
+      import('./config.js'),
+    ]);
+    const config = await resolveConfig();
+    return {
+      api: new ApiClient({ apiUrl: config.apiUrl, token: config.token, userAgent: this.config.userAgent }),
+      contract,
+      config,
+    };
+  }
+
+  /** Runs a network call under a spinner on stderr, shown only on an interactive terminal outside CI. */
+  protected async spin<R>(message: string, work: () => Promise<R>): Promise<R> {
+    const show = !this.jsonEnabled() && Boolean(process.stderr.isTTY) && Boolean(process.stdout.isTTY) && !inCi();
+    if (!show) return work();
+    ux.action.start(message);
+    try {
+      const result = await work();
+      ux.action.stop();
+      return result;
+    } catch (err) {
+      ux.action.stop('failed');
+      throw err;
+    }
+  }
+
+  /** Plain text to stdout (nothing in --json mode: there the result document is the output). */
+  protected out(text: string): void {
+    if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** Notes for a person (stderr), so stdout stays parseable. */
+  protected note(text: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${text}\n`);
+  }
+
+  // Plain, uncoloured JSON: it is meant for jq and scripts, and oclif's colouring depends on the terminal.
+  override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  }
+
+  override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
+    if (err instanceof Errors.ExitError) throw err;
+    const code = exitCodeFor(err);
+    if (this.jsonEnabled()) {
+      this.logJson(errorJson(err));
+      process.exitCode = code;
+      return undefined;
+    }
+    process.stderr.write(`${red(errorText(err))}\n`);
+    return this.exit(code);
+  }
+}

@@ -1,0 +1,44 @@
+import { Args, Flags } from '@oclif/core';
+import { DeployerCommand } from '../../base-command.js';
+import { CancelledError } from '../../errors.js';
+import { canPrompt } from '../../io/terminal.js';
+
+export interface AppDeleteResult {
+  name: string;
+  deleted: true;
+}
+
+export default class AppsDelete extends DeployerCommand<AppDeleteResult> {
+  static override summary = 'Delete an app and decommission its Vault objects (AppRoles, policies, token roles).';
+  static override description = `On a terminal you are asked to confirm unless --yes (or --json) is given; scripts \
+and CI (no terminal, or CI set) are never asked. Admin only.`;
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> myapp',
+    { description: 'Without the question:', command: '<%= config.bin %> <%= command.id %> myapp --yes' },
+  ];
+
+  static override args = {
+    name: Args.string({ description: 'App name.', required: true }),
+  };
+
+  static override flags = {
+    yes: Flags.boolean({ char: 'y', summary: 'Do not ask for confirmation.' }),
+  };
+
+  async run(): Promise<AppDeleteResult> {
+    const { args, flags } = await this.parse(AppsDelete);
+    if (!flags.yes && !this.jsonEnabled() && canPrompt()) {
+      const { confirm } = await import('../../io/prompt.js');
+      if (!(await confirm(`Delete app ${args.name} and its Vault objects?`))) {
+        throw new CancelledError(`app ${args.name} was not deleted`);
+      }
+    }
+    const { api, contract } = await this.connect();
+    await this.spin(`Deleting app ${args.name}`, () =>
+      api.send(contract.deleteAppRoute, { params: { app: args.name } }),
+    );
+    this.out(`Deleted app ${args.name}.`);
+    return { name: args.name, deleted: true };
+  }
+}

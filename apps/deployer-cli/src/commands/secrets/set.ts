@@ -1,0 +1,85 @@
+import { Args, Flags } from '@oclif/core';
+import type { TSecretVersionRef, TSetSecretBody } from '@secret-api/contract';
+import { DeployerCommand } from '../../base-command.js';
+import { UsageError } from '../../errors.js';
+
+export type SecretSetResult = TSecretVersionRef;
+
+export default class SecretsSet extends DeployerCommand<SecretSetResult> {
+  static override summary = 'Set a secret of an app (a new version); the value never comes from the command line.';
+  static override description = `Where the value comes from:
+  - a terminal: a hidden prompt (nothing you type is shown);
+  - stdin otherwise, with ONE trailing newline removed, so \`echo "$VALUE" | deployer secrets set ...\` stores \
+exactly $VALUE;
+  - --from-file FILE: the file's exact bytes (trailing newlines kept), e.g. a certificate.
+An empty value from the prompt or stdin is refused (it is almost always a mistake); use an empty file to store one.
+
+The value is sent to the Secret API and written to Vault; it is never printed or logged. Owners of the app and \
+admins may set secrets. --cas N sets only if N is still the current version (0: only if the key does not exist), \
+so two people cannot overwrite each other unnoticed (exit 4 when it fails).`;
+
+  static override examples = [
+    {
+      description: 'Type the value at a hidden prompt:',
+      command: '<%= config.bin %> <%= command.id %> myapp DB_PASSWORD',
+    },
+    {
+      description: 'From another tool, on stdin:',
+      command: 'openssl rand -base64 32 | <%= config.bin %> <%= command.id %> myapp SESSION_KEY --comment "rotated"',
+    },
+    {
+      description: 'A multi-line value, byte for byte:',
+      command: '<%= config.bin %> <%= command.id %> myapp TLS_KEY --from-file ./tls.key',
+    },
+    {
+      description: 'Only if nobody changed it since version 3:',
+      command: '<%= config.bin %> <%= command.id %> myapp DB_PASSWORD --cas 3 < new-password.txt',
+    },
+  ];
+
+  static override args = {
+    app: Args.string({ description: 'App name.', required: true }),
+    key: Args.string({ description: 'Secret key: letters, digits and _, not starting with a digit.', required: true }),
+  };
+
+  static override flags = {
+    comment: Flags.string({ summary: 'Why it changed; kept in the history.', helpValue: 'TEXT' }),
+    'from-file': Flags.string({ summary: 'Read the value from a file (its exact bytes).', helpValue: 'FILE' }),
+    cas: Flags.integer({ summary: 'Set only if this is the current version (0: only if the key is new).', min: 0 }),
+  };
+
+  async run(): Promise<SecretSetResult> {
+    const { args, flags } = await this.parse(SecretsSet);
+    const value = await readValue(args.app, args.key, flags['from-file']);
+    const body: TSetSecretBody = {
+      value,
+      ...(flags.comment !== undefined && { comment: flags.comment }),
+      ...(flags.cas !== undefined && { cas: flags.cas }),
+    };
+    const { api, contract } = await this.connect();
+    const result = await this.spin(`Setting ${args.key} of ${args.app}`, () =>
+      api.send(contract.appSecretRoutes.set, { params: { app: args.app, key: args.key }, body }),
+    );
+    this.out(`Set ${result.key} of app ${args.app}: version ${result.version}.`);
+    return result;
+  }
+}
+
+async function readValue(app: string, key: string, fromFile: string | undefined): Promise<string> {
+  const input = await import('../../io/input.js');
+  if (fromFile !== undefined) return input.readFileValue(fromFile);
+  let value: string;
+  if (process.stdin.isTTY) {
+    const { canPrompt } = await import('../../io/terminal.js');
+    if (!canPrompt()) {
+      throw new UsageError('no value: CI is set, so there is no prompt; pipe the value on stdin or use --from-file');
+    }
+    const { promptHidden } = await import('../../io/prompt.js');
+    value = await promptHidden(`Value of ${key} for app ${app} (input hidden): `);
+  } else {
+    value = await input.readStdinValue();
+  }
+  if (value === '')
+    throw new UsageError('the value is empty; nothing was set (use --from-file with an empty file to store one)');
+  return value;
+}

@@ -1,0 +1,105 @@
+/**
+ * Where the CLI finds the Secret API and its token: `deployer login` saves both in
+ * `$XDG_CONFIG_HOME/deployer/config.json` (default `~/.config/deployer/config.json`); SECRET_API_URL and
+ * SECRET_API_TOKEN override the file one by one, which is how CI hands in an OIDC JWT.
+ */
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { NotLoggedInError, UsageError } from './errors.js';
+
+export interface SavedConfig {
+  apiUrl: string;
+  token: string;
+}
+
+export interface ResolvedConfig extends SavedConfig {
+  /** Where each part came from, for `whoami` and error messages. */
+  source: { apiUrl: 'env' | 'config'; token: 'env' | 'config' };
+}
+
+type Env = Record<string, string | undefined>;
+
+const present = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
+
+export function configPath(env: Env = process.env): string {
+  const base = present(env['XDG_CONFIG_HOME']) ? env['XDG_CONFIG_HOME'] : join(homedir(), '.config');
+  return join(base, 'deployer', 'config.json');
+}
+
+/** The saved file, or undefined when there is none. A corrupt file is an error: silently ignoring it hides a typo. */
+export async function readSavedConfig(path = configPath()): Promise<Partial<SavedConfig> | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UsageError(`cannot read ${path}: ${(err as Error).message}`, 'config');
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
+    const { apiUrl, token } = parsed as Record<string, unknown>;
+    return {
+      ...(typeof apiUrl === 'string' && { apiUrl }),
+      ...(typeof token === 'string' && { token }),
+    };
+  } catch (err) {
+    throw new UsageError(
+      `${path} is not valid JSON (${(err as Error).message}); run 'deployer login' again to rewrite it`,
+      'config',
+    );
+  }
+}
+
+/** Writes the file with mode 0600 in a 0700 directory, atomically, so a reader never sees half a token. */
+export async function saveConfig(config: SavedConfig, path = configPath()): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // mkdir's mode is filtered by the umask and leaves an existing directory alone; the token needs both tight.
+  await chmod(dir, 0o700);
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify({ apiUrl: config.apiUrl, token: config.token }, null, 2)}\n`, {
+    mode: 0o600,
+  });
+  await chmod(temp, 0o600);
+  await rename(temp, path);
+}
+
+/** Normalises and checks an API URL (http or https, no trailing slash). */
+export function normaliseApiUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new UsageError(`'${value}' is not a URL; give the Secret API's base URL, e.g. https://secrets.example.com`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`'${value}' is not an http(s) URL`);
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** Environment first, then the saved file; both parts are required. */
+export async function resolveConfig(env: Env = process.env): Promise<ResolvedConfig> {
+  const path = configPath(env);
+  const saved = await readSavedConfig(path);
+  const envUrl = env['SECRET_API_URL'];
+  const envToken = env['SECRET_API_TOKEN'];
+  const apiUrl = present(envUrl) ? envUrl : saved?.apiUrl;
+  const token = present(envToken) ? envToken.trim() : saved?.token;
+  if (!present(apiUrl) || !present(token)) {
+    const missing = [!present(apiUrl) && 'no Secret API URL', !present(token) && 'no token']
+      .filter(Boolean)
+      .join(' and ');
+    throw new NotLoggedInError(
+      `${missing} configured: run 'deployer login', or set SECRET_API_URL and SECRET_API_TOKEN ` +
+        `(config file: ${path})`,
+    );
+  }
+  return {
+    apiUrl: normaliseApiUrl(apiUrl),
+    token,
+    source: { apiUrl: present(envUrl) ? 'env' : 'config', token: present(envToken) ? 'env' : 'config' },
+  };
+}

@@ -1,0 +1,22 @@
+/** `--since` for audit: a duration back from now (`90s`, `30m`, `24h`, `7d`) or an ISO-8601 timestamp. */
+import { UsageError } from './errors.js';
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+// The API accepts ISO-8601 with Z or an offset; a bare date is taken as midnight UTC.
+const ISO = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+export function parseSince(value: string, now: Date = new Date()): string {
+  const trimmed = value.trim();
+  const duration = /^(\d{1,9})([smhd])$/.exec(trimmed);
+  if (duration) {
+    const [, amount, unit] = duration as unknown as [string, string, keyof typeof UNIT_MS];
+    return new Date(now.getTime() - Number(amount) * UNIT_MS[unit]).toISOString();
+  }
+  if (ISO.test(trimmed)) {
+    const time = new Date(trimmed.length === 10 ? `${trimmed}T00:00:00Z` : trimmed);
+    if (!Number.isNaN(time.getTime())) return time.toISOString();
+  }
+  throw new UsageError(
+    `--since '${value}' is neither a duration (90s, 30m, 24h, 7d) nor an ISO-8601 timestamp (2026-01-02T03:04:05Z)`,
+  );
+}

@@ -1,0 +1,160 @@
+/**
+ * Every failure the CLI reports, and the one place that turns a failure into an exit code
+ * (product.md §5) and into the `--json` error document. Commands throw; they never pick codes.
+ */
+import type { TProblem, TProblemFieldError } from '@secret-api/contract';
+
+export const EXIT = {
+  ok: 0,
+  usage: 1,
+  auth: 2,
+  notFound: 3,
+  conflict: 4,
+  unavailable: 5,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** A mistake in how the CLI was called, caught before any request: bad flag value, missing input. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  constructor(
+    message: string,
+    readonly code = 'usage',
+  ) {
+    super(message);
+  }
+}
+
+/** No API URL or token anywhere (config file, environment). */
+export class NotLoggedInError extends Error {
+  override readonly name = 'NotLoggedInError';
+  readonly code = 'not_logged_in';
+}
+
+/** The user declined a confirmation or pressed Ctrl-C at a prompt. */
+export class CancelledError extends Error {
+  override readonly name = 'CancelledError';
+  readonly code = 'cancelled';
+}
+
+/** The Secret API could not be reached at all (refused, DNS, reset, timeout). */
+export class NetworkError extends Error {
+  override readonly name = 'NetworkError';
+  readonly code = 'unreachable';
+}
+
+/** The Secret API answered, but not with what the contract says it answers. */
+export class UnexpectedResponseError extends Error {
+  override readonly name = 'UnexpectedResponseError';
+  readonly code = 'unexpected_response';
+}
+
+/** The Secret API answered with an error (problem+json, re-parsed with the contract). */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly code: string;
+  readonly status: number;
+  readonly errors: TProblemFieldError[];
+  readonly requestId: string | undefined;
+
+  constructor(
+    status: number,
+    detail: string,
+    extra: { code?: string | undefined; errors?: TProblemFieldError[]; requestId?: string | undefined } = {},
+  ) {
+    super(detail);
+    this.status = status;
+    this.code = extra.code ?? `http_${status}`;
+    this.errors = extra.errors ?? [];
+    this.requestId = extra.requestId;
+  }
+
+  static fromProblem(problem: TProblem, code: string | undefined): ApiError {
+    return new ApiError(problem.status, problem.detail || problem.title, {
+      code,
+      errors: problem.errors ?? [],
+      requestId: problem.requestId,
+    });
+  }
+}
+
+/** oclif's parser errors (unknown flag, missing argument, bad option) carry a `parse` member. */
+function isOclifUsageError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'parse' in err;
+}
+
+function exitCodeForStatus(status: number): ExitCode {
+  if (status === 401 || status === 403) return EXIT.auth;
+  if (status === 404) return EXIT.notFound;
+  if (status === 409) return EXIT.conflict;
+  if (status >= 500) return EXIT.unavailable;
+  return EXIT.usage;
+}
+
+/** The single mapping from a failure to the exit code of product.md §5. */
+export function exitCodeFor(err: unknown): ExitCode {
+  if (err instanceof ApiError) return exitCodeForStatus(err.status);
+  if (err instanceof NetworkError || err instanceof UnexpectedResponseError) return EXIT.unavailable;
+  if (err instanceof NotLoggedInError) return EXIT.auth;
+  if (err instanceof UsageError || err instanceof CancelledError || isOclifUsageError(err)) return EXIT.usage;
+  return EXIT.usage;
+}
+
+/** The stable machine-readable code of a failure (the problem code for API errors). */
+export function errorCodeFor(err: unknown): string {
+  if (err instanceof ApiError || err instanceof UsageError) return err.code;
+  if (err instanceof NotLoggedInError || err instanceof CancelledError) return err.code;
+  if (err instanceof NetworkError || err instanceof UnexpectedResponseError) return err.code;
+  if (isOclifUsageError(err)) return 'usage';
+  return 'internal';
+}
+
+export interface ErrorJson {
+  /** The exit code, as sf prints it. */
+  status: number;
+  name: string;
+  message: string;
+  code: string;
+  httpStatus?: number;
+  requestId?: string;
+  errors?: TProblemFieldError[];
+}
+
+/** The `--json` error document (stdout, same exit code as the text form). */
+export function errorJson(err: unknown): ErrorJson {
+  const out: ErrorJson = {
+    status: exitCodeFor(err),
+    name: err instanceof Error ? err.name : 'Error',
+    message: errorMessage(err),
+    code: errorCodeFor(err),
+  };
+  if (err instanceof ApiError) {
+    out.httpStatus = err.status;
+    if (err.requestId !== undefined) out.requestId = err.requestId;
+    if (err.errors.length > 0) out.errors = err.errors;
+  }
+  return out;
+}
+
+const HELP_HINT = /\n?See more help with --help\s*$/;
+
+function errorMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  // oclif's parser appends a hint meant for a person; the JSON message is the error alone.
+  return err.message.replace(HELP_HINT, '').trim();
+}
+
+/** The text form, for stderr: `Error: <detail>` and one indented line per invalid field. */
+export function errorText(err: unknown): string {
+  const lines = [`Error: ${err instanceof Error ? err.message : String(err)}`];
+  if (err instanceof ApiError) {
+    for (const field of err.errors) {
+      const line = `${field.path || '(request)'}: ${field.message}`;
+      // A single-field problem's detail already is that line.
+      if (line !== err.message) lines.push(`  ${line}`);
+    }
+    if (err.status >= 500 && err.requestId !== undefined) lines.push(`  request id: ${err.requestId}`);
+  }
+  if (isOclifUsageError(err) && !HELP_HINT.test(lines[0] ?? '')) lines.push('See more help with --help');
+  return lines.join('\n');
+}
