@@ -16,11 +16,32 @@ export interface RenderDeps {
   config: { vault: { kvMount: string; approleMount: string } };
 }
 
+/** Rendered objects per template and (app, cluster): rendering is pure, and every RoleID read needs the names. */
+const rendered = new WeakMap<PolicyTemplate, Map<string, VaultObjects>>();
+const RENDER_CACHE_SIZE = 1000;
+
 export function desiredObjects(deps: RenderDeps, app: string, cluster: string): VaultObjects {
-  return renderVaultObjects(app, cluster, deps.template, {
+  let cache = rendered.get(deps.template);
+  if (!cache) rendered.set(deps.template, (cache = new Map()));
+  const key = `${deps.config.vault.kvMount}\0${deps.config.vault.approleMount}\0${app}\0${cluster}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const objects = renderVaultObjects(app, cluster, deps.template, {
     kvMount: deps.config.vault.kvMount,
     approleMount: deps.config.vault.approleMount,
   });
+  if (cache.size >= RENDER_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  cache.set(key, deepFreeze(objects));
+  return objects;
+}
+
+/** Cached objects are shared by every request: none may change them. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** A fingerprint of everything rendered, recorded with the binding: it tells which template an ensure applied. */

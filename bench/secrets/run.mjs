@@ -1,0 +1,435 @@
+// Secret sets and history reads through the Secret API, each against the same KV v2 operation sent
+// straight to vault-dev in the same run, and the history of one key with many versions read in a
+// single request (with the query plan that proves it is an index range read, not a scan).
+// Usage: npm run build && node bench/secrets/run.mjs [--seconds N] [--connections N] [--warmup N]
+//          [--keys N] [--versions N] [--history-reads N] [--padding N]
+// Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), or BENCH_POSTGRES_URL.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { PrismaPg } from '@prisma/adapter-pg';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { LocalIssuer } from '../../apps/secret-api/dist/index.js';
+import { PrismaClient } from '../../prisma/dist/index.js';
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : Number(args[i + 1]);
+};
+const duration = opt('seconds', 10);
+const connections = opt('connections', 10);
+const warmup = opt('warmup', 3);
+// Enough keys that 10 concurrent sets almost never meet on one key's lock.
+const keyCount = opt('keys', 1000);
+const bigVersions = opt('versions', 10_000);
+const historyReads = opt('history-reads', 5);
+// Other keys' history rows in the table: 5,000 keys with 20 versions each.
+const paddingRows = opt('padding', 100_000);
+
+const SERVER_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const ADMIN_GROUP = 'platform-admins';
+const OWNER_GROUP = 'team-myapp';
+const APP = 'myapp';
+// Direct writes go to a folder the API never reads, so its repair never sees them as outside writes.
+const DIRECT_FOLDER = 'direct';
+const HISTORY_KEY = 'HISTORY_20';
+const BIG_KEY = 'HISTORY_BIG';
+const VALUE = `v-${randomBytes(24).toString('base64url')}`;
+const POLICY_FILE = fileURLToPath(new URL('../../deploy/vault/secret-api.hcl', import.meta.url));
+// The RoleID benchmark's child entry point starts exactly the two servers needed here.
+const SERVERS = fileURLToPath(new URL('../roleid/servers.mjs', import.meta.url));
+
+async function startChild(kind, env = {}) {
+  const child = spawn(process.execPath, [SERVERS, kind], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(`${kind} exited with ${code} before it was ready`);
+  });
+  const [line] = await Promise.race([once(createInterface({ input: child.stdout }), 'line'), exited]);
+  exited.catch(() => {});
+  return { child, address: JSON.parse(line).address };
+}
+
+async function stopChild(running) {
+  if (!running || running.child.exitCode !== null) return;
+  const exited = once(running.child, 'exit');
+  running.child.kill('SIGTERM');
+  await exited;
+}
+
+async function pgAdmin(sql) {
+  const client = new pg.Client({ connectionString: SERVER_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function call(url, { method = 'GET', headers = {}, body } = {}) {
+  const res = await fetch(url, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...headers },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** A workload: fixed `path`, or `paths` cycled through (many keys) — autocannon asks per request. */
+function load(title, base, { method = 'GET', path, paths, headers, body, seconds = duration, amount }) {
+  let next = 0;
+  const request = {
+    method,
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+    ...(paths && { setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length] }) }),
+  };
+  return new Promise((resolveLoad, reject) => {
+    autocannon(
+      {
+        url: `${base}${path ?? paths[0]}`,
+        headers: { 'Content-Type': 'application/json', ...headers },
+        requests: [request],
+        connections,
+        title,
+        ...(amount ? { amount, timeout: 60 } : { duration: seconds }),
+      },
+      (err, result) => {
+        if (err) return reject(err);
+        // A benchmark of 4xx/5xx would measure the error path; refuse to report it.
+        if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+          return reject(
+            new Error(`${title}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`),
+          );
+        }
+        resolveLoad({
+          title,
+          rps: result.requests.average,
+          total: result.requests.total,
+          seconds: result.duration,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+        });
+      },
+    );
+  });
+}
+
+/** One GET timed at the socket: first body byte and last byte, as a client sees them. */
+function timedGet(url, headers) {
+  return new Promise((resolveGet, reject) => {
+    const t0 = process.hrtime.bigint();
+    const ms = () => Number(process.hrtime.bigint() - t0) / 1e6;
+    const req = http.get(url, { headers, agent: false }, (res) => {
+      let ttfb;
+      let bytes = 0;
+      const chunks = [];
+      res.on('data', (chunk) => {
+        ttfb ??= ms();
+        bytes += chunk.length;
+        chunks.push(chunk);
+      });
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`GET ${url}: ${res.statusCode}`));
+        resolveGet({ ttfb, total: ms(), bytes, body: Buffer.concat(chunks) });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
+// CPU seconds a child has used (utime + stime, in clock ticks of 1/100 s on Linux): tells a
+// CPU-bound server from one that waits on the database or Vault.
+async function cpuSeconds(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** A load, with the CPU each server child spent per request during it. */
+async function measured(title, base, options) {
+  const pids = { api: api.child.pid, vault: vault.child.pid };
+  const before = { api: await cpuSeconds(pids.api), vault: await cpuSeconds(pids.vault) };
+  const result = await load(title, base, options);
+  result.apiCpuMs = (1000 * ((await cpuSeconds(pids.api)) - before.api)) / result.total;
+  result.vaultCpuMs = (1000 * ((await cpuSeconds(pids.vault)) - before.vault)) / result.total;
+  return result;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (n, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+function table(rows, baseOf) {
+  console.log('| workload | req/s | p50 ms | p99 ms | throughput vs baseline | CPU ms/req API, vault-dev |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    const base = baseOf(r);
+    const cpu = `${fmt(r.apiCpuMs, 2)}, ${fmt(r.vaultCpuMs, 2)}`;
+    console.log(`| ${r.title} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${(r.rps / base.rps).toFixed(2)} | ${cpu} |`);
+  }
+}
+
+const startLoad = loadavg()[0].toFixed(2);
+const dbName = `secret_api_bench_secrets_${randomBytes(5).toString('hex')}`;
+const dbUrl = new URL(SERVER_URL);
+dbUrl.pathname = `/${dbName}`;
+const issuerDir = await mkdtemp(join(tmpdir(), 'bench-secrets-'));
+let vault;
+let api;
+let prisma;
+let dbCreated = false;
+try {
+  vault = await startChild('vault-dev');
+  const asRoot = { 'X-Vault-Token': 'root' };
+  // The API runs with the least policy we ship, as in production and in the HTTP tests; the direct
+  // baseline uses that same token, so both pay the same ACL check in Vault.
+  await call(`${vault.address}/v1/sys/policies/acl/secret-api`, {
+    method: 'POST',
+    headers: asRoot,
+    body: { policy: await readFile(POLICY_FILE, 'utf8') },
+  });
+  const apiToken = (
+    await call(`${vault.address}/v1/auth/token/create`, {
+      method: 'POST',
+      headers: asRoot,
+      body: { policies: ['secret-api'], period: '24h' },
+    })
+  ).auth.client_token;
+  const asApi = { 'X-Vault-Token': apiToken };
+
+  await pgAdmin(`CREATE DATABASE "${dbName}"`);
+  dbCreated = true;
+  const issuer = await LocalIssuer.create({
+    issuer: 'https://issuer.bench.example',
+    audience: 'secret-api',
+    dir: issuerDir,
+  });
+  const apiEnv = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: dbUrl.toString(),
+    VAULT_ADDR: vault.address,
+    VAULT_TOKEN: apiToken,
+    AUTH_ISSUERS: JSON.stringify([issuer.issuerConfig()]),
+    ADMIN_GROUPS: ADMIN_GROUP,
+    LOG_LEVEL: 'warn',
+    HISTORY_HMAC_KEY: randomBytes(32).toString('base64'),
+  };
+  api = await startChild('secret-api', { BENCH_API_ENV: JSON.stringify(apiEnv) });
+
+  const admin = { Authorization: `Bearer ${await issuer.sign({ sub: 'alice@example.com', groups: [ADMIN_GROUP] })}` };
+  const owner = { Authorization: `Bearer ${await issuer.sign({ sub: 'bob@example.com', groups: [OWNER_GROUP] })}` };
+  await call(`${api.address}/v1/apps`, {
+    method: 'POST',
+    headers: admin,
+    body: { name: APP, ownerGroups: [OWNER_GROUP] },
+  });
+
+  // Other apps' history, so that the key under test is a small part of the table as in production:
+  // in a table holding little else the planner rightly scans it, which would prove nothing. Written
+  // straight to the table (the API never reads these paths) because only the planner sees them.
+  const padClient = new pg.Client({ connectionString: dbUrl.toString() });
+  await padClient.connect();
+  try {
+    await padClient.query(
+      `INSERT INTO secret_versions (path, version, actor, fingerprint, confirmed)
+       SELECT 'padding/app' || (k / 20) || '/KEY_' || (k % 20), v, 'someone@example.com', repeat('x', 43), true
+       FROM generate_series(0, $1::int - 1) k, generate_series(1, 20) v`,
+      [Math.ceil(paddingRows / 20)],
+    );
+  } finally {
+    await padClient.end();
+  }
+
+  const keys = Array.from({ length: keyCount }, (_, i) => `KEY_${String(i).padStart(5, '0')}`);
+  const apiSetPaths = keys.map((k) => `/v1/apps/${APP}/secrets/${k}`);
+  const directSetPaths = keys.map((k) => `/v1/secret/data/${DIRECT_FOLDER}/${k}`);
+  const apiSet = { method: 'PUT', headers: owner, body: { value: VALUE } };
+  const directSet = { method: 'POST', headers: asApi, body: { data: { value: VALUE } } };
+
+  // Both paths must write the same thing to Vault, or the comparison is between different work.
+  const viaApi = await call(`${api.address}${apiSetPaths[0]}`, apiSet);
+  await call(`${vault.address}${directSetPaths[0]}`, directSet);
+  const written = await call(`${vault.address}/v1/secret/data/${APP}/${keys[0]}`, { headers: asApi });
+  const writtenDirect = await call(`${vault.address}${directSetPaths[0]}`, { headers: asApi });
+  if (JSON.stringify(written.data.data) !== JSON.stringify(writtenDirect.data.data) || viaApi.version !== 1) {
+    throw new Error(
+      `different writes: API ${JSON.stringify(written.data)}, direct ${JSON.stringify(writtenDirect.data)}`,
+    );
+  }
+
+  // Warm-up: JIT, Prisma's pool and query cache, the JWKS cache, keep-alive sockets to Vault; and every
+  // key exists afterwards, so the timed runs measure updates, not a mix of first writes and updates.
+  if (warmup > 0) {
+    await load('warm-up direct', vault.address, { ...directSet, paths: directSetPaths, seconds: warmup });
+    await load('warm-up API', api.address, { ...apiSet, paths: apiSetPaths, seconds: warmup });
+  }
+
+  // (1) Sets.
+  const setDirect = await measured(`direct: KV v2 write, ${keyCount} keys`, vault.address, {
+    ...directSet,
+    paths: directSetPaths,
+  });
+  const setApi = await measured(`Secret API: PUT .../secrets/:key, ${keyCount} keys`, api.address, {
+    ...apiSet,
+    paths: apiSetPaths,
+  });
+  const setDirectOne = await measured('direct: KV v2 write, 1 key', vault.address, {
+    ...directSet,
+    path: `/v1/secret/data/${DIRECT_FOLDER}/ONE_KEY`,
+  });
+  const setApiOne = await measured('Secret API: PUT .../secrets/:key, 1 key', api.address, {
+    ...apiSet,
+    path: `/v1/apps/${APP}/secrets/ONE_KEY`,
+  });
+
+  // (2) History of a key with ~20 versions.
+  for (let i = 0; i < 20; i++) {
+    await call(`${api.address}/v1/apps/${APP}/secrets/${HISTORY_KEY}`, {
+      ...apiSet,
+      body: { value: `${VALUE}-${i}`, comment: `change ${i}` },
+    });
+  }
+  const historyPath = `/v1/apps/${APP}/secrets/${HISTORY_KEY}/versions`;
+  const metadataPath = `/v1/secret/metadata/${APP}/${HISTORY_KEY}`;
+  const hist = await call(`${api.address}${historyPath}`, { headers: owner });
+  const meta = await call(`${vault.address}${metadataPath}`, { headers: asApi });
+  if (hist.items.length !== 20 || hist.items[0].version !== 20 || meta.data.current_version !== 20) {
+    throw new Error(`history of ${HISTORY_KEY}: ${hist.items.length} rows, Vault at ${meta.data.current_version}`);
+  }
+  if (warmup > 0)
+    await load('warm-up API history', api.address, { path: historyPath, headers: owner, seconds: warmup });
+  const histDirect = await measured('direct: KV v2 metadata read (20 versions)', vault.address, {
+    path: metadataPath,
+    headers: asApi,
+  });
+  const histApi = await measured('Secret API: GET .../versions (20 versions)', api.address, {
+    path: historyPath,
+    headers: owner,
+  });
+
+  // (3) One key with many versions. Sets of one key queue on its lock whatever the concurrency, so
+  // this is also the sustained single-key set rate over a long run.
+  const bigSets = await measured(`Secret API: ${bigVersions} sets of 1 key`, api.address, {
+    ...apiSet,
+    path: `/v1/apps/${APP}/secrets/${BIG_KEY}`,
+    amount: bigVersions,
+  });
+  const bigUrl = `${api.address}/v1/apps/${APP}/secrets/${BIG_KEY}/versions`;
+  const reads = [];
+  for (let i = 0; i < historyReads; i++) reads.push(await timedGet(bigUrl, owner));
+  const big = JSON.parse(reads[0].body);
+  // Consecutive versions, one row each: what the lock promises under concurrent sets.
+  const broken = big.items.findIndex((item, i) => item.version !== bigVersions - i);
+  if (big.items.length !== bigVersions || broken !== -1) {
+    throw new Error(`history of ${BIG_KEY}: ${big.items.length} rows, first out of sequence at index ${broken}`);
+  }
+
+  // The exact SQL the API runs: the same findMany as secret-history.ts through the same client and
+  // adapter, with Prisma's query log on, rather than a hand-written approximation of it.
+  prisma = new PrismaClient({
+    adapter: new PrismaPg({ connectionString: dbUrl.toString(), max: 1 }),
+    log: [{ emit: 'event', level: 'query' }],
+  });
+  const captured = [];
+  prisma.$on('query', (e) => captured.push({ sql: e.query, params: JSON.parse(e.params) }));
+  const historyQuery = () =>
+    prisma.secretVersion.findMany({
+      where: { path: `${APP}/${BIG_KEY}`, confirmed: true },
+      orderBy: { version: 'desc' },
+      select: { version: true, actor: true, createdAt: true, comment: true, fingerprint: true },
+    });
+  const queryMs = [];
+  for (let i = 0; i < historyReads; i++) {
+    const t0 = process.hrtime.bigint();
+    await historyQuery();
+    queryMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  const { sql, params } = captured.find((q) => /secret_versions/.test(q.sql));
+
+  const client = new pg.Client({ connectionString: dbUrl.toString() });
+  await client.connect();
+  let tableRows;
+  const plans = {};
+  try {
+    // A live database has statistics on this table; a just-filled one may not yet (autovacuum
+    // runs on its own schedule), and the plan should be the one a live database would pick.
+    await client.query('ANALYZE secret_versions');
+    tableRows = (await client.query('SELECT count(*)::int AS n FROM secret_versions')).rows[0].n;
+    for (const key of [BIG_KEY, HISTORY_KEY]) {
+      const keyParams = params.map((p) => (p === `${APP}/${BIG_KEY}` ? `${APP}/${key}` : p));
+      const rows = (await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, keyParams)).rows;
+      plans[key] = rows.map((r) => r['QUERY PLAN']).join('\n');
+    }
+  } finally {
+    await client.end();
+  }
+
+  // Other work on the box skews every number; the load average at the start and end says how much.
+  console.log(`\nload average (1 min) at start ${startLoad}, at end ${loadavg()[0].toFixed(2)}`);
+  console.log(`${duration}s per run after ${warmup}s warm-up, ${connections} connections, same machine, same run\n`);
+  console.log('Sets (ratio vs the direct KV v2 write over the same number of keys):\n');
+  table([setDirect, setApi, setDirectOne, setApiOne], (r) =>
+    r === setApi ? setDirect : r === setApiOne ? setDirectOne : r,
+  );
+  console.log(`\nratio API / direct, ${keyCount} keys: ${(setApi.rps / setDirect.rps).toFixed(3)}`);
+  console.log(`ratio API / direct, 1 key:     ${(setApiOne.rps / setDirectOne.rps).toFixed(3)}`);
+  console.log(`API 1 key / API ${keyCount} keys: ${(setApiOne.rps / setApi.rps).toFixed(2)}`);
+
+  console.log('\nHistory read, 20 versions (ratio vs the KV v2 metadata read):\n');
+  table([histDirect, histApi], () => histDirect);
+  console.log(`\nratio API / direct: ${(histApi.rps / histDirect.rps).toFixed(3)}`);
+
+  console.log(`\nOne key, ${bigVersions} versions:\n`);
+  console.log(
+    `- ${bigVersions} sets of one key, ${connections} connections: ${fmt(bigSets.seconds, 1)} s, ` +
+      `${fmt(bigSets.rps)} sets/s, p50 ${bigSets.p50} ms, p99 ${bigSets.p99} ms ` +
+      `(vs direct 1-key write: ${(bigSets.rps / setDirectOne.rps).toFixed(3)}), API CPU ${fmt(bigSets.apiCpuMs, 2)} ms/set`,
+  );
+  console.log(
+    `- GET .../versions, ${big.items.length} items, ${fmt(reads[0].bytes / 1024, 0)} KiB, ${historyReads} reads: ` +
+      `TTFB ${reads.map((r) => fmt(r.ttfb, 1)).join(' / ')} ms, total ${reads.map((r) => fmt(r.total, 1)).join(' / ')} ms ` +
+      `(median ${fmt(median(reads.map((r) => r.ttfb)), 1)} / ${fmt(median(reads.map((r) => r.total)), 1)} ms)`,
+  );
+  console.log(
+    `- the same findMany from this process (query + Prisma materialising ${bigVersions} rows): ` +
+      `${queryMs.map((t) => fmt(t, 1)).join(' / ')} ms (median ${fmt(median(queryMs), 1)})`,
+  );
+  console.log(
+    `\nsecret_versions holds ${fmt(tableRows)} rows; the API's query:\n\n${sql}\nparams ${JSON.stringify(params)}\n`,
+  );
+  for (const [key, plan] of Object.entries(plans)) {
+    console.log(`EXPLAIN (ANALYZE, BUFFERS), path ${APP}/${key}:\n\n${plan}\n`);
+  }
+  // For a key with many rows PostgreSQL may prefer a bitmap scan of the same index plus an
+  // in-memory sort to walking the index backwards; both read only that key's rows. What must
+  // never appear is a Seq Scan, whose cost grows with every other key's history.
+  const viaIndex = /(Index Scan Backward using|Bitmap Index Scan on) secret_versions_path_version_key/;
+  for (const [key, plan] of Object.entries(plans)) {
+    const access = viaIndex.exec(plan)?.[1];
+    if (!access || /Seq Scan on secret_versions/.test(plan)) {
+      throw new Error(`history of ${key} is not read through secret_versions_path_version_key (see the plan above)`);
+    }
+    console.log(`plan check ${key}: ${access} secret_versions_path_version_key, no Seq Scan on secret_versions: OK`);
+  }
+} finally {
+  await prisma?.$disconnect();
+  await stopChild(api);
+  await stopChild(vault);
+  if (dbCreated) await pgAdmin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  await rm(issuerDir, { recursive: true, force: true });
+}
