@@ -5,6 +5,7 @@ import type { PolicyTemplate } from '@secret-api/vault-policy';
 import type { JwtVerifier } from './auth/jwt-verifier.js';
 import type { Config } from './config/env.js';
 import type { KeyLock } from './db/key-lock.js';
+import type { AuditTrail } from './services/audit/audit-trail.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 
@@ -21,5 +22,6 @@ export interface ApiContext {
   readonly verifier: Pick<JwtVerifier, 'verify'>;
   readonly template: PolicyTemplate;
   readonly logger: Logger;
+  readonly audit: AuditTrail;
   readonly metrics: Metrics;
 }

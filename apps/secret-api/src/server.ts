@@ -20,6 +20,7 @@ import type { Config } from './config/env.js';
 import type { ApiContext } from './context.js';
 import { InProcessKeyLock, PostgresKeyLock, type KeyLock } from './db/key-lock.js';
 import { ensureDataDir, loadOrCreateHmacKey } from './embedded/data-files.js';
+import { AuditTrail } from './services/audit/audit-trail.js';
 import { repairPending } from './services/secrets/repair.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -185,6 +186,7 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
     verifier,
     template,
     logger,
+    audit: new AuditTrail(db.prisma, logger),
     metrics,
   };
   const server = createApp(context).listen(config.port, config.host);
@@ -220,6 +222,7 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        await context.audit.flush();
         vault.close();
         await locks.close();
         await db.close();

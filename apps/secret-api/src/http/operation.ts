@@ -47,6 +47,8 @@ export interface AuditInfo {
   app?: string | undefined;
   /** false: only denials are recorded (e.g. reading the trail itself). Default true. */
   recordSuccess?: boolean;
+  /** Successes may be written in batches shortly after the response (high-volume reads). */
+  batched?: boolean;
 }
 
 export interface Operation<R extends RouteContract = RouteContract> {

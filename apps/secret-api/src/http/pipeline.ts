@@ -8,10 +8,9 @@ import { bearerToken } from '../auth/jwt-verifier.js';
 import { decide } from '../authz/permissions.js';
 import type { Role } from '../authz/roles.js';
 import type { ApiContext } from '../context.js';
-import { recordEvent } from '../services/audit/record-event.js';
 import { loadApp, loadCluster } from '../services/targets.js';
 import { ApiError } from './api-error.js';
-import type { Operation, OperationInput } from './operation.js';
+import type { AuditInfo, Operation, OperationInput } from './operation.js';
 import { requestLog } from './request-context.js';
 
 /** Thrown when a handler's result does not match its own contract: a bug, so a 500. */
@@ -72,8 +71,11 @@ export function mountOperation(router: Router, op: Operation, ctx: ApiContext): 
     const record = (result: 'success' | 'denied' | 'error') => {
       const info = result === 'denied' ? denial : audit;
       if (!info || !identity) return Promise.resolve();
-      const { recordSuccess: _ignored, ...event } = info as typeof info & { recordSuccess?: boolean };
-      return recordEvent(ctx, { actor: identity.subject, ...event, result, requestId }, log);
+      const { recordSuccess: _ignored, batched, ...event } = info as AuditInfo;
+      return ctx.audit.record(
+        { actor: identity.subject, ...event, result, requestId },
+        { batched: result === 'success' && batched === true },
+      );
     };
 
     let roles: ReadonlySet<Role> = new Set();

@@ -19,7 +19,8 @@ export const appRoleOperations = [
   operation({
     route: getAppRoleRoute,
     permission: 'approle:read',
-    audit: ({ params }) => ({ action: 'approle.read', target: roleTarget(params), app: params.app }),
+    // Every deploy reads its RoleID: on record, written in batches.
+    audit: ({ params }) => ({ action: 'approle.read', target: roleTarget(params), app: params.app, batched: true }),
     handle: async ({ params }, ctx) => ({ status: 200, body: await getAppRole(ctx, params.app, params.cluster) }),
   }),
   operation({

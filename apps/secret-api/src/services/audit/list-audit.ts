@@ -9,13 +9,17 @@ import { decide } from '../../authz/permissions.js';
 import { forbidden } from '../../http/api-error.js';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../pagination.js';
 import { loadApp } from '../targets.js';
+import type { AuditTrail } from './audit-trail.js';
 
 export type ListAuditDeps = {
   prisma: Pick<PrismaClient, 'auditEvent' | 'app'>;
   config: { auth: { adminGroups: readonly string[] } };
+  audit: Pick<AuditTrail, 'flush'>;
 };
 
 export async function listAudit(deps: ListAuditDeps, identity: Identity, query: TAuditQuery): Promise<TAuditList> {
+  // This replica's batched events first, so a reader sees what it just did.
+  await deps.audit.flush();
   const adminGroups = deps.config.auth.adminGroups;
   const isAdmin = decide('audit:read', identity, {}, adminGroups).allowed;
   const where: Prisma.AuditEventWhereInput = {};
