@@ -2,76 +2,25 @@
 // RoleID read straight from vault-dev with the API's own Vault token, measured in the same run.
 // Usage: npm run build && node bench/roleid/run.mjs [--seconds N] [--connections N] [--warmup N] [--profile DIR]
 // Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), or BENCH_POSTGRES_URL.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { SERVER_URL, call, option as opt, pgAdmin, startChild, stopChild } from '../support/processes.mjs';
 import { LocalIssuer } from '../../apps/secret-api/dist/index.js';
 
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : args[i + 1];
-};
 const duration = Number(opt('seconds', 10));
 const connections = Number(opt('connections', 10));
 const warmup = Number(opt('warmup', 3));
 const profileDir = opt('profile', undefined);
 
-const SERVER_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const ADMIN_GROUP = 'platform-admins';
 const OWNER_GROUP = 'team-myapp';
 const APP = 'myapp';
 const CLUSTER = 'aws.stg';
 const POLICY_FILE = fileURLToPath(new URL('../../deploy/vault/secret-api.hcl', import.meta.url));
-
-async function startChild(kind, { env, nodeArgs = [] } = {}) {
-  const child = spawn(process.execPath, [...nodeArgs, fileURLToPath(new URL('./servers.mjs', import.meta.url)), kind], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...env },
-  });
-  const exited = once(child, 'exit').then(([code]) => {
-    throw new Error(`${kind} exited with ${code} before it was ready`);
-  });
-  const ready = once(createInterface({ input: child.stdout }), 'line');
-  const [line] = await Promise.race([ready, exited]);
-  exited.catch(() => {});
-  return { child, address: JSON.parse(line).address };
-}
-
-async function stopChild(running) {
-  if (!running || running.child.exitCode !== null) return;
-  const exited = once(running.child, 'exit');
-  running.child.kill('SIGTERM');
-  await exited;
-}
-
-async function pgAdmin(sql) {
-  const client = new pg.Client({ connectionString: SERVER_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-async function call(url, { method = 'GET', headers = {}, body } = {}) {
-  const res = await fetch(url, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...headers },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
 
 function load(title, url, headers, seconds = duration) {
   return new Promise((resolveLoad, reject) => {

@@ -4,37 +4,29 @@
 // Usage: npm run build && node bench/secrets/run.mjs [--seconds N] [--connections N] [--warmup N]
 //          [--keys N] [--versions N] [--history-reads N] [--padding N]
 // Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), or BENCH_POSTGRES_URL.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { PrismaPg } from '@prisma/adapter-pg';
 import autocannon from 'autocannon';
+import { SERVER_URL, call, option as opt, pgAdmin, startChild, stopChild } from '../support/processes.mjs';
 import pg from 'pg';
 import { LocalIssuer } from '../../apps/secret-api/dist/index.js';
 import { PrismaClient } from '../../prisma/dist/index.js';
 
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(args[i + 1]);
-};
-const duration = opt('seconds', 10);
-const connections = opt('connections', 10);
-const warmup = opt('warmup', 3);
+const duration = Number(opt('seconds', 10));
+const connections = Number(opt('connections', 10));
+const warmup = Number(opt('warmup', 3));
 // Enough keys that 10 concurrent sets almost never meet on one key's lock.
-const keyCount = opt('keys', 1000);
-const bigVersions = opt('versions', 10_000);
-const historyReads = opt('history-reads', 5);
+const keyCount = Number(opt('keys', 1000));
+const bigVersions = Number(opt('versions', 10_000));
+const historyReads = Number(opt('history-reads', 5));
 // Other keys' history rows in the table: 5,000 keys with 20 versions each.
-const paddingRows = opt('padding', 100_000);
+const paddingRows = Number(opt('padding', 100_000));
 
-const SERVER_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const ADMIN_GROUP = 'platform-admins';
 const OWNER_GROUP = 'team-myapp';
 const APP = 'myapp';
@@ -44,51 +36,7 @@ const HISTORY_KEY = 'HISTORY_20';
 const BIG_KEY = 'HISTORY_BIG';
 const VALUE = `v-${randomBytes(24).toString('base64url')}`;
 const POLICY_FILE = fileURLToPath(new URL('../../deploy/vault/secret-api.hcl', import.meta.url));
-// The RoleID benchmark's child entry point starts exactly the two servers needed here.
-const SERVERS = fileURLToPath(new URL('../roleid/servers.mjs', import.meta.url));
 
-async function startChild(kind, env = {}) {
-  const child = spawn(process.execPath, [SERVERS, kind], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...env },
-  });
-  const exited = once(child, 'exit').then(([code]) => {
-    throw new Error(`${kind} exited with ${code} before it was ready`);
-  });
-  const [line] = await Promise.race([once(createInterface({ input: child.stdout }), 'line'), exited]);
-  exited.catch(() => {});
-  return { child, address: JSON.parse(line).address };
-}
-
-async function stopChild(running) {
-  if (!running || running.child.exitCode !== null) return;
-  const exited = once(running.child, 'exit');
-  running.child.kill('SIGTERM');
-  await exited;
-}
-
-async function pgAdmin(sql) {
-  const client = new pg.Client({ connectionString: SERVER_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-async function call(url, { method = 'GET', headers = {}, body } = {}) {
-  const res = await fetch(url, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...headers },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-/** A workload: fixed `path`, or `paths` cycled through (many keys) — autocannon asks per request. */
 function load(title, base, { method = 'GET', path, paths, headers, body, seconds = duration, amount }) {
   let next = 0;
   const request = {
@@ -229,7 +177,7 @@ try {
     LOG_LEVEL: 'warn',
     HISTORY_HMAC_KEY: randomBytes(32).toString('base64'),
   };
-  api = await startChild('secret-api', { BENCH_API_ENV: JSON.stringify(apiEnv) });
+  api = await startChild('secret-api', { env: { BENCH_API_ENV: JSON.stringify(apiEnv) } });
 
   const admin = { Authorization: `Bearer ${await issuer.sign({ sub: 'alice@example.com', groups: [ADMIN_GROUP] })}` };
   const owner = { Authorization: `Bearer ${await issuer.sign({ sub: 'bob@example.com', groups: [OWNER_GROUP] })}` };

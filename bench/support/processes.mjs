@@ -1,0 +1,61 @@
+// Shared by the benchmarks that run vault-dev and the Secret API as child processes
+// (bench/roleid/servers.mjs is their entry point), so the load generator never shares their event loop.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+export const SERVER_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const SERVERS = fileURLToPath(new URL('../roleid/servers.mjs', import.meta.url));
+
+/** `--name value` from argv, or the fallback. */
+export function option(name, fallback) {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : args[i + 1];
+}
+
+/** Starts `servers.mjs <kind>` and resolves with its address once it prints it. */
+export async function startChild(kind, { env = {}, nodeArgs = [] } = {}) {
+  const child = spawn(process.execPath, [...nodeArgs, SERVERS, kind], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(`${kind} exited with ${code} before it was ready`);
+  });
+  const [line] = await Promise.race([once(createInterface({ input: child.stdout }), 'line'), exited]);
+  exited.catch(() => {});
+  return { child, address: JSON.parse(line).address };
+}
+
+/** SIGTERM, so a CPU profile gets written and database connections close before the drop. */
+export async function stopChild(running) {
+  if (!running || running.child.exitCode !== null) return;
+  const exited = once(running.child, 'exit');
+  running.child.kill('SIGTERM');
+  await exited;
+}
+
+export async function pgAdmin(sql) {
+  const client = new pg.Client({ connectionString: SERVER_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A JSON call that must succeed: the set-up of a benchmark never measures an error path. */
+export async function call(url, { method = 'GET', headers = {}, body } = {}) {
+  const res = await fetch(url, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...headers },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
