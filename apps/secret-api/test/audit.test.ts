@@ -71,6 +71,8 @@ describe('audit trail', () => {
     const recent = await all(admin, `?since=${new Date(Date.now() - 60_000).toISOString()}`);
     expect(recent.length).toBeGreaterThan(5);
     expect((await admin.get('/v1/audit?since=yesterday')).status).toBe(400);
+    const foreign = Buffer.from('not-an-id').toString('base64url');
+    expect((await admin.get(`/v1/audit?cursor=${foreign}`)).status).toBe(400);
   });
 
   it('an owner reads the events of their apps only; another app’s trail is forbidden', async () => {

@@ -6,7 +6,7 @@ import type { TAuditList, TAuditQuery } from '@secret-api/contract';
 import type { Prisma, PrismaClient } from '@secret-api/prisma';
 import type { Identity } from '../../auth/identity.js';
 import { decide } from '../../authz/permissions.js';
-import { forbidden } from '../../http/api-error.js';
+import { ApiError, forbidden } from '../../http/api-error.js';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../pagination.js';
 import { loadApp } from '../targets.js';
 import type { AuditTrail } from './audit-trail.js';
@@ -39,7 +39,11 @@ export async function listAudit(deps: ListAuditDeps, identity: Identity, query: 
   if (query.since !== undefined) where.time = { gte: new Date(query.since) };
   const after = decodeCursor(query.cursor);
   if (after !== undefined) {
-    if (!/^[0-9]{1,19}$/.test(after)) throw forbidden('cursor is malformed');
+    if (!/^[0-9]{1,19}$/.test(after)) {
+      throw new ApiError('validation', 'cursor is malformed', {
+        errors: [{ path: '/query/cursor', message: 'cursor is malformed' }],
+      });
+    }
     where.id = { lt: BigInt(after) };
   }
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
