@@ -1,6 +1,7 @@
 /** secret-api as a library: start it in-process (the dev stack, tests, benchmarks). */
 export { startSecretApi, StartupError, type RunningSecretApi, type StartOptions } from './server.js';
 export { parseConfig, ConfigError, type Config } from './config/env.js';
+export { readSecretFiles, FILE_VARIABLES } from './config/secret-files.js';
 export { createApp, OPERATIONS } from './app.js';
 export { LocalIssuer, type LocalIssuerOptions } from './auth/local-issuer.js';
 export type { Identity } from './auth/identity.js';

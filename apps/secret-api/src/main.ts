@@ -4,6 +4,7 @@
  * the exports a user needs, and stops cleanly on SIGINT/SIGTERM.
  */
 import { ConfigError, parseConfig } from './config/env.js';
+import { readSecretFiles } from './config/secret-files.js';
 import { prepareEmbeddedStack } from './embedded/stack.js';
 import { StartupError, startSecretApi } from './server.js';
 
@@ -13,9 +14,16 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
+  let env;
+  try {
+    env = await readSecretFiles(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
   let embedded;
   try {
-    embedded = await prepareEmbeddedStack(process.env);
+    embedded = await prepareEmbeddedStack(env);
   } catch (err) {
     fail(`cannot start the embedded dev stack: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -281,6 +281,19 @@ describe('the secret-api binary', () => {
     expect(exit.ms).toBeLessThan(15_000);
   });
 
+  it('reads VAULT_TOKEN from VAULT_TOKEN_FILE (and says so when the file is missing)', async () => {
+    const { VAULT_TOKEN: _token, ...vars } = base;
+    const tokenFile = join(dir, 'vault-token');
+    await writeFile(tokenFile, 'hvs.refused-token-from-a-file\n', { mode: 0o600 });
+    const refused = await runBinary({ ...vars, VAULT_TOKEN_FILE: tokenFile }, dir);
+    expectCleanFailure(refused);
+    expect(refused.stderr).toMatch(/refused the Secret API's credentials/);
+    expect(refused.stderr).not.toContain('hvs.refused-token-from-a-file');
+    const missing = await runBinary({ ...vars, VAULT_TOKEN_FILE: join(dir, 'nope') }, dir);
+    expectCleanFailure(missing);
+    expect(missing.stderr).toMatch(/VAULT_TOKEN_FILE: cannot read/);
+  });
+
   it('with VAULT_ROLE_ID and VAULT_SECRET_ID that Vault refuses, exits 1 without printing the SecretID', async () => {
     const secretId = 'secret-id-that-must-not-be-printed-0001';
     const { VAULT_TOKEN: _token, ...vars } = base;

@@ -19,11 +19,11 @@ import { Ajv, type AnySchemaObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig, type Config } from '../src/config/env.js';
+import { FILE_VARIABLES } from '../src/config/secret-files.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
 const ENV_EXAMPLE = join(ROOT, 'deploy/compose/.env.example');
-const API_ENTRYPOINT = join(ROOT, 'deploy/compose/secret-api-entrypoint.sh');
 const VAULT_INIT = join(ROOT, 'deploy/compose/vault-init.sh');
 const POLICY_FILE = join(ROOT, 'deploy/vault/secret-api.hcl');
 
@@ -262,21 +262,14 @@ function isReadByParseConfig(env: Record<string, string>, name: string): boolean
   return !isDeepStrictEqual(base, outcome(without)) || !isDeepStrictEqual(base, outcome({ ...env, [name]: changed }));
 }
 
-/** The names the entrypoint turns from NAME_FILE into NAME (its `for name in ...` list). */
-function entrypointFileVariables(): string[] {
-  const list = /^for name in ([A-Z0-9_ ]+); do$/m.exec(readFileSync(API_ENTRYPOINT, 'utf8'));
-  if (!list) throw new Error('secret-api-entrypoint.sh: no "for name in ...; do" line');
-  return (list[1] as string).trim().split(/\s+/);
-}
-
-/** The environment the API process sees: the service's, with NAME_FILE replaced by NAME as the entrypoint does. */
+/** The environment the API process sees: the service's, with NAME_FILE replaced by NAME as the API does. */
 function apiProcessEnv(): Record<string, string> {
   const env = environmentOf(service('secret-api'));
-  const handled = entrypointFileVariables();
+  const handled: readonly string[] = FILE_VARIABLES;
   for (const [key, path] of Object.entries(env)) {
     if (!key.endsWith('_FILE')) continue;
     const name = key.slice(0, -'_FILE'.length);
-    expect(handled, `${key}: the entrypoint does not read it`).toContain(name);
+    expect(handled, `${key}: the API does not read it from a file`).toContain(name);
     delete env[key];
     env[name] = `placeholder-from-${posix.basename(path)}-${randomBytes(8).toString('hex')}`;
   }
@@ -475,6 +468,8 @@ describe('docker-compose.yml: what a schema cannot check', () => {
     expect(['root', '0', '0:0']).not.toContain(user);
     expect(lastStage).toMatch(/^HEALTHCHECK .*\n?.*\/healthz/m);
     expect(lastStage).toContain('CMD ["node", "apps/secret-api/bin/secret-api.js"]');
-    expect(asArray(api.command)).toEqual(['node', 'apps/secret-api/bin/secret-api.js']);
+    // The image's own CMD runs: no entrypoint or command override in between.
+    expect(api.entrypoint).toBeUndefined();
+    expect(api.command).toBeUndefined();
   });
 });
