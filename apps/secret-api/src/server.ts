@@ -162,7 +162,7 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
         e.seconds,
       ),
     address: config.vault.address,
-    auth: 'token' in config.vault.auth ? config.vault.auth : { ...config.vault.auth, mount: config.vault.approleMount },
+    auth: config.vault.auth,
     timeoutMs: config.vault.timeoutMs,
     logger: vaultLogger(logger),
     ...(config.vault.namespace !== undefined && { namespace: config.vault.namespace }),

@@ -151,7 +151,8 @@ describe('parseConfig', () => {
         VAULT_ADDR: 'http://vault.example:8200/',
       }),
     );
-    expect(config.vault.auth).toEqual({ roleId: 'role-1', secretId: SECRETS.VAULT_SECRET_ID });
+    // The API logs in where the apps' AppRoles are unless VAULT_LOGIN_MOUNT says otherwise.
+    expect(config.vault.auth).toEqual({ roleId: 'role-1', secretId: SECRETS.VAULT_SECRET_ID, mount: 'approle-apps' });
     expect(config.port).toBe(9000);
     expect(config.host).toBe('0.0.0.0');
     expect(config.auth.adminGroups).toEqual(['ops', 'platform']);
@@ -161,6 +162,20 @@ describe('parseConfig', () => {
     expect(config.database).toEqual({ url: 'postgresql://u@db.example:5432/secrets' });
     expect(config.logLevel).toBe('debug');
     expect(config.vault.address).toBe('http://vault.example:8200');
+  });
+
+  it('VAULT_LOGIN_MOUNT puts the AppRole the API logs in with on a mount of its own', () => {
+    const config = parseConfig(
+      env({
+        VAULT_TOKEN: undefined,
+        VAULT_ROLE_ID: 'role-1',
+        VAULT_SECRET_ID: SECRETS.VAULT_SECRET_ID,
+        VAULT_LOGIN_MOUNT: 'approle-ops',
+      }),
+    );
+    expect(config.vault.auth).toEqual({ roleId: 'role-1', secretId: SECRETS.VAULT_SECRET_ID, mount: 'approle-ops' });
+    expect(config.vault.approleMount).toBe('approle');
+    expect(configError(env({ VAULT_LOGIN_MOUNT: '../sys' })).message).toMatch(/VAULT_LOGIN_MOUNT/);
   });
 
   it('the result is frozen all the way down', () => {

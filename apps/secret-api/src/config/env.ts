@@ -121,6 +121,8 @@ const EnvSchema = z
     VAULT_NAMESPACE: optionalString,
     VAULT_KV_MOUNT: mount('kvMount', 'secret'),
     VAULT_APPROLE_MOUNT: mount('approleMount', 'approle'),
+    /** Where the API's own AppRole lives, when it logs in with one (default: VAULT_APPROLE_MOUNT). */
+    VAULT_LOGIN_MOUNT: z.preprocess(blankToUndefined, z.undefined().or(mount('approleMount', 'approle'))),
     VAULT_TIMEOUT_MS: positiveInt('VAULT_TIMEOUT_MS', 5000, 120_000),
     AUTH_ISSUERS: jsonIssuers,
     AUTH_GROUPS_CLAIM: z.preprocess(
@@ -162,7 +164,7 @@ const EnvSchema = z
     }
   });
 
-export type VaultAuthSettings = { token: string } | { roleId: string; secretId: string };
+export type VaultAuthSettings = { token: string } | { roleId: string; secretId: string; mount: string };
 
 export interface Config {
   readonly port: number;
@@ -212,7 +214,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   const auth: VaultAuthSettings =
     e.VAULT_TOKEN !== undefined
       ? { token: e.VAULT_TOKEN }
-      : { roleId: e.VAULT_ROLE_ID as string, secretId: e.VAULT_SECRET_ID as string };
+      : {
+          roleId: e.VAULT_ROLE_ID as string,
+          secretId: e.VAULT_SECRET_ID as string,
+          mount: (e.VAULT_LOGIN_MOUNT ?? e.VAULT_APPROLE_MOUNT) as string,
+        };
   return deepFreeze({
     port: e.PORT,
     host: e.HOST,
