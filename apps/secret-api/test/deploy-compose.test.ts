@@ -317,7 +317,7 @@ describe('docker-compose.yml: what a schema cannot check', () => {
     const config = (result as { config: Config }).config;
     expect(config.host).toBe('0.0.0.0');
     expect('url' in config.database, 'DATABASE_URL must be set: no embedded database in a container').toBe(true);
-    expect(config.vault.auth).toEqual({ roleId: expect.any(String), secretId: expect.any(String) });
+    expect(config.vault.auth).toEqual({ roleId: expect.any(String), secretId: expect.any(String), mount: 'approle' });
     expect(new URL(config.vault.address).hostname).toBe('vault');
     expect(new URL((config.database as { url: string }).url).hostname).toBe('postgres');
     expect(config.historyHmacKey?.length).toBeGreaterThanOrEqual(32);
