@@ -65,18 +65,7 @@ export function mountOperation(router: Router, op: Operation, ctx: ApiContext): 
 
     const requestId = res.locals['requestId'] as string;
     const log = requestLog(res);
-    const audit = identity ? op.audit?.({ params, query, body } as never) : undefined;
-    // Every authorization failure is an event, audited operation or not.
-    const denial = audit ?? { action: route.id, target: req.path.slice(0, 512), app: names.app };
-    const record = (result: 'success' | 'denied' | 'error') => {
-      const info = result === 'denied' ? denial : audit;
-      if (!info || !identity) return Promise.resolve();
-      const { recordSuccess: _ignored, batched, ...event } = info as AuditInfo;
-      return ctx.audit.record(
-        { actor: identity.subject, ...event, result, requestId },
-        { batched: result === 'success' && batched === true },
-      );
-    };
+    const record = auditRecorder(ctx, op, { identity, params, query, body, path: req.path, requestId });
 
     let roles: ReadonlySet<Role> = new Set();
     if (identity && op.permission !== 'public') {
@@ -106,24 +95,63 @@ export function mountOperation(router: Router, op: Operation, ctx: ApiContext): 
       await record(err instanceof ApiError && err.code === 'forbidden' ? 'denied' : 'error');
       throw err;
     }
-    if (audit?.recordSuccess !== false) await record('success');
+    await record('success');
 
-    const schema = route.responses[result.status];
-    if (schema === undefined)
-      throw new ResponseContractError(`${route.id} answered ${result.status}, not in its contract`);
-    if (result.headers) res.set(result.headers);
-    if (schema === null) {
-      res.status(result.status).end();
-      return;
-    }
-    const checked = schema.safeParse(result.body);
-    if (!checked.success) {
-      throw new ResponseContractError(`${route.id} response does not match its schema: ${checked.error.message}`);
-    }
-    if (route.contentType && typeof checked.data === 'string') {
-      res.status(result.status).type(route.contentType).send(checked.data);
-    } else {
-      res.status(result.status).json(checked.data);
-    }
+    sendResult(res, route, result);
   });
+}
+
+/**
+ * What the audit trail records for this request: the operation's own event, or — for a denial of
+ * an operation that is not itself audited — the route and path, since every denial is an event.
+ */
+function auditRecorder(
+  ctx: ApiContext,
+  op: Operation,
+  request: {
+    identity: Identity | undefined;
+    params: unknown;
+    query: unknown;
+    body: unknown;
+    path: string;
+    requestId: string;
+  },
+): (result: 'success' | 'denied' | 'error') => Promise<void> {
+  const { identity, params, query, body, path, requestId } = request;
+  const audit = identity ? op.audit?.({ params, query, body } as never) : undefined;
+  const denial = audit ?? { action: op.route.id, target: path.slice(0, 512), app: (params as { app?: string }).app };
+  return async (result) => {
+    const info: AuditInfo | undefined = result === 'denied' ? denial : audit;
+    if (!info || !identity || (result === 'success' && info.recordSuccess === false)) return;
+    const { recordSuccess: _ignored, batched, ...event } = info;
+    await ctx.audit.record(
+      { actor: identity.subject, ...event, result, requestId },
+      { batched: result === 'success' && batched === true },
+    );
+  };
+}
+
+/** Checks the result against the route's own response schema: what leaves the server is what the contract says. */
+function sendResult(
+  res: Response,
+  route: RouteContract,
+  result: { status: number; body: unknown; headers?: Record<string, string> },
+): void {
+  const schema = route.responses[result.status];
+  if (schema === undefined)
+    throw new ResponseContractError(`${route.id} answered ${result.status}, not in its contract`);
+  if (result.headers) res.set(result.headers);
+  if (schema === null) {
+    res.status(result.status).end();
+    return;
+  }
+  const checked = schema.safeParse(result.body);
+  if (!checked.success) {
+    throw new ResponseContractError(`${route.id} response does not match its schema: ${checked.error.message}`);
+  }
+  if (route.contentType && typeof checked.data === 'string') {
+    res.status(result.status).type(route.contentType).send(checked.data);
+  } else {
+    res.status(result.status).json(checked.data);
+  }
 }
