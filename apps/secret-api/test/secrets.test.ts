@@ -131,6 +131,28 @@ describe('secret lifecycle', () => {
     ]);
   });
 
+  it('deleting an app deletes its secrets: an app created later under the name starts empty', async () => {
+    expect((await admin.post('/v1/apps', { name: 'doomed', ownerGroups: ['team-myapp'] })).status).toBe(201);
+    await owner.put('/v1/apps/doomed/secrets/TOKEN', { value: 'old-owner-secret' });
+    await owner.put('/v1/apps/doomed/secrets/TOKEN', { value: 'old-owner-secret-2' });
+    await owner.put('/v1/apps/doomed/secrets/OTHER', { value: 'x' });
+    expect((await admin.delete('/v1/apps/doomed')).status).toBe(204);
+    expect((await stack.vaultCall('GET', 'secret/metadata/doomed/TOKEN')).status).toBe(404);
+    expect((await stack.vaultCall('GET', 'secret/metadata/doomed/OTHER')).status).toBe(404);
+    expect(await dbRows("SELECT * FROM secret_versions WHERE path LIKE 'doomed/%'")).toEqual([]);
+
+    expect((await admin.post('/v1/apps', { name: 'doomed', ownerGroups: ['new-team'] })).status).toBe(201);
+    const newOwner = await stack.as('nina@example.com', ['new-team']);
+    expect((await newOwner.get('/v1/apps/doomed/secrets')).body.items).toEqual([]);
+    expect((await newOwner.get('/v1/apps/doomed/secrets/TOKEN/versions')).status).toBe(404);
+    expect((await newOwner.put('/v1/apps/doomed/secrets/TOKEN', { value: 'new' })).body.version).toBe(1);
+    // The audit trail still tells what happened to the old app.
+    const trail = await admin.get('/v1/audit?app=doomed&limit=1000');
+    expect(trail.body.items.map((e: { action: string }) => e.action)).toEqual(
+      expect.arrayContaining(['app.delete', 'secret.set']),
+    );
+  });
+
   it('shared scopes are admin only', async () => {
     expect((await admin.put('/v1/scopes/global/secrets/LOG_ENDPOINT', { value: 'x' })).status).toBe(200);
     expect((await admin.put('/v1/scopes/project/aws/secrets/REGION', { value: 'eu-west-1' })).status).toBe(200);

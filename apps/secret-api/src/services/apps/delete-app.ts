@@ -1,10 +1,12 @@
 /**
- * Decommission: remove the app's Vault objects in every cluster, then the app. Under the app's
- * lock, so no ensure can recreate objects behind us. Vault first: if Vault fails half-way the
- * app is still there and the same DELETE finishes the job.
+ * Decommission: remove the app's Vault objects in every cluster, its secrets (every version, from
+ * KV v2 and from the history), then the app. An app created later under the same name starts empty:
+ * its owners must not inherit the values, nor its pods the read access. Under the app's lock, so no
+ * ensure can recreate objects behind us. Vault first: if Vault fails half-way the app is still
+ * there and the same DELETE finishes the job. The audit trail keeps the record.
  */
 import type { PrismaClient } from '@secret-api/prisma';
-import type { VaultClient } from '@secret-api/vault-client';
+import type { KvV2, VaultClient } from '@secret-api/vault-client';
 import { withAppLock } from '../../db/app-lock.js';
 import { notFound } from '../../http/api-error.js';
 import { deleteObjects, desiredObjects, type RenderDeps } from '../approle/vault-objects.js';
@@ -12,6 +14,7 @@ import { deleteObjects, desiredObjects, type RenderDeps } from '../approle/vault
 export type DeleteAppDeps = RenderDeps & {
   prisma: Pick<PrismaClient, '$transaction'>;
   vault: Pick<VaultClient, 'delete'>;
+  kv: Pick<KvV2, 'list' | 'deleteMetadata'>;
 };
 
 /** Vault calls in flight at once while decommissioning. */
@@ -28,13 +31,25 @@ export async function deleteApp(deps: DeleteAppDeps, name: string): Promise<void
       // Every cluster, not only the recorded bindings: a crash between an ensure's Vault writes and
       // its database write leaves objects without a binding, and they must go too.
       const clusters = await tx.cluster.findMany({ select: { name: true }, orderBy: { name: 'asc' } });
-      const queue = clusters.map((c) => desiredObjects(deps, name, c.name));
-      const workers = Array.from({ length: Math.min(PARALLELISM, queue.length) }, async () => {
-        for (let objects = queue.shift(); objects; objects = queue.shift()) await deleteObjects(deps.vault, objects);
-      });
-      await Promise.all(workers);
+      await inParallel(
+        clusters.map((c) => desiredObjects(deps, name, c.name)),
+        (objects) => deleteObjects(deps.vault, objects),
+      );
+      // Keys only: an app's folder holds no sub-folders the API writes.
+      const keys = (await deps.kv.list(name)).filter((k) => !k.endsWith('/'));
+      await inParallel(keys, (key) => deps.kv.deleteMetadata(`${name}/${key}`));
+      await tx.secretVersion.deleteMany({ where: { path: { startsWith: `${name}/` } } });
       await tx.app.delete({ where: { name } });
     },
     { timeoutMs: 300_000 },
+  );
+}
+
+async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: Math.min(PARALLELISM, queue.length) }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+    }),
   );
 }
