@@ -164,7 +164,7 @@ describe('apps', () => {
     const no = await runInTerminal(['apps', 'delete', 'asked-app'], [{ waitFor: '(y/N)', type: 'n\r' }], {
       env: admin,
     });
-    expect(no.output).toContain('Delete app asked-app and its Vault objects? (y/N)');
+    expect(no.output).toContain('Delete app asked-app, its Vault objects and all its secrets? (y/N)');
     expect(no.code).toBe(1);
     expect((await runCli(['apps', 'show', 'asked-app'], { env: admin })).code).toBe(0);
     const yes = await runInTerminal(['apps', 'delete', 'asked-app'], [{ waitFor: '(y/N)', type: 'y\r' }], {

@@ -9,9 +9,12 @@ export interface AppDeleteResult {
 }
 
 export default class AppsDelete extends DeployerCommand<AppDeleteResult> {
-  static override summary = 'Delete an app and decommission its Vault objects (AppRoles, policies, token roles).';
-  static override description = `On a terminal you are asked to confirm unless --yes (or --json) is given; scripts \
-and CI (no terminal, or CI set) are never asked. Admin only.`;
+  static override summary =
+    'Delete an app: its Vault objects (AppRoles, policies, token roles) and its secrets with their history.';
+  static override description = `Every version of every secret of the app is removed from Vault and from the \
+history, so an app created later under the same name starts empty; the audit trail keeps the record. On a terminal \
+you are asked to confirm unless --yes (or --json) is given; scripts and CI (no terminal, or CI set) are never asked. \
+Admin only.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> myapp',
@@ -30,7 +33,7 @@ and CI (no terminal, or CI set) are never asked. Admin only.`;
     const { args, flags } = await this.parse(AppsDelete);
     if (!flags.yes && !this.jsonEnabled() && canPrompt()) {
       const { confirm } = await import('../../io/prompt.js');
-      if (!(await confirm(`Delete app ${args.name} and its Vault objects?`))) {
+      if (!(await confirm(`Delete app ${args.name}, its Vault objects and all its secrets?`))) {
         throw new CancelledError(`app ${args.name} was not deleted`);
       }
     }
