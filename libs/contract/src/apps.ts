@@ -97,7 +97,7 @@ export const deleteAppRoute = route({
   id: 'deleteApp',
   method: 'DELETE',
   path: '/v1/apps/:app',
-  summary: 'Delete an app and decommission its Vault objects',
+  summary: 'Delete an app: decommission its Vault objects and delete its secrets with their history',
   tag: 'apps',
   roles: 'admin',
   auth: true,
