@@ -2,25 +2,19 @@
 // RoleID read straight from vault-dev with the API's own Vault token, measured in the same run.
 // Usage: npm run build && node bench/roleid/run.mjs [--seconds N] [--connections N] [--warmup N] [--profile DIR]
 // Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), or BENCH_POSTGRES_URL.
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { SERVER_URL, call, option as opt, pgAdmin, startChild, stopChild } from '../support/processes.mjs';
-import { LocalIssuer } from '../../apps/secret-api/dist/index.js';
+import { call, option as opt } from '../support/processes.mjs';
+import { OWNER_GROUP, startBenchStack } from '../support/stack.mjs';
 
 const duration = Number(opt('seconds', 10));
 const connections = Number(opt('connections', 10));
 const warmup = Number(opt('warmup', 3));
 const profileDir = opt('profile', undefined);
 
-const ADMIN_GROUP = 'platform-admins';
-const OWNER_GROUP = 'team-myapp';
 const APP = 'myapp';
 const CLUSTER = 'aws.stg';
-const POLICY_FILE = fileURLToPath(new URL('../../deploy/vault/secret-api.hcl', import.meta.url));
 
 function load(title, url, headers, seconds = duration) {
   return new Promise((resolveLoad, reject) => {
@@ -68,56 +62,13 @@ async function summarizeProfile(dir) {
   }
 }
 
-const dbName = `secret_api_bench_roleid_${randomBytes(5).toString('hex')}`;
-const dbUrl = new URL(SERVER_URL);
-dbUrl.pathname = `/${dbName}`;
-const issuerDir = await mkdtemp(join(tmpdir(), 'bench-roleid-'));
-let vault;
-let api;
-let dbCreated = false;
+let stack;
 try {
-  vault = await startChild('vault-dev');
-  const asRoot = { 'X-Vault-Token': 'root' };
-  await call(`${vault.address}/v1/sys/auth/approle`, { method: 'POST', headers: asRoot, body: { type: 'approle' } });
-  // The API runs with the least policy we ship, as in production and in the HTTP tests.
-  await call(`${vault.address}/v1/sys/policies/acl/secret-api`, {
-    method: 'POST',
-    headers: asRoot,
-    body: { policy: await readFile(POLICY_FILE, 'utf8') },
+  stack = await startBenchStack({
+    label: 'roleid',
+    apiNodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(profileDir)] : [],
   });
-  const apiToken = (
-    await call(`${vault.address}/v1/auth/token/create`, {
-      method: 'POST',
-      headers: asRoot,
-      body: { policies: ['secret-api'], period: '24h' },
-    })
-  ).auth.client_token;
-
-  await pgAdmin(`CREATE DATABASE "${dbName}"`);
-  dbCreated = true;
-  const issuer = await LocalIssuer.create({
-    issuer: 'https://issuer.bench.example',
-    audience: 'secret-api',
-    dir: issuerDir,
-  });
-  const apiEnv = {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: dbUrl.toString(),
-    VAULT_ADDR: vault.address,
-    VAULT_TOKEN: apiToken,
-    AUTH_ISSUERS: JSON.stringify([issuer.issuerConfig()]),
-    ADMIN_GROUPS: ADMIN_GROUP,
-    LOG_LEVEL: 'warn',
-    HISTORY_HMAC_KEY: randomBytes(32).toString('base64'),
-  };
-  api = await startChild('secret-api', {
-    env: { BENCH_API_ENV: JSON.stringify(apiEnv) },
-    nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(profileDir)] : [],
-  });
-
-  const admin = { Authorization: `Bearer ${await issuer.sign({ sub: 'alice@example.com', groups: [ADMIN_GROUP] })}` };
-  const owner = { Authorization: `Bearer ${await issuer.sign({ sub: 'bob@example.com', groups: [OWNER_GROUP] })}` };
+  const { vault, api, admin, owner, apiToken } = stack;
   await call(`${api.address}/v1/clusters`, {
     method: 'POST',
     headers: admin,
@@ -160,9 +111,6 @@ try {
       `p50 ${(viaApiResult.p50 / Math.max(base.p50, 1)).toFixed(1)}x, p99 ${(viaApiResult.p99 / Math.max(base.p99, 1)).toFixed(1)}x`,
   );
 } finally {
-  await stopChild(api);
-  await stopChild(vault);
-  if (dbCreated) await pgAdmin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-  await rm(issuerDir, { recursive: true, force: true });
+  await stack?.stop();
 }
 if (profileDir) await summarizeProfile(resolve(profileDir));

@@ -5,16 +5,14 @@
 //          [--keys N] [--versions N] [--history-reads N] [--padding N]
 // Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), or BENCH_POSTGRES_URL.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
 import { PrismaPg } from '@prisma/adapter-pg';
 import autocannon from 'autocannon';
-import { SERVER_URL, call, option as opt, pgAdmin, startChild, stopChild } from '../support/processes.mjs';
+import { call, option as opt } from '../support/processes.mjs';
+import { OWNER_GROUP, startBenchStack } from '../support/stack.mjs';
 import pg from 'pg';
-import { LocalIssuer } from '../../apps/secret-api/dist/index.js';
 import { PrismaClient } from '../../prisma/dist/index.js';
 
 const duration = Number(opt('seconds', 10));
@@ -27,15 +25,12 @@ const historyReads = Number(opt('history-reads', 5));
 // Other keys' history rows in the table: 5,000 keys with 20 versions each.
 const paddingRows = Number(opt('padding', 100_000));
 
-const ADMIN_GROUP = 'platform-admins';
-const OWNER_GROUP = 'team-myapp';
 const APP = 'myapp';
 // Direct writes go to a folder the API never reads, so its repair never sees them as outside writes.
 const DIRECT_FOLDER = 'direct';
 const HISTORY_KEY = 'HISTORY_20';
 const BIG_KEY = 'HISTORY_BIG';
 const VALUE = `v-${randomBytes(24).toString('base64url')}`;
-const POLICY_FILE = fileURLToPath(new URL('../../deploy/vault/secret-api.hcl', import.meta.url));
 
 function load(title, base, { method = 'GET', path, paths, headers, body, seconds = duration, amount }) {
   let next = 0;
@@ -132,55 +127,17 @@ function table(rows, baseOf) {
 }
 
 const startLoad = loadavg()[0].toFixed(2);
-const dbName = `secret_api_bench_secrets_${randomBytes(5).toString('hex')}`;
-const dbUrl = new URL(SERVER_URL);
-dbUrl.pathname = `/${dbName}`;
-const issuerDir = await mkdtemp(join(tmpdir(), 'bench-secrets-'));
+let stack;
 let vault;
 let api;
 let prisma;
-let dbCreated = false;
 try {
-  vault = await startChild('vault-dev');
-  const asRoot = { 'X-Vault-Token': 'root' };
-  // The API runs with the least policy we ship, as in production and in the HTTP tests; the direct
-  // baseline uses that same token, so both pay the same ACL check in Vault.
-  await call(`${vault.address}/v1/sys/policies/acl/secret-api`, {
-    method: 'POST',
-    headers: asRoot,
-    body: { policy: await readFile(POLICY_FILE, 'utf8') },
-  });
-  const apiToken = (
-    await call(`${vault.address}/v1/auth/token/create`, {
-      method: 'POST',
-      headers: asRoot,
-      body: { policies: ['secret-api'], period: '24h' },
-    })
-  ).auth.client_token;
+  stack = await startBenchStack({ label: 'secrets' });
+  ({ vault, api } = stack);
+  const { admin, owner, apiToken } = stack;
+  const dbUrl = stack.dbUrl;
+  // The direct baselines use the API's own token, so both paths pay the same ACL check in Vault.
   const asApi = { 'X-Vault-Token': apiToken };
-
-  await pgAdmin(`CREATE DATABASE "${dbName}"`);
-  dbCreated = true;
-  const issuer = await LocalIssuer.create({
-    issuer: 'https://issuer.bench.example',
-    audience: 'secret-api',
-    dir: issuerDir,
-  });
-  const apiEnv = {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: dbUrl.toString(),
-    VAULT_ADDR: vault.address,
-    VAULT_TOKEN: apiToken,
-    AUTH_ISSUERS: JSON.stringify([issuer.issuerConfig()]),
-    ADMIN_GROUPS: ADMIN_GROUP,
-    LOG_LEVEL: 'warn',
-    HISTORY_HMAC_KEY: randomBytes(32).toString('base64'),
-  };
-  api = await startChild('secret-api', { env: { BENCH_API_ENV: JSON.stringify(apiEnv) } });
-
-  const admin = { Authorization: `Bearer ${await issuer.sign({ sub: 'alice@example.com', groups: [ADMIN_GROUP] })}` };
-  const owner = { Authorization: `Bearer ${await issuer.sign({ sub: 'bob@example.com', groups: [OWNER_GROUP] })}` };
   await call(`${api.address}/v1/apps`, {
     method: 'POST',
     headers: admin,
@@ -190,7 +147,7 @@ try {
   // Other apps' history, so that the key under test is a small part of the table as in production:
   // in a table holding little else the planner rightly scans it, which would prove nothing. Written
   // straight to the table (the API never reads these paths) because only the planner sees them.
-  const padClient = new pg.Client({ connectionString: dbUrl.toString() });
+  const padClient = new pg.Client({ connectionString: dbUrl });
   await padClient.connect();
   try {
     await padClient.query(
@@ -290,7 +247,7 @@ try {
   // The exact SQL the API runs: the same findMany as secret-history.ts through the same client and
   // adapter, with Prisma's query log on, rather than a hand-written approximation of it.
   prisma = new PrismaClient({
-    adapter: new PrismaPg({ connectionString: dbUrl.toString(), max: 1 }),
+    adapter: new PrismaPg({ connectionString: dbUrl, max: 1 }),
     log: [{ emit: 'event', level: 'query' }],
   });
   const captured = [];
@@ -309,7 +266,7 @@ try {
   }
   const { sql, params } = captured.find((q) => /secret_versions/.test(q.sql));
 
-  const client = new pg.Client({ connectionString: dbUrl.toString() });
+  const client = new pg.Client({ connectionString: dbUrl });
   await client.connect();
   let tableRows;
   const plans = {};
@@ -376,8 +333,5 @@ try {
   }
 } finally {
   await prisma?.$disconnect();
-  await stopChild(api);
-  await stopChild(vault);
-  if (dbCreated) await pgAdmin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-  await rm(issuerDir, { recursive: true, force: true });
+  await stack?.stop();
 }
