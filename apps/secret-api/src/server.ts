@@ -19,7 +19,7 @@ import { JwtVerifier, checkIssuerKeys } from './auth/jwt-verifier.js';
 import type { Config } from './config/env.js';
 import type { ApiContext } from './context.js';
 import { InProcessKeyLock, PostgresKeyLock, type KeyLock } from './db/key-lock.js';
-import { ensureDataDir, loadOrCreateHmacKey } from './embedded/data-files.js';
+import { ensureDataDir, loadOrCreateHmacKey } from './config/data-dir.js';
 import { AuditTrail } from './services/audit/audit-trail.js';
 import { repairPending } from './services/secrets/repair.js';
 import { createLogger, type Logger } from './observability/logger.js';

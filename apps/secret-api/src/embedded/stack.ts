@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { LocalIssuer } from '../auth/local-issuer.js';
-import { ensureDataDir, loadOrCreateHmacKey } from './data-files.js';
+import { ensureDataDir, loadOrCreateHmacKey } from '../config/data-dir.js';
 import { EmbeddedVaultError, startVaultDevProcess } from './vault-dev-process.js';
 import type { VaultDevProcess } from './vault-dev-process.js';
 
