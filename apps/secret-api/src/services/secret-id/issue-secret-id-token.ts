@@ -4,13 +4,9 @@
  * role caps it too) and is good for two requests, so a leaked one is worth little.
  */
 import type { TSecretIdTokenResponse } from '@secret-api/contract';
-import type { PrismaClient } from '@secret-api/prisma';
-import type { VaultClient } from '@secret-api/vault-client';
 import { ApiError } from '../../http/api-error.js';
-import type { Metrics } from '../../observability/metrics.js';
-import { requireBinding } from '../approle/binding.js';
+import { ensuredObjects, type SecretIdDeps } from './ensured-objects.js';
 import type { VaultObjects } from '@secret-api/vault-policy';
-import { desiredObjects, type RenderDeps } from '../approle/vault-objects.js';
 
 export const SECRET_ID_TOKEN_TTL = '60s';
 export const SECRET_ID_TOKEN_USES = 2;
@@ -27,20 +23,13 @@ export function secretIdTokenRequest(objects: VaultObjects, requestedBy: string)
   };
 }
 
-export type SecretIdTokenDeps = RenderDeps & {
-  prisma: Pick<PrismaClient, 'appRoleBinding'>;
-  vault: Pick<VaultClient, 'write'>;
-  metrics: Pick<Metrics, 'secretIdsIssued'>;
-};
-
 export async function issueSecretIdToken(
-  deps: SecretIdTokenDeps,
+  deps: SecretIdDeps,
   app: string,
   cluster: string,
   requestedBy: string,
 ): Promise<TSecretIdTokenResponse> {
-  await requireBinding(deps.prisma, app, cluster);
-  const objects = desiredObjects(deps, app, cluster);
+  const objects = await ensuredObjects(deps, app, cluster);
   const result = await deps.vault.write(
     `auth/token/create/${objects.tokenRole.name}`,
     secretIdTokenRequest(objects, requestedBy),

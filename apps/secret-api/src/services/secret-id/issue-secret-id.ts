@@ -4,20 +4,10 @@
  * someone else got there first — is visible to the pod as a failure and in Vault's audit log.
  */
 import type { TSecretIdBody, TSecretIdResponse } from '@secret-api/contract';
-import type { PrismaClient } from '@secret-api/prisma';
-import type { VaultClient } from '@secret-api/vault-client';
 import { ApiError } from '../../http/api-error.js';
-import type { Metrics } from '../../observability/metrics.js';
-import { requireBinding } from '../approle/binding.js';
-import { desiredObjects, type RenderDeps } from '../approle/vault-objects.js';
+import { ensuredObjects, type SecretIdDeps } from './ensured-objects.js';
 
 export const SECRET_ID_WRAP_TTL = '60s';
-
-export type SecretIdDeps = RenderDeps & {
-  prisma: Pick<PrismaClient, 'appRoleBinding'>;
-  vault: Pick<VaultClient, 'write'>;
-  metrics: Pick<Metrics, 'secretIdsIssued'>;
-};
 
 export async function issueSecretId(
   deps: SecretIdDeps,
@@ -26,8 +16,7 @@ export async function issueSecretId(
   body: TSecretIdBody,
   requestedBy: string,
 ): Promise<TSecretIdResponse> {
-  await requireBinding(deps.prisma, app, cluster);
-  const objects = desiredObjects(deps, app, cluster);
+  const objects = await ensuredObjects(deps, app, cluster);
   // Becomes the metadata of the pod's token: Vault's audit log then ties every request to the pod.
   const metadata: Record<string, string> = { app, cluster, requested_by: requestedBy };
   if (body.metadata?.pod !== undefined) metadata['pod'] = body.metadata.pod;
