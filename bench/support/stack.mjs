@@ -16,7 +16,7 @@ const POLICY_FILE = fileURLToPath(new URL('../../deploy/vault/secret-api.hcl', i
 /**
  * Starts everything; `stop()` undoes it (children, database, temp dir), also after a failed start.
  * Returns the addresses, the API's Vault token (the direct baselines use it too, so both paths pay
- * the same ACL check in Vault) and ready-made admin and owner Authorization headers.
+ * the same ACL check in Vault), ready-made admin and owner Authorization headers, and `bearer(sub, groups)` for others.
  */
 export async function startBenchStack({ label, apiNodeArgs = [] }) {
   const dbName = `secret_api_bench_${label}_${randomBytes(5).toString('hex')}`;
@@ -72,6 +72,7 @@ export async function startBenchStack({ label, apiNodeArgs = [] }) {
       nodeArgs: apiNodeArgs,
     });
     const bearer = async (sub, groups) => ({ Authorization: `Bearer ${await issuer.sign({ sub, groups })}` });
+    stack.bearer = bearer;
     stack.admin = await bearer('alice@example.com', [ADMIN_GROUP]);
     stack.owner = await bearer('bob@example.com', [OWNER_GROUP]);
     return stack;

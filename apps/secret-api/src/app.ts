@@ -4,7 +4,7 @@ import type { ApiContext } from './context.js';
 import { ApiError } from './http/api-error.js';
 import { docsRouter } from './http/docs.js';
 import { errorHandler } from './http/error-handler.js';
-import { jsonBody } from './http/json-body.js';
+import { refuseDotSegments } from './http/dot-segments.js';
 import type { Operation } from './http/operation.js';
 import { mountOperation } from './http/pipeline.js';
 import { requestContext } from './http/request-context.js';
@@ -42,7 +42,8 @@ export function createApp(ctx: ApiContext): express.Express {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     next();
   });
-  app.use(jsonBody());
+  app.use(refuseDotSegments());
+  // Bodies are read by each operation after authentication (pipeline.ts), never here.
 
   const router = express.Router({ caseSensitive: true, strict: false });
   for (const op of OPERATIONS) mountOperation(router, op, ctx);

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { ZActor, ZAppName, ZCursor, ZSubject, ZTimestamp, listOf, queryInt } from './names.js';
+import { ZActor, ZAppName, ZCursor, ZQueryTimestamp, ZSubject, ZTimestamp, listOf, queryInt } from './names.js';
 import { route } from './route.js';
 
 export const ZAuditQuery = z.strictObject({
   app: ZAppName.optional(),
   actor: ZSubject.optional(),
   /** Events at or after this time (ISO-8601); the CLI turns `--since 24h` into a timestamp. */
-  since: ZTimestamp.optional(),
+  since: ZQueryTimestamp.optional(),
   cursor: ZCursor.optional(),
   limit: queryInt('limit', 1000).optional(),
 });
@@ -24,7 +24,14 @@ export const ZAuditEvent = z.object({
   /** e.g. `app/myapp/secrets/DB_PASSWORD`. */
   target: z.string(),
   result: ZAuditResult,
+  /** The Secret API's own id of the request (the X-Request-Id it answered with). */
   requestId: z.string(),
+  /** The X-Request-Id the caller sent, when it sent a well-formed one. */
+  callerRequestId: z.string().optional(),
+  /** For result `error`: the problem code the caller got, e.g. `vault_unavailable`. */
+  error: z.string().optional(),
+  /** Structured facts of the event, e.g. `{before, after}` of a change to an app's grants. */
+  details: z.record(z.string(), z.unknown()).optional(),
 });
 export type TAuditEvent = z.infer<typeof ZAuditEvent>;
 

@@ -111,12 +111,18 @@ export const ZSubject = z
   .regex(PRINTABLE_NO_GLOB, "subject may contain only printable ASCII characters other than space and '*'");
 export type TSubject = z.infer<typeof ZSubject>;
 
+/** Enough for any real CI subject shape; bounds the matcher's work together with the length. */
+export const MAX_PATTERN_STARS = 16;
+
 /** Deployer subject pattern: printable ASCII, no spaces, `*` matches any run of characters, 1–512. */
 export const ZSubjectPattern = z
   .string({ error: 'subject pattern must be a string' })
   .min(1, 'subject pattern must not be empty')
   .max(512, 'subject pattern must be at most 512 characters')
-  .regex(PRINTABLE, 'subject pattern may contain only printable ASCII characters other than space');
+  .regex(PRINTABLE, 'subject pattern may contain only printable ASCII characters other than space')
+  .refine((p) => p.split('*').length - 1 <= MAX_PATTERN_STARS, {
+    error: `subject pattern may contain at most ${MAX_PATTERN_STARS} '*'`,
+  });
 export type TSubjectPattern = z.infer<typeof ZSubjectPattern>;
 
 /** An actor as reported in responses (a subject, or `system` for repairs): any bounded string. */
@@ -126,6 +132,19 @@ export type TActor = z.infer<typeof ZActor>;
 /** ISO-8601 timestamp with `Z` or an offset, e.g. `2026-01-02T03:04:05.000Z`. */
 export const ZTimestamp = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 timestamp' });
 export type TTimestamp = z.infer<typeof ZTimestamp>;
+
+/** The instants a query may name: what the database's timestamptz and JavaScript's Date both represent exactly. */
+const MIN_QUERY_TIME = Date.UTC(1970, 0, 1);
+const MAX_QUERY_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** A timestamp in a query (`?since=`): ISO-8601, from 1970 to 9999. */
+export const ZQueryTimestamp = ZTimestamp.refine(
+  (value) => {
+    const t = Date.parse(value);
+    return Number.isFinite(t) && t >= MIN_QUERY_TIME && t <= MAX_QUERY_TIME;
+  },
+  { error: 'must be a time between 1970-01-01 and 9999-12-31' },
+);
 
 /** A secret version number (KV v2 versions start at 1). */
 export const ZVersion = z

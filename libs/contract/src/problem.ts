@@ -17,13 +17,17 @@ export const ERROR_TABLE = {
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },
+  vault_drift: { status: 409, title: 'Vault no longer has an object the Secret API created' },
   cas_mismatch: { status: 409, title: 'Version check failed' },
+  /** Another request is changing the same secret key right now: retry after `Retry-After` seconds. */
+  secret_busy: { status: 409, title: 'Secret busy' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   internal: { status: 500, title: 'Internal server error' },
   vault_unavailable: { status: 503, title: 'Vault unavailable' },
   database_unavailable: { status: 503, title: 'Database unavailable' },
   issuer_unavailable: { status: 503, title: 'Token issuer unavailable' },
+  groups_unavailable: { status: 503, title: 'Group directory unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type TErrorCode = keyof typeof ERROR_TABLE;

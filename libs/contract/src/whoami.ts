@@ -3,8 +3,14 @@ import { ZGroupName, ZSubject } from './names.js';
 import { route } from './route.js';
 
 export const ZWhoamiResponse = z.object({
+  /** The token's `sub`. */
   subject: ZSubject,
   issuer: z.string(),
+  /**
+   * What controller subjects, deployer patterns and the audit trail name: the issuer's subjectPrefix + `sub`
+   * (just `sub` with a single trusted issuer and no prefix).
+   */
+  principal: ZSubject,
   groups: z.array(ZGroupName),
   /** Member of ADMIN_GROUPS. */
   admin: z.boolean(),

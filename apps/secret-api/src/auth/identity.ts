@@ -4,6 +4,12 @@ export interface Identity {
   readonly subject: string;
   /** The trusted issuer (`iss`) that signed the token. */
   readonly issuer: string;
+  /**
+   * Who the caller is for every decision and record: the issuer's `subjectPrefix` + `sub`. Prefixes are
+   * unique per issuer, so two issuers can never mint the same principal (a second issuer's token with a
+   * controller's `sub` is someone else).
+   */
+  readonly principal: string;
   /** Group memberships from the issuer's groups claim (empty when the issuer sends none and that is allowed). */
   readonly groups: readonly string[];
 }

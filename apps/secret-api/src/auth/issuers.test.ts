@@ -12,7 +12,12 @@ const base = { issuer: 'https://idp.example.com', jwksUri: 'https://idp.example.
 
 describe('ZIssuerConfig', () => {
   it('accepts a minimal entry and fills in groupsRequired and the full algorithm allow-list', () => {
-    expect(ZIssuerConfig.parse(base)).toEqual({ ...base, groupsRequired: true, algorithms: [...ALLOWED_ALGORITHMS] });
+    expect(ZIssuerConfig.parse(base)).toEqual({
+      ...base,
+      groupsRequired: true,
+      groupsPrefix: '',
+      algorithms: [...ALLOWED_ALGORITHMS],
+    });
   });
 
   it('accepts a file-backed entry with an audience list, its own groups claim and algorithms', () => {
@@ -23,6 +28,8 @@ describe('ZIssuerConfig', () => {
       groupsClaim: 'roles',
       groupsRequired: false,
       algorithms: ['RS256'],
+      subjectPrefix: 'gh:',
+      groupsPrefix: 'gh:',
     };
     expect(ZIssuerConfig.parse(entry)).toEqual(entry);
   });
@@ -71,7 +78,7 @@ describe('ZIssuerConfig', () => {
 
   it('refuses unknown fields and lists the allowed ones', () => {
     expect(messages(ZIssuerConfig, { ...base, jwks_uri: 'x' })).toEqual([
-      'unknown field "jwks_uri" (allowed: issuer, jwksUri, jwksFile, audience, groupsClaim, groupsRequired, algorithms)',
+      'unknown field "jwks_uri" (allowed: issuer, jwksUri, jwksFile, audience, subjectPrefix, groupsClaim, groupsRequired, groupsPrefix, algorithms)',
     ]);
   });
 
@@ -104,7 +111,7 @@ describe('ZAuthIssuers', () => {
 
 describe('parseAuthIssuers', () => {
   it('parses the AUTH_ISSUERS JSON text', () => {
-    expect(parseAuthIssuers(JSON.stringify([base]))).toEqual([ZIssuerConfig.parse(base)]);
+    expect(parseAuthIssuers(JSON.stringify([base]))).toEqual([{ ...ZIssuerConfig.parse(base), subjectPrefix: '' }]);
   });
 
   it('says when the value is not JSON', () => {
@@ -115,5 +122,45 @@ describe('parseAuthIssuers', () => {
     expect(() => parseAuthIssuers(JSON.stringify([base, { ...base, issuer: 'b', audience: [''] }, {}]))).toThrow(
       'AUTH_ISSUERS[1].audience[0]: audience must not be empty; AUTH_ISSUERS[2].issuer: issuer must be a string',
     );
+  });
+});
+
+describe('one identity per issuer: subject prefixes', () => {
+  const second = { ...base, issuer: 'https://ci.example.com', jwksUri: 'https://ci.example.com/jwks' };
+
+  it('gives a single issuer no prefix, so principals are the plain subjects', () => {
+    expect(ZAuthIssuers.parse([base])[0]?.subjectPrefix).toBe('');
+  });
+
+  it("prefixes each of several issuers' subjects with its issuer and '#' unless told otherwise", () => {
+    const [a, b] = ZAuthIssuers.parse([base, { ...second, subjectPrefix: 'ci:' }]);
+    expect(a?.subjectPrefix).toBe('https://idp.example.com#');
+    expect(b?.subjectPrefix).toBe('ci:');
+  });
+
+  it('refuses an empty prefix when several issuers are trusted', () => {
+    expect(messages(ZAuthIssuers, [base, { ...second, subjectPrefix: '' }])).toEqual([
+      'issuer https://ci.example.com: subjectPrefix must not be empty when several issuers are trusted (e.g. "gh:"), so that a subject from one issuer can never pass for another\'s',
+    ]);
+  });
+
+  it('refuses two issuers with the same prefix, or one prefix that starts another', () => {
+    expect(
+      messages(ZAuthIssuers, [
+        { ...base, subjectPrefix: 'x:' },
+        { ...second, subjectPrefix: 'x:' },
+      ]),
+    ).toEqual(['issuers https://idp.example.com and https://ci.example.com share the subjectPrefix "x:"']);
+    expect(
+      messages(ZAuthIssuers, [
+        { ...base, subjectPrefix: 'gh:' },
+        { ...second, subjectPrefix: 'gh:x:' },
+      ]),
+    ).toEqual(['subjectPrefix "gh:" of https://idp.example.com is a prefix of "gh:x:" of https://ci.example.com']);
+  });
+
+  it('refuses a prefix with a space or a glob star', () => {
+    expect(messages(ZIssuerConfig, { ...base, subjectPrefix: 'a b' })[0]).toMatch(/subjectPrefix may contain only/);
+    expect(messages(ZIssuerConfig, { ...base, groupsPrefix: 'g*' })[0]).toMatch(/groupsPrefix may contain only/);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ZGroupsSource } from './groups/index.js';
 
 /**
  * Asymmetric JWS algorithms only. HS* is excluded on purpose: a shared secret would let anyone who
@@ -24,7 +25,28 @@ const nonEmpty = (field: string, max: number) =>
     .min(1, `${field} must not be empty`)
     .max(max, `${field} must be at most ${max} characters`);
 
-const ISSUER_FIELDS = ['issuer', 'jwksUri', 'jwksFile', 'audience', 'groupsClaim', 'groupsRequired', 'algorithms'];
+const ISSUER_FIELDS = [
+  'issuer',
+  'jwksUri',
+  'jwksFile',
+  'audience',
+  'subjectPrefix',
+  'groupsClaim',
+  'groupsRequired',
+  'groupsPrefix',
+  'groupsSource',
+  'algorithms',
+];
+
+/**
+ * What a principal or group of an issuer starts with (Kubernetes' `claimMappings.username.prefix`
+ * idea): printable ASCII without spaces or `*`, so a prefixed subject is still a valid subject.
+ */
+const prefix = (field: string) =>
+  z
+    .string({ error: `${field} must be a string` })
+    .max(128, `${field} must be at most 128 characters`)
+    .regex(/^[\x21-\x29\x2b-\x7e]*$/, `${field} may contain only printable ASCII characters other than space and '*'`);
 
 /** One entry of AUTH_ISSUERS: a trusted `iss`, where its public keys live, and what its tokens must carry. */
 export const ZIssuerConfig = z
@@ -49,7 +71,20 @@ export const ZIssuerConfig = z
         ],
         { error: 'audience must be a non-empty string or a non-empty list of non-empty strings' },
       ),
+      /**
+       * Prepended to `sub` to make the principal that controller subjects, deployer patterns and the audit
+       * trail name. Default: none with a single issuer; `<issuer>#` when several are trusted (Kubernetes' rule
+       * for OIDC usernames), so a subject from one issuer can never pass for another's.
+       */
+      subjectPrefix: prefix('subjectPrefix').optional(),
       groupsClaim: nonEmpty('groupsClaim', 256).optional(),
+      /** Prepended to each of the issuer's groups, so groups of different issuers can be kept apart. */
+      groupsPrefix: prefix('groupsPrefix').default(''),
+      /**
+       * Where the groups of this issuer's users come from when its tokens carry none (Google's ID tokens): the
+       * Workspace Directory. With a source, the groups claim is optional and adds to the directory's groups.
+       */
+      groupsSource: ZGroupsSource.optional(),
       groupsRequired: z.boolean({ error: 'groupsRequired must be true or false' }).default(true),
       algorithms: z
         .array(
@@ -88,6 +123,8 @@ export const ZIssuerConfig = z
   });
 /** A parsed issuer entry (defaults applied). */
 export type TIssuerConfig = z.output<typeof ZIssuerConfig>;
+/** An entry of the parsed AUTH_ISSUERS list: its subjectPrefix decided by the whole list. */
+export type TTrustedIssuer = TIssuerConfig & { subjectPrefix: string };
 /** An issuer entry as written (groupsRequired and algorithms may be omitted); TIssuerConfig is assignable to it. */
 export type TIssuerConfigInput = z.input<typeof ZIssuerConfig>;
 
@@ -108,7 +145,52 @@ export const ZAuthIssuers = z
       }
       seen.add(entry.issuer);
     });
+    // A duplicated issuer is its own error; its prefixes would only repeat it.
+    if (list.length > 1 && seen.size === list.length) checkPrefixesApart(list.map(withSubjectPrefix(list.length)), ctx);
+  })
+  .transform((list) => list.map(withSubjectPrefix(list.length)));
+
+/** The entry with its effective subjectPrefix (see ZIssuerConfig.subjectPrefix). */
+function withSubjectPrefix(issuerCount: number) {
+  return <T extends { issuer: string; subjectPrefix?: string | undefined }>(
+    entry: T,
+  ): T & { subjectPrefix: string } => ({
+    ...entry,
+    subjectPrefix: entry.subjectPrefix ?? (issuerCount > 1 ? `${entry.issuer}#` : ''),
   });
+}
+
+/**
+ * With several issuers, no principal may be reachable from two of them: every subjectPrefix is set and none is a
+ * prefix of another (`gh:` and `gh:x:` would both produce `gh:x:y`).
+ */
+function checkPrefixesApart(list: readonly { issuer: string; subjectPrefix: string }[], ctx: z.RefinementCtx): void {
+  list.forEach((entry, index) => {
+    if (entry.subjectPrefix === '') {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          `issuer ${entry.issuer}: subjectPrefix must not be empty when several issuers are trusted ` +
+          `(e.g. "gh:"), so that a subject from one issuer can never pass for another's`,
+        path: [index, 'subjectPrefix'],
+      });
+      return;
+    }
+    list.forEach((other, j) => {
+      if (j !== index && other.subjectPrefix !== '' && other.subjectPrefix.startsWith(entry.subjectPrefix)) {
+        if (j < index && other.subjectPrefix === entry.subjectPrefix) return; // reported once, below
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            other.subjectPrefix === entry.subjectPrefix
+              ? `issuers ${entry.issuer} and ${other.issuer} share the subjectPrefix ${JSON.stringify(entry.subjectPrefix)}`
+              : `subjectPrefix ${JSON.stringify(entry.subjectPrefix)} of ${entry.issuer} is a prefix of ${JSON.stringify(other.subjectPrefix)} of ${other.issuer}`,
+          path: [index, 'subjectPrefix'],
+        });
+      }
+    });
+  });
+}
 
 /**
  * Parses the AUTH_ISSUERS environment value (JSON text). Throws an Error whose message names the variable and,

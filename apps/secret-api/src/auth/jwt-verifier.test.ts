@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { base64url, exportPKCS8, exportSPKI, importJWK, SignJWT } from 'jose';
 import type { CryptoKey } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TIssuerConfigInput } from './issuers.js';
 import {
   AuthenticationError,
@@ -78,13 +78,20 @@ describe('a valid token', () => {
     await expect(verifier.verify(token)).resolves.toEqual({
       subject: 'alice@example.com',
       issuer: 'https://idp.test',
+      // Two issuers are trusted here, so each one's principals carry its issuer.
+      principal: 'https://idp.test#alice@example.com',
       groups: ['team-a', 'admins'],
     });
   });
 
   it('is accepted from an RS256 issuer too', async () => {
     const token = await rsaIdp.sign({ sub: 'bob', groups: [] });
-    await expect(verifier.verify(token)).resolves.toEqual({ subject: 'bob', issuer: 'https://rsa.test', groups: [] });
+    await expect(verifier.verify(token)).resolves.toEqual({
+      subject: 'bob',
+      issuer: 'https://rsa.test',
+      principal: 'https://rsa.test#bob',
+      groups: [],
+    });
   });
 
   it('is accepted when its audience is one of the configured audiences', async () => {
@@ -237,6 +244,7 @@ describe('signature and algorithm', () => {
     await expect(v.verify(await idp.sign({ sub: 'a', groups: [] }, { issuer: 'https://oct.test' }))).resolves.toEqual({
       subject: 'a',
       issuer: 'https://oct.test',
+      principal: 'a',
       groups: [],
     });
   });
@@ -369,6 +377,7 @@ describe('groups', () => {
     await expect(v.verify(await idp.sign({ sub: 'repo:acme/app:ref:refs/heads/main' }))).resolves.toEqual({
       subject: 'repo:acme/app:ref:refs/heads/main',
       issuer: idp.issuer,
+      principal: 'repo:acme/app:ref:refs/heads/main',
       groups: [],
     });
   });
@@ -508,3 +517,43 @@ describe('bearerToken', () => {
 async function publicKeyOf(issuer: LocalIssuer): Promise<CryptoKey> {
   return (await importJWK(issuer.jwks().keys[0] ?? {}, issuer.alg)) as CryptoKey;
 }
+
+describe('issuance time', () => {
+  /** A token signed by an issuer whose clock is `aheadSeconds` ahead of ours. */
+  async function signedAhead(aheadSeconds: number): Promise<string> {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + aheadSeconds * 1000);
+      return await idp.sign({ sub: 'a', groups: [] });
+    } finally {
+      vi.useRealTimers();
+    }
+  }
+
+  it('a token issued a day in the future is refused', async () => {
+    await expect(verifier.verify(await signedAhead(86_400))).rejects.toThrow('token was issued in the future');
+  });
+
+  it('a token issued within the clock skew in the future is accepted', async () => {
+    await expect(verifier.verify(await signedAhead(10))).resolves.toMatchObject({ subject: 'a' });
+  });
+});
+
+describe('one identity per issuer', () => {
+  it('the same subject from two issuers is two principals', async () => {
+    const a = await verifier.verify(await idp.sign({ sub: 'controller', groups: [] }));
+    const b = await verifier.verify(await rsaIdp.sign({ sub: 'controller', groups: [] }));
+    expect(a.subject).toBe(b.subject);
+    expect(a.principal).not.toBe(b.principal);
+  });
+
+  it("an issuer's groupsPrefix and subjectPrefix mark its groups and principals", async () => {
+    const v = makeVerifier([{ ...idp.issuerConfig(), subjectPrefix: 'idp:', groupsPrefix: 'idp:' }]);
+    await expect(v.verify(await idp.sign({ sub: 'alice', groups: ['admins'] }))).resolves.toEqual({
+      subject: 'alice',
+      issuer: 'https://idp.test',
+      principal: 'idp:alice',
+      groups: ['idp:admins'],
+    });
+  });
+});

@@ -1,9 +1,10 @@
 import { ZGroupName, ZSubject } from '@secret-api/contract';
 import { createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import type { CryptoKey, FetchImplementation, JWTPayload, JWTVerifyOptions, ProtectedHeaderParameters } from 'jose';
+import { createGroupsSource, GroupsUnavailableError, type GroupsSource } from './groups/index.js';
 import type { Identity } from './identity.js';
 import { ALLOWED_ALGORITHMS, ZAuthIssuers } from './issuers.js';
-import type { TIssuerConfig, TIssuerConfigInput } from './issuers.js';
+import type { TIssuerConfig, TIssuerConfigInput, TTrustedIssuer } from './issuers.js';
 import { checkJwksFile, FileKeySet, JwksSourceError, selectPublicKeys } from './jwks-file.js';
 import type { KeyResolver } from './jwks-file.js';
 
@@ -60,15 +61,17 @@ const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const ACCEPTED_TYP = new Set(['jwt', 'at+jwt']);
 
 interface IssuerEntry {
-  config: TIssuerConfig;
+  config: TTrustedIssuer;
+  /** The issuer's groups source (Google's Directory), when its tokens carry no groups. */
+  directory: GroupsSource | undefined;
   keys: KeyResolver;
   verifyOptions: JWTVerifyOptions;
   groupsClaim: string;
 }
 
 /**
- * Verifies bearer JWTs from the trusted issuers and turns them into an Identity. Only two error types ever leave
- * verify(): AuthenticationError (401) and IssuerUnavailableError (503).
+ * Verifies bearer JWTs from the trusted issuers and turns them into an Identity. Only three error types ever leave
+ * verify(): AuthenticationError (401), IssuerUnavailableError and GroupsUnavailableError (503).
  */
 export class JwtVerifier {
   private readonly issuers = new Map<string, IssuerEntry>();
@@ -91,6 +94,7 @@ export class JwtVerifier {
           : remoteKeySet(config.jwksUri ?? '', options);
       this.issuers.set(config.issuer, {
         config,
+        directory: config.groupsSource ? createGroupsSource(config.groupsSource) : undefined,
         keys: guardKeySource(config.issuer, source, resolver),
         groupsClaim: config.groupsClaim ?? options.groupsClaim,
         verifyOptions: {
@@ -148,7 +152,18 @@ export class JwtVerifier {
       if (!(err instanceof errors.JWKSMultipleMatchingKeys)) throw err;
       payload = await verifyWithCandidates(token, err, entry.verifyOptions);
     }
-    return this.identity(entry, payload);
+    rejectFutureIssuance(payload, Number(entry.verifyOptions.clockTolerance ?? 0));
+    const identity = this.identity(entry, payload);
+    if (!entry.directory) return identity;
+    // Only after the signature and claims are verified: an unverified token never costs a directory lookup.
+    const fromDirectory = await entry.directory.groupsOf({
+      subject: identity.subject,
+      ...(typeof payload['email'] === 'string' && { email: payload['email'] }),
+      emailVerified: payload['email_verified'] === true,
+    });
+    const prefixed = fromDirectory.map((g) => entry.config.groupsPrefix + g);
+    const groups = [...new Set([...identity.groups, ...prefixed])].slice(0, MAX_GROUPS);
+    return { ...identity, groups };
   }
 
   private identity(entry: IssuerEntry, payload: JWTPayload): Identity {
@@ -159,15 +174,35 @@ export class JwtVerifier {
     const raw: unknown = Object.hasOwn(payload, claim) ? payload[claim] : undefined;
     let groups: string[] = [];
     if (raw === undefined) {
-      if (entry.config.groupsRequired) throw new AuthenticationError(`token has no "${claim}" claim`);
+      if (entry.config.groupsRequired && !entry.directory) {
+        throw new AuthenticationError(`token has no "${claim}" claim`);
+      }
     } else if (!Array.isArray(raw) || !raw.every((g) => typeof g === 'string')) {
       throw new AuthenticationError(`token "${claim}" claim is not a list of strings`);
     } else {
       // Invalid names are dropped, not fatal: one odd directory group must not lock a person out entirely.
-      groups = [...new Set(raw.filter((g: string) => ZGroupName.safeParse(g).success))].slice(0, MAX_GROUPS);
+      const prefix = entry.config.groupsPrefix;
+      groups = [...new Set(raw.filter((g: string) => ZGroupName.safeParse(prefix + g).success).map((g) => prefix + g))];
+      groups = groups.slice(0, MAX_GROUPS);
     }
-    return { subject: payload.sub as string, issuer: entry.config.issuer, groups };
+    const subject = payload.sub as string;
+    const principal = entry.config.subjectPrefix + subject;
+    if (!ZSubject.safeParse(principal).success) throw new AuthenticationError('token subject is too long');
+    return { subject, issuer: entry.config.issuer, principal, groups };
   }
+}
+
+/**
+ * jose checks `iat` only against a maximum token age. A token "issued" beyond the clock skew in the future is a
+ * forgery or a broken issuer clock; either way it must not be accepted (it would also outlive a key rotation).
+ */
+function rejectFutureIssuance(payload: JWTPayload, clockSkewSeconds: number): void {
+  if (payload.iat === undefined) return;
+  if (typeof payload.iat !== 'number' || !Number.isFinite(payload.iat)) {
+    throw new AuthenticationError('token "iat" claim is not a number');
+  }
+  if (payload.iat > Date.now() / 1000 + clockSkewSeconds)
+    throw new AuthenticationError('token was issued in the future');
 }
 
 /** Extracts the token from an Authorization header: exactly `Bearer <token>`, the scheme case-insensitive. */
@@ -318,8 +353,9 @@ async function verifyWithCandidates(
 const CLAIM_NAMES = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
 
 /** Maps whatever jose (or our key sources) threw to one of the two public error types, with a short safe reason. */
-function toPublicError(err: unknown): AuthenticationError | IssuerUnavailableError {
+function toPublicError(err: unknown): AuthenticationError | IssuerUnavailableError | GroupsUnavailableError {
   if (err instanceof AuthenticationError || err instanceof IssuerUnavailableError) return err;
+  if (err instanceof GroupsUnavailableError) return err;
   if (err instanceof errors.JWTExpired) return new AuthenticationError('token has expired');
   if (err instanceof errors.JWTClaimValidationFailed) {
     const claim = CLAIM_NAMES.has(err.claim) ? err.claim : undefined;

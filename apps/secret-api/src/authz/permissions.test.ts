@@ -7,7 +7,12 @@ import { rolesOf, subjectMatches } from './roles.js';
 const ADMINS = ['platform-admins'];
 const app = { name: 'myapp', ownerGroups: ['team'], deployers: ['repo:acme/myapp:*'], revealGroups: ['revealers'] };
 const cluster = { name: 'aws.stg', controllerSubjects: ['system:serviceaccount:secrets:controller'] };
-const who = (subject: string, groups: string[] = []): Identity => ({ subject, issuer: 'https://idp', groups });
+const who = (subject: string, groups: string[] = []): Identity => ({
+  subject,
+  issuer: 'https://idp',
+  principal: subject,
+  groups,
+});
 
 const PEOPLE = {
   admin: who('alice', ['platform-admins']),
@@ -22,6 +27,8 @@ const PEOPLE = {
 const EXPECTED: Record<Permission, (keyof typeof PEOPLE)[]> = {
   authenticated: ['admin', 'owner', 'revealer', 'deployer', 'controller', 'nobody'],
   'cluster:create': ['admin'],
+  'cluster:update': ['admin'],
+  'cluster:delete': ['admin'],
   'app:create': ['admin'],
   'app:update': ['admin'],
   'app:delete': ['admin'],

@@ -9,6 +9,8 @@ import { rolesOf, type Role, type Target } from './roles.js';
 export type Permission =
   | 'authenticated'
   | 'cluster:create'
+  | 'cluster:update'
+  | 'cluster:delete'
   | 'app:create'
   | 'app:update'
   | 'app:delete'
@@ -31,6 +33,8 @@ export type Permission =
 export const PERMISSIONS: Readonly<Record<Permission, readonly ('anyone' | Role)[]>> = {
   authenticated: ['anyone'],
   'cluster:create': ['admin'],
+  'cluster:update': ['admin'],
+  'cluster:delete': ['admin'],
   'app:create': ['admin'],
   'app:update': ['admin'],
   'app:delete': ['admin'],
@@ -68,5 +72,5 @@ export function decide(
     return { allowed: true, roles };
   }
   const words = needed.filter((r): r is Role => r !== 'anyone').map((r) => ROLE_WORDS[r](target));
-  return { allowed: false, reason: `'${identity.subject}' may not do this: it requires being ${words.join(' or ')}` };
+  return { allowed: false, reason: `'${identity.principal}' may not do this: it requires being ${words.join(' or ')}` };
 }

@@ -3,6 +3,7 @@
  * both). Pure: the caller's identity and the target's stored lists decide everything.
  */
 import type { Identity } from '../auth/identity.js';
+import { globMatches } from './glob.js';
 
 export type Role = 'admin' | 'owner' | 'revealer' | 'deployer' | 'controller';
 
@@ -23,22 +24,9 @@ export interface Target {
   readonly cluster?: ClusterAccess | undefined;
 }
 
-const patternCache = new Map<string, RegExp>();
-
-/** A deployer pattern: `*` matches any run of characters (also `/` and `:`); everything else is literal. */
-export function subjectMatches(pattern: string, subject: string): boolean {
-  if (!pattern.includes('*')) return pattern === subject;
-  let re = patternCache.get(pattern);
-  if (!re) {
-    const body = pattern
-      .split('*')
-      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*');
-    re = new RegExp(`^${body}$`, 's');
-    if (patternCache.size > 10_000) patternCache.clear();
-    patternCache.set(pattern, re);
-  }
-  return re.test(subject);
+/** A deployer pattern matches the caller's principal (issuer-bound subject); see glob.ts. */
+export function subjectMatches(pattern: string, principal: string): boolean {
+  return globMatches(pattern, principal);
 }
 
 function intersects(a: readonly string[], b: readonly string[]): boolean {
@@ -55,8 +43,8 @@ export function rolesOf(identity: Identity, target: Target, adminGroups: readonl
   if (app) {
     if (intersects(identity.groups, app.ownerGroups)) roles.add('owner');
     if (intersects(identity.groups, app.revealGroups)) roles.add('revealer');
-    if (app.deployers.some((p) => subjectMatches(p, identity.subject))) roles.add('deployer');
+    if (app.deployers.some((p) => subjectMatches(p, identity.principal))) roles.add('deployer');
   }
-  if (cluster && cluster.controllerSubjects.includes(identity.subject)) roles.add('controller');
+  if (cluster && cluster.controllerSubjects.includes(identity.principal)) roles.add('controller');
   return roles;
 }

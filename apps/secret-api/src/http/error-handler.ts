@@ -12,6 +12,7 @@ import {
   VaultUnavailableError,
 } from '@secret-api/vault-client';
 import type { NextFunction, Request, Response } from 'express';
+import { GroupsUnavailableError } from '../auth/groups/index.js';
 import { AuthenticationError, IssuerUnavailableError } from '../auth/jwt-verifier.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { ApiError } from './api-error.js';
@@ -24,6 +25,8 @@ interface Mapped {
   headers?: Record<string, string>;
   /** Log at error level with the stack: the server is at fault. */
   fault?: boolean;
+  /** A client mistake that validation should have caught first: logged as a warning to fix the schema. */
+  gap?: boolean;
 }
 
 /** body-parser's error types. */
@@ -41,8 +44,36 @@ function bodyParserError(err: { type?: unknown; status?: unknown }): Mapped | un
     case 'stream.encoding.set':
       return { code: 'bad_request', detail: 'the request body could not be read' };
     default:
-      return undefined;
+      break;
   }
+  // Anything else body-parser (or another http-errors source) raises is the client's: a corrupt or truncated
+  // compressed body, an unknown content coding, a bad length. Its status says which kind of 4xx.
+  const status = typeof err.status === 'number' ? err.status : undefined;
+  if (status === 415) return { code: 'unsupported_media_type', detail: 'the request body encoding is not supported' };
+  if (status === 413) return { code: 'payload_too_large', detail: 'the request body is too large' };
+  if (status !== undefined && status >= 400 && status < 500) {
+    return { code: 'bad_request', detail: 'the request body could not be read (corrupt or truncated encoding?)' };
+  }
+  return undefined;
+}
+
+/**
+ * PostgreSQL's data exceptions (SQLSTATE class 22: a value out of range, an invalid byte sequence, a
+ * timestamp it cannot represent) can only come from input no validation caught. They are the caller's
+ * input, not a server fault; the schemas should refuse such input first, so each is logged as a gap.
+ */
+function databaseDataError(err: unknown): Mapped | undefined {
+  const seen = new Set<unknown>();
+  let current: unknown = err;
+  while (current && typeof current === 'object' && !seen.has(current)) {
+    seen.add(current);
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code)) {
+      return { code: 'bad_request', detail: 'a value in the request is out of the range the API accepts', gap: true };
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 function map(err: unknown): Mapped {
@@ -89,12 +120,30 @@ function map(err: unknown): Mapped {
       fault: true,
     };
   }
+  if (err instanceof VaultNotFoundError) {
+    // Something the Secret API created or relies on was removed in Vault behind its back (services that can
+    // repair or explain it more precisely do so first). The path is a Vault object name, never a secret.
+    return {
+      code: 'vault_drift',
+      detail: `Vault has nothing at ${err.path}, which the Secret API expected; ensure the app's AppRole again or ask an operator`,
+    };
+  }
   if (err instanceof VaultError) return { code: 'internal', detail: 'internal error', fault: true };
   if (isDatabaseUnavailable(err)) {
     return { code: 'database_unavailable', detail: 'the database is unavailable; try again later', fault: true };
   }
+  const dataError = databaseDataError(err);
+  if (dataError) return dataError;
+  if (err instanceof GroupsUnavailableError) {
+    // The detail is for operators (logged as a fault); the caller learns only that groups cannot be read now.
+    return {
+      code: 'groups_unavailable',
+      detail: "the caller's groups cannot be read from the group directory right now; try again later",
+      fault: true,
+    };
+  }
   if (err && typeof err === 'object') {
-    const parsed = bodyParserError(err as { type?: unknown });
+    const parsed = bodyParserError(err as { type?: unknown; status?: unknown });
     if (parsed) return parsed;
     // Express answers a malformed %-escape in the path with a 400 URIError.
     if ((err as { status?: unknown }).status === 400 && err instanceof URIError) {
@@ -102,6 +151,11 @@ function map(err: unknown): Mapped {
     }
   }
   return { code: 'internal', detail: 'internal error', fault: true };
+}
+
+/** The problem code an error becomes: what the caller is told, and what the audit trail records. */
+export function problemCodeOf(err: unknown): TErrorCode {
+  return map(err).code;
 }
 
 export function sendProblem(req: Request, res: Response, mapped: Mapped): void {
@@ -126,6 +180,8 @@ export function errorHandler() {
         { err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : err },
         mapped.detail,
       );
+    } else if (mapped.gap) {
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'input reached the database unvalidated');
     } else if (mapped.code === 'internal') {
       log.error({ err }, 'unexpected error');
     }

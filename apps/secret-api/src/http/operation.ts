@@ -35,13 +35,19 @@ type BodyOf<R extends RouteContract, S extends StatusOf<R>> = R['responses'][S] 
   : null;
 
 export type OperationResult<R extends RouteContract> = {
-  [S in StatusOf<R>]: { status: S; body: BodyOf<R, S>; headers?: Record<string, string> };
+  [S in StatusOf<R>]: {
+    status: S;
+    body: BodyOf<R, S>;
+    headers?: Record<string, string>;
+    /** Facts for the operation's audit event that only the handler knows, e.g. a grant's before and after. */
+    auditDetails?: Record<string, unknown>;
+  };
 }[StatusOf<R>];
 
 /** What the audit trail records of an operation (after validation, so from safe, parsed input). */
 export interface AuditInfo {
-  /** e.g. `secret.set`. */
-  action: string;
+  /** Only where it differs from the operation's own action (a reveal is a `secret.reveal`, not a `secret.read`). */
+  action?: string;
   /** e.g. `apps/myapp/secrets/DB_PASSWORD`. */
   target: string;
   app?: string | undefined;
@@ -55,6 +61,11 @@ export interface Operation<R extends RouteContract = RouteContract> {
   readonly route: R;
   /** `public` only for the unauthenticated operational routes. */
   readonly permission: Permission | 'public';
+  /**
+   * The audit action, `<resource>.<verb>` (`secret.set`, `app.read`): what a denial of this operation is recorded
+   * as, and the action its own audit events carry.
+   */
+  readonly action: string;
   /** Audited operations: every mutation, reveal, RoleID read and SecretID issue, and any denial of them. */
   readonly audit?: (input: Pick<OperationInput<R>, 'params' | 'query' | 'body'>) => AuditInfo | undefined;
   handle(input: OperationInput<R>, ctx: ApiContext): Promise<OperationResult<R>>;

@@ -10,7 +10,9 @@ import type { Role } from '../authz/roles.js';
 import type { ApiContext } from '../context.js';
 import { loadApp, loadCluster } from '../services/targets.js';
 import { ApiError } from './api-error.js';
+import { problemCodeOf } from './error-handler.js';
 import type { AuditInfo, Operation, OperationInput } from './operation.js';
+import { readJsonBody } from './json-body.js';
 import { requestLog } from './request-context.js';
 
 /** Thrown when a handler's result does not match its own contract: a bug, so a 500. */
@@ -33,9 +35,9 @@ async function authenticate(req: Request, ctx: ApiContext): Promise<Identity> {
   return ctx.verifier.verify(bearerToken(req.headers.authorization));
 }
 
-function parseBody(route: RouteContract, req: Request): unknown {
+async function parseBody(route: RouteContract, req: Request, res: Response): Promise<unknown> {
   if (!route.body) return EMPTY;
-  const body: unknown = req.body;
+  const body = await readJsonBody(req, res);
   if (body === undefined) {
     if (route.bodyRequired === false) return parsePart(route.body, {}, '/body');
     throw new ApiError('validation', 'a JSON request body is required', {
@@ -51,11 +53,11 @@ export function mountOperation(router: Router, op: Operation, ctx: ApiContext): 
   router[method](route.path, async (req: Request, res: Response) => {
     res.locals['route'] = route.path;
     const identity = route.auth ? await authenticate(req, ctx) : undefined;
-    if (identity) res.locals['subject'] = identity.subject;
+    if (identity) res.locals['subject'] = identity.principal;
 
     const params = route.params ? parsePart(route.params, { ...req.params }, '/params') : EMPTY;
     const query = route.query ? parsePart(route.query, { ...(req.query as object) }, '/query') : EMPTY;
-    const body = parseBody(route, req);
+    const body = await parseBody(route, req, res);
 
     const names = params as { app?: string; cluster?: string };
     const [app, cluster]: [App | undefined, Cluster | undefined] = await Promise.all([
@@ -64,8 +66,17 @@ export function mountOperation(router: Router, op: Operation, ctx: ApiContext): 
     ]);
 
     const requestId = res.locals['requestId'] as string;
+    const callerRequestId = res.locals['callerRequestId'] as string | undefined;
     const log = requestLog(res);
-    const record = auditRecorder(ctx, op, { identity, params, query, body, path: req.path, requestId });
+    const record = auditRecorder(ctx, op, {
+      identity,
+      params,
+      query,
+      body,
+      path: req.path,
+      requestId,
+      callerRequestId,
+    });
 
     let roles: ReadonlySet<Role> = new Set();
     if (identity && op.permission !== 'public') {
@@ -92,10 +103,11 @@ export function mountOperation(router: Router, op: Operation, ctx: ApiContext): 
     try {
       result = await op.handle(input, ctx);
     } catch (err) {
-      await record(err instanceof ApiError && err.code === 'forbidden' ? 'denied' : 'error');
+      const forbidden = err instanceof ApiError && err.code === 'forbidden';
+      await record(forbidden ? 'denied' : 'error', forbidden ? undefined : problemCodeOf(err));
       throw err;
     }
-    await record('success');
+    await record('success', undefined, result.auditDetails);
 
     sendResult(res, route, result);
   });
@@ -115,17 +127,27 @@ function auditRecorder(
     body: unknown;
     path: string;
     requestId: string;
+    callerRequestId: string | undefined;
   },
-): (result: 'success' | 'denied' | 'error') => Promise<void> {
-  const { identity, params, query, body, path, requestId } = request;
+): (result: 'success' | 'denied' | 'error', error?: string, details?: Record<string, unknown>) => Promise<void> {
+  const { identity, params, query, body, path, requestId, callerRequestId } = request;
   const audit = identity ? op.audit?.({ params, query, body } as never) : undefined;
-  const denial = audit ?? { action: op.route.id, target: path.slice(0, 512), app: (params as { app?: string }).app };
-  return async (result) => {
+  const denial = audit ?? { target: path.slice(0, 512), app: (params as { app?: string }).app };
+  return async (result, error, details) => {
     const info: AuditInfo | undefined = result === 'denied' ? denial : audit;
     if (!info || !identity || (result === 'success' && info.recordSuccess === false)) return;
     const { recordSuccess: _ignored, batched, ...event } = info;
     await ctx.audit.record(
-      { actor: identity.subject, ...event, result, requestId },
+      {
+        actor: identity.principal,
+        ...event,
+        action: event.action ?? op.action,
+        result,
+        requestId,
+        ...(callerRequestId !== undefined && { callerRequestId }),
+        ...(error !== undefined && { error }),
+        ...(details !== undefined && { details }),
+      },
       { batched: result === 'success' && batched === true },
     );
   };

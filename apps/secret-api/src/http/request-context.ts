@@ -4,15 +4,19 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 
-/** A caller-supplied id is kept only when it is short and harmless to log. */
+/** A caller-supplied id is recorded only when it is short and harmless to log. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function requestContext(logger: Logger, metrics: Metrics) {
   return (req: Request, res: Response, next: NextFunction): void => {
+    // Our own id identifies the request everywhere (response header, logs, audit trail): a caller-chosen one
+    // could collide with, or impersonate, another request's records. The caller's is kept alongside.
+    const requestId = randomUUID();
     const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+    const callerRequestId = typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : undefined;
     res.locals['requestId'] = requestId;
-    res.locals['log'] = logger.child({ requestId });
+    res.locals['callerRequestId'] = callerRequestId;
+    res.locals['log'] = logger.child(callerRequestId ? { requestId, callerRequestId } : { requestId });
     res.setHeader('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
     res.on('finish', () => {

@@ -9,22 +9,25 @@ const roleTarget = (p: { app: string; cluster: string }) => `apps/${p.app}/clust
 export const appRoleOperations = [
   operation({
     route: ensureAppRoleRoute,
+    action: 'approle.ensure',
     permission: 'approle:ensure',
-    audit: ({ params }) => ({ action: 'approle.ensure', target: roleTarget(params), app: params.app }),
+    audit: ({ params }) => ({ target: roleTarget(params), app: params.app }),
     handle: async ({ app, cluster, identity }, ctx) => ({
       status: 200,
-      body: await ensureAppRole(ctx, app!, cluster!, identity.subject),
+      body: await ensureAppRole(ctx, app!, cluster!, identity.principal),
     }),
   }),
   operation({
     route: getAppRoleRoute,
+    action: 'approle.read',
     permission: 'approle:read',
     // Every deploy reads its RoleID: on record, written in batches.
-    audit: ({ params }) => ({ action: 'approle.read', target: roleTarget(params), app: params.app, batched: true }),
+    audit: ({ params }) => ({ target: roleTarget(params), app: params.app, batched: true }),
     handle: async ({ params }, ctx) => ({ status: 200, body: await getAppRole(ctx, params.app, params.cluster) }),
   }),
   operation({
     route: planAppRoleRoute,
+    action: 'approle.plan',
     permission: 'approle:plan',
     handle: async ({ params }, ctx) => ({ status: 200, body: await planAppRole(ctx, params.app, params.cluster) }),
   }),

@@ -5,11 +5,13 @@ import { checkReadiness } from '../services/readiness.js';
 export const healthOperations = [
   operation({
     route: healthzRoute,
+    action: 'health.live',
     permission: 'public',
     handle: async () => ({ status: 200, body: { status: 'ok' as const } }),
   }),
   operation({
     route: readyzRoute,
+    action: 'health.ready',
     permission: 'public',
     handle: async (_input, ctx) => {
       const ready = await checkReadiness(ctx);
@@ -18,11 +20,13 @@ export const healthOperations = [
   }),
   operation({
     route: metricsRoute,
+    action: 'metrics.read',
     permission: 'public',
     handle: async (_input, ctx) => ({ status: 200, body: await ctx.metrics.registry.metrics() }),
   }),
   operation({
     route: openApiRoute,
+    action: 'openapi.read',
     permission: 'public',
     handle: async () => ({ status: 200, body: openApiDocument() }),
   }),

@@ -6,28 +6,28 @@ import { issueSecretIdToken } from '../services/secret-id/issue-secret-id-token.
 export const secretIdOperations = [
   operation({
     route: secretIdTokenRoute,
+    action: 'secretid-token.issue',
     permission: 'secret-id:issue',
     audit: ({ params }) => ({
-      action: 'secretid-token.issue',
       target: `apps/${params.app}/clusters/${params.cluster}/secret-id-token`,
       app: params.app,
     }),
     handle: async ({ params, identity }, ctx) => ({
       status: 201,
-      body: await issueSecretIdToken(ctx, params.app, params.cluster, identity.subject),
+      body: await issueSecretIdToken(ctx, params.app, params.cluster, identity.principal),
     }),
   }),
   operation({
     route: secretIdRoute,
+    action: 'secretid.issue',
     permission: 'secret-id:issue',
     audit: ({ params }) => ({
-      action: 'secretid.issue',
       target: `apps/${params.app}/clusters/${params.cluster}/secret-id`,
       app: params.app,
     }),
     handle: async ({ params, body, identity }, ctx) => ({
       status: 201,
-      body: await issueSecretId(ctx, params.app, params.cluster, body, identity.subject),
+      body: await issueSecretId(ctx, params.app, params.cluster, body, identity.principal),
     }),
   }),
 ];

@@ -35,15 +35,16 @@ function operationsFor(scope: SecretScope): Operation[] {
   // Only revealers see app values; shared values have no reveal groups, so their admins may.
   const reveal: Permission = scope === 'app' ? 'secret:reveal' : 'scope:read';
   const where = (params: Params) => locate(scope, params);
-  const audited = (action: string) => (input: { params: unknown }) => {
+  const audited = (action?: string) => (input: { params: unknown }) => {
     const p = input.params as Params;
     const loc = where(p);
-    return { action, target: auditTarget(loc, p.key), app: loc.app };
+    return { ...(action && { action }), target: auditTarget(loc, p.key), app: loc.app };
   };
 
   return [
     operation({
       route: r.list,
+      action: 'secret.list',
       permission: read,
       handle: async ({ params }, ctx) => ({
         status: 200,
@@ -52,8 +53,9 @@ function operationsFor(scope: SecretScope): Operation[] {
     }),
     operation({
       route: r.set,
+      action: 'secret.set',
       permission: write,
-      audit: audited('secret.set'),
+      audit: audited(),
       handle: async ({ params: raw, body, identity }, ctx) => {
         const params = raw as KeyParams;
         const loc = where(params);
@@ -63,7 +65,7 @@ function operationsFor(scope: SecretScope): Operation[] {
           value: body.value,
           comment: body.comment,
           cas: body.cas,
-          actor: identity.subject,
+          actor: identity.principal,
         });
         ctx.metrics.secretSets.inc({ scope });
         return { status: 200, body: result };
@@ -71,6 +73,7 @@ function operationsFor(scope: SecretScope): Operation[] {
     }),
     operation({
       route: r.get,
+      action: 'secret.read',
       permission: read,
       audit: (input) => (input.query.reveal ? audited('secret.reveal')(input) : undefined),
       handle: async ({ params: raw, query, identity, app, cluster }, ctx) => {
@@ -93,6 +96,7 @@ function operationsFor(scope: SecretScope): Operation[] {
     }),
     operation({
       route: r.versions,
+      action: 'secret.history',
       permission: read,
       handle: async ({ params: raw }, ctx) => {
         const params = raw as KeyParams;
@@ -101,15 +105,16 @@ function operationsFor(scope: SecretScope): Operation[] {
     }),
     operation({
       route: r.rollback,
+      action: 'secret.rollback',
       permission: write,
-      audit: audited('secret.rollback'),
+      audit: audited(),
       handle: async ({ params: raw, body, identity }, ctx) => {
         const params = raw as KeyParams;
         const result = await rollbackSecret(ctx, {
           path: kvPath(where(params), params.key),
           key: params.key,
           version: body.version,
-          actor: identity.subject,
+          actor: identity.principal,
         });
         ctx.metrics.secretSets.inc({ scope });
         return { status: 200, body: result };
@@ -117,8 +122,9 @@ function operationsFor(scope: SecretScope): Operation[] {
     }),
     operation({
       route: r.delete,
+      action: 'secret.delete',
       permission: write,
-      audit: audited('secret.delete'),
+      audit: audited(),
       handle: async ({ params: raw }, ctx) => {
         const params = raw as KeyParams;
         await deleteSecret(

@@ -4,6 +4,7 @@ import { operation } from '../http/operation.js';
 export const whoamiOperations = [
   operation({
     route: whoamiRoute,
+    action: 'identity.read',
     permission: 'authenticated',
     handle: async ({ identity }, ctx) => {
       const admins = new Set(ctx.config.auth.adminGroups);
@@ -12,6 +13,7 @@ export const whoamiOperations = [
         body: {
           subject: identity.subject,
           issuer: identity.issuer,
+          principal: identity.principal,
           groups: [...identity.groups],
           admin: identity.groups.some((g) => admins.has(g)),
         },

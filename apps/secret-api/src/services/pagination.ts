@@ -3,14 +3,24 @@ import { ApiError } from '../http/api-error.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
 
+const isPrintableKey = (key: string): boolean => /^[\x21-\x7e]{1,512}$/.test(key);
+
 export function encodeCursor(key: string): string {
   return Buffer.from(key, 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined): string | undefined {
+/**
+ * A cursor is only ever one we issued, so its key must be one the list could have produced (`isKey`: an app
+ * name, a cluster name, an event id). Anything else — a NUL byte, a number beyond the column — is refused here
+ * rather than by the database.
+ */
+export function decodeCursor(
+  cursor: string | undefined,
+  isKey: (key: string) => boolean = isPrintableKey,
+): string | undefined {
   if (cursor === undefined) return undefined;
   const key = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (key.length === 0 || encodeCursor(key) !== cursor) {
+  if (key.length === 0 || encodeCursor(key) !== cursor || !isKey(key)) {
     throw new ApiError('validation', 'cursor is malformed', {
       errors: [{ path: '/query/cursor', message: 'cursor is malformed' }],
     });

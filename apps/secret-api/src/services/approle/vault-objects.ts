@@ -55,7 +55,7 @@ type VaultReads = Pick<VaultClient, 'send'>;
  * GET, null when the object does not exist. A 404 that says no engine is mounted there is not
  * "does not exist": it would make the plan create objects that can never be written.
  */
-async function readObject<T>(vault: VaultReads, path: string): Promise<T | null> {
+export async function readObject<T>(vault: VaultReads, path: string): Promise<T | null> {
   const reply = await vault.send('GET', path, { idempotent: true });
   if (reply.status !== 404) return (reply.body?.data ?? null) as T | null;
   const errors: unknown = reply.body?.errors;

@@ -6,7 +6,7 @@
  * database failure loses events, but never silently: each loss is logged.
  */
 import type { TAuditResult } from '@secret-api/contract';
-import type { PrismaClient } from '@secret-api/prisma';
+import type { Prisma, PrismaClient } from '@secret-api/prisma';
 import type { Logger } from '../../observability/logger.js';
 
 export interface AuditEventInput {
@@ -16,9 +16,41 @@ export interface AuditEventInput {
   app?: string | undefined;
   result: TAuditResult;
   requestId: string;
+  /** The X-Request-Id the caller sent, kept apart from ours. */
+  callerRequestId?: string | undefined;
+  /** For result `error`: the problem code the caller got. */
+  error?: string | undefined;
+  /** Structured facts, e.g. a grant's `{before, after}`. Never a secret value. */
+  details?: Record<string, unknown> | undefined;
 }
 
-type Row = Omit<AuditEventInput, 'app'> & { app: string | null; time: Date };
+type Row = {
+  actor: string;
+  action: string;
+  target: string;
+  app: string | null;
+  result: TAuditResult;
+  requestId: string;
+  callerRequestId: string | null;
+  error: string | null;
+  details?: Prisma.InputJsonObject;
+  time: Date;
+};
+
+function toRow(event: AuditEventInput): Row {
+  return {
+    actor: event.actor,
+    action: event.action,
+    target: event.target,
+    app: event.app ?? null,
+    result: event.result,
+    requestId: event.requestId,
+    callerRequestId: event.callerRequestId ?? null,
+    error: event.error ?? null,
+    ...(event.details !== undefined && { details: event.details as Prisma.InputJsonObject }),
+    time: new Date(),
+  };
+}
 
 export class AuditTrail {
   private queue: Row[] = [];
@@ -32,7 +64,7 @@ export class AuditTrail {
   ) {}
 
   async record(event: AuditEventInput, { batched = false }: { batched?: boolean } = {}): Promise<void> {
-    const row: Row = { ...event, app: event.app ?? null, time: new Date() };
+    const row = toRow(event);
     if (batched) {
       this.queue.push(row);
       if (this.queue.length >= (this.options.maxBatch ?? 200)) void this.flush();

@@ -6,10 +6,14 @@ import type { TAuditList, TAuditQuery } from '@secret-api/contract';
 import type { Prisma, PrismaClient } from '@secret-api/prisma';
 import type { Identity } from '../../auth/identity.js';
 import { decide } from '../../authz/permissions.js';
-import { ApiError, forbidden } from '../../http/api-error.js';
+import { forbidden } from '../../http/api-error.js';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../pagination.js';
 import { loadApp } from '../targets.js';
 import type { AuditTrail } from './audit-trail.js';
+
+/** Audit ids are positive bigints (PostgreSQL int8): 19 nines would overflow the column, so it is no cursor. */
+const MAX_EVENT_ID = 2n ** 63n - 1n;
+const isEventId = (key: string): boolean => /^[1-9][0-9]{0,18}$/.test(key) && BigInt(key) <= MAX_EVENT_ID;
 
 export type ListAuditDeps = {
   prisma: Pick<PrismaClient, 'auditEvent' | 'app'>;
@@ -37,15 +41,8 @@ export async function listAudit(deps: ListAuditDeps, identity: Identity, query: 
   }
   if (query.actor !== undefined) where.actor = query.actor;
   if (query.since !== undefined) where.time = { gte: new Date(query.since) };
-  const after = decodeCursor(query.cursor);
-  if (after !== undefined) {
-    if (!/^[0-9]{1,19}$/.test(after)) {
-      throw new ApiError('validation', 'cursor is malformed', {
-        errors: [{ path: '/query/cursor', message: 'cursor is malformed' }],
-      });
-    }
-    where.id = { lt: BigInt(after) };
-  }
+  const after = decodeCursor(query.cursor, isEventId);
+  if (after !== undefined) where.id = { lt: BigInt(after) };
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const rows = await deps.prisma.auditEvent.findMany({ where, orderBy: { id: 'desc' }, take: limit + 1 });
   const page = rows.slice(0, limit);
@@ -57,7 +54,14 @@ export async function listAudit(deps: ListAuditDeps, identity: Identity, query: 
     target: e.target,
     result: e.result as 'success' | 'denied' | 'error',
     requestId: e.requestId,
+    ...(e.callerRequestId !== null && { callerRequestId: e.callerRequestId }),
+    ...(e.error !== null && { error: e.error }),
+    ...(isJsonObject(e.details) && { details: e.details }),
   }));
   const last = page[page.length - 1];
   return rows.length > limit && last ? { items, nextCursor: encodeCursor(last.id.toString()) } : { items };
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -5,7 +5,7 @@
  */
 import type { TSecretIdTokenResponse } from '@secret-api/contract';
 import { ApiError } from '../../http/api-error.js';
-import { ensuredObjects, type SecretIdDeps } from './ensured-objects.js';
+import { ensuredObjects, withEnsuredObject, type SecretIdDeps } from './ensured-objects.js';
 import type { VaultObjects } from '@secret-api/vault-policy';
 
 export const SECRET_ID_TOKEN_TTL = '60s';
@@ -30,9 +30,8 @@ export async function issueSecretIdToken(
   requestedBy: string,
 ): Promise<TSecretIdTokenResponse> {
   const objects = await ensuredObjects(deps, app, cluster);
-  const result = await deps.vault.write(
-    `auth/token/create/${objects.tokenRole.name}`,
-    secretIdTokenRequest(objects, requestedBy),
+  const result = await withEnsuredObject(deps, objects, 'tokenRole', () =>
+    deps.vault.write(`auth/token/create/${objects.tokenRole.name}`, secretIdTokenRequest(objects, requestedBy)),
   );
   if (!result.auth) throw new ApiError('internal', 'Vault returned no token');
   deps.metrics.secretIdsIssued.inc({ kind: 'token', cluster });

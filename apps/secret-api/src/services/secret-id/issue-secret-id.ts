@@ -5,7 +5,7 @@
  */
 import type { TSecretIdBody, TSecretIdResponse } from '@secret-api/contract';
 import { ApiError } from '../../http/api-error.js';
-import { ensuredObjects, type SecretIdDeps } from './ensured-objects.js';
+import { ensuredObjects, withEnsuredObject, type SecretIdDeps } from './ensured-objects.js';
 
 export const SECRET_ID_WRAP_TTL = '60s';
 
@@ -21,10 +21,12 @@ export async function issueSecretId(
   const metadata: Record<string, string> = { app, cluster, requested_by: requestedBy };
   if (body.metadata?.pod !== undefined) metadata['pod'] = body.metadata.pod;
   if (body.metadata?.namespace !== undefined) metadata['namespace'] = body.metadata.namespace;
-  const result = await deps.vault.write(
-    `${objects.approle.path}/secret-id`,
-    { metadata: JSON.stringify(metadata), ...(body.cidrList?.length ? { cidr_list: body.cidrList } : {}) },
-    { wrapTTL: SECRET_ID_WRAP_TTL },
+  const result = await withEnsuredObject(deps, objects, 'approle', () =>
+    deps.vault.write(
+      `${objects.approle.path}/secret-id`,
+      { metadata: JSON.stringify(metadata), ...(body.cidrList?.length ? { cidr_list: body.cidrList } : {}) },
+      { wrapTTL: SECRET_ID_WRAP_TTL },
+    ),
   );
   if (!result.wrapInfo) throw new ApiError('internal', 'Vault did not wrap the SecretID');
   deps.metrics.secretIdsIssued.inc({ kind: 'wrapped', cluster });
