@@ -170,6 +170,7 @@ describe('authorization matrix', () => {
     expect((await clients.admin.get('/v1/whoami')).body).toEqual({
       subject: PRINCIPALS.admin.sub,
       issuer: stack.issuer.issuer,
+      principal: PRINCIPALS.admin.sub,
       groups: ['platform-admins'],
       admin: true,
     });

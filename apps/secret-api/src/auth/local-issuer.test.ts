@@ -40,6 +40,7 @@ describe('LocalIssuer', () => {
     await expect(verifier.verify(await again.sign({ sub: 'dev', groups: ['admins'] }))).resolves.toEqual({
       subject: 'dev',
       issuer: 'http://127.0.0.1:8080/dev-issuer',
+      principal: 'dev',
       groups: ['admins'],
     });
   });

@@ -140,6 +140,7 @@ export class LocalIssuer {
       audience: this.audience,
       jwksFile: this.jwksPath,
       groupsRequired: true,
+      groupsPrefix: '',
       algorithms: [this.alg],
     };
   }
