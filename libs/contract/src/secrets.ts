@@ -24,7 +24,12 @@ import { route } from './route.js';
 export const ZSetSecretBody = z.strictObject({
   value: ZSecretValue,
   comment: ZComment.optional(),
-  /** Check-and-set: the version the caller expects to be current (0 = the key must not exist). */
+  /**
+   * Check-and-set: the version the caller expects to be current (0 = the key must not exist).
+   * Versions are the API's own: they only grow, even when Vault's numbering restarts. A key whose
+   * versions Vault no longer has (KV metadata deleted, Vault restored from an older backup) does
+   * not exist for `cas`: set it with `cas: 0`, or without `cas`.
+   */
   cas: z
     .number({ error: 'cas must be a number' })
     .int('cas must be an integer')

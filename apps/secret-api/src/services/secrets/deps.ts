@@ -1,6 +1,7 @@
 import type { PrismaClient } from '@secret-api/prisma';
 import type { KvV2 } from '@secret-api/vault-client';
 import type { KeyLock } from '../../db/key-lock.js';
+import type { Logger } from '../../observability/logger.js';
 
 /** What the secret services use: the KV v2 mount, the history table, the per-key lock and the fingerprint key. */
 export interface SecretDeps {
@@ -8,4 +9,6 @@ export interface SecretDeps {
   prisma: Pick<PrismaClient, 'secretVersion'>;
   locks: KeyLock;
   historyKey: Buffer;
+  /** For what an operator must hear about, such as Vault having forgotten versions. */
+  logger?: Pick<Logger, 'warn'>;
 }

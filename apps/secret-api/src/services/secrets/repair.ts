@@ -2,43 +2,59 @@
  * Keeps the history and Vault in agreement. A set writes its history row (unconfirmed) before the
  * Vault write and confirms it after, all under the key's lock; a crash or a database failure in
  * between leaves an unconfirmed row, and a write made outside the Secret API leaves a version with
- * no row. Repair, under the same lock (so no set of this key is in flight), settles both against
- * the key's KV v2 metadata: no version lost, none recorded twice.
+ * no row. Vault can also fall behind its history: KV metadata deleted, or Vault restored from an
+ * older backup, forgets versions the history remembers. Repair, under the same lock (so no set of
+ * this key is in flight), settles all of it against the key's KV v2 metadata: no version lost,
+ * none recorded twice, versions Vault forgot kept in the history as destroyed.
  */
 import type { KvMetadata } from '@secret-api/vault-client';
+import { KeyBusyError } from '../../db/key-lock.js';
 import type { SecretDeps } from './deps.js';
 import { fingerprint } from './fingerprint.js';
+import { SYSTEM_ACTOR, latestVersion } from './history-rows.js';
 import { valueOf } from './kv-value.js';
+import { rowState } from './versions.js';
 
-export const REPAIR_ACTOR = 'system';
+export { SYSTEM_ACTOR as REPAIR_ACTOR } from './history-rows.js';
 const OUTSIDE_COMMENT = 'recorded by repair: written outside the Secret API';
 
 interface RowState {
   id: bigint;
   version: number;
+  kvVersion: number | null;
+  kvCreatedTime: string | null;
   confirmed: boolean;
   fingerprint: string;
 }
 
-async function versionFingerprint(deps: SecretDeps, path: string, version: number): Promise<string | null> {
-  const secret = await deps.kv.get(path, { version });
+async function versionFingerprint(deps: SecretDeps, path: string, kvVersion: number): Promise<string | null> {
+  const secret = await deps.kv.get(path, { version: kvVersion });
   const value = secret ? valueOf(secret) : null;
   return value === null ? null : fingerprint(deps.historyKey, value);
 }
 
-/** True when every Vault version has exactly one confirmed row and no row is pending. */
+/**
+ * True when no row is pending, every row loaded describes a version Vault has (checked by creation
+ * time), and every version Vault has is described by a row.
+ */
 function consistent(meta: KvMetadata | null, rows: readonly RowState[]): boolean {
-  if (rows.some((r) => !r.confirmed)) return false;
-  const have = new Set(rows.map((r) => r.version));
+  if (rows.some((r) => !r.confirmed || r.kvCreatedTime === null || rowState(meta, r) === null)) return false;
+  const have = new Set(rows.map((r) => r.kvVersion));
   return Object.keys(meta?.versions ?? {}).every((v) => have.has(Number(v)));
 }
 
-/** The rows that matter: those of the versions Vault still keeps (a handful), and any unconfirmed one. */
+/**
+ * The rows that matter (a handful): those of the KV versions Vault still keeps, any unconfirmed
+ * one, and any tied to a KV version beyond Vault's current one (Vault has forgotten it).
+ */
 async function loadRows(deps: SecretDeps, path: string, meta: KvMetadata | null): Promise<RowState[]> {
   const versions = Object.keys(meta?.versions ?? {}).map(Number);
   return deps.prisma.secretVersion.findMany({
-    where: { path, OR: [{ confirmed: false }, { version: { in: versions } }] },
-    select: { id: true, version: true, confirmed: true, fingerprint: true },
+    where: {
+      path,
+      OR: [{ confirmed: false }, { kvVersion: { in: versions } }, { kvVersion: { gt: meta?.current_version ?? 0 } }],
+    },
+    select: { id: true, version: true, kvVersion: true, kvCreatedTime: true, confirmed: true, fingerprint: true },
   });
 }
 
@@ -48,66 +64,121 @@ export async function repairLocked(deps: SecretDeps, path: string): Promise<KvMe
   const rows = await loadRows(deps, path, meta);
   if (consistent(meta, rows)) return meta;
   const current = meta?.current_version ?? 0;
-  const byVersion = new Map(rows.map((r) => [r.version, r]));
+  const infoOf = (kvVersion: number | null) => (kvVersion === null ? undefined : meta?.versions[String(kvVersion)]);
+  /** KV versions with a confirmed row describing them. */
+  const recorded = new Set<number>();
+  /** API versions whose value Vault no longer has. */
+  const lost: number[] = [];
+  const detach = async (row: RowState) => {
+    await deps.prisma.secretVersion.update({ where: { id: row.id }, data: { kvVersion: null } });
+    lost.push(row.version);
+  };
+
+  for (const row of rows.filter((r) => r.confirmed && r.kvVersion !== null)) {
+    const kvVersion = row.kvVersion as number;
+    const info = infoOf(kvVersion);
+    if (kvVersion > current || (info && row.kvCreatedTime !== null && row.kvCreatedTime !== info.created_time)) {
+      // Vault's numbering restarted: this version is gone, and its number may now be another's.
+      await detach(row);
+    } else if (info && row.kvCreatedTime === null) {
+      // Recorded before creation times were: check once that Vault's version is the one described.
+      const actual = await versionFingerprint(deps, path, kvVersion);
+      if (actual === null || actual === row.fingerprint) {
+        await deps.prisma.secretVersion.update({ where: { id: row.id }, data: { kvCreatedTime: info.created_time } });
+        recorded.add(kvVersion);
+      } else {
+        await detach(row);
+      }
+    } else if (info) {
+      recorded.add(kvVersion);
+    }
+  }
 
   for (const row of rows.filter((r) => !r.confirmed)) {
-    if (row.version > current) {
+    const info = infoOf(row.kvVersion);
+    if (row.kvVersion === null || row.kvVersion > current || recorded.has(row.kvVersion)) {
       // Its Vault write never happened.
       await deps.prisma.secretVersion.delete({ where: { id: row.id } });
       continue;
     }
-    const actual = meta?.versions[String(row.version)] ? await versionFingerprint(deps, path, row.version) : null;
+    const actual = info ? await versionFingerprint(deps, path, row.kvVersion) : null;
+    const kvCreatedTime = info?.created_time ?? null;
     if (actual === null || actual === row.fingerprint) {
       // Vault holds our write (or no longer shows the value, and under the lock with cas only ours could be there).
-      await deps.prisma.secretVersion.update({ where: { id: row.id }, data: { confirmed: true } });
+      await deps.prisma.secretVersion.update({ where: { id: row.id }, data: { confirmed: true, kvCreatedTime } });
     } else {
       // Someone outside the API wrote this version; our write lost its check-and-set.
       await deps.prisma.secretVersion.update({
         where: { id: row.id },
-        data: { confirmed: true, actor: REPAIR_ACTOR, comment: OUTSIDE_COMMENT, fingerprint: actual },
+        data: { confirmed: true, kvCreatedTime, actor: SYSTEM_ACTOR, comment: OUTSIDE_COMMENT, fingerprint: actual },
       });
     }
+    recorded.add(row.kvVersion);
   }
 
   const missing = Object.entries(meta?.versions ?? {})
-    .map(([v, info]) => ({ version: Number(v), createdTime: info.created_time }))
-    .filter((v) => !byVersion.has(v.version))
-    .sort((a, b) => a.version - b.version);
+    .map(([v, info]) => ({ kvVersion: Number(v), createdTime: info.created_time }))
+    .filter((v) => !recorded.has(v.kvVersion))
+    .sort((a, b) => a.kvVersion - b.kvVersion);
+  let next = missing.length > 0 ? (await latestVersion(deps, path)) + 1 : 0;
   for (const v of missing) {
-    const fp = await versionFingerprint(deps, path, v.version);
-    await deps.prisma.secretVersion.createMany({
-      data: [
-        {
-          path,
-          version: v.version,
-          actor: REPAIR_ACTOR,
-          comment: OUTSIDE_COMMENT,
-          fingerprint: fp ?? '',
-          confirmed: true,
-          createdAt: new Date(v.createdTime),
-        },
-      ],
-      skipDuplicates: true,
+    const fp = await versionFingerprint(deps, path, v.kvVersion);
+    await deps.prisma.secretVersion.create({
+      data: {
+        path,
+        version: next++,
+        kvVersion: v.kvVersion,
+        kvCreatedTime: v.createdTime,
+        actor: SYSTEM_ACTOR,
+        comment: OUTSIDE_COMMENT,
+        fingerprint: fp ?? '',
+        confirmed: true,
+        createdAt: new Date(v.createdTime),
+      },
+      select: { id: true },
     });
+  }
+  if (lost.length > 0) {
+    deps.logger?.warn(
+      { path, versions: lost.sort((a, b) => a - b) },
+      'Vault no longer has these versions of a secret (its KV metadata is behind the history): the history shows them destroyed',
+    );
   }
   return meta;
 }
 
-/** Repairs a key if it needs it; cheap (one metadata read, one indexed query) when it does not. */
+/**
+ * Repairs a key if it needs it; cheap (one metadata read, one indexed query) when it does not.
+ * Never waits for the key: if it is busy, a write is in flight (and repairs first), so a read
+ * answers from what Vault says now.
+ */
 export async function repairIfNeeded(deps: SecretDeps, path: string): Promise<KvMetadata | null> {
   const meta = await deps.kv.metadata(path);
   const rows = await loadRows(deps, path, meta);
   if (consistent(meta, rows)) return meta;
-  return deps.locks.withLock(path, () => repairLocked(deps, path));
+  try {
+    return await deps.locks.withLock(path, () => repairLocked(deps, path), { waitMs: 0 });
+  } catch (err) {
+    if (err instanceof KeyBusyError) return meta;
+    throw err;
+  }
 }
 
-/** At start-up: settle every row a crash left unconfirmed. */
+/** At start-up: settle every row a crash left unconfirmed (a key busy now is settled on access). */
 export async function repairPending(deps: SecretDeps): Promise<number> {
   const pending = await deps.prisma.secretVersion.findMany({
     where: { confirmed: false },
     select: { path: true },
     distinct: ['path'],
   });
-  for (const { path } of pending) await deps.locks.withLock(path, () => repairLocked(deps, path));
-  return pending.length;
+  let repaired = 0;
+  for (const { path } of pending) {
+    try {
+      await deps.locks.withLock(path, () => repairLocked(deps, path));
+      repaired++;
+    } catch (err) {
+      if (!(err instanceof KeyBusyError)) throw err;
+    }
+  }
+  return repaired;
 }
