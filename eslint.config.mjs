@@ -29,12 +29,17 @@ export default [
     },
   },
   {
-    // Tests (only) may start vault-dev as the real-HTTP stand-in for Vault.
+    // Tests (only) may start vault-dev and kube-dev as the real-HTTP stand-ins for Vault and Kubernetes, and use
+    // the shared test helpers (throwaway PostgreSQL databases) whatever their own scope.
     files: ['**/*.test.ts', '**/test/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
-        { enforceBuildableLibDependency: true, allow: ['vault-dev'], depConstraints },
+        {
+          enforceBuildableLibDependency: true,
+          allow: ['vault-dev', 'kube-dev', '@secret-api/testing'],
+          depConstraints,
+        },
       ],
     },
   },

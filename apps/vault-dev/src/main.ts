@@ -1,8 +1,11 @@
 /**
  * `vault-dev server -dev [-dev-root-token-id=T] [-dev-listen-address=H:P]`:
- * the same flags, environment variables and banner as `vault server -dev`.
+ * the same flags, environment variables and banner as `vault server -dev`,
+ * plus one vault-dev extension: `-dev-data-dir=PATH` keeps the state on disk.
  */
 import { randomBytes } from 'node:crypto';
+import { DataDirError } from './persist/data-dir.js';
+import { DataDirLockedError } from './persist/lock.js';
 import { startVaultDev } from './server.js';
 import { VAULT_VERSION } from './vault/version.js';
 
@@ -17,6 +20,14 @@ Options:
   -dev-listen-address=<addr>   host:port to listen on (env VAULT_DEV_LISTEN_ADDRESS).
                                Default: 127.0.0.1:8200.
   -dev-no-store-token          Accepted for compatibility; vault-dev never writes ~/.vault-token.
+
+vault-dev extension (not a Vault flag):
+  -dev-data-dir=<path>         Keep the whole state (mounts, policies, tokens, leases, AppRoles,
+                               KV data, audit devices...) in this directory and restore it on
+                               the next start (env VAULT_DEV_DATA_DIR). Every acknowledged
+                               write is on disk first; one server per directory (locked).
+                               The files hold secrets unencrypted: keep the directory private.
+                               Default: in memory only, like "vault server -dev".
 `;
 
 class UsageError extends Error {}
@@ -25,6 +36,7 @@ interface ServerFlags {
   dev: boolean;
   rootTokenId?: string;
   listenAddress: string;
+  dataDir?: string;
 }
 
 /** Go's flag syntax: -name, --name, -name=value, -name value. */
@@ -34,6 +46,7 @@ function parseServerFlags(args: string[]): ServerFlags {
     listenAddress: process.env['VAULT_DEV_LISTEN_ADDRESS'] || '127.0.0.1:8200',
   };
   if (process.env['VAULT_DEV_ROOT_TOKEN_ID']) flags.rootTokenId = process.env['VAULT_DEV_ROOT_TOKEN_ID'];
+  if (process.env['VAULT_DEV_DATA_DIR']) flags.dataDir = process.env['VAULT_DEV_DATA_DIR'];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     const m = /^--?([\w-]+)(?:=(.*))?$/.exec(arg);
@@ -55,6 +68,12 @@ function parseServerFlags(args: string[]): ServerFlags {
       case 'dev-listen-address':
         flags.listenAddress = takeValue();
         break;
+      case 'dev-data-dir': {
+        const dir = takeValue();
+        if (dir === '') throw new UsageError('-dev-data-dir needs a directory path');
+        flags.dataDir = dir;
+        break;
+      }
       case 'dev-no-store-token':
         break;
       case 'log-level':
@@ -84,7 +103,12 @@ function splitHostPort(address: string): { host: string; port: number } {
 async function serve(args: string[]): Promise<void> {
   const flags = parseServerFlags(args);
   const { host, port } = splitHostPort(flags.listenAddress);
-  const vault = await startVaultDev({ host, port, ...(flags.rootTokenId ? { rootToken: flags.rootTokenId } : {}) });
+  const vault = await startVaultDev({
+    host,
+    port,
+    ...(flags.rootTokenId ? { rootToken: flags.rootTokenId } : {}),
+    ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
+  });
   const unsealKey = randomBytes(32).toString('base64');
   process.stdout.write(`==> Vault server configuration:
 
@@ -93,7 +117,7 @@ async function serve(args: string[]): Promise<void> {
          Cluster Address: https://${host}:${vault.port + 1}
               Listener 1: tcp (addr: "${host}:${vault.port}", cluster address: "${host}:${vault.port + 1}", tls: "disabled")
                Log Level: info
-                 Storage: inmem
+                 Storage: ${flags.dataDir ? `file (vault-dev data dir: ${flags.dataDir})` : 'inmem'}
                  Version: Vault v${VAULT_VERSION} (vault-dev)
 
 ==> Vault server started! Log data will stream in below:
@@ -143,6 +167,10 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError) {
     process.stderr.write(`Error: ${err.message}\n\n${USAGE}`);
+    process.exit(1);
+  }
+  if (err instanceof DataDirError || err instanceof DataDirLockedError) {
+    process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }
   const code = (err as NodeJS.ErrnoException).code;

@@ -6,12 +6,18 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { AuditBroker } from './audit/broker.js';
 import { approleBackendFactory } from './builtin/credential/approle/backend.js';
 import { tokenBackendFactory } from './builtin/credential/token/backend.js';
+import { awsBackendFactory } from './builtin/logical/aws/backend.js';
+import { databaseBackendFactory } from './builtin/logical/database/backend.js';
 import { kvBackendFactory } from './builtin/logical/kv/backend.js';
+import { pkiBackendFactory } from './builtin/logical/pki/backend.js';
 import { createHandler } from './http/handler.js';
 import { createListAwareServer } from './http/list-method.js';
+import { registerCoreState } from './persist/core-state.js';
+import { openDataDir } from './persist/open.js';
 import { FrameworkBackend } from './sdk/framework.js';
 import { Core } from './vault/core.js';
 import { cubbyholeBackendFactory } from './vault/cubbyhole.js';
+import { expirationManagerOf } from './vault/expiration.js';
 import type { LockoutConfig } from './vault/lockout.js';
 import { systemBackendFactory } from './vault/sys/backend.js';
 
@@ -22,6 +28,12 @@ export interface VaultDevOptions {
   /** The root token id; random (`hvs.` + 24 chars) when unset, like `vault server -dev`. */
   rootToken?: string;
   lockout?: Partial<LockoutConfig>;
+  /**
+   * vault-dev extension: keep the state in this directory (created if
+   * missing) and restore it on the next start, like Vault's `file` storage.
+   * Unset: in memory only, like `vault server -dev`.
+   */
+  dataDir?: string;
 }
 
 export interface VaultDev {
@@ -41,6 +53,9 @@ export function createDevCore(options: Pick<VaultDevOptions, 'rootToken' | 'lock
     {
       secret: {
         kv: () => kvBackendFactory,
+        database: (c) => databaseBackendFactory(expirationManagerOf(c), c.now),
+        pki: (c) => pkiBackendFactory(expirationManagerOf(c), c.now),
+        aws: (c) => awsBackendFactory(expirationManagerOf(c), c.now),
         cubbyhole: (c) => cubbyholeBackendFactory(c.cubbyhole),
         system: (c) => systemBackendFactory(c, broker),
         identity: () => () => new FrameworkBackend('identity', []),
@@ -56,6 +71,7 @@ export function createDevCore(options: Pick<VaultDevOptions, 'rootToken' | 'lock
     },
   );
   core.audit = broker;
+  registerCoreState(core, broker, options.rootToken ? { rootTokenId: options.rootToken } : {});
   // `vault server -dev` mounts KV v2 at secret/.
   core.router.mount('secret', {
     path: 'secret/',
@@ -68,12 +84,21 @@ export function createDevCore(options: Pick<VaultDevOptions, 'rootToken' | 'lock
 
 export async function startVaultDev(options: VaultDevOptions = {}): Promise<VaultDev> {
   const core = createDevCore(options);
+  const dataDir = options.dataDir ? openDataDir(core, options.dataDir) : undefined;
   const handler = createHandler(core, {
     clusterName: `vault-cluster-${randomBytes(4).toString('hex')}`,
     clusterId: randomUUID(),
+    storageType: dataDir ? 'file' : 'inmem',
   });
   const server = createListAwareServer(handler);
-  const bound = await server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  let bound: Awaited<ReturnType<typeof server.listen>>;
+  try {
+    bound = await server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  } catch (err) {
+    core.close();
+    dataDir?.close();
+    throw err;
+  }
   const host = bound.host.includes(':') ? `[${bound.host}]` : bound.host;
   return {
     address: `http://${host}:${bound.port}`,
@@ -83,7 +108,12 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
     core,
     async close() {
       core.close();
+      expirationManagerOf(core).close();
       await server.close();
+      if (dataDir) {
+        core.persist.commit();
+        dataDir.close();
+      }
     },
   };
 }

@@ -8,6 +8,7 @@
  * `internal error` (500), so the request fails instead of going unaudited.
  */
 import { randomUUID } from 'node:crypto';
+import { StateFormatError, objectEntry, type Persistable, type PersistedEntries } from '../persist/persistable.js';
 import { VaultError } from '../sdk/errors.js';
 import { goQuote } from '../sdk/go-text.js';
 import { formatRFC3339Nano, nowNanos } from '../sdk/time.js';
@@ -51,7 +52,7 @@ export function normalizeDevicePath(path: string): string {
   return p.endsWith('/') ? p : `${p}/`;
 }
 
-export class AuditBroker implements AuditSink {
+export class AuditBroker implements AuditSink, Persistable {
   /** Audited request headers (sys/config/auditing/request-headers). */
   readonly headers = new AuditedHeaders();
   private readonly devices = new Map<string, AuditDevice>();
@@ -75,7 +76,7 @@ export class AuditBroker implements AuditSink {
    * fail with Vault's messages), writes the test message (a path that cannot
    * be opened fails here), then registers it. Throws AuditConfigError.
    */
-  enable(path: string, request: AuditDeviceRequest): void {
+  enable(path: string, request: AuditDeviceRequest, restored?: { salt: string }): void {
     const devicePath = normalizeDevicePath(path);
     if (devicePath === '/') throw new AuditConfigError('backend path must be specified');
     for (const existing of this.devices.keys()) {
@@ -91,10 +92,17 @@ export class AuditBroker implements AuditSink {
         options: { ...(request.options ?? {}) },
         local: request.local ?? false,
       },
-      { headers: this.headers, clock: this.clock, newRequestId: randomUUID, sink: this.sinkOptions },
+      {
+        headers: this.headers,
+        clock: this.clock,
+        newRequestId: randomUUID,
+        sink: this.sinkOptions,
+        ...(restored ? { salt: restored.salt } : {}),
+      },
     );
     try {
-      device.logTestMessage();
+      // Vault probes a device when it is enabled, not when it is set up again at unseal.
+      if (!restored) device.logTestMessage();
     } catch (err) {
       device.close();
       throw new AuditConfigError(`audit backend failed test message: ${(err as Error).message}`);
@@ -147,6 +155,51 @@ export class AuditBroker implements AuditSink {
   /** Reopens every file (Vault's SIGHUP reload), e.g. after log rotation. */
   reopen(): void {
     for (const device of this.devices.values()) device.sink.reopen();
+  }
+
+  /** `device/<path>` per device (its table entry and salt, so audit hashes stay stable) and `headers`. */
+  snapshot(): PersistedEntries {
+    const out: PersistedEntries = { headers: this.headers.list() as unknown as PersistedEntries };
+    for (const [path, device] of this.devices) {
+      out[`device/${path}`] = {
+        type: device.config.type,
+        description: device.config.description,
+        options: { ...device.config.options },
+        local: device.config.local,
+        salt: device.salt.salt,
+      };
+    }
+    return out;
+  }
+
+  /** Re-enables the saved devices (their files are opened again); a device that cannot start stops start-up. */
+  restore(entries: PersistedEntries): void {
+    const headers = entries['headers'];
+    if (headers !== undefined) {
+      for (const name of Object.keys(this.headers.list())) this.headers.remove(name);
+      for (const [name, s] of Object.entries(objectEntry(headers, 'audited headers'))) {
+        this.headers.set(name, objectEntry(s, 'audited header')['hmac'] === true);
+      }
+    }
+    for (const [key, value] of Object.entries(entries)) {
+      if (!key.startsWith('device/')) continue;
+      const saved = objectEntry(value, 'audit device');
+      const path = key.slice('device/'.length);
+      try {
+        this.enable(
+          path,
+          {
+            type: String(saved['type']),
+            description: String(saved['description'] ?? ''),
+            options: objectEntry(saved['options'] ?? {}, 'audit options') as Record<string, string>,
+            local: saved['local'] === true,
+          },
+          { salt: String(saved['salt']) },
+        );
+      } catch (err) {
+        throw new StateFormatError(`audit device ${path} cannot be enabled again: ${(err as Error).message}`);
+      }
+    }
   }
 
   /** Closes every device's file. */

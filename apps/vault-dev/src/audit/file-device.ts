@@ -293,11 +293,13 @@ export interface DeviceDeps {
   clock: () => string;
   newRequestId: () => string;
   sink?: FileSinkOptions;
+  /** The device's salt when it is re-created from saved state (a fresh one otherwise). */
+  salt?: string;
 }
 
 /** An enabled audit device: its table entry, salt, formatter and sink. */
 export class AuditDevice {
-  readonly salt = new AuditSalt();
+  readonly salt: AuditSalt;
   readonly formatter: FormatterConfig;
   readonly sink: Sink;
 
@@ -305,6 +307,7 @@ export class AuditDevice {
     readonly config: DeviceConfig,
     private readonly deps: DeviceDeps,
   ) {
+    this.salt = new AuditSalt(deps.salt);
     if (config.type !== 'file') throw new AuditConfigError(`unknown backend type: ${goQuote(config.type)}`);
     const enterprise = ENTERPRISE_ONLY_OPTIONS.filter((o) => o in config.options);
     if (enterprise.length > 0) throw new AuditConfigError(`enterprise-only options supplied: ${INVALID_CONFIGURATION}`);

@@ -2,7 +2,9 @@
  * HTTP → logical request and back, after Vault's `http/handler.go`,
  * `http/logical.go` and `http/sys_health.go`: method → operation, token and
  * wrapping headers, JSON/form bodies, query data, `Cache-Control: no-store`,
- * and health/seal-status answered here without auth or audit.
+ * and the endpoints Vault's http package answers itself (sys/health,
+ * sys/seal-status, sys/init, sys/leader): bare JSON, no envelope, no token,
+ * no audit.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -22,6 +24,8 @@ export interface HandlerOptions {
   maxRequestSize?: number;
   clusterName: string;
   clusterId: string;
+  /** sys/seal-status `storage_type`: `inmem`, or `file` with a data dir. */
+  storageType?: string;
 }
 
 class HttpError extends Error {
@@ -75,10 +79,11 @@ export function createHandler(core: Core, options: HandlerOptions) {
       return send(req, res, { status: 400, body: { errors: ['invalid URL path encoding'] } });
     }
 
-    if (path === 'sys/health') return send(req, res, health(url, method, options));
-    if (path === 'sys/seal-status') {
-      if (method !== 'GET') return send(req, res, { status: 405, body: { errors: [] } });
-      return send(req, res, { status: 200, body: sealStatus(options) });
+    const direct = HTTP_SYS_PATHS[path];
+    if (direct) {
+      // Vault reads no body here; drain it so the connection stays usable.
+      await drain(req, maxRequestSize)?.catch(() => undefined);
+      return send(req, res, direct(url, method, options));
     }
 
     let logical: Request;
@@ -304,11 +309,18 @@ function queryData(url: URL): RequestData | null {
 function send(req: IncomingMessage, res: ServerResponse, wire: WireResponse): void {
   const headers: Record<string, string> = {
     'Cache-Control': 'no-store',
-    'Content-Type': 'application/json',
+    // A raw response has only the content type its backend chose (none for an empty body).
+    ...(wire.rawBody === undefined ? { 'Content-Type': 'application/json' } : {}),
     ...wire.headers,
   };
   const namespace = header(req, 'x-vault-namespace');
   if (namespace) headers['X-Vault-Namespace'] = namespace;
+  if (wire.rawBody !== undefined) {
+    const empty = wire.rawBody.length === 0 || wire.status === 204;
+    if (!empty) headers['Content-Length'] = String(wire.rawBody.length);
+    res.writeHead(wire.status, headers).end(empty || req.method === 'HEAD' ? undefined : wire.rawBody);
+    return;
+  }
   if (wire.body === undefined || req.method === 'HEAD') {
     res.writeHead(wire.status, headers).end();
     return;
@@ -318,6 +330,23 @@ function send(req: IncomingMessage, res: ServerResponse, wire: WireResponse): vo
   res.writeHead(wire.status, headers).end(payload);
 }
 
+type HttpSysHandler = (url: URL, method: string, options: HandlerOptions) => WireResponse;
+
+const METHOD_NOT_ALLOWED: WireResponse = { status: 405, body: { errors: [] } };
+
+/**
+ * The sys paths Vault's http/handler.go routes to its own handlers instead of
+ * the system backend (of those vault-dev serves): they answer bare JSON.
+ */
+const HTTP_SYS_PATHS: Record<string, HttpSysHandler> = {
+  'sys/health': health,
+  'sys/seal-status': (_url, method, options) =>
+    method === 'GET' ? { status: 200, body: sealStatus(options) } : METHOD_NOT_ALLOWED,
+  'sys/init': initStatus,
+  'sys/leader': (_url, method) => (method === 'GET' ? { status: 200, body: leaderStatus() } : METHOD_NOT_ALLOWED),
+};
+
+/** Vault 1.18's status-code parameters (1.19 adds removedcode and haunhealthycode; 1.18 ignores them). */
 const HEALTH_CODES = {
   activecode: 200,
   standbycode: 429,
@@ -325,8 +354,6 @@ const HEALTH_CODES = {
   performancestandbycode: 473,
   sealedcode: 503,
   uninitcode: 501,
-  removedcode: 530,
-  haunhealthycode: 474,
 } as const;
 
 /** GET|HEAD sys/health: always active, unsealed and initialised; `*code` overrides honoured. */
@@ -336,7 +363,8 @@ function health(url: URL, method: string, options: HandlerOptions): WireResponse
   for (const name of Object.keys(HEALTH_CODES)) {
     const raw = url.searchParams.get(name);
     if (raw === null) continue;
-    if (!/^-?\d+$/.test(raw)) return { status: 400, body: { errors: [] } };
+    // Go's strconv.Atoi: an optional sign and decimal digits.
+    if (!/^[+-]?\d+$/.test(raw)) return { status: 400, body: { errors: [] } };
     codes[name] = Number(raw);
   }
   for (const flag of ['standbyok', 'perfstandbyok']) {
@@ -383,6 +411,26 @@ function sealStatus(options: HandlerOptions): Record<string, unknown> {
     cluster_name: options.clusterName,
     cluster_id: options.clusterId,
     recovery_seal: false,
-    storage_type: 'inmem',
+    storage_type: options.storageType ?? 'inmem',
+  };
+}
+
+/** GET sys/init reports the (always true) init state; PUT/POST fail as on an initialised Vault. */
+function initStatus(_url: URL, method: string): WireResponse {
+  if (method === 'GET') return { status: 200, body: { initialized: true } };
+  if (method === 'PUT' || method === 'POST') return { status: 400, body: { errors: ['Vault is already initialized'] } };
+  return METHOD_NOT_ALLOWED;
+}
+
+/** A standalone node without HA, as `vault server -dev` answers (last_wal is 0 and so omitted). */
+function leaderStatus(): Record<string, unknown> {
+  return {
+    ha_enabled: false,
+    is_self: false,
+    active_time: '0001-01-01T00:00:00Z',
+    leader_address: '',
+    leader_cluster_address: '',
+    performance_standby: false,
+    performance_standby_last_remote_wal: 0,
   };
 }

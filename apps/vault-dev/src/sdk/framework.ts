@@ -17,6 +17,7 @@ import {
   parseString,
   parseStringSlice,
 } from './fields.js';
+import type { Persistable } from '../persist/persistable.js';
 import { goQuote } from './go-text.js';
 import type { Auth, Operation, Request, Response } from './logical.js';
 
@@ -195,6 +196,10 @@ export interface Backend {
   renewAuth?(req: Request, auth: Auth): Promise<Auth>;
   /** Periodic housekeeping (AppRole's SecretID tidy). */
   periodic?(): Promise<void>;
+  /** Vault's Backend.Cleanup: the mount is gone, let go of what it holds (connections, lease handlers). */
+  cleanup?(): Promise<void>;
+  /** The mount's state, saved and restored when the server has a data dir (see persist/persistable.ts). */
+  readonly persistence?: Persistable | undefined;
 }
 
 interface CompiledPath {
@@ -205,6 +210,10 @@ interface CompiledPath {
 /** A backend defined by path specs, routed and validated like Vault's framework.Backend. */
 export class FrameworkBackend implements Backend {
   private readonly compiled: CompiledPath[];
+  /** Set by the backend's factory when it has state worth keeping. */
+  persistence?: Persistable | undefined;
+  /** Set by the backend's factory when unmounting must release something. */
+  cleanup?: (() => Promise<void>) | undefined;
 
   constructor(
     readonly type: string,

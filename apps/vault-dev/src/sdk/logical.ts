@@ -97,6 +97,25 @@ export interface WrapInfo {
   format?: string;
 }
 
+/**
+ * Vault's logical.HTTPStatusCode, HTTPContentType and HTTPRawBody: a backend
+ * that puts `http_status_code` in its response data gets no JSON envelope;
+ * the HTTP layer sends `http_raw_body` as-is with `http_content_type`
+ * (http/logical.go respondRaw). Used by the PKI fetch paths (DER and PEM).
+ */
+export const HTTP_STATUS_CODE = 'http_status_code';
+export const HTTP_CONTENT_TYPE = 'http_content_type';
+export const HTTP_RAW_BODY = 'http_raw_body';
+
+/** A raw HTTP answer: `body` (bytes or text) with its content type; status 204 sends no body. */
+export function rawHttpResponse(status: number, contentType: string, body: Uint8Array | string): Response {
+  return { data: { [HTTP_CONTENT_TYPE]: contentType, [HTTP_RAW_BODY]: body, [HTTP_STATUS_CODE]: status } };
+}
+
+export function isRawHttpResponse(resp: Response): boolean {
+  return resp.data !== undefined && resp.data !== null && HTTP_STATUS_CODE in resp.data;
+}
+
 /** A raw HTTP answer that bypasses the normal envelope (Vault's RespondWithStatusCode). */
 export interface RawResponse {
   status: number;

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent, AuditSink } from '../audit/types.js';
+import { PersistRegistry } from '../persist/registry.js';
 import { addrInCidrs } from '../sdk/cidr.js';
 import {
   ERR_INVALID_TOKEN,
@@ -17,7 +18,7 @@ import {
 import { sanitizePolicies } from '../sdk/fields.js';
 import { type Backend, type BackendFactory, matchesSpecialPath } from '../sdk/framework.js';
 import { goQuote } from '../sdk/go-text.js';
-import type { Auth, Request, Response } from '../sdk/logical.js';
+import { isRawHttpResponse, type Auth, type Request, type Response } from '../sdk/logical.js';
 import { CubbyholeStore } from './cubbyhole.js';
 import { IdentityStore } from './identity.js';
 import { DEFAULT_LOCKOUT, type LockoutConfig, LockoutTracker } from './lockout.js';
@@ -56,7 +57,10 @@ export class Core {
   readonly lockout: LockoutTracker;
   readonly wrapper: Wrapper;
   readonly now: () => number;
-  readonly rootToken: TokenEntry;
+  /** The stores that make up the state, and (with a data dir) where changes are written after each request. */
+  readonly persist: PersistRegistry;
+  /** The dev root token; replaced when saved state is restored. */
+  rootToken: TokenEntry;
   audit: AuditSink = { enabled: () => false, logRequest: () => {}, logResponse: () => {} };
   private readonly housekeeping: NodeJS.Timeout;
 
@@ -68,6 +72,7 @@ export class Core {
     const bind = (table: Record<string, (core: Core) => BackendFactory>) =>
       Object.fromEntries(Object.entries(table).map(([type, make]) => [type, make(this)]));
     this.router = new Router({ secret: bind(factories.secret), auth: bind(factories.auth) });
+    this.persist = new PersistRegistry(() => this.router.all());
     this.wrapper = new Wrapper(this);
 
     const builtin = { builtin: true };
@@ -89,20 +94,26 @@ export class Core {
     );
     this.router.mount('auth', { path: 'token/', type: 'token', description: 'token based credentials' }, builtin);
 
-    this.rootToken = this.tokens.create({
-      ...(options.rootTokenId ? { id: options.rootTokenId } : {}),
-      parent: '',
-      policies: ['root'],
-      // `vault server -dev -dev-root-token-id=X` creates X through auth/token/create, so it looks like any created token.
-      path: options.rootTokenId ? 'auth/token/create' : 'auth/token/root',
-      mountPoint: 'auth/token/',
-      displayName: options.rootTokenId ? 'token' : 'root',
-      ttl: 0,
-      renewable: false,
-    });
+    this.rootToken = this.createRootToken(options.rootTokenId);
 
     this.housekeeping = setInterval(() => void this.runHousekeeping(), options.housekeepingIntervalMs ?? 5_000);
     this.housekeeping.unref();
+  }
+
+  /** The dev root token (`id` when given), as `vault server -dev` makes it. */
+  createRootToken(id?: string): TokenEntry {
+    this.rootToken = this.tokens.create({
+      ...(id ? { id } : {}),
+      parent: '',
+      policies: ['root'],
+      // `vault server -dev -dev-root-token-id=X` creates X through auth/token/create, so it looks like any created token.
+      path: id ? 'auth/token/create' : 'auth/token/root',
+      mountPoint: 'auth/token/',
+      displayName: id ? 'token' : 'root',
+      ttl: 0,
+      renewable: false,
+    });
+    return this.rootToken;
   }
 
   close(): void {
@@ -118,15 +129,28 @@ export class Core {
         // Housekeeping failures must not take the server down; the next round retries.
       }
     }
+    this.persist.commitQuietly();
   }
 
-  /** Handles one logical request end to end and returns what goes on the wire. */
+  /**
+   * Handles one logical request end to end and returns what goes on the
+   * wire. With a data dir, whatever the request changed is on disk before the
+   * answer is returned (Vault writes storage before it responds).
+   */
   async handle(req: Request): Promise<WireResponse> {
+    let wire: WireResponse;
     try {
-      return await this.handleInner(req);
+      wire = await this.handleInner(req);
     } catch (err) {
-      return this.errorWire(req, err);
+      wire = this.errorWire(req, err);
     }
+    try {
+      this.persist.commit();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'write failed';
+      return { status: 500, body: { errors: [multierror([`failed to persist state to the data dir: ${code}`])] } };
+    }
+    return wire;
   }
 
   private async handleInner(req: Request): Promise<WireResponse> {
@@ -209,7 +233,9 @@ export class Core {
   /** The wire answer: wrapped when the request or backend asked for it and there is content to wrap. */
   private answer(req: Request, mount: MountEntry, resp: Response | null): WireResponse {
     const wrapTTL = this.effectiveWrapTTL(req, resp);
-    if (wrapTTL > 0 && resp && !resp.error && !resp.raw) return this.wrapper.wrap(req, mount, resp, wrapTTL);
+    if (wrapTTL > 0 && resp && !resp.error && !resp.raw && !isRawHttpResponse(resp)) {
+      return this.wrapper.wrap(req, mount, resp, wrapTTL);
+    }
     return renderEnvelope(req, mount, resp);
   }
 

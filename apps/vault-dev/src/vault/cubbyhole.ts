@@ -4,10 +4,11 @@
  * wrapping keeps the wrapped answer in the wrapping token's cubbyhole.
  */
 import { FrameworkBackend, type BackendFactory } from '../sdk/framework.js';
+import { objectEntry, toJson, type Persistable, type PersistedEntries } from '../persist/persistable.js';
 import { VaultError } from '../sdk/errors.js';
 import type { Request, Response } from '../sdk/logical.js';
 
-export class CubbyholeStore {
+export class CubbyholeStore implements Persistable {
   private readonly byToken = new Map<string, Map<string, Record<string, unknown>>>();
 
   get(tokenId: string, key: string): Record<string, unknown> | undefined {
@@ -38,6 +39,25 @@ export class CubbyholeStore {
 
   dropToken(tokenId: string): void {
     this.byToken.delete(tokenId);
+  }
+
+  /** One entry per token: its whole cubbyhole. */
+  snapshot(): PersistedEntries {
+    const out: PersistedEntries = {};
+    for (const [tokenId, store] of this.byToken) {
+      if (store.size > 0) out[tokenId] = toJson(Object.fromEntries(store));
+    }
+    return out;
+  }
+
+  restore(entries: PersistedEntries): void {
+    this.byToken.clear();
+    for (const [tokenId, value] of Object.entries(entries)) {
+      const items = objectEntry(value, 'cubbyhole');
+      for (const [key, item] of Object.entries(items)) {
+        this.put(tokenId, key, objectEntry(item, 'cubbyhole value') as Record<string, unknown>);
+      }
+    }
   }
 }
 

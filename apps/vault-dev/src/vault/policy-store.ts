@@ -7,11 +7,12 @@
  */
 import { ACL } from '../policy/acl.js';
 import { CONTROL_GROUP_POLICY_HCL, DEFAULT_POLICY_HCL, RESPONSE_WRAPPING_POLICY_HCL } from '../policy/builtin.js';
+import { StateFormatError, type Persistable, type PersistedEntries } from '../persist/persistable.js';
 import { parsePolicy, type Policy } from '../policy/policy.js';
 
 const HIDDEN = new Set(['response-wrapping', 'control-group']);
 
-export class PolicyStore {
+export class PolicyStore implements Persistable {
   private readonly policies = new Map<string, Policy>();
   private readonly aclCache = new Map<string, ACL>();
 
@@ -47,6 +48,23 @@ export class PolicyStore {
 
   delete(name: string): void {
     if (this.policies.delete(name.toLowerCase())) this.aclCache.clear();
+  }
+
+  /** Every stored policy's document by name (the hidden built-ins never change, so they are not saved). */
+  snapshot(): PersistedEntries {
+    const out: PersistedEntries = {};
+    for (const [name, policy] of this.policies) if (!HIDDEN.has(name)) out[name] = policy.raw;
+    return out;
+  }
+
+  restore(entries: PersistedEntries): void {
+    for (const name of [...this.policies.keys()]) if (!HIDDEN.has(name)) this.policies.delete(name);
+    for (const [name, raw] of Object.entries(entries)) {
+      if (typeof raw !== 'string') throw new StateFormatError(`policy ${JSON.stringify(name)}: expected HCL text`);
+      this.set(name, raw);
+    }
+    if (!this.policies.has('default')) this.policies.set('default', parsePolicy('default', DEFAULT_POLICY_HCL));
+    this.aclCache.clear();
   }
 
   /** The ACL for a set of policy names; unknown names contribute nothing. */

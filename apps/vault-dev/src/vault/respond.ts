@@ -5,13 +5,23 @@
  * `{"errors":[]}`, nil writes are 204, errors are `{"errors":[...]}`, and the
  * success envelope has Vault's field order.
  */
-import type { IssuedToken, Request, Response } from '../sdk/logical.js';
+import {
+  HTTP_CONTENT_TYPE,
+  HTTP_RAW_BODY,
+  HTTP_STATUS_CODE,
+  isRawHttpResponse,
+  type IssuedToken,
+  type Request,
+  type Response,
+} from '../sdk/logical.js';
 import type { MountEntry } from './mounts.js';
 
 export interface WireResponse {
   status: number;
   /** JSON body; undefined = no body. */
   body?: unknown;
+  /** Bytes sent as they are instead of a JSON body, with only the headers given (raw responses). */
+  rawBody?: Buffer;
   headers?: Record<string, string>;
 }
 
@@ -51,11 +61,50 @@ export function renderEnvelope(req: Request, mount: MountEntry | undefined, resp
   if (resp.raw)
     return resp.raw.body === undefined ? { status: resp.raw.status } : { status: resp.raw.status, body: resp.raw.body };
   if (resp.error) return { status: resp.error.status, body: { errors: [resp.error.message] } };
+  if (isRawHttpResponse(resp)) return renderRaw(resp);
   if (req.operation === 'list' && listIsEmpty(resp)) return { ...EMPTY_ERRORS };
 
   const envelope = successEnvelope(req.id, mount?.type ?? '', resp);
   const body = injectsDataIntoTop(req.path) && resp.data ? { ...resp.data, ...envelope } : envelope;
   return { status: resp.status ?? 200, body };
+}
+
+/**
+ * http/logical.go respondRaw: the status, content type and body a backend put
+ * in its data, sent without an envelope. A malformed raw response is a 500
+ * with the reason in `X-Vault-Raw-Error`, as in Vault.
+ */
+function renderRaw(resp: Response): WireResponse {
+  const fail = (why: string): WireResponse => ({
+    status: 500,
+    body: { errors: [] },
+    headers: { 'X-Vault-Raw-Error': why },
+  });
+  if (resp.secret || resp.auth || resp.issuedToken) return fail('raw responses cannot contain secrets or auth');
+  const data = resp.data ?? {};
+  const status = data[HTTP_STATUS_CODE];
+  if (typeof status !== 'number' || !Number.isInteger(status)) return fail('cannot decode status code');
+  const nonEmpty = status !== 204;
+  const contentType = data[HTTP_CONTENT_TYPE];
+  if (contentType === undefined && nonEmpty) return fail('no content type given');
+  if (contentType !== undefined && typeof contentType !== 'string') return fail('cannot decode content type');
+  let body: Buffer = Buffer.alloc(0);
+  if (nonEmpty) {
+    const raw = data[HTTP_RAW_BODY];
+    if (raw === undefined) return fail('no body given');
+    if (raw instanceof Uint8Array) body = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    // Bytes that crossed a JSON boundary arrive as base64 text; Vault decodes them when it can.
+    else if (typeof raw === 'string') body = strictBase64(raw) ?? Buffer.from(raw);
+    else return fail('cannot decode body');
+  }
+  return { status, rawBody: body, headers: contentType ? { 'Content-Type': contentType } : {} };
+}
+
+/** Go's base64.StdEncoding.DecodeString: padded standard alphabet (line breaks ignored), else undefined. */
+function strictBase64(text: string): Buffer | undefined {
+  const compact = text.replace(/[\r\n]/g, '');
+  if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) return undefined;
+  return Buffer.from(compact, 'base64');
 }
 
 function listIsEmpty(resp: Response): boolean {

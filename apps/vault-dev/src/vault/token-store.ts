@@ -6,7 +6,18 @@
  * `builtin/credential/token/`; this module is the state they act on.
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import {
+  ChangeMarks,
+  StateFormatError,
+  objectEntry,
+  type JsonValue,
+  type Persistable,
+  type PersistedEntries,
+} from '../persist/persistable.js';
 import type { Auth, TokenInfo } from '../sdk/logical.js';
+
+/** Persisted entry name prefix: one entry per token. */
+const TOKEN = 'token/';
 
 export const SYSTEM_DEFAULT_TTL = 768 * 3600;
 export const SYSTEM_MAX_TTL = 768 * 3600;
@@ -75,13 +86,18 @@ export interface NewToken {
 
 type RevocationListener = (entry: TokenEntry) => void;
 
-export class TokenStore {
+export class TokenStore implements Persistable {
   private readonly byId = new Map<string, TokenEntry>();
   private readonly byAccessor = new Map<string, string>();
   private readonly byLeaseId = new Map<string, string>();
   private readonly children = new Map<string, Set<string>>();
-  private readonly salt = randomBytes(32);
+  private salt = randomBytes(32);
   private readonly revocationListeners: RevocationListener[] = [];
+  /**
+   * Persistence marks: callers change entries in place (uses, renewals), so
+   * every entry handed out is marked, as is every entry indexed or revoked.
+   */
+  readonly changes = new ChangeMarks();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -120,15 +136,57 @@ export class TokenStore {
       maxTTL: spec.maxTTL ?? 0,
       isWrapping: spec.isWrapping ?? false,
     };
-    this.byId.set(id, entry);
-    if (entry.accessor) this.byAccessor.set(entry.accessor, id);
-    this.byLeaseId.set(this.leaseIdOf(entry), id);
+    this.index(entry);
+    return entry;
+  }
+
+  private index(entry: TokenEntry): void {
+    this.changes.mark(TOKEN + entry.id);
+    this.byId.set(entry.id, entry);
+    if (entry.accessor) this.byAccessor.set(entry.accessor, entry.id);
+    this.byLeaseId.set(this.leaseIdOf(entry), entry.id);
     if (entry.parent) {
       let set = this.children.get(entry.parent);
       if (!set) this.children.set(entry.parent, (set = new Set()));
-      set.add(id);
+      set.add(entry.id);
     }
-    return entry;
+  }
+
+  /** The salt (lease ids are HMACs under it, so it must survive too) and one entry per token. */
+  snapshot(): PersistedEntries {
+    const out: PersistedEntries = { salt: this.salt.toString('base64') };
+    // Entries are plain JSON already and the snapshot is serialized at once: no copy needed.
+    for (const [id, entry] of this.byId) out[TOKEN + id] = entry as unknown as JsonValue;
+    return out;
+  }
+
+  entry(name: string): JsonValue | undefined {
+    if (name === 'salt') return this.salt.toString('base64');
+    return name.startsWith(TOKEN) ? (this.byId.get(name.slice(TOKEN.length)) as unknown as JsonValue) : undefined;
+  }
+
+  /**
+   * Replaces every token with saved ones, as they were: expiry is wall-clock
+   * time, so a token that ran out while the server was down is revoked on
+   * first sight (or by the next sweep), like any expired token.
+   */
+  restore(entries: PersistedEntries): void {
+    const salt = entries['salt'];
+    if (typeof salt !== 'string' || salt === '') throw new StateFormatError('tokens: the salt is missing');
+    this.byId.clear();
+    this.byAccessor.clear();
+    this.byLeaseId.clear();
+    this.children.clear();
+    this.salt = Buffer.from(salt, 'base64');
+    this.changes.markAll();
+    for (const [key, value] of Object.entries(entries)) {
+      if (!key.startsWith('token/')) continue;
+      const entry = objectEntry(value, `token ${key}`) as unknown as TokenEntry;
+      if (typeof entry.id !== 'string' || typeof entry.expireTime !== 'number' || !Array.isArray(entry.policies)) {
+        throw new StateFormatError('tokens: a saved token is incomplete');
+      }
+      this.index(entry);
+    }
   }
 
   /** A live token by id: unknown, expired and spent tokens are undefined (expired ones are revoked). */
@@ -156,6 +214,7 @@ export class TokenStore {
     if (!id) return undefined;
     const entry = this.byId.get(id);
     if (!entry) return undefined;
+    this.changes.mark(TOKEN + id);
     const expired = this.topmostExpired(entry);
     if (expired) {
       this.revokeTree(expired.id);
@@ -213,6 +272,7 @@ export class TokenStore {
    * serves this request, then must be revoked (Vault's tokenRevocationPending).
    */
   use(entry: TokenEntry): boolean {
+    this.changes.mark(TOKEN + entry.id);
     if (entry.numUses <= 0) return false;
     entry.numUses -= 1;
     if (entry.numUses === 0) {
@@ -224,6 +284,7 @@ export class TokenStore {
 
   /** Extends a token's lease to `ttl` seconds from now. */
   setTTL(entry: TokenEntry, ttl: number): void {
+    this.changes.mark(TOKEN + entry.id);
     const now = this.now();
     entry.expireTime = ttl > 0 ? now + ttl * 1000 : entry.expireTime;
     entry.lastRenewal = now;
@@ -248,6 +309,7 @@ export class TokenStore {
     for (const child of this.children.get(id) ?? []) {
       const entry = this.byId.get(child);
       if (entry) entry.parent = '';
+      this.changes.mark(TOKEN + child);
     }
     this.children.delete(id);
     this.revokeOne(id);
@@ -257,6 +319,7 @@ export class TokenStore {
     const entry = this.byId.get(id);
     if (!entry) return;
     this.byId.delete(id);
+    this.changes.mark(TOKEN + id);
     if (entry.accessor) this.byAccessor.delete(entry.accessor);
     this.byLeaseId.delete(this.leaseIdOf(entry));
     this.children.delete(id);

@@ -4,15 +4,17 @@
  * handleRenew, handleRevoke and handleRevokePrefixCommon, over the
  * expiration manager's Renew / Revoke / RevokePrefix (vault/expiration.go).
  *
- * The only leases vault-dev issues are token leases: every service token
- * (except those made by rootToken(), such as the dev root token) has the
- * lease `<creation path>/<salted id>`. KV and AppRole issue no secret leases.
+ * Two kinds of lease: token leases (every service token except those made
+ * by rootToken(), such as the dev root token, has the lease `<creation
+ * path>/<salted id>`), and secret leases from the expiration manager (database
+ * and AWS credentials, PKI certificates with generate_lease).
  */
 import { hasLease, leaseRenewable, leaseTimesOf, leaseTTL } from '../../builtin/credential/token/lease.js';
 import { errorResponse } from '../../sdk/errors.js';
 import type { FieldData, PathSpec } from '../../sdk/framework.js';
 import type { Response } from '../../sdk/logical.js';
 import { formatRFC3339Nano, millisToNanos } from '../../sdk/time.js';
+import { expirationManagerOf, LeaseError } from '../expiration.js';
 import type { TokenEntry, TokenStore } from '../token-store.js';
 
 /** What the lease endpoints need of the core. */
@@ -42,25 +44,49 @@ function tokenOfLease(core: LeaseCore, leaseId: string): TokenEntry | undefined 
   return entry && hasLease(entry) ? entry : undefined;
 }
 
-/** Every live lease id (tokens with a lease only). */
+/** Every live lease id: tokens with a lease, and secret leases. */
 function leaseIdsWithPrefix(core: LeaseCore, prefix: string): string[] {
-  return core.tokens.leaseIdsWithPrefix(prefix).filter((id) => tokenOfLease(core, id) !== undefined);
+  return [
+    ...core.tokens.leaseIdsWithPrefix(prefix).filter((id) => tokenOfLease(core, id) !== undefined),
+    ...expirationManagerOf(core).leaseIdsWithPrefix(prefix),
+  ];
 }
 
-/** ExpirationManager.Revoke: revoking a token lease revokes the token's tree; unknown ids are fine. */
-function revokeLease(core: LeaseCore, leaseId: string): void {
+/**
+ * ExpirationManager.Revoke: revoking a token lease revokes the token's tree, a
+ * secret lease goes through its engine (force: even when the engine fails);
+ * unknown ids are fine.
+ */
+async function revokeLease(core: LeaseCore, leaseId: string, force = false): Promise<void> {
   const entry = tokenOfLease(core, leaseId);
   if (entry) core.tokens.revokeTree(entry.id);
+  const secrets = expirationManagerOf(core);
+  await (force ? secrets.revokeForce(leaseId) : secrets.revoke(leaseId));
+}
+
+function isLease(core: LeaseCore, leaseId: string): boolean {
+  return tokenOfLease(core, leaseId) !== undefined || expirationManagerOf(core).lookup(leaseId) !== undefined;
 }
 
 /** ExpirationManager.RevokePrefix: an exact lease id, else everything under `prefix/`. */
-function revokePrefix(core: LeaseCore, prefix: string): void {
-  if (!prefix.endsWith('/') && tokenOfLease(core, prefix)) {
-    revokeLease(core, prefix);
+export async function revokePrefix(core: LeaseCore, prefix: string, force: boolean): Promise<void> {
+  if (!prefix.endsWith('/') && isLease(core, prefix)) {
+    await revokeLease(core, prefix, force);
     return;
   }
   const dir = prefix.endsWith('/') ? prefix : `${prefix}/`;
-  for (const leaseId of leaseIdsWithPrefix(core, dir)) revokeLease(core, leaseId);
+  const ids = leaseIdsWithPrefix(core, dir);
+  for (const [i, leaseId] of ids.entries()) {
+    try {
+      await revokeLease(core, leaseId, force);
+    } catch (err) {
+      throw new LeaseError(`failed to revoke ${JSON.stringify(leaseId)} (${i + 1} / ${ids.length}): ${messageOf(err)}`);
+    }
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function leaseIdOf(data: FieldData): string {
@@ -71,8 +97,13 @@ function leaseIdOf(data: FieldData): string {
 function handleLookup(core: LeaseCore, data: FieldData): Response {
   const leaseId = data.get<string>('lease_id');
   if (leaseId === '') return errorResponse('lease_id must be specified');
+  const secret = expirationManagerOf(core).lookup(leaseId);
   const entry = tokenOfLease(core, leaseId);
-  const lease = entry ? leaseTimesOf(entry) : undefined;
+  const lease = secret
+    ? { ...secret, authRenewable: secret.renewable, batch: false }
+    : entry
+      ? leaseTimesOf(entry)
+      : undefined;
   if (!lease) return errorResponse('invalid lease');
   const now = core.now();
   const out: Record<string, unknown> = {
@@ -104,9 +135,23 @@ function handleLookupList(core: LeaseCore, data: FieldData): Response {
   return { data: { keys: [...keys].sort() } };
 }
 
-function handleRenew(core: LeaseCore, data: FieldData): Response {
+async function handleRenew(core: LeaseCore, data: FieldData): Promise<Response> {
   const leaseId = leaseIdOf(data);
   if (leaseId === '') return errorResponse('lease_id must be specified');
+  const secrets = expirationManagerOf(core);
+  if (secrets.lookup(leaseId)) {
+    try {
+      const { lease, ttl, warnings } = await secrets.renew(leaseId, data.get<number>('increment'));
+      return {
+        data: null,
+        leaseId,
+        secret: { ttl, maxTTL: 0, renewable: lease.renewable },
+        ...(warnings.length > 0 ? { warnings } : {}),
+      };
+    } catch (err) {
+      return errorResponse(messageOf(err));
+    }
+  }
   const entry = tokenOfLease(core, leaseId);
   const lease = entry ? leaseTimesOf(entry) : undefined;
   if (!lease) return errorResponse('lease not found');
@@ -116,15 +161,23 @@ function handleRenew(core: LeaseCore, data: FieldData): Response {
   return errorResponse('tokens cannot be renewed through this endpoint');
 }
 
-function handleRevoke(core: LeaseCore, data: FieldData): Response | null {
+async function handleRevoke(core: LeaseCore, data: FieldData): Promise<Response | null> {
   const leaseId = leaseIdOf(data);
   if (leaseId === '') return errorResponse('lease_id must be specified');
-  revokeLease(core, leaseId);
+  try {
+    await revokeLease(core, leaseId);
+  } catch (err) {
+    return errorResponse(`failed to revoke entry: resp: (*logical.Response)(nil) err: ${messageOf(err)}`);
+  }
   return data.get<boolean>('sync') ? null : { ...ACCEPTED };
 }
 
-function handleRevokePrefix(core: LeaseCore, data: FieldData, force: boolean): Response | null {
-  revokePrefix(core, data.get<string>('prefix'));
+async function handleRevokePrefix(core: LeaseCore, data: FieldData, force: boolean): Promise<Response | null> {
+  try {
+    await revokePrefix(core, data.get<string>('prefix'), force);
+  } catch (err) {
+    return errorResponse(messageOf(err));
+  }
   const sync = force || data.get<boolean>('sync');
   return sync ? null : { ...ACCEPTED };
 }

@@ -1,6 +1,6 @@
 /**
- * Small unauthenticated sys endpoints a dev server answers (`sys/init`,
- * `sys/leader`) and `sys/tools` (hash, random), after logical_system.go.
+ * `sys/tools` (hash, random), after logical_system.go. (`sys/init` and
+ * `sys/leader` are answered by the HTTP layer, as in Vault's http package.)
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { errorResponse } from '../../sdk/errors.js';
@@ -49,23 +49,6 @@ function random(d: FieldData): Response | null {
 
 export function miscPaths(): PathSpec[] {
   return [
-    { pattern: 'init$', operations: { read: () => ({ data: { initialized: true } }) } },
-    {
-      pattern: 'leader$',
-      operations: {
-        read: () => ({
-          data: {
-            ha_enabled: false,
-            is_self: false,
-            active_time: '0001-01-01T00:00:00Z',
-            leader_address: '',
-            leader_cluster_address: '',
-            performance_standby: false,
-            performance_standby_last_remote_wal: 0,
-          },
-        }),
-      },
-    },
     {
       pattern: 'tools/hash(/(?<urlalgorithm>.+))?$',
       fields: {
@@ -83,5 +66,3 @@ export function miscPaths(): PathSpec[] {
     },
   ];
 }
-
-export const MISC_UNAUTHENTICATED_PATHS = ['init', 'leader'];

@@ -10,6 +10,7 @@ import { goQuote } from '../../sdk/go-text.js';
 import type { Request, Response } from '../../sdk/logical.js';
 import type { Core } from '../core.js';
 import { type MountClass, type MountConfig, type MountEntry, MountError } from '../mounts.js';
+import { revokePrefix } from './leases.js';
 import { SYSTEM_DEFAULT_TTL, SYSTEM_MAX_TTL } from '../token-store.js';
 import { VAULT_VERSION } from '../version.js';
 
@@ -148,6 +149,25 @@ function findMount(core: Core, mountClass: MountClass, path: string): MountEntry
   return core.router.byRoutePrefix(mountClass === 'auth' ? `auth/${p}` : p);
 }
 
+/**
+ * Vault's unmountInternal: every lease the mount issued (secrets, and the
+ * tokens of an auth mount's logins) is revoked first; if one cannot be, the
+ * unmount fails with that error and the mount stays. Then the mount goes,
+ * with its engine's open resources.
+ */
+async function unmount(core: Core, mountClass: MountClass, path: string): Promise<Response | null> {
+  const entry = findMount(core, mountClass, path);
+  if (!entry) return null;
+  try {
+    await revokePrefix(core, entry.routePrefix, false);
+  } catch (err) {
+    return errorResponse(err instanceof Error ? err.message : String(err));
+  }
+  core.router.unmount(mountClass, path);
+  await entry.backend.cleanup?.();
+  return null;
+}
+
 function tuneRead(core: Core, mountClass: MountClass) {
   return (_req: Request, d: FieldData): Response | null => {
     const entry = findMount(core, mountClass, d.get<string>('path'));
@@ -265,10 +285,7 @@ export function mountPaths(core: Core): PathSpec[] {
             : errorResponse(`No secret engine mount at ${d.get<string>('path').replace(/\/?$/, '/')}`);
         },
         update: enable(core, 'secret'),
-        delete: (_req, d) => {
-          core.router.unmount('secret', d.get<string>('path'));
-          return null;
-        },
+        delete: (_req, d) => unmount(core, 'secret', d.get<string>('path')),
       },
     },
     { pattern: 'auth/?$', operations: { read: () => ({ data: tableOf(core, 'auth') }) } },
@@ -295,8 +312,7 @@ export function mountPaths(core: Core): PathSpec[] {
         delete: (_req, d) => {
           const p = d.get<string>('path').replace(/\/?$/, '/');
           if (p === 'token/') return errorResponse('token credential backend cannot be disabled');
-          core.router.unmount('auth', p);
-          return null;
+          return unmount(core, 'auth', p);
         },
       },
     },

@@ -36,9 +36,11 @@ export class AppRoleBackend implements Backend {
   readonly specialPaths: SpecialPaths = { unauthenticated: ['login'] };
   private readonly framework: FrameworkBackend;
   private readonly ctx: AppRoleContext;
+  readonly persistence: AppRoleStore;
 
   constructor(config: BackendConfig, options: AppRoleBackendOptions = {}) {
     this.ctx = { store: new AppRoleStore(), system: config.system, now: options.now ?? nowNanos };
+    this.persistence = this.ctx.store;
     this.framework = new FrameworkBackend(
       APPROLE_BACKEND_TYPE,
       [...rolePaths(this.ctx), ...secretIdPaths(this.ctx), loginPath(this.ctx), tidyPath(this.ctx)],

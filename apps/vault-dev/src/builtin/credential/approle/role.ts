@@ -9,6 +9,16 @@
  * so a handler that fails half-way leaves nothing behind (as Vault's decode /
  * encode through storage does).
  */
+import {
+  StateFormatError,
+  nanosFromJson,
+  nanosToJson,
+  objectEntry,
+  toJson,
+  type JsonValue,
+  type Persistable,
+  type PersistedEntries,
+} from '../../../persist/persistable.js';
 import type { Nanos } from '../../../sdk/time.js';
 import { emptyTokenParams, type TokenParams } from './token-params.js';
 
@@ -82,7 +92,7 @@ export function accessorPrefixFor(prefix: SecretIDPrefix): string {
 const clone = <T>(v: T): T => structuredClone(v);
 
 /** The backend's storage. */
-export class AppRoleStore {
+export class AppRoleStore implements Persistable {
   private readonly roles = new Map<string, RoleEntry>();
   private readonly roleIds = new Map<string, string>();
   /** `<prefix><roleNameHMAC>` → SecretID HMAC → entry. */
@@ -198,9 +208,79 @@ export class AppRoleStore {
     this.accessors.get(accessorPrefixFor(prefix))?.delete(accessor);
   }
 
+  /**
+   * Entries after Vault's storage keys: `role/<name>`, `role_id/<RoleID>`,
+   * `secret_id/<prefix><role HMAC>/<SecretID HMAC>` (times as nanosecond
+   * text) and `accessor/<accessor prefix><accessor>`.
+   */
+  snapshot(): PersistedEntries {
+    const out: PersistedEntries = {};
+    for (const [name, role] of this.roles) out[`role/${name}`] = role as unknown as JsonValue;
+    for (const [roleId, name] of this.roleIds) out[`role_id/${roleId}`] = name;
+    for (const [bucket, entries] of this.secretIds) {
+      for (const [hmac, entry] of entries) out[`secret_id/${bucket}/${hmac}`] = secretIdToJson(entry);
+    }
+    for (const [prefix, entries] of this.accessors) {
+      for (const [accessor, hmac] of entries) out[`accessor/${prefix}${accessor}`] = hmac;
+    }
+    return out;
+  }
+
+  restore(entries: PersistedEntries): void {
+    this.roles.clear();
+    this.roleIds.clear();
+    this.secretIds.clear();
+    this.accessors.clear();
+    for (const [key, value] of Object.entries(entries)) {
+      const [kind] = key.split('/', 1);
+      const rest = key.slice((kind ?? '').length + 1);
+      if (kind === 'role') {
+        this.roles.set(rest, objectEntry(value, `approle role ${rest}`) as unknown as RoleEntry);
+      } else if (kind === 'role_id') {
+        if (typeof value !== 'string') throw new StateFormatError('approle: a RoleID index entry is not a string');
+        this.roleIds.set(rest, value);
+      } else if (kind === 'secret_id') {
+        const slash = rest.lastIndexOf('/');
+        const bucket = rest.slice(0, slash);
+        let map = this.secretIds.get(bucket);
+        if (!map) this.secretIds.set(bucket, (map = new Map()));
+        map.set(rest.slice(slash + 1), secretIdFromJson(value));
+      } else if (kind === 'accessor') {
+        const prefix = rest.startsWith(SECRET_ID_ACCESSOR_LOCAL_PREFIX)
+          ? SECRET_ID_ACCESSOR_LOCAL_PREFIX
+          : SECRET_ID_ACCESSOR_PREFIX;
+        if (typeof value !== 'string' || !rest.startsWith(prefix)) {
+          throw new StateFormatError('approle: a SecretID accessor entry is damaged');
+        }
+        let map = this.accessors.get(prefix);
+        if (!map) this.accessors.set(prefix, (map = new Map()));
+        map.set(rest.slice(prefix.length), value);
+      }
+    }
+  }
+
   listAccessors(prefix: SecretIDPrefix): Array<{ accessor: string; secretIdHMAC: string }> {
     return [...(this.accessors.get(accessorPrefixFor(prefix))?.entries() ?? [])]
       .map(([accessor, secretIdHMAC]) => ({ accessor, secretIdHMAC }))
       .sort((a, b) => (a.accessor < b.accessor ? -1 : a.accessor > b.accessor ? 1 : 0));
   }
+}
+
+function secretIdToJson(entry: SecretIDEntry): JsonValue {
+  return toJson({
+    ...entry,
+    creationTime: nanosToJson(entry.creationTime),
+    expirationTime: nanosToJson(entry.expirationTime),
+    lastUpdatedTime: nanosToJson(entry.lastUpdatedTime),
+  });
+}
+
+function secretIdFromJson(value: JsonValue): SecretIDEntry {
+  const raw = objectEntry(value, 'approle SecretID');
+  return {
+    ...(raw as unknown as SecretIDEntry),
+    creationTime: nanosFromJson(raw['creationTime']),
+    expirationTime: nanosFromJson(raw['expirationTime']),
+    lastUpdatedTime: nanosFromJson(raw['lastUpdatedTime']),
+  };
 }

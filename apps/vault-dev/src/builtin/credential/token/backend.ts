@@ -25,7 +25,7 @@ export const TOKEN_SPECIAL_PATHS: SpecialPaths = { root: ['revoke-orphan/*', 'ac
 export function tokenBackendFactory(core: TokenBackendCore): BackendFactory {
   return (config) => {
     const ctx: TokenContext = { core, system: config.system, roles: new TokenRoleStore() };
-    return new FrameworkBackend(
+    const backend = new FrameworkBackend(
       TOKEN_BACKEND_TYPE,
       [
         ...rolePaths(ctx),
@@ -37,5 +37,8 @@ export function tokenBackendFactory(core: TokenBackendCore): BackendFactory {
       ],
       TOKEN_SPECIAL_PATHS,
     );
+    // The tokens themselves are the core's; the mount keeps its roles.
+    backend.persistence = ctx.roles;
+    return backend;
   };
 }

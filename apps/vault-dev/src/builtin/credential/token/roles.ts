@@ -2,6 +2,7 @@
  * Token roles (Vault's tsRoleEntry): named templates for
  * `auth/token/create/<role>`. Stored by name as given (no case folding).
  */
+import { objectEntry, toJson, type Persistable, type PersistedEntries } from '../../../persist/persistable.js';
 
 export type RoleTokenType = 'default-service' | 'default-batch' | 'service' | 'batch';
 
@@ -53,8 +54,22 @@ export function newRole(name: string): TokenRole {
   };
 }
 
-export class TokenRoleStore {
+export class TokenRoleStore implements Persistable {
   private readonly roles = new Map<string, TokenRole>();
+
+  /** One entry per role. */
+  snapshot(): PersistedEntries {
+    const out: PersistedEntries = {};
+    for (const [name, role] of this.roles) out[name] = toJson(role);
+    return out;
+  }
+
+  restore(entries: PersistedEntries): void {
+    this.roles.clear();
+    for (const [name, value] of Object.entries(entries)) {
+      this.roles.set(name, { ...newRole(name), ...(objectEntry(value, `token role ${name}`) as Partial<TokenRole>) });
+    }
+  }
 
   get(name: string): TokenRole | undefined {
     const role = this.roles.get(name);

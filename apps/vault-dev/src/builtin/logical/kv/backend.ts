@@ -1,7 +1,8 @@
 /**
  * The KV secrets engine (hashicorp/vault-plugin-secrets-kv): version 2
  * (versioned) when the mount's `version` option is "2", version 1
- * (pass-through) otherwise. All data lives in memory, owned by the backend.
+ * (pass-through) otherwise. All data lives in memory, owned by the backend
+ * (and is saved through `persistence` when the server has a data dir).
  */
 import { FrameworkBackend, type Backend, type BackendConfig, type BackendFactory } from '../../../sdk/framework.js';
 import { createKvV1Backend } from './kv-v1.js';
@@ -22,7 +23,7 @@ export interface KvV2Options {
 /** A KV v2 backend over a fresh in-memory store. */
 export function createKvV2Backend(_config: BackendConfig, options: KvV2Options = {}): Backend {
   const kv: KvV2Context = { store: new KvV2Store(), clock: options.clock ?? createSystemClock() };
-  return new FrameworkBackend(
+  const backend = new FrameworkBackend(
     'kv',
     [
       pathConfig(kv),
@@ -36,6 +37,8 @@ export function createKvV2Backend(_config: BackendConfig, options: KvV2Options =
     ],
     {},
   );
+  backend.persistence = kv.store;
+  return backend;
 }
 
 /** Mount factory for `kv` (and the `kv-v1`/`kv-v2` aliases once the core maps them to a version option). */

@@ -7,6 +7,7 @@
 import { parseDurationSecond } from '../../../sdk/duration.js';
 import { errorResponse } from '../../../sdk/errors.js';
 import { FrameworkBackend, type Backend, type BackendConfig, type FieldData } from '../../../sdk/framework.js';
+import { ChangeMarks, StateFormatError, type PersistedEntries } from '../../../persist/persistable.js';
 import type { Response } from '../../../sdk/logical.js';
 import { canonicalize, hasOwn, listChildren, listPrefix } from './store.js';
 
@@ -26,9 +27,10 @@ export function passthroughTTL(secret: Record<string, unknown>, defaultTTL: numb
 export function createKvV1Backend(config: BackendConfig): Backend {
   /** path → the body as canonical JSON text. */
   const store = new Map<string, string>();
+  const changes = new ChangeMarks();
   const keyOf = (data: FieldData): string => data.get<string>('path');
 
-  return new FrameworkBackend(
+  const backend = new FrameworkBackend(
     'kv',
     [
       {
@@ -52,6 +54,7 @@ export function createKvV1Backend(config: BackendConfig): Backend {
           update: (req, data) => write(req.data, keyOf(data)),
           delete: (_req, data) => {
             store.delete(keyOf(data));
+            changes.mark(keyOf(data));
             return null;
           },
           list: (_req, data) => {
@@ -63,11 +66,27 @@ export function createKvV1Backend(config: BackendConfig): Backend {
     ],
     {},
   );
+  // One entry per secret path: the body's canonical JSON text.
+  backend.persistence = {
+    snapshot: (): PersistedEntries => Object.fromEntries(store),
+    restore: (entries: PersistedEntries): void => {
+      store.clear();
+      for (const [path, text] of Object.entries(entries)) {
+        if (typeof text !== 'string') throw new StateFormatError('kv v1: a secret is not JSON text');
+        store.set(path, text);
+      }
+      changes.markAll();
+    },
+    changes,
+    entry: (path: string) => store.get(path),
+  };
+  return backend;
 
   function write(body: Record<string, unknown> | null, key: string): Response | null {
     if (key === '') return errorResponse('missing path');
     if (!body || Object.keys(body).length === 0) return errorResponse('missing data fields');
     store.set(key, JSON.stringify(canonicalize(body)));
+    changes.mark(key);
     return null;
   }
 }

@@ -5,6 +5,17 @@
  * the clock and timestamp text, canonical JSON copies, JSON merge patch and
  * folder-style listing.
  */
+import {
+  ChangeMarks,
+  StateFormatError,
+  nanosFromJson,
+  nanosToJson,
+  objectEntry,
+  toJson,
+  type JsonValue,
+  type Persistable,
+  type PersistedEntries,
+} from '../../../persist/persistable.js';
 import { compareGoStrings } from '../../../sdk/strutil.js';
 import { formatRFC3339Nano, nowNanos, secondsToNanos } from '../../../sdk/time.js';
 
@@ -81,28 +92,53 @@ export function newKeyMetadata(key: string): KeyMetadata {
   };
 }
 
-/** A KV v2 mount's storage: metadata per key, JSON text per (key, version), and the config. */
-export class KvV2Store {
-  config: KvConfig = { maxVersions: 0, casRequired: false, deleteVersionAfter: 0 };
+const CONFIG = 'config';
+const KEY = 'k/';
+
+/**
+ * A KV v2 mount's storage: metadata per key, JSON text per (key, version), and the config.
+ *
+ * Change tracking: the paths change metadata objects in place after
+ * `getMeta`, so handing one out marks its key as well (a read then costs one
+ * entry comparison at commit, never a missed write); the config is marked
+ * whenever it is handed out, for the same reason.
+ */
+export class KvV2Store implements Persistable {
+  private currentConfig: KvConfig = { maxVersions: 0, casRequired: false, deleteVersionAfter: 0 };
   private readonly metadata = new Map<string, KeyMetadata>();
   /** key → version → the version's data as canonical JSON text (`null` allowed). */
   private readonly data = new Map<string, Map<number, string>>();
+  readonly changes = new ChangeMarks();
+
+  get config(): KvConfig {
+    this.changes.mark(CONFIG);
+    return this.currentConfig;
+  }
+
+  set config(config: KvConfig) {
+    this.changes.mark(CONFIG);
+    this.currentConfig = config;
+  }
 
   getMeta(key: string): KeyMetadata | undefined {
+    this.changes.mark(KEY + key);
     return this.metadata.get(key);
   }
 
   putMeta(meta: KeyMetadata): void {
     this.metadata.set(meta.key, meta);
+    this.changes.mark(KEY + meta.key);
   }
 
   /** Removes the key's metadata and every version's data. */
   deleteKey(key: string): void {
     this.metadata.delete(key);
     this.data.delete(key);
+    this.changes.mark(KEY + key);
   }
 
   putVersionData(key: string, version: number, value: unknown): void {
+    this.changes.mark(KEY + key);
     let versions = this.data.get(key);
     if (!versions) {
       versions = new Map();
@@ -119,18 +155,105 @@ export class KvV2Store {
 
   deleteVersionData(key: string, version: number): void {
     this.data.get(key)?.delete(version);
+    this.changes.mark(KEY + key);
   }
 
   /** Drops the data of every version up to and including `version` (Vault's cleanupOldVersions). */
   deleteVersionDataUpTo(key: string, version: number): void {
     const versions = this.data.get(key);
     if (!versions) return;
+    this.changes.mark(KEY + key);
     for (const v of [...versions.keys()]) if (v <= version) versions.delete(v);
   }
 
   keys(): IterableIterator<string> {
     return this.metadata.keys();
   }
+
+  /** `config`, and per key `k/<key>`: its metadata with every kept version's data (one write touches one entry). */
+  snapshot(): PersistedEntries {
+    const out: PersistedEntries = { [CONFIG]: toJson(this.currentConfig) };
+    for (const key of this.metadata.keys()) out[KEY + key] = this.keyEntry(key) as JsonValue;
+    return out;
+  }
+
+  entry(name: string): JsonValue | undefined {
+    if (name === CONFIG) return toJson(this.currentConfig);
+    return name.startsWith(KEY) ? this.keyEntry(name.slice(KEY.length)) : undefined;
+  }
+
+  private keyEntry(key: string): JsonValue | undefined {
+    const meta = this.metadata.get(key);
+    if (!meta) return undefined;
+    const data: Record<string, string> = {};
+    for (const [version, text] of this.data.get(key) ?? []) data[String(version)] = text;
+    return { meta: metadataToJson(meta), data };
+  }
+
+  restore(entries: PersistedEntries): void {
+    this.metadata.clear();
+    this.data.clear();
+    this.changes.markAll();
+    const config = entries[CONFIG];
+    if (config !== undefined)
+      this.currentConfig = { ...this.currentConfig, ...(objectEntry(config, 'kv config') as Partial<KvConfig>) };
+    for (const [name, value] of Object.entries(entries)) {
+      if (!name.startsWith('k/')) continue;
+      const entry = objectEntry(value, 'kv key');
+      const meta = metadataFromJson(name.slice(2), entry['meta']);
+      this.metadata.set(meta.key, meta);
+      const versions = new Map<number, string>();
+      for (const [version, text] of Object.entries(objectEntry(entry['data'] ?? {}, 'kv data'))) {
+        if (typeof text !== 'string') throw new StateFormatError('kv: a version is not JSON text');
+        versions.set(Number(version), text);
+      }
+      this.data.set(meta.key, versions);
+    }
+  }
+}
+
+function nullableNanos(value: bigint | null): string | null {
+  return value === null ? null : nanosToJson(value);
+}
+
+function metadataToJson(meta: KeyMetadata): JsonValue {
+  const versions: Record<string, JsonValue> = {};
+  for (const [n, vm] of meta.versions) {
+    versions[String(n)] = {
+      createdTime: nanosToJson(vm.createdTime),
+      deletionTime: nullableNanos(vm.deletionTime),
+      destroyed: vm.destroyed,
+    };
+  }
+  return {
+    key: meta.key,
+    versions,
+    currentVersion: meta.currentVersion,
+    oldestVersion: meta.oldestVersion,
+    createdTime: nullableNanos(meta.createdTime),
+    updatedTime: nullableNanos(meta.updatedTime),
+    maxVersions: meta.maxVersions,
+    casRequired: meta.casRequired,
+    deleteVersionAfter: meta.deleteVersionAfter,
+    customMetadata: meta.customMetadata,
+  };
+}
+
+function metadataFromJson(key: string, value: JsonValue | undefined): KeyMetadata {
+  const raw = objectEntry(value, `kv metadata of ${JSON.stringify(key)}`);
+  const meta: KeyMetadata = { ...newKeyMetadata(key), ...(raw as Partial<KeyMetadata>), key, versions: new Map() };
+  const orNull = (v: JsonValue | undefined): bigint | null => (v === null || v === undefined ? null : nanosFromJson(v));
+  meta.createdTime = orNull(raw['createdTime']);
+  meta.updatedTime = orNull(raw['updatedTime']);
+  for (const [n, vmValue] of Object.entries(objectEntry(raw['versions'] ?? {}, 'kv versions'))) {
+    const vm = objectEntry(vmValue, 'kv version');
+    meta.versions.set(Number(n), {
+      createdTime: nanosFromJson(vm['createdTime']),
+      deletionTime: orNull(vm['deletionTime']),
+      destroyed: vm['destroyed'] === true,
+    });
+  }
+  return meta;
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,263 @@
+/**
+ * A simulated kubelet for one node: binds new pods to it, gives each an IP in
+ * 127.10/16, walks init containers one at a time (a test may run them as real
+ * processes), then marks the pod Running and Ready. Each step is one status
+ * write, which watchers see as one MODIFIED event. Deleting a pod stops what
+ * runs and completes the delete with grace 0.
+ */
+import { randomBytes } from 'node:crypto';
+import { formatTime } from '../api/meta.js';
+import { isPlainObject, type KubeObject } from '../api/object.js';
+import type { Registry } from '../registry/generic.js';
+import { pods } from '../registry/index.js';
+import { groupResource } from '../registry/types.js';
+import { PodIpAllocator } from './ip-allocator.js';
+
+type Obj = Record<string, unknown>;
+
+export interface InitContainerRun {
+  pod: KubeObject;
+  container: Obj;
+  podIP: string;
+  /** Aborted when the pod is deleted. */
+  signal: AbortSignal;
+}
+
+/**
+ * Runs one init container and resolves with its exit code, or returns
+ * undefined to let the kubelet "run" it (it succeeds at once).
+ */
+export type InitContainerRunner = (run: InitContainerRun) => Promise<number> | undefined;
+
+export interface KubeletOptions {
+  nodeName: string;
+  runInitContainer?: InitContainerRunner;
+  /** Wait before restarting a failed init container (restartPolicy Always/OnFailure). */
+  restartBackoffMs?: number;
+}
+
+interface PodRun {
+  controller: AbortController;
+  ip?: string;
+}
+
+function containers(pod: KubeObject, list: 'containers' | 'initContainers'): Obj[] {
+  const value = (pod['spec'] as Obj | undefined)?.[list];
+  return Array.isArray(value) ? value.filter(isPlainObject) : [];
+}
+
+function containerId(): string {
+  return `containerd://${randomBytes(32).toString('hex')}`;
+}
+
+export class Kubelet {
+  private readonly runs = new Map<string, PodRun>();
+  private readonly ips = new PodIpAllocator();
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly options: KubeletOptions,
+  ) {}
+
+  start(): void {
+    this.unsubscribe = this.registry.store.subscribe((event) => {
+      if (event.gr !== groupResource(pods)) return;
+      const pod = event.object;
+      const uid = pod.metadata.uid ?? '';
+      if (event.type === 'ADDED' && !this.runs.has(uid)) {
+        const run: PodRun = { controller: new AbortController() };
+        this.runs.set(uid, run);
+        setImmediate(() => void this.runPod(pod, run).catch(() => undefined));
+      } else if (event.type === 'MODIFIED' && pod.metadata.deletionTimestamp) {
+        this.runs.get(uid)?.controller.abort();
+        // The containers stopped: finish the graceful delete.
+        setImmediate(() => this.finishDelete(pod));
+      } else if (event.type === 'DELETED') {
+        const run = this.runs.get(uid);
+        run?.controller.abort();
+        if (run?.ip) this.ips.release(run.ip);
+        this.runs.delete(uid);
+      }
+    });
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    for (const run of this.runs.values()) run.controller.abort();
+  }
+
+  private finishDelete(pod: KubeObject): void {
+    const current = this.registry.find(pods, pod.metadata.namespace, pod.metadata.name ?? '');
+    if (!current || current.metadata.uid !== pod.metadata.uid) return;
+    this.registry.delete(pods, pod.metadata.namespace, pod.metadata.name ?? '', { gracePeriodSeconds: 0 });
+  }
+
+  /** Re-reads the pod, lets `change` edit it, writes it; false when the pod is gone or going. */
+  private step(pod: KubeObject, run: PodRun, change: (pod: KubeObject, status: Obj) => void): boolean {
+    if (run.controller.signal.aborted) return false;
+    const current = this.registry.find(pods, pod.metadata.namespace, pod.metadata.name ?? '');
+    if (!current || current.metadata.uid !== pod.metadata.uid || current.metadata.deletionTimestamp) return false;
+    const status = (current['status'] ?? {}) as Obj;
+    current['status'] = status;
+    change(current, status);
+    this.registry.write(pods, current);
+    return true;
+  }
+
+  private async runPod(pod: KubeObject, run: PodRun): Promise<void> {
+    const now = () => formatTime(this.registry.now());
+    const inits = containers(pod, 'initContainers');
+    const apps = containers(pod, 'containers');
+    const setCondition = (status: Obj, type: string, value: boolean, reason?: string): void => {
+      const list = (Array.isArray(status['conditions']) ? status['conditions'] : []) as Obj[];
+      const existing = list.find((c) => c['type'] === type);
+      const wanted = value ? 'True' : 'False';
+      if (existing && existing['status'] === wanted) return;
+      const next: Obj = {
+        type,
+        status: wanted,
+        lastProbeTime: null,
+        lastTransitionTime: now(),
+        ...(reason ? { reason } : {}),
+      };
+      status['conditions'] = [...list.filter((c) => c['type'] !== type), next];
+    };
+    const waiting = (c: Obj, reason: string): Obj => ({
+      name: c['name'],
+      image: c['image'],
+      imageID: '',
+      ready: false,
+      started: false,
+      restartCount: 0,
+      state: { waiting: { reason } },
+      lastState: {},
+    });
+
+    // 1. Scheduled onto this node.
+    if (
+      !this.step(pod, run, (p, status) => {
+        (p['spec'] as Obj)['nodeName'] ??= this.options.nodeName;
+        setCondition(status, 'PodScheduled', true);
+      })
+    )
+      return;
+
+    // 2. Sandbox up: IPs, start time, everything waiting.
+    run.ip = this.ips.allocate();
+    const ip = run.ip;
+    if (
+      !this.step(pod, run, (_p, status) => {
+        Object.assign(status, {
+          phase: 'Pending',
+          hostIP: '127.0.0.1',
+          hostIPs: [{ ip: '127.0.0.1' }],
+          podIP: ip,
+          podIPs: [{ ip }],
+          startTime: now(),
+        });
+        setCondition(status, 'PodReadyToStartContainers', true);
+        setCondition(
+          status,
+          'Initialized',
+          inits.length === 0,
+          inits.length > 0 ? 'ContainersNotInitialized' : undefined,
+        );
+        setCondition(status, 'ContainersReady', false, 'ContainersNotReady');
+        setCondition(status, 'Ready', false, 'ContainersNotReady');
+        if (inits.length > 0) status['initContainerStatuses'] = inits.map((c) => waiting(c, 'PodInitializing'));
+        status['containerStatuses'] = apps.map((c) =>
+          waiting(c, inits.length > 0 ? 'PodInitializing' : 'ContainerCreating'),
+        );
+      })
+    )
+      return;
+
+    // 3. Init containers, one at a time; sidecars (restartPolicy Always) keep running.
+    const restartPolicy = (pod['spec'] as Obj)['restartPolicy'] ?? 'Always';
+    for (let i = 0; i < inits.length; i++) {
+      const container = inits[i] as Obj;
+      const sidecar = container['restartPolicy'] === 'Always';
+      for (;;) {
+        const startedAt = now();
+        const cid = containerId();
+        if (
+          !this.step(pod, run, (_p, status) => {
+            const s = (status['initContainerStatuses'] as Obj[])[i] as Obj;
+            Object.assign(s, { started: true, ready: sidecar, containerID: cid, state: { running: { startedAt } } });
+          })
+        )
+          return;
+        if (sidecar) break;
+        const current = this.registry.find(pods, pod.metadata.namespace, pod.metadata.name ?? '') ?? pod;
+        const exitCode = await (this.options.runInitContainer?.({
+          pod: current,
+          container,
+          podIP: ip,
+          signal: run.controller.signal,
+        }) ?? Promise.resolve(0));
+        if (run.controller.signal.aborted) return;
+        const terminated = {
+          exitCode,
+          reason: exitCode === 0 ? 'Completed' : 'Error',
+          startedAt,
+          finishedAt: now(),
+          containerID: cid,
+        };
+        if (exitCode === 0) {
+          if (
+            !this.step(pod, run, (_p, status) => {
+              const s = (status['initContainerStatuses'] as Obj[])[i] as Obj;
+              Object.assign(s, { started: false, ready: true, state: { terminated } });
+            })
+          )
+            return;
+          break;
+        }
+        if (restartPolicy === 'Never') {
+          this.step(pod, run, (_p, status) => {
+            const s = (status['initContainerStatuses'] as Obj[])[i] as Obj;
+            Object.assign(s, { started: false, ready: false, state: { terminated } });
+            status['phase'] = 'Failed';
+          });
+          return;
+        }
+        if (
+          !this.step(pod, run, (_p, status) => {
+            const s = (status['initContainerStatuses'] as Obj[])[i] as Obj;
+            Object.assign(s, {
+              started: false,
+              ready: false,
+              restartCount: (s['restartCount'] as number) + 1,
+              lastState: { terminated },
+              state: { waiting: { reason: 'CrashLoopBackOff' } },
+            });
+          })
+        )
+          return;
+        await new Promise((r) => setTimeout(r, this.options.restartBackoffMs ?? 1000));
+      }
+    }
+
+    // 4. App containers run: the pod is Running and Ready.
+    this.step(pod, run, (_p, status) => {
+      const startedAt = now();
+      status['phase'] = 'Running';
+      setCondition(status, 'Initialized', true);
+      status['containerStatuses'] = apps.map((c) => ({
+        name: c['name'],
+        image: c['image'],
+        imageID: '',
+        containerID: containerId(),
+        ready: true,
+        started: true,
+        restartCount: 0,
+        state: { running: { startedAt } },
+        lastState: {},
+      }));
+      setCondition(status, 'ContainersReady', true);
+      setCondition(status, 'Ready', true);
+      for (const c of status['conditions'] as Obj[]) if (c['status'] === 'True') delete c['reason'];
+    });
+  }
+}

@@ -1,0 +1,192 @@
+/** Service-account tokens trusted through OIDC discovery, TokenReview, and init containers run as real processes. */
+import { get } from 'node:http';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandRunner, startKubeDev, type KubeDev } from '../src/index.js';
+import { call } from './support/https.js';
+
+let kube: KubeDev;
+
+beforeAll(async () => {
+  kube = await startKubeDev({ namespaces: ['apps'], runInitContainer: commandRunner() });
+  await call(kube, 'POST', '/api/v1/namespaces/apps/serviceaccounts', { metadata: { name: 'web' } });
+});
+
+afterAll(async () => {
+  await kube.close();
+});
+
+// Listens on the pod IP until it is asked once, then exits 0.
+const INIT_SCRIPT = `
+const http = require('node:http');
+const server = http.createServer((req, res) => { res.end('init ' + process.env.POD_NAME); server.close(); });
+server.listen(8080, process.env.POD_IP);
+`;
+
+function fetchText(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(url, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve(text));
+    }).on('error', reject);
+  });
+}
+
+async function podWithInit(name: string) {
+  const created = await call(kube, 'POST', '/api/v1/namespaces/apps/pods', {
+    metadata: { name },
+    spec: {
+      serviceAccountName: 'web',
+      initContainers: [
+        {
+          name: 'secret-init',
+          image: 'secret-init:dev',
+          command: [process.execPath, '-e', INIT_SCRIPT],
+          env: [
+            { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+            { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          ],
+        },
+      ],
+      containers: [{ name: 'app', image: 'app:1' }],
+    },
+  });
+  expect(created.status).toBe(201);
+  return created.body;
+}
+
+describe('service-account tokens', () => {
+  it('issues pod-bound tokens that verify against the issuer JWKS from OIDC discovery', async () => {
+    const pod = await podWithInit('bound');
+    const discovery = await call(kube, 'GET', '/.well-known/openid-configuration', undefined, '');
+    expect(discovery.body.issuer).toBe(kube.issuer);
+    const jwks = await call(kube, 'GET', new URL(discovery.body.jwks_uri).pathname, undefined, '');
+    const issued = await call(kube, 'POST', '/api/v1/namespaces/apps/serviceaccounts/web/token', {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: {
+        audiences: ['vault'],
+        expirationSeconds: 600,
+        boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'bound', uid: pod.metadata.uid },
+      },
+    });
+    expect(issued.status).toBe(201);
+    const { payload, protectedHeader } = await jwtVerify(issued.body.status.token, createLocalJWKSet(jwks.body), {
+      issuer: kube.issuer,
+      audience: 'vault',
+    });
+    expect(protectedHeader.alg).toBe('RS256');
+    expect(payload.sub).toBe('system:serviceaccount:apps:web');
+    expect(payload.aud).toEqual(['vault']);
+    expect((payload.exp as number) - (payload.iat as number)).toBe(600);
+    expect(payload['kubernetes.io']).toMatchObject({
+      namespace: 'apps',
+      serviceaccount: { name: 'web' },
+      pod: { name: 'bound', uid: pod.metadata.uid },
+      node: { name: 'kube-dev-node' },
+    });
+  });
+
+  it('refuses tokens shorter than 10 minutes and pods of another service account', async () => {
+    const short = await call(kube, 'POST', '/api/v1/namespaces/apps/serviceaccounts/web/token', {
+      spec: { expirationSeconds: 60 },
+    });
+    expect(short.status).toBe(422);
+    expect(short.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Invalid' });
+    await call(kube, 'POST', '/api/v1/namespaces/apps/pods', {
+      metadata: { name: 'other' },
+      spec: { containers: [{ name: 'a', image: 'a:1' }] },
+    });
+    const wrong = await call(kube, 'POST', '/api/v1/namespaces/apps/serviceaccounts/web/token', {
+      spec: { boundObjectRef: { kind: 'Pod', name: 'other' } },
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.message).toBe(
+      'cannot bind token for serviceaccount "web" to pod running with different serviceaccount name.',
+    );
+  });
+
+  it('reviews tokens: a valid one names the service account and pod, a bad one is unauthenticated with 201', async () => {
+    const pod = await podWithInit('reviewed');
+    const issued = await call(kube, 'POST', '/api/v1/namespaces/apps/serviceaccounts/web/token', {
+      spec: { audiences: ['vault'], boundObjectRef: { kind: 'Pod', name: 'reviewed', uid: pod.metadata.uid } },
+    });
+    const token = issued.body.status.token as string;
+    const review = await call(kube, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
+      spec: { token, audiences: ['vault'] },
+    });
+    expect(review.status).toBe(201);
+    expect(review.body.status).toMatchObject({
+      authenticated: true,
+      audiences: ['vault'],
+      user: {
+        username: 'system:serviceaccount:apps:web',
+        groups: expect.arrayContaining(['system:serviceaccounts', 'system:serviceaccounts:apps']),
+      },
+    });
+    expect(review.body.status.user.extra['authentication.kubernetes.io/pod-name']).toEqual(['reviewed']);
+
+    const tampered = await call(kube, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
+      spec: { token: `${token}x` },
+    });
+    expect(tampered.status).toBe(201);
+    expect(tampered.body.status.authenticated).toBeUndefined();
+    expect(tampered.body.status.error).toBeTruthy();
+
+    // Deleting the bound pod invalidates the token.
+    await call(kube, 'DELETE', '/api/v1/namespaces/apps/pods/reviewed?gracePeriodSeconds=0');
+    const afterDelete = await call(kube, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
+      spec: { token, audiences: ['vault'] },
+    });
+    expect(afterDelete.body.status.error).toContain('has been deleted');
+  });
+
+  it('answers requests without a valid bearer token with 401 Unauthorized', async () => {
+    const anonymous = await call(kube, 'GET', '/api/v1/namespaces', undefined, '');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'Unauthorized',
+      reason: 'Unauthorized',
+      code: 401,
+    });
+  });
+});
+
+describe('simulated kubelet', () => {
+  it('runs an init container as a real process bound to the pod IP, then the pod is Running', async () => {
+    await podWithInit('web-0');
+    const read = async () => (await call(kube, 'GET', '/api/v1/namespaces/apps/pods/web-0')).body;
+    await expect
+      .poll(async () => (await read()).status.initContainerStatuses?.[0]?.state?.running !== undefined)
+      .toBe(true);
+    const pod = await read();
+    expect(pod.status.phase).toBe('Pending');
+    expect(pod.status.podIP).toMatch(/^127\.10\./);
+    await expect
+      .poll(async () => fetchText(`http://${pod.status.podIP}:8080/`).catch(() => ''), { timeout: 5000 })
+      .toBe('init web-0');
+    await expect.poll(async () => (await read()).status.phase, { timeout: 5000 }).toBe('Running');
+    const running = await read();
+    expect(running.status.initContainerStatuses[0].state.terminated).toMatchObject({
+      exitCode: 0,
+      reason: 'Completed',
+    });
+    expect(running.status.conditions.find((c: { type: string }) => c.type === 'Ready').status).toBe('True');
+  });
+
+  it('rejects a pod whose service account does not exist with 403', async () => {
+    const refused = await call(kube, 'POST', '/api/v1/namespaces/apps/pods', {
+      metadata: { name: 'orphan' },
+      spec: { serviceAccountName: 'nobody', containers: [{ name: 'a', image: 'a:1' }] },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toBe(
+      'pods "orphan" is forbidden: error looking up service account apps/nobody: serviceaccount "nobody" not found',
+    );
+  });
+});

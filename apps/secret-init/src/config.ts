@@ -1,0 +1,214 @@
+/**
+ * Configuration: environment variables, parsed once by one zod schema. A bad value stops the
+ * program with one line naming the variable (never echoing a secret-carrying one).
+ */
+import { readFileSync } from 'node:fs';
+import { parseClusterName, validateAppName, type ClusterName } from '@secret-api/vault-policy';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import type { LogLevel } from './log.js';
+import { vaultPathProblem } from './vault/paths.js';
+
+/** Where the SecretID (or a token) comes from; decided by which variables are set. */
+export type Credentials =
+  | { kind: 'token'; token: string }
+  | { kind: 'secret-id'; roleId: string; secretId: string }
+  | { kind: 'wrapped-secret-id'; roleId: string; wrappingToken: string }
+  | { kind: 'intake'; roleId: string };
+
+export interface Config {
+  vault: {
+    addr: URL;
+    caCert: Buffer | undefined;
+    namespace: string | undefined;
+    timeoutMs: number;
+    maxRetries: number;
+  };
+  approle: { mount: string; roleName: string | undefined };
+  /** Only read when a login is needed; `exec` may find a token first. */
+  credentials: () => Credentials;
+  intake: { host: string; port: number; timeoutMs: number };
+  app: string | undefined;
+  cluster: ClusterName | undefined;
+  mounts: { kv: string; database: string; aws: string; pki: string | undefined };
+  pkiRole: string | undefined;
+  configDir: string;
+  /** The config dir was named explicitly: then it must exist. */
+  configDirExplicit: boolean;
+  outputDir: string;
+  envFile: string;
+  leaseDir: string;
+  logLevel: LogLevel;
+  pod: { name: string | undefined; namespace: string | undefined };
+}
+
+type Env = Record<string, string | undefined>;
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const seconds = (max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, 'must be a number of seconds')
+    .transform(Number)
+    .refine((n) => n > 0 && n <= max, `must be more than 0 and at most ${max} seconds`);
+const mount = z
+  .string()
+  .trim()
+  .superRefine((v, ctx) => {
+    const problem = vaultPathProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const schema = z.object({
+  VAULT_ADDR: z
+    .string({ error: 'is required (e.g. https://vault.example.com:8200)' })
+    .trim()
+    .refine((v) => /^https?:\/\/[^/]+/.test(v) && URL.canParse(v), 'must be an http:// or https:// URL'),
+  VAULT_CACERT: nonEmpty.optional(),
+  VAULT_NAMESPACE: nonEmpty.optional(),
+  VAULT_CLIENT_TIMEOUT: seconds(600).default(10),
+  VAULT_MAX_RETRIES: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .refine((n) => n <= 10, 'must be at most 10')
+    .default(2),
+  VAULT_APPROLE_MOUNT: mount.default('approle'),
+  VAULT_ROLE_NAME: nonEmpty.optional(),
+  VAULT_KV_MOUNT: mount.default('secret'),
+  VAULT_DATABASE_MOUNT: mount.default('database'),
+  VAULT_AWS_MOUNT: mount.default('aws'),
+  VAULT_PKI_MOUNT: mount.optional(),
+  VAULT_PKI_ROLE: nonEmpty.optional(),
+  SECRET_INIT_APP: nonEmpty.optional(),
+  SECRET_INIT_CLUSTER: nonEmpty.optional(),
+  SECRET_INIT_PORT: z
+    .string()
+    .regex(/^\d+$/, 'must be a port number')
+    .transform(Number)
+    .refine((n) => n <= 65535, 'must be at most 65535')
+    .default(8099),
+  SECRET_INIT_LISTEN: nonEmpty.default('0.0.0.0'),
+  SECRET_INIT_TIMEOUT: seconds(86_400).default(300),
+  SECRET_INIT_CONFIG_DIR: nonEmpty.optional(),
+  SECRET_INIT_OUTPUT_DIR: nonEmpty.default('/etc/secrets'),
+  SECRET_INIT_ENV_FILE: nonEmpty.default('/env/variables'),
+  SECRET_INIT_LEASE_DIR: nonEmpty.default('/var/run/secrets/vault'),
+  SECRET_INIT_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  POD_NAME: nonEmpty.optional(),
+  POD_NAMESPACE: nonEmpty.optional(),
+});
+
+/** Parses the environment, or throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env): Config {
+  const parsed = schema.safeParse(pickDefined(env));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`${String(issue.path[0] ?? 'environment')} ${issue.message}`);
+  }
+  const e = parsed.data;
+  const app =
+    e.SECRET_INIT_APP === undefined ? undefined : checked('SECRET_INIT_APP', () => validateAppName(e.SECRET_INIT_APP));
+  const cluster =
+    e.SECRET_INIT_CLUSTER === undefined
+      ? undefined
+      : checked('SECRET_INIT_CLUSTER', () => parseClusterName(e.SECRET_INIT_CLUSTER));
+  const appRole = app && cluster ? `${cluster.name}.${app}` : undefined;
+  return {
+    vault: {
+      addr: new URL(e.VAULT_ADDR),
+      caCert: e.VAULT_CACERT === undefined ? undefined : readConfigFile('VAULT_CACERT', e.VAULT_CACERT),
+      namespace: e.VAULT_NAMESPACE,
+      timeoutMs: e.VAULT_CLIENT_TIMEOUT * 1000,
+      maxRetries: e.VAULT_MAX_RETRIES,
+    },
+    approle: { mount: e.VAULT_APPROLE_MOUNT, roleName: e.VAULT_ROLE_NAME ?? appRole },
+    credentials: () => credentials(env),
+    intake: { host: e.SECRET_INIT_LISTEN, port: e.SECRET_INIT_PORT, timeoutMs: e.SECRET_INIT_TIMEOUT * 1000 },
+    app,
+    cluster,
+    mounts: {
+      kv: e.VAULT_KV_MOUNT,
+      database: e.VAULT_DATABASE_MOUNT,
+      aws: e.VAULT_AWS_MOUNT,
+      pki: e.VAULT_PKI_MOUNT ?? (cluster ? `pki/${cluster.cloud}/${cluster.env}` : undefined),
+    },
+    pkiRole: e.VAULT_PKI_ROLE ?? appRole,
+    configDir: e.SECRET_INIT_CONFIG_DIR ?? '/config',
+    configDirExplicit: e.SECRET_INIT_CONFIG_DIR !== undefined,
+    outputDir: e.SECRET_INIT_OUTPUT_DIR,
+    envFile: e.SECRET_INIT_ENV_FILE,
+    leaseDir: e.SECRET_INIT_LEASE_DIR,
+    logLevel: e.SECRET_INIT_LOG_LEVEL,
+    pod: { name: e.POD_NAME, namespace: e.POD_NAMESPACE },
+  };
+}
+
+/**
+ * The login material. Precedence: VAULT_TOKEN; else a RoleID with a SecretID from
+ * VAULT_SECRET_ID_FILE, VAULT_SECRET_ID or VAULT_WRAPPED_SECRET_ID; else a RoleID and the port.
+ */
+function credentials(env: Env): Credentials {
+  const token = secretVar(env, 'VAULT_TOKEN');
+  if (token !== undefined) return { kind: 'token', token };
+  const roleId = secretVar(env, 'VAULT_ROLE_ID') ?? fileVar(env, 'VAULT_ROLE_ID_FILE');
+  if (roleId === undefined) {
+    throw new ConfigError('VAULT_ROLE_ID or VAULT_ROLE_ID_FILE is required (or VAULT_TOKEN for local use)');
+  }
+  const given = ['VAULT_SECRET_ID', 'VAULT_SECRET_ID_FILE', 'VAULT_WRAPPED_SECRET_ID'].filter(
+    (k) => env[k] !== undefined && env[k] !== '',
+  );
+  if (given.length > 1) throw new ConfigError(`${given.join(' and ')} are both set; set at most one`);
+  const secretId = secretVar(env, 'VAULT_SECRET_ID') ?? fileVar(env, 'VAULT_SECRET_ID_FILE');
+  if (secretId !== undefined) return { kind: 'secret-id', roleId, secretId };
+  const wrappingToken = secretVar(env, 'VAULT_WRAPPED_SECRET_ID');
+  if (wrappingToken !== undefined) return { kind: 'wrapped-secret-id', roleId, wrappingToken };
+  return { kind: 'intake', roleId };
+}
+
+/** A secret-carrying variable: checked for shape, never echoed. */
+function secretVar(env: Env, name: string): string | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  const t = v.trim();
+  if (t === '' || /[\s\0]/.test(t))
+    throw new ConfigError(`${name} must be a single word without spaces or control characters`);
+  return t;
+}
+
+function fileVar(env: Env, name: string): string | undefined {
+  const path = env[name];
+  if (path === undefined || path === '') return undefined;
+  const text = readConfigFile(name, path).toString('utf8').trim();
+  if (text === '' || /[\s\0]/.test(text)) {
+    throw new ConfigError(`${name}: the file ${path} must hold one word (no spaces or control characters)`);
+  }
+  return text;
+}
+
+function readConfigFile(name: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigError(`${name}: cannot read ${path} (${code})`);
+  }
+}
+
+function checked<T>(name: string, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    throw new ConfigError(`${name}: ${(err as Error).message}`);
+  }
+}
+
+function pickDefined(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(schema.shape)) {
+    const v = env[k];
+    if (v !== undefined && v !== '') out[k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,149 @@
+/**
+ * The port the controller delivers the SecretID to. It accepts exactly one good
+ * `POST /secret-id` (`{"wrappingToken": "…"}`, the Secret API's response shape, forwarded as is),
+ * then closes. A bad request is answered and the wait goes on; an alarm (a token already used)
+ * or a Vault failure after unwrapping ends it. Bounded body, bounded wait.
+ */
+import http from 'node:http';
+import { z } from 'zod';
+import { IntakeTimeoutError, SecretInitError } from '../errors.js';
+
+export const MAX_BODY_BYTES = 4096;
+
+const ZDelivery = z.object({
+  wrappingToken: z.string().min(1).max(1024),
+  /** Optional: the wrapping token's accessor, so an alarm can name it. Extra fields are ignored. */
+  accessor: z.string().max(256).optional(),
+});
+export type Delivery = z.infer<typeof ZDelivery>;
+
+/** What `accept` throws to answer the request: `fatal` ends the wait with this error. */
+export class IntakeRefusal extends SecretInitError {
+  override name = 'IntakeRefusal';
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly fatal: SecretInitError | null,
+  ) {
+    super(detail);
+  }
+}
+
+export interface IntakeOptions<T> {
+  host: string;
+  port: number;
+  timeoutMs: number;
+  onListening?: (address: { host: string; port: number }) => void;
+  /** Handles one delivery. Resolves: answer 204 and finish. Throws IntakeRefusal: answer it. */
+  accept: (delivery: Delivery) => Promise<T>;
+}
+
+/** Listens until one delivery is accepted (resolves with its result) or the wait fails. */
+export function waitForDelivery<T>(opts: IntakeOptions<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let busy = false;
+    let done = false;
+    const server = http.createServer({ requestTimeout: 10_000, headersTimeout: 5_000 }, (req, res) => {
+      void handle(req, res);
+    });
+    const finish = (outcome: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      server.close();
+      server.closeAllConnections();
+      outcome();
+    };
+    const timer = setTimeout(
+      () =>
+        finish(() =>
+          reject(
+            new IntakeTimeoutError(`no SecretID was delivered to port ${opts.port} within ${opts.timeoutMs / 1000} s`),
+          ),
+        ),
+      opts.timeoutMs,
+    );
+
+    async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+      const path = (req.url ?? '').split('?')[0];
+      if (path !== '/secret-id') return answer(res, 404, 'the only path here is POST /secret-id');
+      if (req.method !== 'POST') {
+        res.setHeader('Allow', 'POST');
+        return answer(res, 405, 'use POST');
+      }
+      if (busy || done) return answer(res, 503, 'a SecretID is already being processed');
+      busy = true;
+      try {
+        const body = await readBody(req);
+        if (body === null) return answer(res, 413, `the body must be at most ${MAX_BODY_BYTES} bytes`);
+        const delivery = parseDelivery(body);
+        if (delivery === null) return answer(res, 400, 'the body must be JSON {"wrappingToken": "<token>"}');
+        const result = await opts.accept(delivery);
+        res.once('finish', () => finish(() => resolve(result)));
+        res.writeHead(204).end();
+      } catch (err) {
+        if (err instanceof IntakeRefusal) {
+          const fatal = err.fatal;
+          if (fatal) res.once('finish', () => finish(() => reject(fatal)));
+          return answer(res, err.status, err.detail);
+        }
+        const failure = err instanceof SecretInitError ? err : new SecretInitError(String((err as Error).message));
+        res.once('finish', () => finish(() => reject(failure)));
+        return answer(res, 502, 'the SecretID could not be used; see the init container log');
+      } finally {
+        busy = false;
+      }
+    }
+
+    server.on('error', (err: NodeJS.ErrnoException) =>
+      finish(() =>
+        reject(new SecretInitError(`cannot listen on ${opts.host}:${opts.port} (${err.code ?? err.message})`)),
+      ),
+    );
+    server.listen(opts.port, opts.host, () => {
+      const a = server.address();
+      const port = typeof a === 'object' && a ? a.port : opts.port;
+      opts.onListening?.({ host: opts.host, port });
+    });
+  });
+}
+
+function answer(res: http.ServerResponse, status: number, detail: string): void {
+  const body = JSON.stringify({ title: http.STATUS_CODES[status] ?? 'Error', status, detail });
+  res.writeHead(status, { 'Content-Type': 'application/problem+json', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** The body, or null once it passes the limit (the rest is not read). */
+function readBody(req: http.IncomingMessage): Promise<string | null> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) {
+    req.resume();
+    return Promise.resolve(null);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        req.removeAllListeners('data');
+        req.resume();
+        resolve(null);
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseDelivery(text: string): Delivery | null {
+  try {
+    const parsed = ZDelivery.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Obtains the run's Vault token from whichever material the environment provides, and raises
+ * the interception alarm when a wrapping token turns out to be used already.
+ */
+import { createHash } from 'node:crypto';
+import type { Config } from './config.js';
+import type { SecretInitError } from './errors.js';
+import { ConfigError, InterceptedError, VaultUnreachableError } from './errors.js';
+import { IntakeRefusal, waitForDelivery, type Delivery } from './intake/server.js';
+import type { Logger } from './log.js';
+import type { VaultClient } from './vault/client.js';
+import {
+  WrongWrappingPathError,
+  appRoleLogin,
+  secretIdPath,
+  tokenSession,
+  unwrapSecretId,
+  type Session,
+} from './vault/login.js';
+
+export async function obtainSession(config: Config, client: VaultClient, log: Logger): Promise<Session> {
+  const creds = config.credentials();
+  switch (creds.kind) {
+    case 'token':
+      log.info('using the token from VAULT_TOKEN (local use: no AppRole login)');
+      return tokenSession(client, creds.token);
+    case 'secret-id':
+      return loggedIn(await appRoleLogin(client, config.approle.mount, creds.roleId, creds.secretId), log);
+    case 'wrapped-secret-id': {
+      const expected = expectedPath(config);
+      try {
+        const secretId = await unwrapSecretId(client, creds.wrappingToken, expected);
+        return loggedIn(await appRoleLogin(client, config.approle.mount, creds.roleId, secretId), log);
+      } catch (err) {
+        if (err instanceof InterceptedError) alarm(log, config, { wrappingToken: creds.wrappingToken }, err);
+        throw err;
+      }
+    }
+    case 'intake': {
+      const expected = expectedPath(config);
+      void checkVault(client, log);
+      return waitForDelivery({
+        host: config.intake.host,
+        port: config.intake.port,
+        timeoutMs: config.intake.timeoutMs,
+        onListening: (a) => log.info('waiting for the SecretID', { host: a.host, port: a.port, path: '/secret-id' }),
+        accept: async (delivery) => {
+          let secretId: string;
+          try {
+            secretId = await unwrapSecretId(client, delivery.wrappingToken, expected);
+          } catch (err) {
+            throw refusal(err, delivery, config, log);
+          }
+          return loggedIn(await appRoleLogin(client, config.approle.mount, creds.roleId, secretId), log);
+        },
+      });
+    }
+  }
+}
+
+/**
+ * While the pod waits for its SecretID: is Vault there? An early warning in the log beats a
+ * mystery at delivery time, and the kept-alive connection makes the real work start sooner.
+ */
+async function checkVault(client: VaultClient, log: Logger): Promise<void> {
+  try {
+    const r = await client.send({ method: 'GET', path: 'sys/health', token: null, idempotent: true });
+    if (r.status !== 200) log.warn('Vault is not healthy yet', { status: r.status });
+  } catch (err) {
+    log.warn('Vault is not reachable yet; will try again when the SecretID arrives', { error: (err as Error).message });
+  }
+}
+
+function refusal(err: unknown, delivery: Delivery, config: Config, log: Logger): unknown {
+  if (err instanceof InterceptedError) {
+    alarm(log, config, delivery, err);
+    return new IntakeRefusal(409, 'this wrapping token was already used; the pod will not start with it', err);
+  }
+  if (err instanceof WrongWrappingPathError) {
+    log.warn('refused a wrapping token created for another path (not unwrapped); still waiting', {
+      creationPath: err.creationPath,
+      expectedPath: err.expectedPath,
+      ...who(config, delivery),
+    });
+    return new IntakeRefusal(400, err.message, null);
+  }
+  if (err instanceof VaultUnreachableError) {
+    log.warn('Vault was unreachable while checking a delivered wrapping token; still waiting', { error: err.message });
+    return new IntakeRefusal(503, 'Vault is unreachable from the pod; deliver again later', null);
+  }
+  return err;
+}
+
+function alarm(log: Logger, config: Config, delivery: Delivery, err: SecretInitError): void {
+  log.error('ALARM: the wrapping token was already used; the SecretID may have been intercepted', {
+    reason: err.message,
+    role: config.approle.roleName,
+    ...who(config, delivery),
+  });
+}
+
+/** Names the pod and the token without the token: its accessor when the controller sent it, else a fingerprint. */
+function who(config: Config, delivery: Delivery) {
+  return {
+    pod: config.pod.name ?? null,
+    namespace: config.pod.namespace ?? null,
+    wrappingTokenAccessor: delivery.accessor ?? null,
+    wrappingTokenSha256: createHash('sha256').update(delivery.wrappingToken).digest('hex').slice(0, 16),
+  };
+}
+
+function expectedPath(config: Config): string {
+  const role = config.approle.roleName;
+  if (!role) {
+    throw new ConfigError(
+      'VAULT_ROLE_NAME (or SECRET_INIT_APP and SECRET_INIT_CLUSTER) is required to check a wrapped SecretID',
+    );
+  }
+  return secretIdPath(config.approle.mount, role);
+}
+
+function loggedIn(session: Session, log: Logger): Session {
+  log.info('logged in with AppRole', {
+    accessor: session.accessor ?? null,
+    ttl: session.ttl,
+    renewable: session.renewable,
+  });
+  return session;
+}

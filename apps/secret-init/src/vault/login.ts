@@ -1,0 +1,135 @@
+/**
+ * Getting a Vault token: AppRole login with a SecretID, a response-wrapped SecretID checked the
+ * way Vault advises (look the wrapping token up first; its creation_path must be exactly this
+ * role's secret-id path; then unwrap), or a plain token for local use.
+ */
+import { InterceptedError, SecretInitError, VaultHttpError } from '../errors.js';
+import type { VaultClient } from './client.js';
+
+/** The token this run works with, and what the refresh sidecar needs to know about it. */
+export interface Session {
+  token: string;
+  accessor: string | undefined;
+  /** Seconds, as Vault said at login or lookup. */
+  ttl: number;
+  renewable: boolean;
+  /** `approle`: we logged in (and own the token); `token`: it was given to us. */
+  source: 'approle' | 'token';
+  obtainedAt: Date;
+}
+
+/** A wrapping token valid in itself but not created for this role: refused, not unwrapped. */
+export class WrongWrappingPathError extends SecretInitError {
+  override name = 'WrongWrappingPathError';
+  constructor(
+    readonly creationPath: string,
+    readonly expectedPath: string,
+  ) {
+    super(
+      `the wrapping token was created at ${JSON.stringify(creationPath)}, not at this role's ${JSON.stringify(expectedPath)}; it was not unwrapped`,
+    );
+  }
+}
+
+const INVALID_WRAPPING = 'wrapping token is not valid or does not exist';
+
+export function secretIdPath(mount: string, role: string): string {
+  return `auth/${mount}/role/${role}/secret-id`;
+}
+
+/**
+ * Looks the wrapping token up, checks its creation path, unwraps it and returns the SecretID.
+ * An already-used token throws InterceptedError: the alarm is the caller's to raise.
+ */
+export async function unwrapSecretId(
+  client: VaultClient,
+  wrappingToken: string,
+  expectedPath: string,
+): Promise<string> {
+  const lookup = await client.send({
+    method: 'POST',
+    path: 'sys/wrapping/lookup',
+    body: { token: wrappingToken },
+    token: null,
+    idempotent: true,
+  });
+  if (isInvalidWrapping(lookup.status, lookup.body?.errors)) {
+    throw new InterceptedError('the wrapping token was already unwrapped, has expired, or never existed');
+  }
+  if (lookup.status !== 200) {
+    throw new SecretInitError(`POST sys/wrapping/lookup: Vault answered ${lookup.status}`);
+  }
+  const creationPath = lookup.body?.data?.['creation_path'];
+  if (typeof creationPath !== 'string' || creationPath !== expectedPath) {
+    throw new WrongWrappingPathError(String(creationPath ?? ''), expectedPath);
+  }
+  // Unwrapping consumes the token: never retried after the request may have reached Vault.
+  const unwrapped = await client.send({ method: 'POST', path: 'sys/wrapping/unwrap', token: wrappingToken });
+  if (isInvalidWrapping(unwrapped.status, unwrapped.body?.errors)) {
+    throw new InterceptedError('the wrapping token was unwrapped by someone else between lookup and unwrap');
+  }
+  const secretId = unwrapped.body?.data?.['secret_id'];
+  if (unwrapped.status !== 200 || typeof secretId !== 'string' || secretId === '') {
+    throw new SecretInitError(`POST sys/wrapping/unwrap: Vault answered ${unwrapped.status} without a secret_id`);
+  }
+  return secretId;
+}
+
+export async function appRoleLogin(
+  client: VaultClient,
+  mount: string,
+  roleId: string,
+  secretId: string,
+): Promise<Session> {
+  const path = `auth/${mount}/login`;
+  let env;
+  try {
+    env = await client.call({ method: 'POST', path, body: { role_id: roleId, secret_id: secretId }, token: null });
+  } catch (err) {
+    if (err instanceof VaultHttpError && err.status === 400) {
+      // "invalid role or secret ID": a wrong RoleID, or a SecretID already used or expired.
+      throw new SecretInitError(`AppRole login at ${path} was refused: invalid RoleID or SecretID (used or expired?)`);
+    }
+    throw err;
+  }
+  const auth = env.auth;
+  if (!auth?.client_token) throw new SecretInitError(`POST ${path}: Vault answered without a token`);
+  return {
+    token: auth.client_token,
+    accessor: auth.accessor,
+    ttl: auth.lease_duration,
+    renewable: auth.renewable,
+    source: 'approle',
+    obtainedAt: new Date(),
+  };
+}
+
+/** A token given to us (VAULT_TOKEN or an earlier run's token file): looked up, so it is known to work. */
+export async function tokenSession(client: VaultClient, token: string): Promise<Session> {
+  const env = await client.call({ method: 'GET', path: 'auth/token/lookup-self', token, idempotent: true });
+  const d = env.data ?? {};
+  return {
+    token,
+    accessor: typeof d['accessor'] === 'string' && d['accessor'] !== '' ? d['accessor'] : undefined,
+    ttl: typeof d['ttl'] === 'number' ? d['ttl'] : 0,
+    renewable: d['renewable'] === true,
+    source: 'token',
+    obtainedAt: new Date(),
+  };
+}
+
+/** Best effort: a run that failed after logging in revokes its token, and with it every lease it created. */
+export async function revokeSelf(client: VaultClient, session: Session): Promise<boolean> {
+  try {
+    const r = await client.send({ method: 'POST', path: 'auth/token/revoke-self', token: session.token });
+    return r.status === 204 || r.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+function isInvalidWrapping(status: number, errors: unknown): boolean {
+  return (
+    status === 400 && Array.isArray(errors) && errors.some((e) => typeof e === 'string' && e.includes(INVALID_WRAPPING))
+  );
+}

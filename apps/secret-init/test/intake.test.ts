@@ -1,0 +1,125 @@
+/**
+ * The intake port, with secret-init running as a child process: it takes exactly one good
+ * response-wrapped SecretID, checked before unwrapping, and refuses everything else — a reused
+ * token with 409 and an alarm that names the pod but never the token.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP, CLUSTER, ROLE, putSecret, startStack, type Stack } from './support/vault.js';
+import { start, tempDir } from './support/program.js';
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack();
+  await putSecret(stack.root, `${APP}/API_KEY`, 'intake-api-key');
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+function startIntake(extra: Record<string, string> = {}) {
+  const base = tempDir('intake');
+  mkdirSync(join(base, 'config'));
+  writeFileSync(join(base, 'config', 'app.conf.tmpl'), 'key={{ lookup "API_KEY" }}');
+  const running = start({
+    VAULT_ADDR: stack.vault.address,
+    VAULT_ROLE_ID: stack.roleId,
+    SECRET_INIT_APP: APP,
+    SECRET_INIT_CLUSTER: CLUSTER,
+    SECRET_INIT_LISTEN: '127.0.0.1',
+    SECRET_INIT_PORT: '0',
+    SECRET_INIT_CONFIG_DIR: join(base, 'config'),
+    SECRET_INIT_OUTPUT_DIR: join(base, 'out'),
+    SECRET_INIT_LEASE_DIR: join(base, 'leases'),
+    POD_NAME: 'myapp-7d9f-abcde',
+    POD_NAMESPACE: 'shop',
+    ...extra,
+  });
+  return { ...running, base };
+}
+
+async function post(port: number, body: string, method = 'POST', path = '/secret-id') {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    ...(method === 'GET' ? {} : { body }),
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+const deliver = (token: string) => JSON.stringify({ wrappingToken: token, ttl: 60, creationPath: 'ignored' });
+
+describe('secret-init intake', () => {
+  it('the right wrapping token logs in once: 204, the files are rendered, and the port closes', async () => {
+    const p = startIntake();
+    const port = await p.listening();
+    expect((await post(port, '{"nope":1}')).status).toBe(400);
+    expect((await post(port, 'not json')).status).toBe(400);
+    expect((await post(port, '', 'GET')).status).toBe(405);
+    expect((await post(port, '{}', 'POST', '/other')).status).toBe(404);
+    expect((await post(port, JSON.stringify({ wrappingToken: 'x'.repeat(5000) }))).status).toBe(413);
+    const token = await stack.wrappedSecretId();
+    expect((await post(port, deliver(token))).status).toBe(204);
+    const { code } = await p.exited;
+    expect(code, p.stderr()).toBe(0);
+    expect(readFileSync(join(p.base, 'out', 'app.conf'), 'utf8')).toBe('key=intake-api-key');
+    await expect(post(port, deliver(token))).rejects.toThrow(); // nobody listens any more
+    expect(p.stderr()).not.toContain(token);
+  });
+
+  it('a wrapping token already unwrapped is refused with 409 and an alarm naming the pod and token accessor, and the pod fails', async () => {
+    const p = startIntake();
+    const port = await p.listening();
+    const token = await stack.wrappedSecretId();
+    // Someone else unwrapped it first.
+    const stolen = await stack.root.call('POST', 'sys/wrapping/unwrap', undefined, {}, token);
+    expect(stolen.status).toBe(200);
+    const r = await post(port, JSON.stringify({ wrappingToken: token, accessor: 'acc-1234' }));
+    expect(r.status).toBe(409);
+    const { code } = await p.exited;
+    expect(code).toBe(3);
+    const alarm = p.logs().find((l) => String(l['msg']).startsWith('ALARM'));
+    expect(alarm).toMatchObject({
+      level: 'error',
+      pod: 'myapp-7d9f-abcde',
+      namespace: 'shop',
+      wrappingTokenAccessor: 'acc-1234',
+    });
+    expect(p.stderr()).not.toContain(token);
+    expect(() => readFileSync(join(p.base, 'out', 'app.conf'))).toThrow();
+  });
+
+  it('a foreign token (another role) or a wrong-path token is refused with 400, not unwrapped, and the right one still works', async () => {
+    const p = startIntake();
+    const port = await p.listening();
+    const foreign = await stack.wrappedSecretId('aws.stg.other');
+    const refused = await post(port, deliver(foreign));
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain(`auth/approle/role/${ROLE}/secret-id`);
+    // Re-wrapped data (what an interceptor would send) has creation path sys/wrapping/wrap.
+    const rewrapped = await stack.root.call(
+      'POST',
+      'sys/wrapping/wrap',
+      { secret_id: 'x' },
+      { 'X-Vault-Wrap-TTL': '60' },
+    );
+    const wrongPath = await post(port, deliver(rewrapped.body.wrap_info.token));
+    expect(wrongPath.status).toBe(400);
+    // Neither was consumed: the foreign one can still be looked up.
+    expect((await stack.root.call('POST', 'sys/wrapping/lookup', { token: foreign }, {}, null)).status).toBe(200);
+    expect((await post(port, deliver(await stack.wrappedSecretId()))).status).toBe(204);
+    expect((await p.exited).code, p.stderr()).toBe(0);
+    expect(p.logs().filter((l) => l['level'] === 'warn' && String(l['msg']).startsWith('refused'))).toHaveLength(2);
+  });
+
+  it('no SecretID within SECRET_INIT_TIMEOUT: the program exits non-zero with a clear message', async () => {
+    const p = startIntake({ SECRET_INIT_TIMEOUT: '0.5' });
+    await p.listening();
+    const { code } = await p.exited;
+    expect(code).toBe(4);
+    expect(p.stderr()).toContain('no SecretID was delivered');
+  });
+});
