@@ -5,7 +5,8 @@
 # and stores the apps' values in KV v2. Whatever is not granted below is denied by default.
 # The token must also carry "default": that is where lookup-self and renew-self come from.
 #
-# Written for KV v2 at secret/ and AppRole at approle/; other mounts need these paths edited.
+# Written for KV v2 at secret/, AppRole at approle/, and the database, aws and pki/<cloud>/<env>
+# engines at the template's default mounts; other mounts need these paths edited.
 #
 # What this cannot stop: the API writes the text of the secret-api/read-* policies and may put
 # them on AppRoles, so a stolen token can grant itself whatever such a policy could say. Vault
@@ -128,6 +129,59 @@ path "auth/token/create/getsecretid-*" {
   # Refuses comma-separated strings, which would pass the glob above whole (see the AppRole).
   denied_parameters = {
     "policies" = ["*,*"]
+  }
+}
+
+# The apps' dynamic-credential roles (database, AWS, PKI), written from the profiles an admin
+# attached to the app and named after its AppRole (<cloud>.<env>.<app>), which is the only
+# role the app's read policy can draw credentials from. Read to plan, write to ensure, delete
+# when detached or with the app. Vault's globs cannot say "a name with two dots", so "+" is
+# any role name on these mounts: keep hand-made roles on other mounts. Only the fields the
+# API renders are allowed. The API never reads creds itself, nor touches the engines' config.
+#
+# What this cannot stop: creation statements are SQL run by the connection's user, and an AWS
+# policy document is whatever IAM allows. Limit each database/config connection's
+# allowed_roles to app roles (e.g. "*.*.*" or "aws.stg.*") and its user to what apps need, and
+# the AWS engine's IAM user to the policies apps may get.
+#
+# database/roles has an existence check: the first write is a create, later ones updates.
+path "database/roles/+" {
+  capabilities = ["create", "read", "update", "delete"]
+  allowed_parameters = {
+    "db_name"               = []
+    "creation_statements"   = []
+    "revocation_statements" = []
+    "default_ttl"           = []
+    "max_ttl"               = []
+  }
+}
+
+# aws/roles and pki/.../roles have no existence check: every write is an update.
+path "aws/roles/+" {
+  capabilities = ["read", "update", "delete"]
+  allowed_parameters = {
+    "credential_type" = ["iam_user", "assumed_role", "federation_token"]
+    "policy_arns"     = []
+    "policy_document" = []
+    "role_arns"       = []
+    "default_sts_ttl" = []
+    "max_sts_ttl"     = []
+  }
+}
+
+# One PKI engine per cluster at pki/<cloud>/<env>. A PKI role write replaces the whole role, so
+# the fields not allowed here (allow_any_name, allow_glob_domains, ...) keep Vault's defaults,
+# which refuse names outside allowed_domains.
+path "pki/+/+/roles/+" {
+  capabilities = ["read", "update", "delete"]
+  allowed_parameters = {
+    "allowed_domains"    = []
+    "allow_subdomains"   = []
+    "allow_bare_domains" = []
+    "key_type"           = ["rsa", "ec"]
+    "key_bits"           = []
+    "ttl"                = []
+    "max_ttl"            = []
   }
 }
 

@@ -43,6 +43,7 @@ describe('applyMigrations on PostgreSQL', () => {
     expect(result).toEqual({ applied: committed, createdDatabase: false });
     expect(await tables(db.url)).toEqual([
       '_prisma_migrations',
+      'app_dynamic_profiles',
       'app_role_bindings',
       'apps',
       'audit_events',

@@ -7,7 +7,7 @@ import { Command, Errors, ux } from '@oclif/core';
 import type * as Contract from '@secret-api/contract';
 import type { ApiClient } from './api/client.js';
 import type { ResolvedConfig } from './config.js';
-import { errorJson, errorText, exitCodeFor } from './errors.js';
+import { errorJson, errorText, exitCodeFor, isCancellation } from './errors.js';
 import { inCi, red } from './io/terminal.js';
 
 export interface Connection {
@@ -30,10 +30,26 @@ export abstract class DeployerCommand<T> extends Command {
     ]);
     const config = await resolveConfig();
     return {
-      api: new ApiClient({ apiUrl: config.apiUrl, token: config.token, userAgent: this.config.userAgent }),
+      api: new ApiClient({
+        apiUrl: config.apiUrl,
+        token: config.token,
+        userAgent: this.config.userAgent,
+        tokenSource: config.source.token,
+      }),
       contract,
       config,
     };
+  }
+
+  /** The client without a token, for the unauthenticated operational routes. */
+  protected async connectAnonymously(): Promise<Omit<Connection, 'config'>> {
+    const [{ ApiClient }, contract, { resolveApiUrl }] = await Promise.all([
+      import('./api/client.js'),
+      import('@secret-api/contract'),
+      import('./config.js'),
+    ]);
+    const apiUrl = await resolveApiUrl();
+    return { api: new ApiClient({ apiUrl, token: undefined, userAgent: this.config.userAgent }), contract };
   }
 
   /** Runs a network call under a spinner on stderr, shown only on an interactive terminal outside CI. */
@@ -74,7 +90,8 @@ export abstract class DeployerCommand<T> extends Command {
       process.exitCode = code;
       return undefined;
     }
-    process.stderr.write(`${red(errorText(err))}\n`);
+    // A declined confirmation is the user's choice, not a failure: a plain sentence, no `Error:`, no colour.
+    process.stderr.write(isCancellation(err) ? `${err.message}\n` : `${red(errorText(err))}\n`);
     return this.exit(code);
   }
 }

@@ -80,6 +80,19 @@ export function normaliseApiUrl(value: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
+/** The API URL alone, for the unauthenticated operational routes (`deployer health`). */
+export async function resolveApiUrl(env: Env = process.env): Promise<string> {
+  const path = configPath(env);
+  const envUrl = env['SECRET_API_URL'];
+  const apiUrl = present(envUrl) ? envUrl : (await readSavedConfig(path))?.apiUrl;
+  if (!present(apiUrl)) {
+    throw new NotLoggedInError(
+      `no Secret API URL configured: set SECRET_API_URL, or run 'deployer login' (config file: ${path})`,
+    );
+  }
+  return normaliseApiUrl(apiUrl);
+}
+
 /** Environment first, then the saved file; both parts are required. */
 export async function resolveConfig(env: Env = process.env): Promise<ResolvedConfig> {
   const path = configPath(env);

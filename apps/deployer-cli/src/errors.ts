@@ -31,7 +31,10 @@ export class NotLoggedInError extends Error {
   readonly code = 'not_logged_in';
 }
 
-/** The user declined a confirmation or pressed Ctrl-C at a prompt. */
+/**
+ * The user declined a confirmation or pressed Ctrl-C at a prompt: not a failure to report, so it is printed as a
+ * plain sentence (no `Error:`); the exit code is still 1, so a script never takes it for done.
+ */
 export class CancelledError extends Error {
   override readonly name = 'CancelledError';
   readonly code = 'cancelled';
@@ -56,6 +59,8 @@ export class ApiError extends Error {
   readonly status: number;
   readonly errors: TProblemFieldError[];
   readonly requestId: string | undefined;
+  /** What to do about it, when the CLI knows better than the API (e.g. how to get a new token). */
+  hint: string | undefined;
 
   constructor(
     status: number,
@@ -117,6 +122,7 @@ export interface ErrorJson {
   code: string;
   httpStatus?: number;
   requestId?: string;
+  hint?: string;
   errors?: TProblemFieldError[];
 }
 
@@ -131,6 +137,7 @@ export function errorJson(err: unknown): ErrorJson {
   if (err instanceof ApiError) {
     out.httpStatus = err.status;
     if (err.requestId !== undefined) out.requestId = err.requestId;
+    if (err.hint !== undefined) out.hint = err.hint;
     if (err.errors.length > 0) out.errors = err.errors;
   }
   return out;
@@ -140,21 +147,65 @@ const HELP_HINT = /\n?See more help with --help\s*$/;
 
 function errorMessage(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
+  if (err instanceof ApiError) return withoutPath(err.message);
   // oclif's parser appends a hint meant for a person; the JSON message is the error alone.
   return err.message.replace(HELP_HINT, '').trim();
 }
 
-/** The text form, for stderr: `Error: <detail>` and one indented line per invalid field. */
+/** The API's names for list fields, as the CLI's flags call them. */
+const FIELD_WORDS: Readonly<Record<string, string>> = {
+  ownerGroups: 'owner groups (--owner-group)',
+  deployers: 'deployers (--deployer)',
+  revealGroups: 'reveal groups (--reveal-group)',
+  controllerSubjects: 'controllers (--controller)',
+  cidrList: 'CIDR blocks (--cidr)',
+};
+
+/** A field message as a person reads it: the API's field names become the CLI's words. */
+function fieldMessage(message: string): string {
+  return message.replace(
+    /^(ownerGroups|deployers|revealGroups|controllerSubjects|cidrList)\b/,
+    (name) => FIELD_WORDS[name] ?? name,
+  );
+}
+
+/** One message per field (the first the API gave), in the API's order; never the field's path. */
+function fieldMessages(errors: readonly TProblemFieldError[]): string[] {
+  const byPath = new Map<string, string>();
+  for (const e of errors) if (!byPath.has(e.path)) byPath.set(e.path, fieldMessage(e.message));
+  return [...byPath.values()];
+}
+
+/** The detail of a problem without a leading field path (`/body/name: ...`). */
+function withoutPath(detail: string): string {
+  return fieldMessage(detail.replace(/^\/[^\s:]*: /, ''));
+}
+
+/** The plain sentence of a declined confirmation (no `Error:`: nothing went wrong). */
+export function isCancellation(err: unknown): err is CancelledError {
+  return err instanceof CancelledError;
+}
+
+/**
+ * The text form, for stderr: `Error: <what>`, one line per invalid field (no API paths), what to do about it when
+ * the CLI knows, and the request id once (what an operator needs to find the API's log lines).
+ */
 export function errorText(err: unknown): string {
-  const lines = [`Error: ${err instanceof Error ? err.message : String(err)}`];
-  if (err instanceof ApiError) {
-    for (const field of err.errors) {
-      const line = `${field.path || '(request)'}: ${field.message}`;
-      // A single-field problem's detail already is that line.
-      if (line !== err.message) lines.push(`  ${line}`);
-    }
-    if (err.status >= 500 && err.requestId !== undefined) lines.push(`  request id: ${err.requestId}`);
+  if (!(err instanceof ApiError)) {
+    const lines = [`Error: ${err instanceof Error ? err.message : String(err)}`];
+    if (isOclifUsageError(err) && !HELP_HINT.test(lines[0] ?? '')) lines.push('See more help with --help');
+    return lines.join('\n');
   }
-  if (isOclifUsageError(err) && !HELP_HINT.test(lines[0] ?? '')) lines.push('See more help with --help');
+  const fields = fieldMessages(err.errors);
+  const lines =
+    fields.length === 1
+      ? [`Error: ${fields[0]}`]
+      : fields.length > 1
+        ? [`Error: ${fields.length} values are invalid:`, ...fields.map((f) => `  - ${f}`)]
+        : [`Error: ${withoutPath(err.message)}`];
+  if (err.hint !== undefined) lines.push(err.hint);
+  if (err.requestId !== undefined && !lines.some((l) => l.includes(err.requestId as string))) {
+    lines.push(`(request id ${err.requestId})`);
+  }
   return lines.join('\n');
 }

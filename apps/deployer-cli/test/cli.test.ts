@@ -32,11 +32,19 @@ const ALL_COMMANDS = [
   'whoami',
   'clusters create',
   'clusters list',
+  'clusters update',
+  'clusters delete',
   'apps create',
   'apps list',
   'apps show',
+  'apps update',
+  'apps dynamic',
   'apps delete',
   'roleid',
+  'plan',
+  'secret-id',
+  'secret-id-token',
+  'health',
   'secrets set',
   'secrets list',
   'secrets get',
@@ -105,7 +113,7 @@ describe('usage errors exit 1', () => {
   it('an unknown command', async () => {
     const r = await runCli(['frobnicate'], { env });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/command frobnicate not found/);
+    expect(r.stderr).toMatch(/^Error: 'frobnicate' is not a deployer command\./);
   });
 
   it('in --json mode the parse error is a JSON document on stdout, with the same exit code', async () => {

@@ -116,7 +116,8 @@ describe('secrets set', () => {
   });
 
   it('exit codes: not an owner 2, unknown app 3, invalid key 1', async () => {
-    expect((await runCli(['secrets', 'set', 'shop', 'K'], { env: deployer, input: 'v' })).code).toBe(2);
+    const asDeployer = await runCli(['secrets', 'set', 'shop', 'K'], { env: deployer, input: 'v' });
+    expect(asDeployer.code, asDeployer.stderr).toBe(2);
     expect((await runCli(['secrets', 'set', 'shop', 'K'], { env: nobody, input: 'v' })).code).toBe(2);
     expect((await runCli(['secrets', 'set', 'nosuch', 'K'], { env: admin, input: 'v' })).code).toBe(3);
     const bad = await runCli(['secrets', 'set', 'shop', '1BAD', '--json'], { env: owner, input: 'v' });

@@ -11,6 +11,7 @@ import { requestContext } from './http/request-context.js';
 import { appOperations } from './routes/apps.js';
 import { appRoleOperations } from './routes/approle.js';
 import { clusterOperations } from './routes/clusters.js';
+import { dynamicOperations } from './routes/dynamic.js';
 import { healthOperations } from './routes/health.js';
 import { auditOperations } from './routes/audit.js';
 import { secretIdOperations } from './routes/secret-id.js';
@@ -23,6 +24,7 @@ export const OPERATIONS: readonly Operation[] = [
   ...clusterOperations,
   ...appOperations,
   ...appRoleOperations,
+  ...dynamicOperations,
   ...secretIdOperations,
   ...secretOperations,
   ...auditOperations,

@@ -31,6 +31,20 @@ export class StartupError extends Error {
   override name = 'StartupError';
 }
 
+/** The database did not open; `reason` is the driver's own message (for the embedded database, PGlite's). */
+export class DatabaseOpenError extends StartupError {
+  override name = 'DatabaseOpenError';
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
+/** How long close() lets requests in flight finish before it cuts their connections. */
+const CLOSE_GRACE_MS = 5_000;
+
 export interface StartOptions {
   logger?: Logger;
   /** Where JSON logs go when no logger is given (default stdout). */
@@ -91,7 +105,8 @@ async function openDatabase(config: Config): Promise<Database> {
     return await createDatabase(config.database, { migrate: true });
   } catch (err) {
     const where = 'url' in config.database ? 'DATABASE_URL' : `the embedded database in ${config.database.pgliteDir}`;
-    throw new StartupError(`cannot open ${where}: ${err instanceof Error ? err.message : String(err)}`);
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new DatabaseOpenError(`cannot open ${where}: ${reason}`, reason);
   }
 }
 
@@ -221,6 +236,8 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
+          // A request still waiting (on a slow Vault) must not keep the database open past a shutdown.
+          setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
         });
         await context.audit.flush();
         vault.close();

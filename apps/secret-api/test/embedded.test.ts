@@ -3,10 +3,10 @@
  * machine, and that it does nothing once VAULT_ADDR points at a real Vault.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import type { Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -14,9 +14,15 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JwtVerifier } from '../src/auth/jwt-verifier.js';
 import { ConfigError, parseConfig } from '../src/config/env.js';
-import { DEV_ADMIN_GROUP, DEV_ADMIN_SUBJECT, prepareEmbeddedStack } from '../src/embedded/stack.js';
+import {
+  ApiPortError,
+  DataDirBusyError,
+  DEV_ADMIN_GROUP,
+  DEV_ADMIN_SUBJECT,
+  prepareEmbeddedStack,
+} from '../src/embedded/stack.js';
+import { LOCK_FILE } from '../src/embedded/data-dir-lock.js';
 import type { EmbeddedStack } from '../src/embedded/stack.js';
-import { vaultRequest } from './support/stack.js';
 
 const run = promisify(execFile);
 const API_URL = 'http://127.0.0.1:18080';
@@ -58,6 +64,13 @@ function verifierFor(env: Record<string, string | undefined>): JwtVerifier {
   });
 }
 
+/** Vault's HTTP API; the stack runs vault-dev as a child process, so the test talks to it the same way. */
+async function vaultRequest(address: string, token: string, method: string, path: string) {
+  const res = await fetch(`${address}/v1/${path}`, { method, headers: { 'X-Vault-Token': token } });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Vault's JSON, read field by field
+  return { status: res.status, body: (await res.json()) as any };
+}
+
 function portOf(address: string): number {
   return Number(new URL(address).port);
 }
@@ -86,6 +99,25 @@ async function refusedSoon(port: number): Promise<string> {
 
 async function mode(path: string): Promise<string> {
   return ((await stat(path)).mode & 0o777).toString(8);
+}
+
+/** Every path under `dir` with its size and mtime: equal snapshots mean nothing was touched. */
+async function snapshot(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true });
+  const rows = await Promise.all(
+    entries.map(async (entry) => {
+      const s = await stat(join(dir, entry));
+      return `${entry} ${s.isDirectory() ? 'dir' : s.size} ${s.mtimeMs}`;
+    }),
+  );
+  return rows.sort();
+}
+
+/** The pid of a process that has exited, for a lock left behind by a killed start. */
+async function deadPid(): Promise<number> {
+  const child = execFile(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.once('exit', resolve));
+  return child.pid as number;
 }
 
 describe('embedded dev stack: nothing configured', () => {
@@ -149,9 +181,7 @@ describe('embedded dev stack: nothing configured', () => {
 
   it("prints exports whose admin token the API's verifier accepts as an admin, valid 12 h", async () => {
     expect(exported(banner, 'SECRET_API_URL')).toBe(API_URL);
-    expect(exported(banner, 'VAULT_ADDR')).toBe(first.stack.env['VAULT_ADDR']);
-    expect(exported(banner, 'VAULT_TOKEN')).toBe(first.stack.env['VAULT_TOKEN']);
-    expect(banner).toContain('vault-dev keeps everything in memory');
+    expect(banner).toContain(`survives a restart`);
     const token = exported(banner, 'SECRET_API_TOKEN');
     const identity = await verifierFor(first.stack.env).verify(token);
     expect(identity.subject).toBe(DEV_ADMIN_SUBJECT);
@@ -161,19 +191,42 @@ describe('embedded dev stack: nothing configured', () => {
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(12 * 3600);
   });
 
-  it('prints lines a shell can paste as they are', async () => {
+  it('prints exports a shell can paste as they are, and pasting them keeps the next npm start embedded', async () => {
     const exports = banner
       .split('\n')
       .filter((line) => line.trim().startsWith('export '))
       .join('\n');
-    const { stdout } = await run('sh', ['-c', `${exports}\nprintf '%s\\n' "$SECRET_API_URL" "$VAULT_TOKEN"`], {
-      env: {},
-    });
-    expect(stdout).toBe(`${API_URL}\n${first.stack.env['VAULT_TOKEN']}\n`);
+    const { stdout } = await run(
+      'sh',
+      ['-c', `${exports}\nprintf '%s\\n' "$SECRET_API_URL" "\${VAULT_ADDR-unset}" "\${VAULT_TOKEN-unset}"`],
+      { env: {} },
+    );
+    expect(stdout).toBe(`${API_URL}\nunset\nunset\n`);
+    expect(banner).not.toMatch(/^\s*export VAULT_/m);
+  });
+
+  it("prints vault-dev's address and root token apart, as a prefix of one command for direct Vault access", () => {
+    const { env } = first.stack;
+    expect(banner).toContain(`VAULT_ADDR=${env['VAULT_ADDR']} VAULT_TOKEN=${env['VAULT_TOKEN']} vault `);
+    expect(banner).toMatch(/do not export VAULT_ADDR/);
+  });
+
+  it('names the dev-token command for acting as someone else', () => {
+    expect(banner).toContain('export SECRET_API_TOKEN=$(npx secret-api dev-token --subject ');
+  });
+
+  it('refuses a second stack on the same data directory while the first runs, naming the holder, touching nothing', async () => {
+    const before = await snapshot(dataDir);
+    const attempt = prepare({ DATA_DIR: dataDir });
+    await expect(attempt).rejects.toBeInstanceOf(DataDirBusyError);
+    await expect(attempt).rejects.toThrow(`is in use by process ${process.pid} (since `);
+    expect(await snapshot(dataDir)).toEqual(before);
+    expect((await fetch(`${first.stack.env['VAULT_ADDR']}/v1/sys/health`)).status).toBe(200);
   });
 
   it('keeps the data directory and the keys owner-only', async () => {
     expect(await mode(dataDir)).toBe('700');
+    expect(await mode(join(dataDir, 'vault-root-token'))).toBe('600');
     expect(await mode(join(dataDir, 'history-hmac.key'))).toBe('600');
     expect(await mode(join(dataDir, 'dev-issuer', 'issuer-key.json'))).toBe('600');
     expect((await readFile(join(dataDir, 'history-hmac.key'), 'utf8')).trim()).toBe(
@@ -181,14 +234,27 @@ describe('embedded dev stack: nothing configured', () => {
     );
   });
 
-  it('reuses the issuer key and the HMAC key on the next start, so earlier tokens stay valid', async () => {
+  it('stop() ends vault-dev: its port refuses connections; a second stop() is harmless', async () => {
+    const port = portOf(first.stack.env['VAULT_ADDR'] as string);
+    expect(await tryConnect(port)).toBe('connected');
+    const exitListeners = process.listenerCount('exit');
+    await first.stack.stop();
+    expect(await tryConnect(port)).toBe('ECONNREFUSED');
+    await expect(stat(join(dataDir, LOCK_FILE))).rejects.toMatchObject({ code: 'ENOENT' });
+    await first.stack.stop();
+    // Both exit hooks are gone: the one that stops vault-dev and the one that releases the lock.
+    expect(process.listenerCount('exit')).toBe(exitListeners - 2);
+    expect(first.logs.join('\n')).not.toMatch(/Vault is unavailable/);
+  });
+
+  it('reuses the root token, the issuer key and the HMAC key on the next start, so earlier tokens stay valid', async () => {
     const keyBefore = await readFile(join(dataDir, 'dev-issuer', 'issuer-key.json'), 'utf8');
     const jwksBefore = await readFile(join(dataDir, 'dev-issuer', 'jwks.json'), 'utf8');
     const oldToken = exported(banner, 'SECRET_API_TOKEN');
 
-    // The first vault-dev still runs, so this one must also find another port when the first took 8200.
+    // The first stack was stopped above: its lock is released, so the next start may take the directory.
     const second = await prepare({ DATA_DIR: dataDir });
-    expect(second.stack.env['VAULT_ADDR']).not.toBe(first.stack.env['VAULT_ADDR']);
+    expect(second.stack.env['VAULT_TOKEN']).toBe(first.stack.env['VAULT_TOKEN']);
     expect(second.stack.env['HISTORY_HMAC_KEY']).toBe(first.stack.env['HISTORY_HMAC_KEY']);
     expect(second.stack.env['AUTH_ISSUERS']).toBe(first.stack.env['AUTH_ISSUERS']);
     expect(await readFile(join(dataDir, 'dev-issuer', 'issuer-key.json'), 'utf8')).toBe(keyBefore);
@@ -200,17 +266,6 @@ describe('embedded dev stack: nothing configured', () => {
     expect(second.logs.join('\n')).not.toMatch(/generated the history HMAC key/);
     expect(first.logs.join('\n')).toMatch(/generated the history HMAC key/);
     await second.stack.stop();
-  });
-
-  it('stop() ends vault-dev: its port refuses connections; a second stop() is harmless', async () => {
-    const port = portOf(first.stack.env['VAULT_ADDR'] as string);
-    expect(await tryConnect(port)).toBe('connected');
-    const exitListeners = process.listenerCount('exit');
-    await first.stack.stop();
-    expect(await tryConnect(port)).toBe('ECONNREFUSED');
-    await first.stack.stop();
-    expect(process.listenerCount('exit')).toBe(exitListeners - 1);
-    expect(first.logs.join('\n')).not.toMatch(/Vault is unavailable/);
   });
 });
 
@@ -245,12 +300,13 @@ describe('embedded dev stack: partly configured', () => {
     expect(stack.started.issuer).toBeUndefined();
     expect(stack.env['AUTH_ISSUERS']).toBe(issuers);
     expect(stack.env['HISTORY_HMAC_KEY']).toBe('a'.repeat(44));
-    expect(await readdir(dataDir)).toEqual([]);
+    expect(await readdir(dataDir)).not.toContain('dev-issuer');
+    expect(await readdir(dataDir)).not.toContain('history-hmac.key');
     // ADMIN_GROUPS is the operator's to choose once the issuers are theirs.
     expect(() => parseConfig(stack.env)).toThrow(/ADMIN_GROUPS/);
     const banner = await stack.banner(API_URL);
     expect(banner).not.toMatch(/export SECRET_API_TOKEN/);
-    expect(exported(banner, 'VAULT_TOKEN')).toBe(stack.env['VAULT_TOKEN']);
+    expect(banner).toContain(`VAULT_TOKEN=${stack.env['VAULT_TOKEN']} vault `);
     await stack.stop();
   });
 
@@ -267,6 +323,39 @@ describe('embedded dev stack: partly configured', () => {
     expect(mounts.body.data['kv/']).toMatchObject({ type: 'kv', options: { version: '2' } });
     expect(parseConfig(stack.env).vault.approleMount).toBe('apps-approle');
     await stack.stop();
+  });
+});
+
+describe('embedded dev stack: what a start checks before it opens anything', () => {
+  it('takes over the lock left by a start that was killed, and says so', async () => {
+    const dataDir = join(root, 'stale', '.data');
+    const pid = await deadPid();
+    const since = new Date(Date.now() - 60_000).toISOString();
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(
+      join(dataDir, LOCK_FILE),
+      JSON.stringify({ pid, hostname: hostname(), since, command: 'secret-api', nonce: 'killed-start' }),
+    );
+    const { stack, logs } = await prepare({ DATA_DIR: dataDir });
+    expect(logs.join('\n')).toContain(`taking over the lock of ${dataDir} left by process ${pid}`);
+    const lock = JSON.parse(await readFile(join(dataDir, LOCK_FILE), 'utf8'));
+    expect(lock.pid).toBe(process.pid);
+    await stack.stop();
+  });
+
+  it("refuses when the API's port is taken, before vault-dev or anything else in the directory is started", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const dataDir = join(root, 'api-port', '.data');
+    try {
+      const attempt = prepare({ DATA_DIR: dataDir, PORT: String(port) });
+      await expect(attempt).rejects.toBeInstanceOf(ApiPortError);
+      await expect(attempt).rejects.toThrow(`127.0.0.1:${port} is already in use`);
+      expect(await readdir(dataDir)).toEqual([]);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 });
 
@@ -293,6 +382,9 @@ describe('embedded dev stack: VAULT_ADDR set', () => {
     const variables = (error as ConfigError).problems.map((p) => p.variable);
     expect(variables).toContain('AUTH_ISSUERS');
     expect(variables).toContain('ADMIN_GROUPS');
+    // A VAULT_ADDR left in the shell is the usual cause: the message says what it did and how to get back.
+    expect((error as ConfigError).message).toContain('because VAULT_ADDR is set');
+    expect((error as ConfigError).message).toContain('unset VAULT_ADDR VAULT_TOKEN');
   });
 });
 
@@ -317,5 +409,6 @@ describe('embedded dev stack: the parent dies', () => {
     const address = result.stdout.trim();
     expect(address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(await refusedSoon(portOf(address))).toBe('ECONNREFUSED');
+    await expect(stat(join(root, 'crash', '.data', LOCK_FILE))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

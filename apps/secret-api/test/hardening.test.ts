@@ -195,6 +195,27 @@ describe('separation of duties for admins', () => {
     expect((await admin.get('/v1/apps/selfish')).status).toBe(404);
   });
 
+  it('an admin may not register a cluster with themselves as its controller, nor add themselves later', async () => {
+    const create = await admin.post('/v1/clusters', { name: 'aws.dev', controllerSubjects: ['alice@example.com'] });
+    expectProblem(create, 403, 'forbidden');
+    expect(create.body.detail).toContain('separation of duties');
+    const patch = await admin.patch('/v1/clusters/aws.stg', { controllerSubjects: ['ctl', 'alice@example.com'] });
+    expectProblem(patch, 403, 'forbidden');
+    const clusters = (await admin.get('/v1/clusters')).body.items as { name: string; controllerSubjects: string[] }[];
+    expect(clusters.map((c) => c.name)).toEqual(['aws.stg']);
+    expect(clusters[0]?.controllerSubjects).toEqual(['ctl']);
+  });
+
+  it('a change of controllers by an admin is audited with before and after', async () => {
+    expect((await admin.patch('/v1/clusters/aws.stg', { controllerSubjects: ['ctl', 'ctl-2'] })).status).toBe(200);
+    const events = (await admin.get('/v1/audit')).body.items as Record<string, unknown>[];
+    const update = events.find((e) => e['action'] === 'cluster.update' && e['result'] === 'success');
+    expect(update?.['details']).toEqual({
+      before: { controllerSubjects: ['ctl'] },
+      after: { controllerSubjects: ['ctl', 'ctl-2'] },
+    });
+  });
+
   it('another admin may, and the grant is audited with before and after', async () => {
     const other = await stack.as('bob@example.com', [ADMIN_GROUP, 'auditors']);
     expect((await other.patch('/v1/apps/myapp', { revealGroups: ['security'] })).status).toBe(200);

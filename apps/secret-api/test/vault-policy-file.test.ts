@@ -8,7 +8,13 @@
  *    one of those operations fail with 403, so none of them is spare.
  */
 import { readFile } from 'node:fs/promises';
-import { renderVaultObjects, type VaultObjects } from '@secret-api/vault-policy';
+import {
+  parseTemplate,
+  renderDynamicRoles,
+  renderVaultObjects,
+  type DynamicRoles,
+  type VaultObjects,
+} from '@secret-api/vault-policy';
 import { startVaultDev, type VaultDev } from 'vault-dev';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretIdTokenRequest } from '../src/services/secret-id/issue-secret-id-token.js';
@@ -103,6 +109,8 @@ interface Run {
   /** No token: what pods and the controller use to unwrap and log in. */
   readonly anon: Vault;
   readonly objects: VaultObjects;
+  /** The same app's database, AWS and PKI roles, one profile attached for each. */
+  readonly dynamic: DynamicRoles;
   /** A KV key name of this pass, so that every pass creates its keys afresh. */
   readonly key: string;
 }
@@ -220,6 +228,30 @@ const OPERATIONS: ReadonlyArray<{ readonly does: string; readonly run: (r: Run) 
     },
   },
   {
+    does: 'creates, updates and reads the database, AWS and PKI roles of an app with the bodies the API renders',
+    async run({ api, dynamic }) {
+      for (const slot of dynamic.slots) {
+        const body = slot.desired!.body;
+        await api.must(404, 'GET', slot.path);
+        // A PKI role write answers with the role; the others answer 204.
+        const written = slot.kind === 'pkiRole' ? 200 : 204;
+        await api.must(written, 'POST', slot.path, { body }); // a create where the path has an existence check
+        await api.must(written, 'POST', slot.path, { body }); // then an update
+        const data = pick((await api.must(200, 'GET', slot.path)).body, 'data') as Record<string, unknown>;
+        for (const [field, value] of Object.entries(body)) same(data[field], value, `${slot.path} ${field}`);
+      }
+    },
+  },
+  {
+    does: 'deletes the database, AWS and PKI roles of an app',
+    async run({ api, dynamic }) {
+      for (const slot of dynamic.slots) {
+        await api.must(204, 'DELETE', slot.path);
+        await api.must(404, 'GET', slot.path);
+      }
+    },
+  },
+  {
     does: 'deletes the token role, the AppRole and both policies',
     async run({ api, objects }) {
       for (const path of [
@@ -276,6 +308,39 @@ function weakenings(policy: string): Weakening[] {
 
 const myapp = renderVaultObjects('myapp', 'aws.stg');
 
+/** One profile per engine, each using every field the API renders for its engine. */
+const TEMPLATE = parseTemplate({
+  profiles: {
+    database: {
+      main: {
+        connection: 'main',
+        creationStatements: [
+          "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';",
+        ],
+        revocationStatements: ['DROP ROLE IF EXISTS "{{name}}";'],
+        defaultTtl: '1h',
+        maxTtl: '24h',
+      },
+    },
+    aws: {
+      deploy: {
+        credentialType: 'assumed_role',
+        roleArns: ['arn:aws:iam::123456789012:role/deploy'],
+        policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+        policyDocument: '{"Version":"2012-10-17","Statement":[]}',
+        defaultStsTtl: '15m',
+        maxStsTtl: '1h',
+      },
+    },
+    pki: { web: { allowedDomains: ['{app}.svc.cluster.local'], allowSubdomains: true, allowBareDomains: true } },
+  },
+});
+const ATTACHED = { database: ['main'], aws: ['deploy'], pki: ['web'] };
+const dynamicOf = (objects: VaultObjects): DynamicRoles =>
+  renderDynamicRoles(objects.app, objects.cluster, ATTACHED, TEMPLATE);
+const myappDynamic = dynamicOf(myapp);
+const [DB_ROLE, AWS_ROLE, PKI_ROLE] = myappDynamic.slots.map((slot) => ({ path: slot.path, body: slot.desired!.body }));
+
 let server: VaultDev;
 let root: Vault;
 let policyText: string;
@@ -287,6 +352,13 @@ beforeAll(async () => {
   server = await startVaultDev({ port: 0 });
   root = new Vault(server.address, server.rootToken);
   await root.must(204, 'POST', 'sys/auth/approle', { body: { type: 'approle' } });
+  for (const [path, type] of [
+    ['database', 'database'],
+    ['aws', 'aws'],
+    ['pki/aws/stg', 'pki'],
+  ]) {
+    await root.must(204, 'POST', `sys/mounts/${path}`, { body: { type } });
+  }
   await root.must(204, 'PUT', 'sys/policies/acl/secret-api', { body: { policy: policyText } });
   const created = await root.must(200, 'POST', 'auth/token/create', { body: { policies: ['secret-api'] } });
   same(pick(created.body, 'auth', 'policies'), ['default', 'secret-api'], 'API token policies');
@@ -309,6 +381,7 @@ describe("the API's token is enough for every operation of the Secret API", () =
     api,
     anon: api.as(null),
     objects: myapp,
+    dynamic: myappDynamic,
     key: 'DATABASE_URL',
   });
   // In order: each operation works on what the ones before it created.
@@ -542,6 +615,54 @@ const DENIALS: readonly Denial[] = [
   { cannot: 'mount a secrets engine', method: 'POST', path: 'sys/mounts/x', body: { type: 'kv' } },
   { cannot: 'unmount the KV engine', method: 'DELETE', path: 'sys/mounts/secret' },
   { cannot: 'revoke leases by prefix', method: 'POST', path: 'sys/leases/revoke-prefix/auth/approle' },
+  // Dynamic-credential engines: only the apps' roles, only the rendered fields
+  {
+    cannot: 'configure a database connection',
+    method: 'POST',
+    path: 'database/config/main',
+    body: { plugin_name: 'postgresql-database-plugin', connection_url: 'postgresql://x', allowed_roles: ['*'] },
+  },
+  { cannot: "mint an app's database credentials itself", method: 'GET', path: `database/creds/${myapp.roleName}` },
+  {
+    cannot: 'give a database role fields the API never renders',
+    method: 'POST',
+    path: DB_ROLE!.path,
+    body: { ...DB_ROLE!.body, renew_statements: ['ALTER ROLE postgres SUPERUSER;'] },
+  },
+  { cannot: 'list the database roles', method: 'LIST', path: 'database/roles' },
+  { cannot: 'configure the AWS engine', method: 'POST', path: 'aws/config/root', body: { access_key: 'AKIA' } },
+  { cannot: "mint an app's AWS credentials itself", method: 'GET', path: `aws/creds/${myapp.roleName}` },
+  {
+    cannot: 'give an AWS role a credential type no profile can have',
+    method: 'POST',
+    path: AWS_ROLE!.path,
+    body: { ...AWS_ROLE!.body, credential_type: 'session_token' },
+  },
+  {
+    cannot: 'put an AWS role in IAM groups',
+    method: 'POST',
+    path: AWS_ROLE!.path,
+    body: { ...AWS_ROLE!.body, iam_groups: ['admins'] },
+  },
+  {
+    cannot: 'let a PKI role issue for any name',
+    method: 'POST',
+    path: PKI_ROLE!.path,
+    body: { ...PKI_ROLE!.body, allow_any_name: true },
+  },
+  {
+    cannot: 'let a PKI role issue for glob domains',
+    method: 'POST',
+    path: PKI_ROLE!.path,
+    body: { ...PKI_ROLE!.body, allow_glob_domains: true },
+  },
+  { cannot: 'generate a cluster CA', method: 'POST', path: 'pki/aws/stg/root/generate/internal', body: {} },
+  {
+    cannot: "issue an app's certificates itself",
+    method: 'POST',
+    path: `pki/aws/stg/issue/${myapp.roleName}`,
+    body: { common_name: 'myapp.svc.cluster.local' },
+  },
   // KV outside the apps' and scopes' keys
   { cannot: 'read the KV mount configuration', method: 'GET', path: 'secret/config' },
   { cannot: 'change the KV mount configuration', method: 'POST', path: 'secret/config', body: { max_versions: 1 } },
@@ -573,10 +694,12 @@ describe('the policy file grants nothing the Secret API does not use', () => {
     for (const [i, variant] of variants.entries()) {
       // Policies are resolved on every request, so the token sees each rewrite at once.
       await root.must(204, 'PUT', 'sys/policies/acl/secret-api-weakened', { body: { policy: variant.policy } });
+      const objects = renderVaultObjects(`weakened-${i}`, 'aws.stg');
       const run: Run = {
         api: weakened,
         anon: weakened.as(null),
-        objects: renderVaultObjects(`weakened-${i}`, 'aws.stg'),
+        objects,
+        dynamic: dynamicOf(objects),
         key: `KEY_${i}`,
       };
       try {

@@ -14,7 +14,9 @@ export type Credentials =
   | { kind: 'token'; token: string }
   | { kind: 'secret-id'; roleId: string; secretId: string }
   | { kind: 'wrapped-secret-id'; roleId: string; wrappingToken: string }
-  | { kind: 'intake'; roleId: string };
+  | { kind: 'intake'; roleId: string }
+  /** Kubernetes auth: the pod's own service-account JWT, as kube-vault-auth-init logs in. */
+  | { kind: 'kubernetes'; mount: string; role: string; jwt: string; tokenFile: string };
 
 export interface Config {
   vault: {
@@ -60,6 +62,12 @@ const mount = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
+/** The pod's service-account token, where Kubernetes mounts it unless automounting is off. */
+export const DEFAULT_KUBERNETES_TOKEN_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/** Vault's role-name rule (framework.GenericNameRegex). */
+const VAULT_ROLE_NAME = /^\w(?:[\w.-]*\w)?$/;
+
 const schema = z.object({
   VAULT_ADDR: z
     .string({ error: 'is required (e.g. https://vault.example.com:8200)' })
@@ -76,6 +84,19 @@ const schema = z.object({
     .default(2),
   VAULT_APPROLE_MOUNT: mount.default('approle'),
   VAULT_ROLE_NAME: nonEmpty.optional(),
+  VAULT_LOGIN_ROLE: z
+    .string()
+    .trim()
+    .regex(VAULT_ROLE_NAME, 'must be a Vault role name (letters, digits, _ . -)')
+    .optional(),
+  // kube-vault-auth-init's name for the mount; a leading `auth/` is tolerated, as Vault's CLI prints it.
+  KUBERNETES_AUTH_PATH: z
+    .string()
+    .trim()
+    .transform((v) => v.replace(/^auth\//, ''))
+    .pipe(mount)
+    .default('kubernetes'),
+  KUBERNETES_TOKEN_FILE: nonEmpty.default(DEFAULT_KUBERNETES_TOKEN_FILE),
   VAULT_KV_MOUNT: mount.default('secret'),
   VAULT_DATABASE_MOUNT: mount.default('database'),
   VAULT_AWS_MOUNT: mount.default('aws'),
@@ -124,7 +145,12 @@ export function loadConfig(env: Env): Config {
       maxRetries: e.VAULT_MAX_RETRIES,
     },
     approle: { mount: e.VAULT_APPROLE_MOUNT, roleName: e.VAULT_ROLE_NAME ?? appRole },
-    credentials: () => credentials(env),
+    credentials: () =>
+      credentials(env, {
+        role: e.VAULT_LOGIN_ROLE,
+        mount: e.KUBERNETES_AUTH_PATH,
+        tokenFile: e.KUBERNETES_TOKEN_FILE,
+      }),
     intake: { host: e.SECRET_INIT_LISTEN, port: e.SECRET_INIT_PORT, timeoutMs: e.SECRET_INIT_TIMEOUT * 1000 },
     app,
     cluster,
@@ -145,16 +171,50 @@ export function loadConfig(env: Env): Config {
   };
 }
 
+interface KubernetesSettings {
+  role: string | undefined;
+  mount: string;
+  tokenFile: string;
+}
+
+const APPROLE_VARIABLES = [
+  'VAULT_ROLE_ID',
+  'VAULT_ROLE_ID_FILE',
+  'VAULT_SECRET_ID',
+  'VAULT_SECRET_ID_FILE',
+  'VAULT_WRAPPED_SECRET_ID',
+] as const;
+
 /**
- * The login material. Precedence: VAULT_TOKEN; else a RoleID with a SecretID from
- * VAULT_SECRET_ID_FILE, VAULT_SECRET_ID or VAULT_WRAPPED_SECRET_ID; else a RoleID and the port.
+ * The login material. Precedence: VAULT_TOKEN; else Kubernetes auth when VAULT_LOGIN_ROLE is set;
+ * else a RoleID with a SecretID from VAULT_SECRET_ID_FILE, VAULT_SECRET_ID or
+ * VAULT_WRAPPED_SECRET_ID; else a RoleID and the port.
  */
-function credentials(env: Env): Credentials {
+function credentials(env: Env, kubernetes: KubernetesSettings): Credentials {
   const token = secretVar(env, 'VAULT_TOKEN');
   if (token !== undefined) return { kind: 'token', token };
+  if (kubernetes.role !== undefined) {
+    // Two login methods configured is a mistake to point out, not a choice to make silently.
+    const approle = APPROLE_VARIABLES.filter((k) => env[k] !== undefined && env[k] !== '');
+    if (approle.length > 0) {
+      throw new ConfigError(
+        `VAULT_LOGIN_ROLE (Kubernetes auth) and ${approle.join(', ')} (AppRole) are both set; set one login method`,
+      );
+    }
+    return {
+      kind: 'kubernetes',
+      mount: kubernetes.mount,
+      role: kubernetes.role,
+      jwt: serviceAccountToken(kubernetes.tokenFile),
+      tokenFile: kubernetes.tokenFile,
+    };
+  }
   const roleId = secretVar(env, 'VAULT_ROLE_ID') ?? fileVar(env, 'VAULT_ROLE_ID_FILE');
   if (roleId === undefined) {
-    throw new ConfigError('VAULT_ROLE_ID or VAULT_ROLE_ID_FILE is required (or VAULT_TOKEN for local use)');
+    throw new ConfigError(
+      'VAULT_ROLE_ID or VAULT_ROLE_ID_FILE is required for AppRole (or VAULT_LOGIN_ROLE for Kubernetes auth, ' +
+        'or VAULT_TOKEN for local use)',
+    );
   }
   const given = ['VAULT_SECRET_ID', 'VAULT_SECRET_ID_FILE', 'VAULT_WRAPPED_SECRET_ID'].filter(
     (k) => env[k] !== undefined && env[k] !== '',
@@ -183,6 +243,24 @@ function fileVar(env: Env, name: string): string | undefined {
   const text = readConfigFile(name, path).toString('utf8').trim();
   if (text === '' || /[\s\0]/.test(text)) {
     throw new ConfigError(`${name}: the file ${path} must hold one word (no spaces or control characters)`);
+  }
+  return text;
+}
+
+/** The projected service-account JWT: read at login time, checked for shape, never echoed. */
+function serviceAccountToken(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigError(
+      `KUBERNETES_TOKEN_FILE: cannot read the service-account token ${path} (${code}); ` +
+        'is automountServiceAccountToken off for this pod?',
+    );
+  }
+  if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(text)) {
+    throw new ConfigError(`KUBERNETES_TOKEN_FILE: the file ${path} does not hold a JWT`);
   }
   return text;
 }

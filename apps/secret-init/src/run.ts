@@ -147,7 +147,8 @@ function newClient(config: Config): VaultClient {
 
 /** A failed run revokes the token it logged in with, so the leases it created die with it. */
 async function abandon(client: VaultClient, session: Session, log: Logger): Promise<void> {
-  if (session.source !== 'approle') return;
+  // A token given to us is not ours to revoke; one we logged in for is.
+  if (session.source === 'token') return;
   const revoked = await revokeSelf(client, session);
   log.warn(revoked ? 'revoked the token after the failure' : 'could not revoke the token after the failure', {
     accessor: session.accessor ?? null,

@@ -12,6 +12,7 @@ import type { VaultClient } from './vault/client.js';
 import {
   WrongWrappingPathError,
   appRoleLogin,
+  kubernetesLogin,
   secretIdPath,
   tokenSession,
   unwrapSecretId,
@@ -24,6 +25,18 @@ export async function obtainSession(config: Config, client: VaultClient, log: Lo
     case 'token':
       log.info('using the token from VAULT_TOKEN (local use: no AppRole login)');
       return tokenSession(client, creds.token);
+    case 'kubernetes': {
+      const session = await kubernetesLogin(client, creds.mount, creds.role, creds.jwt);
+      log.info('logged in with Kubernetes auth', {
+        mount: creds.mount,
+        role: creds.role,
+        tokenFile: creds.tokenFile,
+        accessor: session.accessor ?? null,
+        ttl: session.ttl,
+        renewable: session.renewable,
+      });
+      return session;
+    }
     case 'secret-id':
       return loggedIn(await appRoleLogin(client, config.approle.mount, creds.roleId, creds.secretId), log);
     case 'wrapped-secret-id': {

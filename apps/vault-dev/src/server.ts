@@ -5,6 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AuditBroker } from './audit/broker.js';
 import { approleBackendFactory } from './builtin/credential/approle/backend.js';
+import { kubernetesBackendFactory } from './builtin/credential/kubernetes/backend.js';
 import { tokenBackendFactory } from './builtin/credential/token/backend.js';
 import { awsBackendFactory } from './builtin/logical/aws/backend.js';
 import { databaseBackendFactory } from './builtin/logical/database/backend.js';
@@ -62,6 +63,7 @@ export function createDevCore(options: Pick<VaultDevOptions, 'rootToken' | 'lock
       },
       auth: {
         approle: () => approleBackendFactory,
+        kubernetes: () => kubernetesBackendFactory,
         token: (c) => tokenBackendFactory(c),
       },
     },

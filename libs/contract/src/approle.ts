@@ -20,9 +20,11 @@ export const ZGetAppRoleResponse = z.object({ roleName: ZRoleName, roleId: z.str
 export type TGetAppRoleResponse = z.infer<typeof ZGetAppRoleResponse>;
 
 export const ZPlanChange = z.object({
-  kind: z.enum(['approle', 'policy', 'tokenRole']),
+  /** databaseRole, awsRole, pkiRole: the app's dynamic-credential roles (only when a profile is attached or the role exists). */
+  kind: z.enum(['approle', 'policy', 'tokenRole', 'databaseRole', 'awsRole', 'pkiRole']),
   name: z.string(),
-  action: z.enum(['create', 'update', 'unchanged']),
+  /** delete: a dynamic-credential role whose profile was detached. */
+  action: z.enum(['create', 'update', 'unchanged', 'delete']),
   /** For an update: the fields that differ. */
   fields: z.array(z.string()).optional(),
 });

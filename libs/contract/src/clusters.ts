@@ -7,6 +7,7 @@ import {
   ZSubject,
   ZTimestamp,
   listOf,
+  queryBool,
   queryInt,
   uniqueList,
 } from './names.js';
@@ -62,4 +63,44 @@ export const listClustersRoute = route({
   responses: { 200: ZClusterList },
 });
 
-export const clusterRoutes = [createClusterRoute, listClustersRoute] as const;
+export const ZClusterParams = z.strictObject({ cluster: ZClusterName });
+export type TClusterParams = z.infer<typeof ZClusterParams>;
+
+/** PATCH replaces the controller subjects (the only mutable field: the name is in every Vault object). */
+export const ZPatchClusterBody = z.strictObject({ controllerSubjects: ZControllerSubjects });
+export type TPatchClusterBody = z.infer<typeof ZPatchClusterBody>;
+
+export const ZDeleteClusterQuery = z.strictObject({
+  /** Also decommission the AppRoles ensured in the cluster; without it, a cluster with any is refused (409). */
+  force: queryBool('force').optional(),
+});
+export type TDeleteClusterQuery = z.infer<typeof ZDeleteClusterQuery>;
+
+export const patchClusterRoute = route({
+  id: 'patchCluster',
+  method: 'PATCH',
+  path: '/v1/clusters/:cluster',
+  summary: "Replace a cluster's controller subjects",
+  tag: 'clusters',
+  roles: 'admin',
+  auth: true,
+  params: ZClusterParams,
+  body: ZPatchClusterBody,
+  responses: { 200: ZCluster },
+});
+
+export const deleteClusterRoute = route({
+  id: 'deleteCluster',
+  method: 'DELETE',
+  path: '/v1/clusters/:cluster',
+  summary:
+    'Delete a cluster; refused (409) while apps have AppRoles ensured in it, unless force=true, which decommissions them',
+  tag: 'clusters',
+  roles: 'admin',
+  auth: true,
+  params: ZClusterParams,
+  query: ZDeleteClusterQuery,
+  responses: { 204: null },
+});
+
+export const clusterRoutes = [createClusterRoute, listClustersRoute, patchClusterRoute, deleteClusterRoute] as const;

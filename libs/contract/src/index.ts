@@ -6,6 +6,7 @@ export * from './whoami.js';
 export * from './clusters.js';
 export * from './apps.js';
 export * from './approle.js';
+export * from './dynamic.js';
 export * from './secret-id.js';
 export * from './secrets.js';
 export * from './audit.js';

@@ -32,11 +32,63 @@ export function route<const R extends RouteContract>(r: R): R {
   return r;
 }
 
-/** Fills an express-style path with URL-encoded params: `/v1/apps/:app` + `{app: 'x'}` -> `/v1/apps/x`. */
+/** A path parameter that cannot be put in a URL as one segment meaning what it says. */
+export class UnsafePathSegmentError extends Error {
+  override readonly name = 'UnsafePathSegmentError';
+  constructor(
+    readonly param: string,
+    readonly value: string,
+    readonly reason: string,
+  ) {
+    super(`path parameter '${param}' cannot be sent: ${reason}`);
+  }
+}
+
+/** Percent-decoding rounds checked: a proxy or router that decodes once more must not find a dot segment either. */
+const DECODE_ROUNDS = 4;
+// Matching control characters is the point of this pattern.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+/**
+ * Why a value is not a safe path segment, or undefined when it is. The WHATWG URL parser (fetch, and
+ * most servers' routers) removes `.` and `..` segments, also written `%2e`, `.%2E`, ..., so
+ * `/v1/apps/x/secrets/..` is sent as `/v1/apps/x`: a DELETE of a secret becomes a DELETE of the app.
+ * Checked on the value and on every percent-decoding of it, then, as the last word, by the parser itself.
+ */
+export function unsafePathSegmentReason(value: string): string | undefined {
+  if (value === '') return 'it is empty';
+  let current = value;
+  for (let round = 0; round < DECODE_ROUNDS; round++) {
+    const decoded = round > 0 ? ' once percent-decoded' : '';
+    if (current === '.' || current === '..')
+      return `it is '${current}'${decoded}, which a URL treats as a directory step`;
+    if (current.includes('/') || current.includes('\\')) return `it contains '/' or '\\'${decoded}`;
+    if (CONTROL.test(current)) return `it contains a control character${decoded}`;
+    let next: string;
+    try {
+      next = decodeURIComponent(current);
+    } catch {
+      break; // not valid percent-encoding: sent literally (`%` becomes `%25`), nothing more to decode
+    }
+    if (next === current) break;
+    current = next;
+  }
+  const encoded = encodeURIComponent(value);
+  if (new URL(`http://h/${encoded}/`).pathname !== `/${encoded}/`) return 'a URL parser would rewrite it';
+  return undefined;
+}
+
+/**
+ * Fills an express-style path with URL-encoded params: `/v1/apps/:app` + `{app: 'x'}` -> `/v1/apps/x`.
+ * Throws {@link UnsafePathSegmentError} for a value that would not stay one segment of that path.
+ */
 export function buildPath(path: string, params: Readonly<Record<string, string>> = {}): string {
   return path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, (_m, name: string) => {
     const value = params[name];
     if (value === undefined) throw new Error(`missing path parameter '${name}' for ${path}`);
+    const reason = unsafePathSegmentReason(value);
+    if (reason !== undefined) throw new UnsafePathSegmentError(name, value, reason);
     return encodeURIComponent(value);
   });
 }

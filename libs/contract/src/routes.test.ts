@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ROUTES, appSecretRoutes, buildPath, routeKey } from './index.js';
+import {
+  ROUTES,
+  UnsafePathSegmentError,
+  appSecretRoutes,
+  buildPath,
+  routeKey,
+  unsafePathSegmentReason,
+} from './index.js';
 
 /** A literal copy of product.md §4 "Routes", one `METHOD path` per line. */
 const SPEC_ROUTES = [
@@ -10,6 +17,8 @@ const SPEC_ROUTES = [
   'GET /v1/whoami',
   'POST /v1/clusters',
   'GET /v1/clusters',
+  'PATCH /v1/clusters/:cluster',
+  'DELETE /v1/clusters/:cluster',
   'POST /v1/apps',
   'GET /v1/apps',
   'GET /v1/apps/:app',
@@ -18,6 +27,9 @@ const SPEC_ROUTES = [
   'PUT /v1/apps/:app/clusters/:cluster/approle',
   'GET /v1/apps/:app/clusters/:cluster/approle',
   'GET /v1/apps/:app/clusters/:cluster/approle/plan',
+  // issue 11 §2: dynamic-credential profiles of an app
+  'PUT /v1/apps/:app/dynamic',
+  'GET /v1/apps/:app/dynamic',
   'POST /v1/apps/:app/clusters/:cluster/secret-id-token',
   'POST /v1/apps/:app/clusters/:cluster/secret-id',
   ...['/v1/apps/:app', '/v1/scopes/global', '/v1/scopes/project/:cloud', '/v1/scopes/cluster/:cluster'].flatMap((p) => [
@@ -73,7 +85,45 @@ describe('buildPath', () => {
     expect(buildPath(appSecretRoutes.get.path, { app: 'myapp', key: 'DB_PASSWORD' })).toBe(
       '/v1/apps/myapp/secrets/DB_PASSWORD',
     );
-    expect(buildPath('/v1/apps/:app', { app: '../sys' })).toBe('/v1/apps/..%2Fsys');
+    expect(buildPath('/v1/apps/:app', { app: 'a b?#' })).toBe('/v1/apps/a%20b%3F%23');
     expect(() => buildPath('/v1/apps/:app')).toThrow(/missing path parameter 'app'/);
   });
+
+  // Each of these, sent as-is, makes the WHATWG URL parser (or a server decoding once more) drop or split the
+  // segment: DELETE .../secrets/.. would reach DELETE /v1/apps/:app.
+  const HOSTILE = [
+    '',
+    '.',
+    '..',
+    '%2e',
+    '%2E',
+    '.%2e',
+    '%2e.',
+    '%2E%2e',
+    '%252e%252e',
+    '../sys',
+    'a/b',
+    '%2F',
+    'a\\b',
+    '%5C',
+    'tab\there',
+    'nl\n',
+    '%00',
+  ];
+  it.each(HOSTILE)('refuses the segment %j before any URL exists', (value) => {
+    expect(() => buildPath(appSecretRoutes.delete.path, { app: 'throwaway', key: value })).toThrow(
+      UnsafePathSegmentError,
+    );
+    expect(unsafePathSegmentReason(value)).toBeDefined();
+  });
+
+  it.each(['myapp', 'aws.stg', 'DB_PASSWORD', '...', 'a.b', '%zz', '100%'])(
+    'accepts the ordinary segment %j',
+    (value) => {
+      expect(unsafePathSegmentReason(value)).toBeUndefined();
+      expect(new URL(`http://h${buildPath('/v1/apps/:app/x', { app: value })}`).pathname).toBe(
+        `/v1/apps/${encodeURIComponent(value)}/x`,
+      );
+    },
+  );
 });

@@ -3,6 +3,7 @@ import { appRoleRoutes } from './approle.js';
 import { appRoutes } from './apps.js';
 import { auditRoutes } from './audit.js';
 import { clusterRoutes } from './clusters.js';
+import { dynamicRoutes } from './dynamic.js';
 import { healthRoutes } from './health.js';
 import type { RouteContract } from './route.js';
 import { secretIdRoutes } from './secret-id.js';
@@ -15,6 +16,7 @@ export const ROUTES: readonly RouteContract[] = Object.freeze([
   ...clusterRoutes,
   ...appRoutes,
   ...appRoleRoutes,
+  ...dynamicRoutes,
   ...secretIdRoutes,
   ...secretRoutes,
   ...auditRoutes,

@@ -30,6 +30,12 @@ export const ZSecretIdBody = z.strictObject({
         .max(63, 'namespace must be at most 63 characters')
         .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'namespace must be a Kubernetes namespace name')
         .optional(),
+      /** Kubernetes pod uid: tells apart two pods that had the same name. */
+      uid: z
+        .string()
+        .max(64, 'uid must be at most 64 characters')
+        .regex(/^[0-9a-f-]+$/, 'uid must be a Kubernetes uid')
+        .optional(),
     })
     .optional(),
 });

@@ -9,7 +9,7 @@ export class VaultPolicyError extends Error {
   override name = 'VaultPolicyError';
 }
 
-export type NameField = 'app' | 'cluster' | 'cloud' | 'env' | 'kvMount' | 'approleMount';
+export type NameField = 'app' | 'cluster' | 'cloud' | 'env' | 'kvMount' | 'approleMount' | 'namespace';
 
 export type NameProblem =
   'not_string' | 'empty' | 'too_long' | 'invalid_chars' | 'bad_edge' | 'reserved' | 'bad_format';
@@ -49,4 +49,18 @@ export class TemplateError extends VaultPolicyError {
 export function quoteValue(value: string, max = 40): string {
   const shown = value.length > max ? `${value.slice(0, max)}…` : value;
   return JSON.stringify(shown);
+}
+
+/**
+ * An app's attachment names profiles the template does not define (the template changed after
+ * the attachment was made), or more than one profile for an engine.
+ */
+export class ProfileAttachmentError extends VaultPolicyError {
+  override name = 'ProfileAttachmentError';
+  constructor(
+    /** e.g. `database: unknown profile "main"`. */
+    readonly problems: readonly string[],
+  ) {
+    super(`dynamic credential profiles cannot be applied: ${problems.join('; ')}`);
+  }
 }

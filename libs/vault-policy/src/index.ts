@@ -5,7 +5,25 @@
 export { CAPABILITIES, canonicalCapabilities, isCapability, type Capability } from './capabilities.js';
 export { parseDurationSeconds } from './duration.js';
 export {
+  DYNAMIC_ROLE_KIND,
+  attachmentProblems,
+  pendingDynamicWrites,
+  planDynamicRoles,
+  renderDynamicRoles,
+  validateNamespace,
+  type ActualDynamicRoles,
+  type AwsRoleBody,
+  type DatabaseRoleBody,
+  type DynamicAttachment,
+  type DynamicRoleKind,
+  type DynamicRoleSlot,
+  type DynamicRoles,
+  type DynamicWrite,
+  type PkiRoleBody,
+} from './dynamic.js';
+export {
   InvalidNameError,
+  ProfileAttachmentError,
   TemplateError,
   VaultPolicyError,
   type NameField,
@@ -39,6 +57,16 @@ export {
   type Plan,
   type PlannedChange,
 } from './plan.js';
+export {
+  DYNAMIC_ENGINES,
+  PROFILE_NAME,
+  domainPatternProblem,
+  type AwsProfile,
+  type DatabaseProfile,
+  type DynamicEngine,
+  type PkiProfile,
+  type Profiles,
+} from './profiles.js';
 export {
   renderVaultObjects,
   type AppRoleBody,

@@ -6,8 +6,9 @@
 import type { AppRoleBody, TokenRoleBody, VaultObjects } from './render.js';
 import { differingFields } from './vault-fields.js';
 
-export type ObjectKind = 'approle' | 'policy' | 'tokenRole';
-export type ChangeAction = 'create' | 'update' | 'unchanged';
+export type ObjectKind = 'approle' | 'policy' | 'tokenRole' | 'databaseRole' | 'awsRole' | 'pkiRole';
+/** `delete` only for a dynamic-credential role whose profile was detached (dynamic.ts). */
+export type ChangeAction = 'create' | 'update' | 'unchanged' | 'delete';
 
 export interface PlannedChange {
   kind: ObjectKind;
@@ -42,7 +43,7 @@ export interface ActualVaultObjects {
 }
 
 export interface PendingWrite {
-  kind: ObjectKind;
+  kind: 'approle' | 'policy' | 'tokenRole';
   name: string;
   path: string;
   /**
@@ -95,7 +96,7 @@ export function pendingWrites(desired: VaultObjects, plan: Plan): PendingWrite[]
   return plan.changes
     .filter((change) => change.action !== 'unchanged')
     .map((change): PendingWrite => {
-      const base = { kind: change.kind, name: change.name, path: change.path };
+      const base = { kind: change.kind as PendingWrite['kind'], name: change.name, path: change.path };
       if (change.kind === 'approle') return { ...base, body: desired.approle.body };
       if (change.kind === 'tokenRole') return { ...base, body: desired.tokenRole.body };
       const policy = change.name === desired.readPolicy.name ? desired.readPolicy : desired.getSecretIdPolicy;

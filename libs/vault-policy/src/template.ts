@@ -12,6 +12,7 @@ import { parseDurationSeconds } from './duration.js';
 import { TemplateError, type TemplateIssue } from './errors.js';
 import { mountPathProblem } from './mount-path.js';
 import { rulePathProblem } from './placeholders.js';
+import { ProfilesSchema } from './profiles.js';
 
 const duration = z
   .custom<number | string>(
@@ -156,6 +157,8 @@ export const PolicyTemplateSchema = z.strictObject({
   readPolicy: readPolicySchema.prefault({ rules: DEFAULT_READ_RULES }),
   getSecretIdPolicy: getSecretIdPolicySchema.prefault({}),
   tokenRole: tokenRoleSchema.prefault({}),
+  /** Named dynamic-credential profiles that admins attach to apps (profiles.ts); none by default. */
+  profiles: ProfilesSchema.prefault({}),
 });
 
 /** A validated template: durations in seconds, every default filled in. */

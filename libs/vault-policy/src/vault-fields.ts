@@ -5,9 +5,10 @@
  */
 import { parseDurationSeconds } from './duration.js';
 
-type FieldKind = 'duration' | 'count' | 'policySet' | 'cidrSet' | 'bool';
+type FieldKind =
+  'duration' | 'count' | 'policySet' | 'cidrSet' | 'bool' | 'stringSet' | 'stringList' | 'jsonText' | 'text';
 
-/** Every field a rendered AppRole or token-role body sets. */
+/** Every field a rendered AppRole, token-role or dynamic-credential role body sets. */
 const FIELD_KINDS: Record<string, FieldKind> = {
   bind_secret_id: 'bool',
   orphan: 'bool',
@@ -25,6 +26,25 @@ const FIELD_KINDS: Record<string, FieldKind> = {
   token_policies: 'policySet',
   secret_id_bound_cidrs: 'cidrSet',
   token_bound_cidrs: 'cidrSet',
+  // Database, AWS and PKI roles (dynamic.ts).
+  db_name: 'text',
+  credential_type: 'text', // AWS reads it back comma-joined; one type reads back as itself
+  key_type: 'text',
+  default_ttl: 'duration',
+  max_ttl: 'duration',
+  ttl: 'duration',
+  default_sts_ttl: 'duration',
+  max_sts_ttl: 'duration',
+  key_bits: 'count',
+  allow_subdomains: 'bool',
+  allow_bare_domains: 'bool',
+  // Order matters for statements (they run in sequence), not for ARNs or domains.
+  creation_statements: 'stringList',
+  revocation_statements: 'stringList',
+  policy_arns: 'stringSet',
+  role_arns: 'stringSet',
+  allowed_domains: 'stringSet',
+  policy_document: 'jsonText',
 };
 
 /**
@@ -88,6 +108,28 @@ export function normalizeField(field: string, value: unknown): unknown {
     }
     case 'bool':
       return typeof value === 'boolean' ? value : undefined;
+    case 'stringSet': {
+      const list = toList(value);
+      if (!list || !list.every((v): v is string => typeof v === 'string')) return undefined;
+      return [...new Set(list)].sort();
+    }
+    case 'stringList': {
+      // Statements hold commas: never split a string form.
+      const list = typeof value === 'string' ? [value] : toList(value);
+      if (!list || !list.every((v): v is string => typeof v === 'string')) return undefined;
+      return list;
+    }
+    case 'jsonText':
+      // Vault stores a policy document compacted; an absent one reads back as "".
+      if (value === undefined || value === null || value === '') return '';
+      if (typeof value !== 'string') return undefined;
+      try {
+        return JSON.stringify(JSON.parse(value));
+      } catch {
+        return value;
+      }
+    case 'text':
+      return typeof value === 'string' ? value : undefined;
     default:
       return value;
   }

@@ -3,9 +3,11 @@
  * A change here changes every app's Vault objects on the next ensure: review
  * test/golden/ diffs as carefully as a policy change, because they are one.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import { DEFAULT_TEMPLATE, renderVaultObjects } from '../src/index.js';
-import { expectGoldenJson, expectGoldenText } from './support/golden.js';
+import { DEFAULT_TEMPLATE, parseTemplate, renderDynamicRoles, renderVaultObjects } from '../src/index.js';
+import { GOLDEN_DIR, expectGoldenJson, expectGoldenText } from './support/golden.js';
 
 describe('golden: default template, myapp in aws.stg', () => {
   const objects = renderVaultObjects('myapp', 'aws.stg', DEFAULT_TEMPLATE, {
@@ -35,5 +37,17 @@ describe('golden: default template, myapp in aws.stg', () => {
 
   it('the default template itself, a starting point for POLICY_TEMPLATE_FILE', async () => {
     await expectGoldenJson('default-template.json', DEFAULT_TEMPLATE);
+  });
+});
+
+describe('golden: the profiles of test/golden/profiles/template.json attached to myapp in aws.stg', () => {
+  it('database, AWS and PKI roles (paths and bodies)', async () => {
+    const json: unknown = JSON.parse(await readFile(join(GOLDEN_DIR, 'profiles/template.json'), 'utf8'));
+    const template = parseTemplate(json);
+    const attached = { database: ['main'], aws: ['s3-read'], pki: ['web'] };
+    await expectGoldenJson(
+      'profiles/aws.stg.myapp.dynamic-roles.json',
+      renderDynamicRoles('myapp', 'aws.stg', attached, template),
+    );
   });
 });

@@ -3,10 +3,11 @@
  * every success body parsed with the route's response schema and every error body re-parsed as a problem.
  * Loaded lazily (it pulls in zod and the contract), so `--help` and `--version` never pay for it.
  */
-import { buildPath, errorCodeFromType, parseProblem } from '@secret-api/contract';
+import { errorCodeFromType, parseProblem } from '@secret-api/contract';
 import type { RouteContract } from '@secret-api/contract';
 import type { z } from 'zod';
 import { ApiError, NetworkError, UnexpectedResponseError } from '../errors.js';
+import { checkedPath } from './params.js';
 
 /** What a route answers on success: the output of its response schemas (undefined for a 204). */
 export type SuccessOf<R extends RouteContract> = {
@@ -22,10 +23,13 @@ export interface RequestOf<R extends RouteContract> {
 
 export interface ApiClientOptions {
   apiUrl: string;
-  token: string;
+  /** Undefined only for the unauthenticated operational routes. */
+  token: string | undefined;
   /** Per request. */
   timeoutMs?: number;
   userAgent?: string;
+  /** Where the token came from, to say how to replace it when the API refuses it. */
+  tokenSource?: 'env' | 'config' | 'login';
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -38,13 +42,14 @@ export class ApiClient {
   }
 
   async send<R extends RouteContract>(route: R, request: RequestOf<R> = {}): Promise<SuccessOf<R>> {
-    const url = new URL(this.options.apiUrl + buildPath(route.path, request.params));
+    // Nothing is sent for a parameter the route's schema refuses or a URL parser would rewrite.
+    const url = new URL(this.options.apiUrl + checkedPath(route, request.params));
     for (const [name, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, value);
     }
     const what = `${route.method} ${url.pathname}`;
     const headers: Record<string, string> = {
-      Authorization: `Bearer ${this.options.token}`,
+      ...(this.options.token !== undefined && { Authorization: `Bearer ${this.options.token}` }),
       Accept: 'application/json, application/problem+json',
       'User-Agent': this.options.userAgent ?? 'deployer-cli',
     };
@@ -66,8 +71,9 @@ export class ApiClient {
       throw networkError(err, this.options.apiUrl, timeoutMs);
     }
 
+    // Every status the route declares is one of its answers (readiness answers 503 with the same body as 200).
     const schema = route.responses[res.status];
-    if (res.ok && schema !== undefined) {
+    if (schema !== undefined) {
       if (schema === null) return undefined as SuccessOf<R>;
       const parsed = schema.safeParse(parseJson(text));
       if (parsed.success) return parsed.data as SuccessOf<R>;
@@ -84,12 +90,23 @@ export class ApiClient {
       );
     }
     const problem = parseProblem(parseJson(text));
-    if (problem) throw ApiError.fromProblem(problem, errorCodeFromType(problem.type));
-    throw new ApiError(
-      res.status,
-      `the Secret API at ${this.options.apiUrl} answered ${res.status} ${res.statusText} for ${what} without a problem document`,
-    );
+    const error = problem
+      ? ApiError.fromProblem(problem, errorCodeFromType(problem.type))
+      : new ApiError(
+          res.status,
+          `the Secret API at ${this.options.apiUrl} answered ${res.status} ${res.statusText} for ${what} without a problem document`,
+        );
+    if (res.status === 401) error.hint = newTokenHint(this.options.tokenSource);
+    throw error;
   }
+}
+
+/** A refused token (expired, revoked, another issuer) is replaced where it came from. */
+function newTokenHint(source: 'env' | 'config' | 'login' | undefined): string {
+  if (source === 'login') return 'Nothing was saved: get a fresh token from your identity provider and log in again.';
+  return source === 'env'
+    ? 'Get a new token: SECRET_API_TOKEN is set but refused; set it to a fresh token (or unset it and run `deployer login`).'
+    : 'Get a new token: run `deployer login` (or set SECRET_API_TOKEN to a fresh token).';
 }
 
 function parseJson(text: string): unknown {

@@ -73,7 +73,7 @@ those instead of logging in (e.g. SECRET_API_TOKEN=$ACTIONS_ID_TOKEN for an OIDC
     }
     if (token === '') throw new errors.UsageError('the token is empty; nothing was saved');
 
-    const api = new ApiClient({ apiUrl, token, userAgent: this.config.userAgent });
+    const api = new ApiClient({ apiUrl, token, userAgent: this.config.userAgent, tokenSource: 'login' });
     const identity = await this.spin('Checking the token', () => api.send(whoamiRoute));
     await config.saveConfig({ apiUrl, token }, path);
 

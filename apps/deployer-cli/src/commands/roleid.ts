@@ -12,6 +12,9 @@ own; the pod pairs it with a SecretID that only the cluster's controller can min
 
 Allowed for the app's owners, its deployers (a CI subject matching one of the app's deployer patterns) and admins.
 
+--no-ensure only reads the RoleID of an AppRole already ensured (GET, changes nothing; exit 3 when there is none), \
+e.g. for a step that must not write to Vault.
+
 Output formats: raw (the RoleID alone, default), env (ROLE_ID=... and ROLE_NAME=... lines, for $GITHUB_ENV or \
 \`export\`), json ({roleName, roleId, changed}).`;
 
@@ -31,11 +34,16 @@ Output formats: raw (the RoleID alone, default), env (ROLE_ID=... and ROLE_NAME=
   ];
 
   static override args = {
-    app: Args.string({ description: 'App name.', required: true }),
+    app: Args.string({ ignoreStdin: true, description: 'App name.', required: true }),
   };
 
   static override flags = {
     cluster: Flags.string({ char: 'c', summary: 'Cluster, as <cloud>.<env> (e.g. aws.stg).', required: true }),
+    ensure: Flags.boolean({
+      summary: 'Ensure the AppRole first (default); --no-ensure only reads the RoleID.',
+      default: true,
+      allowNo: true,
+    }),
     format: Flags.option({
       summary: 'Output format.',
       options: ['raw', 'env', 'json'] as const,
@@ -46,9 +54,17 @@ Output formats: raw (the RoleID alone, default), env (ROLE_ID=... and ROLE_NAME=
   async run(): Promise<RoleIdResult> {
     const { args, flags } = await this.parse(RoleId);
     const { api, contract } = await this.connect();
-    const result = await this.spin(`Ensuring the AppRole of ${args.app} in ${flags.cluster}`, () =>
-      api.send(contract.ensureAppRoleRoute, { params: { app: args.app, cluster: flags.cluster } }),
-    );
+    const params = { app: args.app, cluster: flags.cluster };
+    const result: RoleIdResult = flags.ensure
+      ? await this.spin(`Ensuring the AppRole of ${args.app} in ${flags.cluster}`, () =>
+          api.send(contract.ensureAppRoleRoute, { params }),
+        )
+      : {
+          ...(await this.spin(`Reading the RoleID of ${args.app} in ${flags.cluster}`, () =>
+            api.send(contract.getAppRoleRoute, { params }),
+          )),
+          changed: false,
+        };
     if (flags.format === 'env') this.out(`ROLE_ID=${result.roleId}\nROLE_NAME=${result.roleName}`);
     else if (flags.format === 'json') this.out(JSON.stringify(result, null, 2));
     else this.out(result.roleId);

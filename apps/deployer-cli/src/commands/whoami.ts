@@ -27,6 +27,8 @@ export default class Whoami extends DeployerCommand<WhoamiResult> {
     this.out(
       fields([
         ['Subject', result.subject],
+        // What deployer patterns and controller lists must name (the issuer's prefix + subject).
+        ['Principal', result.principal],
         ['Issuer', result.issuer],
         ['Groups', list(result.groups)],
         ['Admin', result.admin ? 'yes' : 'no'],

@@ -1,5 +1,5 @@
 // The tests run the CLI and the API as compiled programs, the way users run them, so both dist/ folders
-// (and the CLI's oclif manifest) must be current before any test starts.
+// (the CLI's bundle, the one its package ships, and its oclif manifest) must be current before any test starts.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,6 +13,7 @@ const require = createRequire(import.meta.url);
 export default function setup(): void {
   const tsc = require.resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-b', 'tsconfig.lib.json'], { cwd: cliRoot, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(cliRoot, 'scripts', 'bundle.mjs')], { cwd: cliRoot, stdio: 'inherit' });
   const oclif = join(require.resolve('oclif/package.json'), '../bin/run.js');
   execFileSync(process.execPath, [oclif, 'manifest'], {
     cwd: cliRoot,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkIssuerKeys, JwtVerifier } from './jwt-verifier.js';
-import { LocalIssuer } from './local-issuer.js';
+import { LocalIssuer, LocalIssuerKeyMissingError } from './local-issuer.js';
 
 let dir: string;
 
@@ -37,10 +37,9 @@ describe('LocalIssuer', () => {
     // An unchanged jwks.json is not rewritten, so running verifiers see no spurious change.
     expect((await stat(join(keyDir, 'jwks.json'))).mtimeMs).toBe(jwksBefore.mtimeMs);
     const verifier = new JwtVerifier({ issuers: [first.issuerConfig()], groupsClaim: 'groups', clockSkewSeconds: 30 });
-    await expect(verifier.verify(await again.sign({ sub: 'dev', groups: ['admins'] }))).resolves.toEqual({
+    await expect(verifier.verify(await again.sign({ sub: 'dev', groups: ['admins'] }))).resolves.toMatchObject({
       subject: 'dev',
       issuer: 'http://127.0.0.1:8080/dev-issuer',
-      principal: 'dev',
       groups: ['admins'],
     });
   });
@@ -110,5 +109,29 @@ describe('LocalIssuer', () => {
     await expect(LocalIssuer.create({ issuer: 'i', audience: 'a', dir: keyDir })).rejects.toThrow(
       /issuer-key\.json is invalid \(unsupported alg undefined\); remove it to generate a new one/,
     );
+  });
+
+  it('existingOnly signs with the key already in dir, and refuses, writing nothing, when there is none', async () => {
+    const keyDir = join(dir, 'existing');
+    const made = await LocalIssuer.create({ issuer: 'i', audience: 'a', dir: keyDir });
+    const reused = await LocalIssuer.create({ issuer: 'i', audience: 'a', dir: keyDir, existingOnly: true });
+    expect(reused.kid).toBe(made.kid);
+    const empty = join(dir, 'no-key');
+    await expect(LocalIssuer.create({ issuer: 'i', audience: 'a', dir: empty, existingOnly: true })).rejects.toThrow(
+      LocalIssuerKeyMissingError,
+    );
+    await expect(stat(empty)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('issuerConfig({ groupsRequired: false }) trusts tokens without a groups claim, as from a CI issuer', async () => {
+    const idp = await LocalIssuer.create({ issuer: 'i', audience: 'a', dir: join(dir, 'ci') });
+    expect(idp.issuerConfig().groupsRequired).toBe(true);
+    const verifier = new JwtVerifier({
+      issuers: [idp.issuerConfig({ groupsRequired: false })],
+      groupsClaim: 'groups',
+      clockSkewSeconds: 30,
+    });
+    const identity = await verifier.verify(await idp.sign({ sub: 'repo:acme/app:ref:refs/heads/main' }));
+    expect(identity.groups).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
-import type { TIssuerConfig } from './issuers.js';
+import { ZIssuerConfig, type TIssuerConfig } from './issuers.js';
 
 export type LocalIssuerAlgorithm = 'ES256' | 'RS256';
 
@@ -15,6 +15,19 @@ export interface LocalIssuerOptions {
   dir?: string;
   /** Default ES256. A key persisted in `dir` keeps its algorithm; asking for another one is an error. */
   alg?: LocalIssuerAlgorithm;
+  /**
+   * Use the key persisted in `dir` and write nothing: LocalIssuerKeyMissingError when there is none. For minting
+   * tokens an already running API trusts; a new key would be one it has never seen.
+   */
+  existingOnly?: boolean;
+}
+
+/** `existingOnly` was asked for and `dir` holds no key. */
+export class LocalIssuerKeyMissingError extends Error {
+  override name = 'LocalIssuerKeyMissingError';
+  constructor(readonly keyPath: string) {
+    super(`there is no issuer key at ${keyPath}`);
+  }
 }
 
 export interface LocalSignOptions {
@@ -65,6 +78,7 @@ export class LocalIssuer {
   static async create(options: LocalIssuerOptions): Promise<LocalIssuer> {
     const dir = options.dir;
     const stored = dir === undefined ? undefined : await loadKey(join(dir, KEY_FILE));
+    if (options.existingOnly && !stored) throw new LocalIssuerKeyMissingError(join(dir ?? '', KEY_FILE));
     if (stored && options.alg !== undefined && stored.alg !== options.alg) {
       throw new Error(
         `${join(dir ?? '', KEY_FILE)} holds a ${stored.alg} key but ${options.alg} was asked for; remove the file to generate a new key`,
@@ -89,7 +103,7 @@ export class LocalIssuer {
       { ...publicJwk, kid, alg, use: 'sig' },
       dir,
     );
-    if (dir !== undefined) {
+    if (dir !== undefined && !options.existingOnly) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
       if (!stored) await saveKey(join(dir, KEY_FILE), { ...privateJwk, kid, alg });
       await issuer.writeJwks(join(dir, JWKS_FILE), { onlyIfChanged: true });
@@ -130,19 +144,22 @@ export class LocalIssuer {
     return jwt.sign(this.privateKey);
   }
 
-  /** The AUTH_ISSUERS entry that trusts this issuer (needs `dir`, since the API reads the keys from jwks.json). */
-  issuerConfig(): TIssuerConfig {
+  /**
+   * The AUTH_ISSUERS entry that trusts this issuer (needs `dir`, since the API reads the keys from jwks.json).
+   * Parsed, so every field the schema defaults is filled in. `groupsRequired: false` makes it trust tokens without
+   * a groups claim, the way a CI issuer is configured (a CI job's token names a subject and no groups).
+   */
+  issuerConfig(options: { groupsRequired?: boolean } = {}): TIssuerConfig {
     if (this.jwksPath === undefined) {
       throw new Error('LocalIssuer.issuerConfig() needs an issuer created with a dir (its jwks.json is the key set)');
     }
-    return {
+    return ZIssuerConfig.parse({
       issuer: this.issuer,
       audience: this.audience,
       jwksFile: this.jwksPath,
-      groupsRequired: true,
-      groupsPrefix: '',
+      groupsRequired: options.groupsRequired ?? true,
       algorithms: [this.alg],
-    };
+    });
   }
 }
 

@@ -35,6 +35,7 @@ const EXPECTED: Record<Permission, (keyof typeof PEOPLE)[]> = {
   'approle:ensure': ['admin', 'owner', 'deployer'],
   'approle:read': ['admin', 'owner', 'deployer'],
   'approle:plan': ['admin', 'owner', 'deployer'],
+  'dynamic:manage': ['admin'],
   'secret-id:issue': ['controller'],
   'secret:write': ['admin', 'owner'],
   'secret:read': ['admin', 'owner', 'revealer'],

@@ -17,6 +17,7 @@ export type Permission =
   | 'approle:ensure'
   | 'approle:read'
   | 'approle:plan'
+  | 'dynamic:manage'
   | 'secret-id:issue'
   | 'secret:write'
   | 'secret:read'
@@ -41,6 +42,8 @@ export const PERMISSIONS: Readonly<Record<Permission, readonly ('anyone' | Role)
   'approle:ensure': ['admin', 'owner', 'deployer'],
   'approle:read': ['admin', 'owner', 'deployer'],
   'approle:plan': ['admin', 'owner', 'deployer'],
+  // Which dynamic credentials an app's pods get (database users, AWS keys, certificates) is the platform's call.
+  'dynamic:manage': ['admin'],
   'secret-id:issue': ['controller'],
   'secret:write': ['admin', 'owner'],
   'secret:read': ['admin', 'owner', 'revealer'],

@@ -9,8 +9,16 @@ import { ZAuthIssuers, type TIssuerConfig } from '../auth/issuers.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
-  constructor(readonly problems: readonly { variable: string; message: string }[]) {
-    super('invalid configuration:\n' + problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'));
+  constructor(
+    readonly problems: readonly { variable: string; message: string }[],
+    /** What to do about it, when the problems have one likely cause. */
+    readonly hint?: string,
+  ) {
+    super(
+      'invalid configuration:\n' +
+        problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n') +
+        (hint === undefined ? '' : `\n${hint}`),
+    );
   }
 }
 
@@ -199,6 +207,26 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * VAULT_ADDR alone switches the embedded dev stack off, so a VAULT_ADDR exported for something else (or pasted
+ * from vault-dev's banner) makes `npm start` demand a production configuration. Say so, and how to get back.
+ */
+function productionModeHint(
+  env: Readonly<Record<string, string | undefined>>,
+  problems: readonly { variable: string }[],
+): string | undefined {
+  if (blankToUndefined(env['VAULT_ADDR']) === undefined) return undefined;
+  const missing = ['AUTH_ISSUERS', 'ADMIN_GROUPS'].filter(
+    (name) => blankToUndefined(env[name]) === undefined && problems.some((p) => p.variable === name),
+  );
+  if (missing.length === 0) return undefined;
+  return (
+    `${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} required because VAULT_ADDR is set: ` +
+    'VAULT_ADDR turns the embedded dev stack (vault-dev, dev token issuer) off and expects a production ' +
+    'configuration. To run the embedded stack instead: unset VAULT_ADDR VAULT_TOKEN, then start again.'
+  );
+}
+
 /** Parses the environment. Throws ConfigError listing every bad variable. */
 export function parseConfig(env: Readonly<Record<string, string | undefined>>): Config {
   const result = EnvSchema.safeParse(env);
@@ -208,7 +236,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       const where = rest.length > 0 ? `${rest.join('.')}: ` : '';
       return { variable: variable ?? 'environment', message: where + issue.message };
     });
-    throw new ConfigError(problems);
+    throw new ConfigError(problems, productionModeHint(env, problems));
   }
   const e = result.data;
   const auth: VaultAuthSettings =

@@ -25,6 +25,10 @@ export interface StartVaultDevOptions {
   readyTimeoutMs?: number;
   /** Port tried first; another free port is used when it is taken. Default 8200, Vault's usual port. */
   preferredPort?: number;
+  /** Where vault-dev keeps its state (`-dev-data-dir`), so it survives restarts. Default: in memory. */
+  dataDir?: string;
+  /** The root token id; a vault-dev with kept state needs the same one every time. Default: random. */
+  rootToken?: string;
 }
 
 export class EmbeddedVaultError extends Error {
@@ -124,11 +128,18 @@ export async function startVaultDevProcess(options: StartVaultDevOptions): Promi
 class PortTakenError extends EmbeddedVaultError {}
 
 async function launch(cli: string, port: number, options: StartVaultDevOptions): Promise<VaultDevProcess> {
-  const rootToken = randomBytes(24).toString('hex');
+  const rootToken = options.rootToken ?? randomBytes(24).toString('hex');
   const address = `http://${HOST}:${port}`;
-  const child = spawn(process.execPath, [cli, 'server', '-dev', `-dev-listen-address=${HOST}:${port}`], {
+  const args = [cli, 'server', '-dev', `-dev-listen-address=${HOST}:${port}`];
+  if (options.dataDir !== undefined) args.push(`-dev-data-dir=${options.dataDir}`);
+  const child = spawn(process.execPath, args, {
     // The root token goes through the environment, not argv: any local user can read another's argv with `ps`.
-    env: { ...process.env, VAULT_DEV_ROOT_TOKEN_ID: rootToken, VAULT_DEV_LISTEN_ADDRESS: undefined },
+    env: {
+      ...process.env,
+      VAULT_DEV_ROOT_TOKEN_ID: rootToken,
+      VAULT_DEV_LISTEN_ADDRESS: undefined,
+      VAULT_DEV_DATA_DIR: undefined,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderr = new Tail();
@@ -138,6 +149,8 @@ async function launch(cli: string, port: number, options: StartVaultDevOptions):
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
 
   let stopping = false;
+  // Before it is ready, an exit is a start-up failure, reported with vault-dev's own words by the caller.
+  let ready = false;
   let exit: Exit | undefined;
   const exited = new Promise<Exit>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -150,9 +163,10 @@ async function launch(cli: string, port: number, options: StartVaultDevOptions):
       resolve(exit);
     });
   });
-  // The child must not outlive us, also when we crash; 'exit' handlers run synchronously, so no graceful stop.
+  // The child must not outlive us, also when we crash. 'exit' handlers run synchronously, so we cannot wait for it;
+  // SIGTERM (not SIGKILL) lets vault-dev still write its state to disk on its own before it exits.
   const killOnExit = () => {
-    if (exit === undefined) child.kill('SIGKILL');
+    if (exit === undefined) child.kill('SIGTERM');
   };
   process.on('exit', killOnExit);
 
@@ -169,7 +183,8 @@ async function launch(cli: string, port: number, options: StartVaultDevOptions):
 
   void exited.then((how) => {
     process.off('exit', killOnExit);
-    if (!stopping) options.log(`vault-dev (pid ${String(child.pid)}) ${describeExit(how)}; Vault is unavailable`);
+    if (!stopping && ready)
+      options.log(`vault-dev (pid ${String(child.pid)}) ${describeExit(how)}; Vault is unavailable`);
   });
 
   try {
@@ -181,8 +196,15 @@ async function launch(cli: string, port: number, options: StartVaultDevOptions):
     if (err instanceof ChildExited && /EADDRINUSE|address already in use/i.test(tail)) {
       throw new PortTakenError(`vault-dev could not listen on ${HOST}:${port}${detail}`);
     }
+    if (err instanceof ChildExited && /flag provided but not defined: -dev-data-dir/.test(tail)) {
+      throw new EmbeddedVaultError(
+        'the installed vault-dev cannot keep its state on disk (it has no -dev-data-dir flag): its build is older ' +
+          'than this Secret API. Rebuild the workspace (npm run build) and start again.',
+      );
+    }
     throw new EmbeddedVaultError(`${(err as Error).message}${detail}`, { cause: err });
   }
+  ready = true;
   return { address, rootToken, pid: child.pid ?? -1, stop };
 }
 

@@ -1,8 +1,10 @@
-import { createClusterRoute, listClustersRoute } from '@secret-api/contract';
-import { refuseSelfGrant } from '../authz/separation-of-duties.js';
+import { createClusterRoute, deleteClusterRoute, listClustersRoute, patchClusterRoute } from '@secret-api/contract';
+import { added, refuseSelfGrant } from '../authz/separation-of-duties.js';
 import { operation } from '../http/operation.js';
 import { createCluster } from '../services/clusters/create-cluster.js';
+import { deleteCluster } from '../services/clusters/delete-cluster.js';
 import { listClusters } from '../services/clusters/list-clusters.js';
+import { updateCluster } from '../services/clusters/update-cluster.js';
 
 export const clusterOperations = [
   operation({
@@ -25,5 +27,38 @@ export const clusterOperations = [
     action: 'cluster.list',
     permission: 'authenticated',
     handle: async ({ query }, ctx) => ({ status: 200, body: await listClusters(ctx, query) }),
+  }),
+  operation({
+    route: patchClusterRoute,
+    action: 'cluster.update',
+    permission: 'cluster:update',
+    audit: ({ params }) => ({ target: `clusters/${params.cluster}` }),
+    handle: async ({ params, body, identity, cluster }, ctx) => {
+      const before = [...cluster!.controllerSubjects];
+      refuseSelfGrant(identity, { controllerSubjects: added(before, body.controllerSubjects) });
+      const updated = await updateCluster(ctx, params.cluster, body);
+      return {
+        status: 200,
+        body: updated,
+        auditDetails: {
+          before: { controllerSubjects: before },
+          after: { controllerSubjects: updated.controllerSubjects },
+        },
+      };
+    },
+  }),
+  operation({
+    route: deleteClusterRoute,
+    action: 'cluster.delete',
+    permission: 'cluster:delete',
+    // A forced delete also decommissions AppRoles: the trail says so.
+    audit: ({ params, query }) => ({
+      ...(query.force === true && { action: 'cluster.delete.force' }),
+      target: `clusters/${params.cluster}`,
+    }),
+    handle: async ({ params, query }, ctx) => {
+      await deleteCluster(ctx, params.cluster, { force: query.force === true });
+      return { status: 204, body: null };
+    },
   }),
 ];

@@ -19,8 +19,8 @@ export interface LeaseFileV1 {
   token: {
     /** Absent when Vault gave none (a token passed in whose lookup hid it). */
     accessor?: string;
-    /** `approle`: secret-init logged in and owns the token; `token`: it was given (VAULT_TOKEN). */
-    source: 'approle' | 'token';
+    /** `approle`/`kubernetes`: secret-init logged in and owns the token; `token`: it was given (VAULT_TOKEN). */
+    source: 'approle' | 'kubernetes' | 'token';
     /** Seconds Vault granted at login or lookup. */
     ttl: number;
     renewable: boolean;

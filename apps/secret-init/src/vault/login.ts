@@ -1,10 +1,11 @@
 /**
  * Getting a Vault token: AppRole login with a SecretID, a response-wrapped SecretID checked the
  * way Vault advises (look the wrapping token up first; its creation_path must be exactly this
- * role's secret-id path; then unwrap), or a plain token for local use.
+ * role's secret-id path; then unwrap), Kubernetes auth with the pod's service-account JWT, or a
+ * plain token for local use.
  */
 import { InterceptedError, SecretInitError, VaultHttpError } from '../errors.js';
-import type { VaultClient } from './client.js';
+import type { VaultClient, VaultEnvelope } from './client.js';
 
 /** The token this run works with, and what the refresh sidecar needs to know about it. */
 export interface Session {
@@ -13,8 +14,8 @@ export interface Session {
   /** Seconds, as Vault said at login or lookup. */
   ttl: number;
   renewable: boolean;
-  /** `approle`: we logged in (and own the token); `token`: it was given to us. */
-  source: 'approle' | 'token';
+  /** `approle`/`kubernetes`: we logged in (and own the token); `token`: it was given to us. */
+  source: 'approle' | 'kubernetes' | 'token';
   obtainedAt: Date;
 }
 
@@ -30,6 +31,10 @@ export class WrongWrappingPathError extends SecretInitError {
     );
   }
 }
+
+const NO_REASON_HINT =
+  " (is there a kubernetes auth method at KUBERNETES_AUTH_PATH, and does the cluster still accept the pod's " +
+  'service-account token?)';
 
 const INVALID_WRAPPING = 'wrapping token is not valid or does not exist';
 
@@ -92,14 +97,43 @@ export async function appRoleLogin(
     }
     throw err;
   }
-  const auth = env.auth;
+  return loginSession(path, env.auth, 'approle');
+}
+
+/**
+ * Kubernetes auth (`auth/<mount>/login` with `role` and the service-account `jwt`), as
+ * kube-vault-auth-init does. The JWT is not consumed by a login, so a transient failure is retried.
+ */
+export async function kubernetesLogin(client: VaultClient, mount: string, role: string, jwt: string): Promise<Session> {
+  const path = `auth/${mount}/login`;
+  let env;
+  try {
+    env = await client.call({ method: 'POST', path, body: { role, jwt }, token: null, idempotent: true });
+  } catch (err) {
+    if (err instanceof VaultHttpError && (err.status === 400 || err.status === 403)) {
+      // Vault's reasons here ("service account name not authorized", "invalid role name", an `aud`
+      // mismatch) never contain the JWT, and they are what an operator needs to fix the role.
+      const why = err.vaultErrors.length > 0 ? `: ${err.vaultErrors.join('; ')}` : '';
+      // A bare "permission denied" is all Vault says for a mount that does not exist (KUBERNETES_AUTH_PATH)
+      // and for a token the cluster's TokenReview did not confirm: name both.
+      const hint = /^permission denied$/.test(err.vaultErrors.join('')) ? NO_REASON_HINT : '';
+      throw new SecretInitError(
+        `Kubernetes login at ${path} as role ${JSON.stringify(role)} was refused (${err.status})${why}${hint}`,
+      );
+    }
+    throw err;
+  }
+  return loginSession(path, env.auth, 'kubernetes');
+}
+
+function loginSession(path: string, auth: VaultEnvelope['auth'], source: Session['source']): Session {
   if (!auth?.client_token) throw new SecretInitError(`POST ${path}: Vault answered without a token`);
   return {
     token: auth.client_token,
     accessor: auth.accessor,
     ttl: auth.lease_duration,
     renewable: auth.renewable,
-    source: 'approle',
+    source,
     obtainedAt: new Date(),
   };
 }

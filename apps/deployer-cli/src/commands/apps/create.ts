@@ -22,7 +22,11 @@ nobody may by default. Admin only.`;
   ];
 
   static override args = {
-    name: Args.string({ description: 'App name: lowercase letters, digits and -, at most 63.', required: true }),
+    name: Args.string({
+      ignoreStdin: true,
+      description: 'App name: lowercase letters, digits and -, at most 63.',
+      required: true,
+    }),
   };
 
   static override flags = {

@@ -22,7 +22,7 @@ Admin only.`;
   ];
 
   static override args = {
-    name: Args.string({ description: 'App name.', required: true }),
+    name: Args.string({ ignoreStdin: true, description: 'App name.', required: true }),
   };
 
   static override flags = {
@@ -31,13 +31,16 @@ Admin only.`;
 
   async run(): Promise<AppDeleteResult> {
     const { args, flags } = await this.parse(AppsDelete);
+    const { api, contract } = await this.connect();
+    // Checked before the question: nobody confirms a request that cannot be sent.
+    const { checkParams } = await import('../../api/params.js');
+    checkParams(contract.deleteAppRoute, { app: args.name });
     if (!flags.yes && !this.jsonEnabled() && canPrompt()) {
       const { confirm } = await import('../../io/prompt.js');
       if (!(await confirm(`Delete app ${args.name}, its Vault objects and all its secrets?`))) {
-        throw new CancelledError(`app ${args.name} was not deleted`);
+        throw new CancelledError(`Nothing was deleted: app ${args.name} is unchanged.`);
       }
     }
-    const { api, contract } = await this.connect();
     await this.spin(`Deleting app ${args.name}`, () =>
       api.send(contract.deleteAppRoute, { params: { app: args.name } }),
     );

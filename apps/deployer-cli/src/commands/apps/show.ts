@@ -13,7 +13,7 @@ export default class AppsShow extends DeployerCommand<AppShowResult> {
   ];
 
   static override args = {
-    name: Args.string({ description: 'App name.', required: true }),
+    name: Args.string({ ignoreStdin: true, description: 'App name.', required: true }),
   };
 
   async run(): Promise<AppShowResult> {

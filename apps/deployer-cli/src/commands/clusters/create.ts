@@ -20,7 +20,7 @@ material for apps ensured in the cluster. Admin only.`;
   ];
 
   static override args = {
-    name: Args.string({ description: 'Cluster name, <cloud>.<env>.', required: true }),
+    name: Args.string({ ignoreStdin: true, description: 'Cluster name, <cloud>.<env>.', required: true }),
   };
 
   static override flags = {

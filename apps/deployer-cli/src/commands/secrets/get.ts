@@ -4,6 +4,7 @@ import { DeployerCommand } from '../../base-command.js';
 import { CancelledError } from '../../errors.js';
 import { fields } from '../../io/table.js';
 import { canPrompt } from '../../io/terminal.js';
+import { describeTarget, resolveTarget, scopeFlag, scopeRoutes } from '../../secret-scope.js';
 
 export type SecretGetResult = TGetSecretResponse;
 
@@ -26,28 +27,34 @@ Without a terminal (a script, CI) there is no question and the value is printed:
   ];
 
   static override args = {
-    app: Args.string({ description: 'App name.', required: true }),
-    key: Args.string({ description: 'Secret key.', required: true }),
+    app: Args.string({ ignoreStdin: true, description: 'App name (omit with --scope).', required: false }),
+    key: Args.string({ ignoreStdin: true, description: 'Secret key.', required: false }),
   };
 
   static override flags = {
     reveal: Flags.boolean({ summary: 'Print the value (reveal groups only; audited).' }),
     version: Flags.integer({ summary: 'A specific version instead of the current one.', min: 1, helpValue: 'N' }),
     yes: Flags.boolean({ char: 'y', summary: 'Reveal without asking.' }),
+    scope: scopeFlag,
   };
 
   async run(): Promise<SecretGetResult> {
     const { args, flags } = await this.parse(SecretsGet);
+    const { target, key } = resolveTarget([args.app, args.key], flags.scope, true);
+    const { api, contract } = await this.connect();
+    const { routes, params } = scopeRoutes(contract, target);
+    const where = describeTarget(target);
+    const { checkParams } = await import('../../api/params.js');
+    checkParams(routes.get, { ...params, key });
     if (flags.reveal && !flags.yes && !this.jsonEnabled() && canPrompt()) {
       const { confirm } = await import('../../io/prompt.js');
-      if (!(await confirm(`Reveal the value of ${args.key} of app ${args.app}?`))) {
-        throw new CancelledError('the value was not revealed');
+      if (!(await confirm(`Reveal the value of ${key} of ${where}?`))) {
+        throw new CancelledError('The value was not revealed.');
       }
     }
-    const { api, contract } = await this.connect();
-    const secret = await this.spin(`Reading ${args.key} of ${args.app}`, () =>
-      api.send(contract.appSecretRoutes.get, {
-        params: { app: args.app, key: args.key },
+    const secret = await this.spin(`Reading ${key} of ${where}`, () =>
+      api.send(routes.get, {
+        params: { ...params, key },
         query: {
           ...(flags.reveal && { reveal: 'true' }),
           ...(flags.version !== undefined && { version: String(flags.version) }),

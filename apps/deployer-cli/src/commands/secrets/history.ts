@@ -2,6 +2,7 @@ import { Args } from '@oclif/core';
 import type { TSecretHistory } from '@secret-api/contract';
 import { DeployerCommand } from '../../base-command.js';
 import { table } from '../../io/table.js';
+import { describeTarget, resolveTarget, scopeFlag, scopeRoutes } from '../../secret-scope.js';
 
 export type SecretHistoryResult = TSecretHistory;
 
@@ -16,15 +17,19 @@ two versions with the same fingerprint hold the same value, which tells you what
   ];
 
   static override args = {
-    app: Args.string({ description: 'App name.', required: true }),
-    key: Args.string({ description: 'Secret key.', required: true }),
+    app: Args.string({ ignoreStdin: true, description: 'App name (omit with --scope).', required: false }),
+    key: Args.string({ ignoreStdin: true, description: 'Secret key.', required: false }),
   };
 
+  static override flags = { scope: scopeFlag };
+
   async run(): Promise<SecretHistoryResult> {
-    const { args } = await this.parse(SecretsHistory);
+    const { args, flags } = await this.parse(SecretsHistory);
+    const { target, key } = resolveTarget([args.app, args.key], flags.scope, true);
     const { api, contract } = await this.connect();
-    const history = await this.spin(`Reading the history of ${args.key}`, () =>
-      api.send(contract.appSecretRoutes.versions, { params: { app: args.app, key: args.key } }),
+    const { routes, params } = scopeRoutes(contract, target);
+    const history = await this.spin(`Reading the history of ${key} of ${describeTarget(target)}`, () =>
+      api.send(routes.versions, { params: { ...params, key } }),
     );
     this.out(
       table(

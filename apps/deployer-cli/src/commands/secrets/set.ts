@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import type { TSecretVersionRef, TSetSecretBody } from '@secret-api/contract';
 import { DeployerCommand } from '../../base-command.js';
 import { UsageError } from '../../errors.js';
+import { describeTarget, resolveTarget, scopeFlag, scopeRoutes } from '../../secret-scope.js';
 
 export type SecretSetResult = TSecretVersionRef;
 
@@ -16,7 +17,10 @@ An empty value from the prompt or stdin is refused (it is almost always a mistak
 
 The value is sent to the Secret API and written to Vault; it is never printed or logged. Owners of the app and \
 admins may set secrets. --cas N sets only if N is still the current version (0: only if the key does not exist), \
-so two people cannot overwrite each other unnoticed (exit 4 when it fails).`;
+so two people cannot overwrite each other unnoticed (exit 4 when it fails).
+
+With --scope the secret is a shared one instead of an app's (admins only): \`--scope global\`, \`--scope project:aws\` \
+or \`--scope cluster:aws.stg\`, and the only argument is the KEY.`;
 
   static override examples = [
     {
@@ -35,37 +39,51 @@ so two people cannot overwrite each other unnoticed (exit 4 when it fails).`;
       description: 'Only if nobody changed it since version 3:',
       command: '<%= config.bin %> <%= command.id %> myapp DB_PASSWORD --cas 3 < new-password.txt',
     },
+    {
+      description: 'A shared secret of every app in cluster aws.stg (admins):',
+      command: '<%= config.bin %> <%= command.id %> --scope cluster:aws.stg REGISTRY_TOKEN < token.txt',
+    },
   ];
 
   static override args = {
-    app: Args.string({ description: 'App name.', required: true }),
-    key: Args.string({ description: 'Secret key: letters, digits and _, not starting with a digit.', required: true }),
+    app: Args.string({ ignoreStdin: true, description: 'App name (omit with --scope).', required: false }),
+    key: Args.string({
+      ignoreStdin: true,
+      description: 'Secret key: letters, digits and _, not starting with a digit.',
+      required: false,
+    }),
   };
 
   static override flags = {
     comment: Flags.string({ summary: 'Why it changed; kept in the history.', helpValue: 'TEXT' }),
     'from-file': Flags.string({ summary: 'Read the value from a file (its exact bytes).', helpValue: 'FILE' }),
     cas: Flags.integer({ summary: 'Set only if this is the current version (0: only if the key is new).', min: 0 }),
+    scope: scopeFlag,
   };
 
   async run(): Promise<SecretSetResult> {
     const { args, flags } = await this.parse(SecretsSet);
-    const value = await readValue(args.app, args.key, flags['from-file']);
+    const { target, key } = resolveTarget([args.app, args.key], flags.scope, true);
+    const { api, contract } = await this.connect();
+    const { routes, params } = scopeRoutes(contract, target);
+    // Checked before the value is read: nobody types a secret for a request that cannot be sent.
+    const { checkParams } = await import('../../api/params.js');
+    checkParams(routes.set, { ...params, key });
+    const value = await readValue(describeTarget(target), key, flags['from-file']);
     const body: TSetSecretBody = {
       value,
       ...(flags.comment !== undefined && { comment: flags.comment }),
       ...(flags.cas !== undefined && { cas: flags.cas }),
     };
-    const { api, contract } = await this.connect();
-    const result = await this.spin(`Setting ${args.key} of ${args.app}`, () =>
-      api.send(contract.appSecretRoutes.set, { params: { app: args.app, key: args.key }, body }),
+    const result = await this.spin(`Setting ${key} of ${describeTarget(target)}`, () =>
+      api.send(routes.set, { params: { ...params, key }, body }),
     );
-    this.out(`Set ${result.key} of app ${args.app}: version ${result.version}.`);
+    this.out(`Set ${result.key} of ${describeTarget(target)}: version ${result.version}.`);
     return result;
   }
 }
 
-async function readValue(app: string, key: string, fromFile: string | undefined): Promise<string> {
+async function readValue(where: string, key: string, fromFile: string | undefined): Promise<string> {
   const input = await import('../../io/input.js');
   if (fromFile !== undefined) return input.readFileValue(fromFile);
   let value: string;
@@ -75,7 +93,7 @@ async function readValue(app: string, key: string, fromFile: string | undefined)
       throw new UsageError('no value: CI is set, so there is no prompt; pipe the value on stdin or use --from-file');
     }
     const { promptHidden } = await import('../../io/prompt.js');
-    value = await promptHidden(`Value of ${key} for app ${app} (input hidden): `);
+    value = await promptHidden(`Value of ${key} for ${where} (input hidden): `);
   } else {
     value = await input.readStdinValue();
   }

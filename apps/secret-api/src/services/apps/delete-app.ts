@@ -1,5 +1,5 @@
 /**
- * Decommission: remove the app's Vault objects in every cluster, its secrets (every version, from
+ * Decommission: remove the app's Vault objects in every cluster (its dynamic-credential roles too), its secrets (every version, from
  * KV v2 and from the history), then the app. An app created later under the same name starts empty:
  * its owners must not inherit the values, nor its pods the read access. Under the app's lock, so no
  * ensure can recreate objects behind us. Vault first: if Vault fails half-way the app is still
@@ -9,7 +9,9 @@ import type { PrismaClient } from '@secret-api/prisma';
 import type { KvV2, VaultClient } from '@secret-api/vault-client';
 import { withAppLock } from '../../db/app-lock.js';
 import { notFound } from '../../http/api-error.js';
+import { deleteDynamicRoles, desiredDynamicRoles } from '../approle/dynamic-roles.js';
 import { deleteObjects, desiredObjects, type RenderDeps } from '../approle/vault-objects.js';
+import { loadAttachment } from '../dynamic/attachment.js';
 
 export type DeleteAppDeps = RenderDeps & {
   prisma: Pick<PrismaClient, '$transaction'>;
@@ -35,6 +37,15 @@ export async function deleteApp(deps: DeleteAppDeps, name: string): Promise<void
         clusters.map((c) => desiredObjects(deps, name, c.name)),
         (objects) => deleteObjects(deps.vault, objects),
       );
+      // Every engine's role, attached now or not: a detach not yet applied by an ensure leaves one behind.
+      // Only for apps that ever had an attachment: the others never had such roles.
+      if (await loadAttachment(tx, name)) {
+        const none = { database: [], aws: [], pki: [] };
+        await inParallel(
+          clusters.map((c) => desiredDynamicRoles(deps, name, c.name, none)),
+          (roles) => deleteDynamicRoles(deps.vault, roles),
+        );
+      }
       // Keys only: an app's folder holds no sub-folders the API writes.
       const keys = (await deps.kv.list(name)).filter((k) => !k.endsWith('/'));
       await inParallel(keys, (key) => deps.kv.deleteMetadata(`${name}/${key}`));

@@ -21,6 +21,7 @@ export async function issueSecretId(
   const metadata: Record<string, string> = { app, cluster, requested_by: requestedBy };
   if (body.metadata?.pod !== undefined) metadata['pod'] = body.metadata.pod;
   if (body.metadata?.namespace !== undefined) metadata['namespace'] = body.metadata.namespace;
+  if (body.metadata?.uid !== undefined) metadata['pod_uid'] = body.metadata.uid;
   const result = await withEnsuredObject(deps, objects, 'approle', () =>
     deps.vault.write(
       `${objects.approle.path}/secret-id`,

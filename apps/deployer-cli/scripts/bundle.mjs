@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Bundles the CLI for running and for publishing: one ES module per command and hook under dist/bundle/ (the paths
+// oclif and its manifest load) and dist/bundle/oclif.js (the @oclif/core that bin/run.js starts), with everything
+// they import inlined: @oclif/core, the workspace libraries (@secret-api/contract, @secret-api/vault-policy), zod.
+// The package so has no dependencies at all: its tarball installs with no registry (CI runners, air-gapped hosts),
+// and what is installed is exactly what the tests ran. Code splitting keeps one copy of each module (one oclif for
+// the binary and every command) and keeps start-up light: what a command imports lazily inside run() (the
+// contract, zod, the API client) lands in chunks loaded only then; `deployer --version` loads no command at all.
+import { build } from 'esbuild';
+import { readdir, rm } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import process from 'node:process';
+import { URL, fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outdir = join(root, 'dist', 'bundle');
+
+async function sources(dir) {
+  const out = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await sources(path)));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
+
+const entryPoints = [
+  join(root, 'src', 'oclif.ts'),
+  ...(await sources(join(root, 'src', 'commands'))),
+  ...(await sources(join(root, 'src', 'hooks'))),
+];
+await rm(outdir, { recursive: true, force: true });
+const result = await build({
+  entryPoints,
+  outbase: join(root, 'src'),
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // oclif reads tsconfig files (with typescript, if installed) only for development runs of TypeScript sources:
+  // never for this bundle; left out rather than inlining a compiler.
+  external: ['typescript'],
+  // @oclif/core and some of its dependencies are CommonJS: inside ES modules they need a real `require`.
+  banner: {
+    js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);",
+  },
+  chunkNames: 'chunks/[name]-[hash]',
+  logLevel: 'warning',
+  metafile: true,
+});
+if (process.argv.includes('--verbose')) {
+  for (const [file, { bytes }] of Object.entries(result.metafile.outputs)) {
+    process.stdout.write(`${relative(root, file)} ${bytes}\n`);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * `deployer secret list` -> "Did you mean secrets list?", exit 1 (a usage error, like every other), and nothing
+ * run. @oclif/plugin-not-found was considered: off a terminal (CI) it prints no suggestion at all, on one it offers
+ * to run the guess (for `secret delete`, a guess we will not run for the user), it exits 127, and it needs a newer
+ * @oclif/core and @inquirer/prompts in the installed package.
+ */
+import { Errors, type Hook } from '@oclif/core';
+
+/** Classic edit distance; ids are a few dozen characters and there are a few dozen of them. */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/**
+ * The command closest to what was typed, compared over as many words as the command has (`secret list myapp`
+ * against `secrets list` compares `secret list`); undefined when nothing is close enough to be a typo.
+ */
+export function nearestCommand(typed: readonly string[], commandIds: readonly string[]): string | undefined {
+  let best: { id: string; distance: number } | undefined;
+  for (const id of commandIds) {
+    const words = id.split(':');
+    const attempt = typed.slice(0, words.length).join(' ');
+    const distance = editDistance(attempt, words.join(' '));
+    if (best === undefined || distance < best.distance) best = { id, distance };
+  }
+  if (best === undefined) return undefined;
+  const limit = Math.max(2, Math.floor(best.id.length / 3));
+  return best.distance <= limit ? best.id.split(':').join(' ') : undefined;
+}
+
+const hook: Hook<'command_not_found'> = async function (options) {
+  const words = [...options.id.split(':'), ...(options.argv ?? []).filter((a) => !a.startsWith('-'))];
+  const suggestion = nearestCommand(words, options.config.commandIDs);
+  // oclif folds every word into the id (`secret:list:myapp`): show as many as the suggestion has.
+  const typed = words.slice(0, suggestion?.split(' ').length ?? words.length).join(' ');
+  const lines = [`Error: '${typed}' is not a ${options.config.bin} command.`];
+  if (suggestion !== undefined) lines.push(`Did you mean ${suggestion}?`);
+  lines.push(`Run '${options.config.bin} --help' for every command.`);
+  process.stderr.write(`${lines.join('\n')}\n`);
+  throw new Errors.ExitError(1);
+};
+
+export default hook;

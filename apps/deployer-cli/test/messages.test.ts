@@ -1,0 +1,161 @@
+// What a person reads when something goes wrong: no API field paths, one line per field, the request id once,
+// how to get a new token, the nearest command for a typo, and a plain sentence when they decline a question.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { baseEnv, runCli, runInTerminal, tempHome } from './support/cli.js';
+import { runInProcess } from './support/in-process.js';
+import { startRecorder, type Recorder, type Reply } from './support/recorder.js';
+
+let home: string;
+let api: Recorder;
+/** What the recorder answers next, instead of the route's canned success. */
+let next: Reply | undefined;
+
+const problem = (status: number, code: string, detail: string, extra: Record<string, unknown> = {}): Reply => ({
+  status,
+  contentType: 'application/problem+json',
+  body: { type: `urn:secret-api:problem:${code}`, title: code, status, detail, ...extra },
+});
+
+beforeAll(async () => {
+  home = await tempHome();
+  api = await startRecorder(() => next);
+});
+afterEach(() => {
+  api.requests.length = 0;
+  next = undefined;
+});
+afterAll(async () => {
+  await api.close();
+  await rm(home, { recursive: true, force: true });
+});
+
+const env = (): Record<string, string | undefined> => ({
+  ...baseEnv(home),
+  SECRET_API_URL: api.url,
+  SECRET_API_TOKEN: 'a-token',
+});
+
+describe('API errors', () => {
+  it('a validation problem: one line per field, in the words of the CLI, no paths, the request id once', async () => {
+    next = problem(400, 'validation', '3 fields are invalid', {
+      requestId: 'req-42',
+      errors: [
+        { path: '/body/ownerGroups', message: 'ownerGroups must have at least 1 item' },
+        { path: '/body/deployers/0', message: 'subject pattern must not be empty' },
+        { path: '/body/deployers/0', message: 'subject pattern may contain only printable ASCII' },
+      ],
+    });
+    const r = await runInProcess(['apps', 'create', 'myapp', '--owner-group', 'g'], env());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      [
+        'Error: 2 values are invalid:',
+        '  - owner groups (--owner-group) must have at least 1 item',
+        '  - subject pattern must not be empty',
+        '(request id req-42)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('a single-field problem reads as its message, without the field path of its detail', async () => {
+    next = problem(400, 'validation', '/body/name: app name "x" is reserved', {
+      requestId: 'req-43',
+      errors: [{ path: '/body/name', message: 'app name "x" is reserved' }],
+    });
+    const text = await runInProcess(['apps', 'create', 'myapp', '--owner-group', 'g'], env());
+    expect(text.stderr).toBe('Error: app name "x" is reserved\n(request id req-43)\n');
+    next = problem(400, 'validation', '/body/name: app name "x" is reserved', { requestId: 'req-43' });
+    const json = await runInProcess(['apps', 'create', 'myapp', '--owner-group', 'g', '--json'], env());
+    expect(JSON.parse(json.stdout)).toMatchObject({ message: 'app name "x" is reserved', requestId: 'req-43' });
+  });
+
+  it('an internal error whose detail already names the request id names it once', async () => {
+    next = problem(500, 'internal', 'internal error (request id req-44)', { requestId: 'req-44' });
+    const r = await runInProcess(['apps', 'show', 'myapp'], env());
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe('Error: internal error (request id req-44)\n');
+  });
+
+  it('a refused token from SECRET_API_TOKEN says to set a fresh one', async () => {
+    next = problem(401, 'unauthenticated', 'the token has expired', { requestId: 'req-45' });
+    const r = await runInProcess(['apps', 'list'], env());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'Error: the token has expired\n' +
+        'Get a new token: SECRET_API_TOKEN is set but refused; set it to a fresh token (or unset it and run `deployer login`).\n' +
+        '(request id req-45)\n',
+    );
+  });
+
+  it('a refused token saved by login says to log in again, also in --json', async () => {
+    const dir = join(home, 'saved', 'deployer');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ apiUrl: api.url, token: 'old-token' }));
+    const saved = { ...baseEnv(home), XDG_CONFIG_HOME: join(home, 'saved') };
+    next = problem(401, 'unauthenticated', 'the token has expired');
+    const r = await runInProcess(['whoami'], saved);
+    expect(r.stderr).toContain('Get a new token: run `deployer login` (or set SECRET_API_TOKEN to a fresh token).');
+    next = problem(401, 'unauthenticated', 'the token has expired');
+    const json = await runInProcess(['whoami', '--json'], saved);
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: 2, hint: expect.stringContaining('deployer login') });
+  });
+});
+
+describe('unknown commands', () => {
+  it.each([
+    [['secret', 'list', 'myapp'], "Error: 'secret list' is not a deployer command.\nDid you mean secrets list?"],
+    [['apps', 'updat', 'myapp'], "Error: 'apps updat' is not a deployer command.\nDid you mean apps update?"],
+    [['roleids', 'myapp'], "Error: 'roleids' is not a deployer command.\nDid you mean roleid?"],
+    [['sekrits', 'get', 'a', 'B'], "Error: 'sekrits get' is not a deployer command.\nDid you mean secrets get?"],
+  ])('deployer %j suggests the nearest command, runs nothing and exits 1', async (argv, message) => {
+    const r = await runCli(argv, { env: env() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`${message}\nRun 'deployer --help' for every command.\n`);
+    expect(api.requests).toEqual([]);
+  });
+
+  it('suggests nothing for a word that is not near any command', async () => {
+    const r = await runInProcess(['frobnicate'], env());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("Error: 'frobnicate' is not a deployer command.\nRun 'deployer --help' for every command.\n");
+  });
+});
+
+describe('declining a confirmation', () => {
+  it.each([
+    [
+      ['secrets', 'delete', 'myapp', 'OLD_KEY'],
+      'Delete OLD_KEY of app myapp, all versions? (y/N) ',
+      'Nothing was deleted: OLD_KEY of app myapp is unchanged.',
+    ],
+    [
+      ['secrets', 'delete', '--scope', 'global', 'OLD_KEY'],
+      'Delete OLD_KEY of the global scope, all versions? (y/N) ',
+      'Nothing was deleted: OLD_KEY of the global scope is unchanged.',
+    ],
+    [
+      ['apps', 'delete', 'myapp'],
+      'Delete app myapp, its Vault objects and all its secrets? (y/N) ',
+      'Nothing was deleted: app myapp is unchanged.',
+    ],
+    [
+      ['clusters', 'delete', 'aws.stg', '--force'],
+      'Delete cluster aws.stg and every AppRole ensured in it? (y/N) ',
+      'Nothing was deleted: cluster aws.stg is unchanged.',
+    ],
+    [
+      ['secrets', 'get', 'myapp', 'KEY', '--reveal'],
+      'Reveal the value of KEY of app myapp? (y/N) ',
+      'The value was not revealed.',
+    ],
+  ])('deployer %j, answered n: a plain sentence, exit 1, nothing sent', async (argv, question, sentence) => {
+    const r = await runInTerminal(argv, [{ waitFor: question, type: 'n\r' }], { env: env() });
+    expect(r.output).toContain(sentence);
+    expect(r.output).not.toContain('Error');
+    expect(r.code).toBe(1);
+    expect(api.requests).toEqual([]);
+  });
+});

@@ -1,0 +1,47 @@
+/**
+ * A TCP proxy in front of vault-dev that a test can stop and start on the same port: "Vault
+ * is unreachable" without touching Vault's state or its lease timers.
+ */
+import net from 'node:net';
+
+export interface Proxy {
+  address: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export async function startProxy(target: { host: string; port: number }): Promise<Proxy> {
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | undefined;
+  let port = 0;
+  const listen = async () => {
+    server = net.createServer((client) => {
+      const upstream = net.connect(target.port, target.host);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+        s.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(port, '127.0.0.1', () => resolve());
+    });
+    port = (server.address() as net.AddressInfo).port;
+  };
+  await listen();
+  return {
+    address: `http://127.0.0.1:${port}`,
+    async stop() {
+      const s = server;
+      server = undefined;
+      for (const sock of sockets) sock.destroy();
+      await new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve()));
+    },
+    start: listen,
+  };
+}
