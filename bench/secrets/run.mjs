@@ -2,15 +2,17 @@
 // straight to vault-dev in the same run, and the history of one key with many versions read in a
 // single request (with the query plan that proves it is an index range read, not a scan).
 // Usage: npm run build && node bench/secrets/run.mjs [--seconds N] [--connections N] [--warmup N]
-//          [--keys N] [--versions N] [--history-reads N] [--padding N]
+//          [--keys N] [--versions N] [--history-reads N] [--padding N] [--profile DIR]
 // Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), or BENCH_POSTGRES_URL.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { loadavg } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import autocannon from 'autocannon';
 import { call, option as opt } from '../support/processes.mjs';
+import { summarizeProfile } from '../support/profile.mjs';
 import { OWNER_GROUP, startBenchStack } from '../support/stack.mjs';
 import pg from 'pg';
 import { PrismaClient } from '../../prisma/dist/index.js';
@@ -24,6 +26,8 @@ const bigVersions = Number(opt('versions', 10_000));
 const historyReads = Number(opt('history-reads', 5));
 // Other keys' history rows in the table: 5,000 keys with 20 versions each.
 const paddingRows = Number(opt('padding', 100_000));
+// Runs the API child with --cpu-prof and prints its self time by package (don't record those req/s).
+const profileDir = opt('profile', undefined);
 
 const APP = 'myapp';
 // Direct writes go to a folder the API never reads, so its repair never sees them as outside writes.
@@ -132,7 +136,10 @@ let vault;
 let api;
 let prisma;
 try {
-  stack = await startBenchStack({ label: 'secrets' });
+  stack = await startBenchStack({
+    label: 'secrets',
+    apiNodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', resolvePath(profileDir)] : [],
+  });
   ({ vault, api } = stack);
   const { admin, owner, apiToken } = stack;
   const dbUrl = stack.dbUrl;
@@ -335,3 +342,4 @@ try {
   await prisma?.$disconnect();
   await stack?.stop();
 }
+if (profileDir) await summarizeProfile(resolvePath(profileDir));

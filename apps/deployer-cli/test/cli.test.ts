@@ -32,6 +32,7 @@ const ALL_COMMANDS = [
   'whoami',
   'clusters create',
   'clusters list',
+  'clusters changes',
   'clusters update',
   'clusters delete',
   'apps create',
@@ -52,6 +53,8 @@ const ALL_COMMANDS = [
   'secrets rollback',
   'secrets delete',
   'audit',
+  'inject',
+  'deploy',
 ];
 
 describe('help and version', () => {

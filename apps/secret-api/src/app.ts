@@ -14,6 +14,7 @@ import { clusterOperations } from './routes/clusters.js';
 import { dynamicOperations } from './routes/dynamic.js';
 import { healthOperations } from './routes/health.js';
 import { auditOperations } from './routes/audit.js';
+import { changesOperations } from './routes/changes.js';
 import { secretIdOperations } from './routes/secret-id.js';
 import { secretOperations } from './routes/secrets.js';
 import { whoamiOperations } from './routes/whoami.js';
@@ -28,6 +29,7 @@ export const OPERATIONS: readonly Operation[] = [
   ...secretIdOperations,
   ...secretOperations,
   ...auditOperations,
+  ...changesOperations,
 ];
 
 export function createApp(ctx: ApiContext): express.Express {

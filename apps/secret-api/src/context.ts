@@ -5,6 +5,8 @@ import type { PolicyTemplate } from '@secret-api/vault-policy';
 import type { JwtVerifier } from './auth/jwt-verifier.js';
 import type { Config } from './config/env.js';
 import type { KeyLock } from './db/key-lock.js';
+import type { RoleIdCache } from './services/approle/role-id-cache.js';
+import type { TargetCache } from './services/targets.js';
 import type { AuditTrail } from './services/audit/audit-trail.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
@@ -24,4 +26,10 @@ export interface ApiContext {
   readonly logger: Logger;
   readonly audit: AuditTrail;
   readonly metrics: Metrics;
+  /** App and cluster rows for the pipeline, bounded in age and size (services/targets.ts). */
+  readonly targets: TargetCache;
+  /** Clears cached app/cluster rows and RoleIDs here and, through NOTIFY, in every other process. */
+  readonly targetsChanged: () => Promise<void>;
+  /** RoleIDs read from Vault, at most a second old (services/approle/role-id-cache.ts). */
+  readonly roleIds: RoleIdCache;
 }

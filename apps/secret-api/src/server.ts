@@ -20,7 +20,10 @@ import type { Config } from './config/env.js';
 import type { ApiContext } from './context.js';
 import { InProcessKeyLock, PostgresKeyLock, type KeyLock } from './db/key-lock.js';
 import { ensureDataDir, loadOrCreateHmacKey } from './config/data-dir.js';
+import { RoleIdCache } from './services/approle/role-id-cache.js';
 import { AuditTrail } from './services/audit/audit-trail.js';
+import { TARGETS_CHANNEL, TargetChangeListener } from './services/target-changes.js';
+import { TargetCache } from './services/targets.js';
 import { repairPending } from './services/secrets/repair.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -51,6 +54,8 @@ export interface StartOptions {
   logDestination?: pino.DestinationStream;
   /** Collect Node's process metrics (default true; tests running many APIs in one process turn it off). */
   defaultMetrics?: boolean;
+  /** Cache bounds (defaults: 1 s each; see services/targets.ts and services/approle/role-id-cache.ts). */
+  caches?: { targetTtlMs?: number; roleIdTtlMs?: number };
 }
 
 export interface RunningSecretApi {
@@ -191,6 +196,26 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
   }
 
   const locks: KeyLock = 'url' in config.database ? new PostgresKeyLock(config.database.url) : new InProcessKeyLock();
+  const targets = new TargetCache(db.prisma, { ttlMs: options.caches?.targetTtlMs });
+  const roleIds = new RoleIdCache(options.caches?.roleIdTtlMs);
+  const forgetTargets = (): void => {
+    targets.clear();
+    roleIds.clear();
+  };
+  // The embedded database has one process: clearing locally is all there is to do.
+  const listener =
+    'url' in config.database ? new TargetChangeListener(config.database.url, forgetTargets, logger) : undefined;
+  await listener?.start();
+  const targetsChanged = async (): Promise<void> => {
+    forgetTargets();
+    if (!listener) return;
+    try {
+      await db.prisma.$executeRawUnsafe(`SELECT pg_notify('${TARGETS_CHANNEL}', '')`);
+    } catch (err) {
+      // The change itself is committed; other processes then see it within the TTL bound.
+      logger.warn({ err: (err as Error).message }, 'could not notify other processes of an app or cluster change');
+    }
+  };
   const context: ApiContext = {
     config,
     prisma: db.prisma,
@@ -203,12 +228,16 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
     logger,
     audit: new AuditTrail(db.prisma, logger),
     metrics,
+    targets,
+    targetsChanged,
+    roleIds,
   };
   const server = createApp(context).listen(config.port, config.host);
   try {
     await once(server, 'listening');
   } catch (err) {
     vault.close();
+    await listener?.close();
     await locks.close();
     await db.close();
     throw new StartupError(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
@@ -241,6 +270,7 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
         });
         await context.audit.flush();
         vault.close();
+        await listener?.close();
         await locks.close();
         await db.close();
       })()),

@@ -140,6 +140,8 @@ describe('ensure', () => {
   it('a role deleted by hand is recreated by the next ensure, with a new RoleID that GET then reports', async () => {
     const before = (await owner.get(ROLE)).body.roleId;
     await stack.vaultCall('DELETE', 'auth/approle/role/aws.stg.myapp');
+    // RoleIDs are cached for at most a second (services/approle/role-id-cache.ts): wait out the bound.
+    await new Promise((resolve) => setTimeout(resolve, 1_050));
     expect((await owner.get(ROLE)).status).toBe(404);
     const ensured = await owner.put(ROLE);
     expect(ensured.body.changed).toBe(true);

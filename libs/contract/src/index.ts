@@ -10,5 +10,7 @@ export * from './dynamic.js';
 export * from './secret-id.js';
 export * from './secrets.js';
 export * from './audit.js';
+export * from './changes.js';
 export * from './routes.js';
 export * from './openapi.js';
+export * from './deployer-yml.js';

@@ -41,6 +41,8 @@ const SPEC_ROUTES = [
     `DELETE ${p}/secrets/:key`,
   ]),
   'GET /v1/audit',
+  // issue 13 §3: what the secret-controller polls for restart-on-change
+  'GET /v1/clusters/:cluster/changes',
 ];
 
 describe('the route table', () => {

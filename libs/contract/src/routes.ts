@@ -2,6 +2,7 @@
 import { appRoleRoutes } from './approle.js';
 import { appRoutes } from './apps.js';
 import { auditRoutes } from './audit.js';
+import { changesRoutes } from './changes.js';
 import { clusterRoutes } from './clusters.js';
 import { dynamicRoutes } from './dynamic.js';
 import { healthRoutes } from './health.js';
@@ -20,6 +21,7 @@ export const ROUTES: readonly RouteContract[] = Object.freeze([
   ...secretIdRoutes,
   ...secretRoutes,
   ...auditRoutes,
+  ...changesRoutes,
 ]);
 
 /** `METHOD path` of a route, e.g. `GET /v1/apps/:app`. */

@@ -16,6 +16,8 @@
  *   (half fixed, half random). Each attempt is capped by timeoutMs and the
  *   whole call by totalTimeoutMs, so a caller never waits longer than that.
  */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import vault from 'node-vault';
 import {
   VaultCasMismatchError,
@@ -67,6 +69,13 @@ const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOST
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT']);
 const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+/**
+ * Sockets kept open to Vault per client. Every call reuses one (no TCP set-up per request); the cap
+ * bounds file descriptors and Vault's connection count — callers beyond it queue on the agent.
+ */
+const MAX_SOCKETS = 64;
+/** Idle sockets kept for reuse; the rest close once idle. */
+const MAX_FREE_SOCKETS = 16;
 
 /** A failure classified before it becomes a public error. */
 class Unavailable {
@@ -117,6 +126,8 @@ export class VaultClient {
   private readonly auth: VaultClientOptions['auth'];
   private readonly namespace: string | undefined;
   private readonly onRequest: VaultClientOptions['onRequest'];
+  /** One keep-alive agent for the client's life, handed to node-vault on every call. */
+  private readonly agent: { httpAgent: HttpAgent } | { httpsAgent: HttpsAgent };
 
   private token: string | null = null;
   private loginInFlight: Promise<VaultAuth> | null = null;
@@ -140,6 +151,10 @@ export class VaultClient {
     this.onRequest = options.onRequest;
     // node-vault's debug logger prints request bodies (secrets); silence it.
     this.nv = vault({ apiVersion: 'v1', endpoint: this.address, debug: () => undefined });
+    const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_FREE_SOCKETS };
+    this.agent = this.address.startsWith('https:')
+      ? { httpsAgent: new HttpsAgent(agentOptions) }
+      : { httpAgent: new HttpAgent(agentOptions) };
     // node-vault falls back to VAULT_TOKEN / VAULT_NAMESPACE / VAULT_PREFIX from the environment: never.
     this.nv.token = '';
     (this.nv as unknown as { namespace?: string; pathPrefix: string }).namespace = undefined;
@@ -187,6 +202,8 @@ export class VaultClient {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    // Idle keep-alive sockets would otherwise hold the process open; busy ones close when their call ends.
+    ('httpAgent' in this.agent ? this.agent.httpAgent : this.agent.httpsAgent).destroy();
   }
 
   tokenStatus(): TokenStatus {
@@ -545,7 +562,7 @@ export class VaultClient {
     if (token) headers['X-Vault-Token'] = token;
     if (options.wrapTTL !== undefined) headers['X-Vault-Wrap-TTL'] = String(options.wrapTTL);
     if (this.namespace) headers['X-Vault-Namespace'] = this.namespace;
-    const requestOptions = { headers, timeout: timeoutMs };
+    const requestOptions = { headers, timeout: timeoutMs, ...this.agent };
 
     let call: Promise<unknown>;
     switch (method) {

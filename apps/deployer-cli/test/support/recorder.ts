@@ -59,6 +59,13 @@ function cannedBody(route: RouteContract): unknown {
   if (id === 'createSecretId') return { wrappingToken: 'hvs.wrapped', ttl: 60, creationPath: 'auth/approle/x' };
   if (/^(set|rollback)\w*Secret$/.test(id)) return { key: 'KEY', version: 2 };
   if (/^get\w*Secret$/.test(id)) return { key: 'KEY', version: 1, updatedAt: NOW, updatedBy: 'tester' };
+  if (id === 'listClusterChanges') {
+    return {
+      items: [{ scope: 'app', app: 'myapp', key: 'KEY', version: 2, changedAt: NOW }],
+      cursor: '7',
+      more: false,
+    };
+  }
   if (id.startsWith('list')) return EMPTY_LIST;
   return undefined;
 }

@@ -7,6 +7,7 @@ import { ALLOWED_ALGORITHMS, ZAuthIssuers } from './issuers.js';
 import type { TIssuerConfig, TIssuerConfigInput, TTrustedIssuer } from './issuers.js';
 import { checkJwksFile, FileKeySet, JwksSourceError, selectPublicKeys } from './jwks-file.js';
 import type { KeyResolver } from './jwks-file.js';
+import { DEFAULT_MAX_VERIFIED_TOKENS, VerifiedTokenCache } from './verified-token-cache.js';
 
 /** The request's token is missing or not acceptable: the API answers 401. `reason` is safe to show the client. */
 export class AuthenticationError extends Error {
@@ -43,6 +44,11 @@ export interface JwtVerifierOptions {
   jwksCooldownMs?: number;
   /** Minimum time between two checks of a JWKS file for a new version. Default 1000. */
   jwksFileReloadIntervalMs?: number;
+  /**
+   * Verified tokens remembered until their `exp` (see verified-token-cache.ts). Default 10,000; 0
+   * verifies every request in full.
+   */
+  verifiedTokenCacheSize?: number;
 }
 
 /** Longest token we look at. Real access/ID tokens are 1–4 KiB; the cap bounds parsing work on garbage. */
@@ -75,6 +81,7 @@ interface IssuerEntry {
  */
 export class JwtVerifier {
   private readonly issuers = new Map<string, IssuerEntry>();
+  private readonly verified: VerifiedTokenCache | undefined;
 
   constructor(options: JwtVerifierOptions) {
     const parsed = ZAuthIssuers.safeParse(options.issuers);
@@ -85,6 +92,8 @@ export class JwtVerifier {
       throw new Error('clockSkewSeconds must be a non-negative number');
     }
     if (options.groupsClaim.length === 0) throw new Error('groupsClaim must not be empty');
+    const cacheSize = options.verifiedTokenCacheSize ?? DEFAULT_MAX_VERIFIED_TOKENS;
+    this.verified = cacheSize > 0 ? new VerifiedTokenCache(cacheSize) : undefined;
     for (const config of parsed.data) {
       const allowed = config.algorithms.filter((alg) => (ALLOWED_ALGORITHMS as readonly string[]).includes(alg));
       const source = config.jwksFile !== undefined ? `JWKS file ${config.jwksFile}` : `JWKS ${config.jwksUri}`;
@@ -109,15 +118,25 @@ export class JwtVerifier {
   }
 
   async verify(token: string): Promise<Identity> {
+    // Only a token of acceptable size is hashed; anything else goes to check() for its exact 401.
+    const key =
+      this.verified && typeof token === 'string' && token.length > 0 && token.length <= MAX_TOKEN_LENGTH
+        ? VerifiedTokenCache.keyOf(token)
+        : undefined;
+    const cached = key === undefined ? undefined : this.verified?.get(key);
+    if (cached) return cached;
     try {
-      return await this.check(token);
+      const { identity, cacheUntil } = await this.check(token);
+      if (key !== undefined && cacheUntil !== undefined) this.verified?.set(key, identity, cacheUntil);
+      return identity;
     } catch (err) {
       // The single exit for failures: whatever went wrong below leaves as a 401 or a 503, never as a jose error.
       throw toPublicError(err);
     }
   }
 
-  private async check(token: string): Promise<Identity> {
+  /** `cacheUntil` (the token's exp, seconds) when the identity may be reused for the same token. */
+  private async check(token: string): Promise<{ identity: Identity; cacheUntil?: number }> {
     if (typeof token !== 'string' || token.length === 0) throw new AuthenticationError('token is missing');
     if (token.length > MAX_TOKEN_LENGTH) throw new AuthenticationError('token is too large');
     const parts = token.split('.');
@@ -154,7 +173,9 @@ export class JwtVerifier {
     }
     rejectFutureIssuance(payload, Number(entry.verifyOptions.clockTolerance ?? 0));
     const identity = this.identity(entry, payload);
-    if (!entry.directory) return identity;
+    // Directory groups are not cached here: they may change before the token expires, and the
+    // groups source keeps its own, shorter-lived cache.
+    if (!entry.directory) return { identity, cacheUntil: payload.exp as number };
     // Only after the signature and claims are verified: an unverified token never costs a directory lookup.
     const fromDirectory = await entry.directory.groupsOf({
       subject: identity.subject,
@@ -163,7 +184,7 @@ export class JwtVerifier {
     });
     const prefixed = fromDirectory.map((g) => entry.config.groupsPrefix + g);
     const groups = [...new Set([...identity.groups, ...prefixed])].slice(0, MAX_GROUPS);
-    return { ...identity, groups };
+    return { identity: { ...identity, groups } };
   }
 
   private identity(entry: IssuerEntry, payload: JWTPayload): Identity {

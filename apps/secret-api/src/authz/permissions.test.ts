@@ -43,6 +43,7 @@ const EXPECTED: Record<Permission, (keyof typeof PEOPLE)[]> = {
   'scope:write': ['admin'],
   'scope:read': ['admin'],
   'audit:read': ['admin', 'owner'],
+  'changes:read': ['admin', 'controller'],
 };
 
 describe('permission table', () => {

@@ -24,7 +24,8 @@ export type Permission =
   | 'secret:reveal'
   | 'scope:write'
   | 'scope:read'
-  | 'audit:read';
+  | 'audit:read'
+  | 'changes:read';
 
 /**
  * The matrix. An admin is everything an owner and a deployer are, but reveals values only when also
@@ -51,6 +52,8 @@ export const PERMISSIONS: Readonly<Record<Permission, readonly ('anyone' | Role)
   'scope:write': ['admin'],
   'scope:read': ['admin'],
   'audit:read': ['admin', 'owner'],
+  // Which secrets changed (names and versions, never values): what the cluster's controller polls to restart deployments.
+  'changes:read': ['admin', 'controller'],
 };
 
 const ROLE_WORDS: Record<Role, (t: Target) => string> = {

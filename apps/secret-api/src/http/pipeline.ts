@@ -8,7 +8,6 @@ import { bearerToken } from '../auth/jwt-verifier.js';
 import { decide } from '../authz/permissions.js';
 import type { Role } from '../authz/roles.js';
 import type { ApiContext } from '../context.js';
-import { loadApp, loadCluster } from '../services/targets.js';
 import { ApiError } from './api-error.js';
 import { problemCodeOf } from './error-handler.js';
 import type { AuditInfo, Operation, OperationInput } from './operation.js';
@@ -30,6 +29,22 @@ function parsePart<S extends z.ZodType>(schema: S, input: unknown, prefix: strin
 }
 
 const EMPTY = Object.freeze({});
+const NO_ROLES: ReadonlySet<Role> = Object.freeze(new Set<Role>());
+
+/**
+ * Whether a request to this route may change app or cluster rows or an AppRole: edits and deletions
+ * of apps and clusters, AppRole ensures, and applied changes. After one, cached rows and RoleIDs
+ * are dropped in every process (services/targets.ts). Creations need nothing: absence is not cached.
+ */
+function mayChangeTargets(route: RouteContract): boolean {
+  if (route.method === 'GET' || (route.method === 'POST' && !route.path.includes('/changes'))) return false;
+  return (
+    route.path === '/v1/apps/:app' ||
+    route.path === '/v1/clusters/:cluster' ||
+    route.path.endsWith('/approle') ||
+    route.path.includes('/changes')
+  );
+}
 
 async function authenticate(req: Request, ctx: ApiContext): Promise<Identity> {
   return ctx.verifier.verify(bearerToken(req.headers.authorization));
@@ -50,6 +65,7 @@ async function parseBody(route: RouteContract, req: Request, res: Response): Pro
 export function mountOperation(router: Router, op: Operation, ctx: ApiContext): void {
   const { route } = op;
   const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+  const changesTargets = mayChangeTargets(route);
   router[method](route.path, async (req: Request, res: Response) => {
     res.locals['route'] = route.path;
     const identity = route.auth ? await authenticate(req, ctx) : undefined;
@@ -61,8 +77,8 @@ export function mountOperation(router: Router, op: Operation, ctx: ApiContext): 
 
     const names = params as { app?: string; cluster?: string };
     const [app, cluster]: [App | undefined, Cluster | undefined] = await Promise.all([
-      names.app === undefined ? undefined : loadApp(ctx.prisma, names.app),
-      names.cluster === undefined ? undefined : loadCluster(ctx.prisma, names.cluster),
+      names.app === undefined ? undefined : ctx.targets.app(names.app),
+      names.cluster === undefined ? undefined : ctx.targets.cluster(names.cluster),
     ]);
 
     const requestId = res.locals['requestId'] as string;
@@ -78,7 +94,7 @@ export function mountOperation(router: Router, op: Operation, ctx: ApiContext): 
       callerRequestId,
     });
 
-    let roles: ReadonlySet<Role> = new Set();
+    let roles = NO_ROLES;
     if (identity && op.permission !== 'public') {
       const decision = decide(op.permission, identity, { app, cluster }, ctx.config.auth.adminGroups);
       if (!decision.allowed) {
@@ -103,10 +119,13 @@ export function mountOperation(router: Router, op: Operation, ctx: ApiContext): 
     try {
       result = await op.handle(input, ctx);
     } catch (err) {
+      // A failed change may still have changed something before it failed.
+      if (changesTargets) await ctx.targetsChanged();
       const forbidden = err instanceof ApiError && err.code === 'forbidden';
       await record(forbidden ? 'denied' : 'error', forbidden ? undefined : problemCodeOf(err));
       throw err;
     }
+    if (changesTargets) await ctx.targetsChanged();
     await record('success', undefined, result.auditDetails);
 
     sendResult(res, route, result);

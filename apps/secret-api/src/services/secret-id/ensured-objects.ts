@@ -6,16 +6,19 @@ import { ApiError } from '../../http/api-error.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { requireBinding } from '../approle/binding.js';
 import { desiredObjects, readObject, type RenderDeps } from '../approle/vault-objects.js';
+import type { TargetCache } from '../targets.js';
 
 export type SecretIdDeps = RenderDeps & {
   prisma: Pick<PrismaClient, 'appRoleBinding'>;
+  /** Cached bindings (services/targets.ts); without it, one query per issue. */
+  targets?: Pick<TargetCache, 'binding'>;
   vault: Pick<VaultClient, 'write' | 'send'>;
   metrics: Pick<Metrics, 'secretIdsIssued'>;
 };
 
 /** The rendered objects, or a 404 when the app has no AppRole in the cluster yet. */
 export async function ensuredObjects(deps: SecretIdDeps, app: string, cluster: string): Promise<VaultObjects> {
-  await requireBinding(deps.prisma, app, cluster);
+  await (deps.targets ? deps.targets.binding(app, cluster) : requireBinding(deps.prisma, app, cluster));
   return desiredObjects(deps, app, cluster);
 }
 

@@ -4,6 +4,7 @@
  * revocation has something real to delete). Persisted as entries
  * `config/root`, `config/lease`, `role/<name>` and `user/<name>`.
  */
+import { NamedEntries } from '../../../persist/named-entries.js';
 import {
   ChangeMarks,
   objectEntry,
@@ -56,15 +57,13 @@ export interface IamUser {
 
 const ROOT_CONFIG = 'config/root';
 const LEASE_CONFIG = 'config/lease';
-const ROLE = 'role/';
-const USER = 'user/';
 
 export class AwsStore implements Persistable {
+  readonly changes = new ChangeMarks();
   private root: RootConfig | undefined;
   private lease: LeaseConfig | undefined;
-  private roles = new Map<string, AwsRole>();
-  private users = new Map<string, IamUser>();
-  readonly changes = new ChangeMarks();
+  private readonly roles = new NamedEntries<AwsRole>('role/', this.changes, 'aws');
+  private readonly users = new NamedEntries<IamUser>('user/', this.changes, 'aws');
 
   get rootConfig(): RootConfig | undefined {
     return this.root;
@@ -89,17 +88,15 @@ export class AwsStore implements Persistable {
   }
 
   putRole(name: string, role: AwsRole): void {
-    this.roles.set(name, structuredClone(role));
-    this.changes.mark(ROLE + name);
+    this.roles.put(name, role);
   }
 
   deleteRole(name: string): void {
     this.roles.delete(name);
-    this.changes.mark(ROLE + name);
   }
 
   roleNames(): string[] {
-    return [...this.roles.keys()].sort();
+    return this.roles.names();
   }
 
   user(name: string): IamUser | undefined {
@@ -107,52 +104,39 @@ export class AwsStore implements Persistable {
   }
 
   putUser(name: string, user: IamUser): void {
-    this.users.set(name, structuredClone(user));
-    this.changes.mark(USER + name);
+    this.users.put(name, user);
   }
 
   deleteUser(name: string): void {
     this.users.delete(name);
-    this.changes.mark(USER + name);
   }
 
   snapshot(): PersistedEntries {
-    const keys = [
-      ROOT_CONFIG,
-      LEASE_CONFIG,
-      ...[...this.roles.keys()].map((n) => ROLE + n),
-      ...[...this.users.keys()].map((n) => USER + n),
-    ];
     const out: PersistedEntries = {};
-    for (const key of keys) {
-      const value = this.entry(key);
-      if (value !== undefined) out[key] = value;
-    }
+    if (this.root !== undefined) out[ROOT_CONFIG] = this.root as unknown as JsonValue;
+    if (this.lease !== undefined) out[LEASE_CONFIG] = this.lease as unknown as JsonValue;
+    this.roles.snapshotInto(out);
+    this.users.snapshotInto(out);
     return out;
   }
 
   /** The live object: plain JSON already, and serialized at once (Persistable's contract). */
   entry(key: string): JsonValue | undefined {
-    let value: object | undefined;
-    if (key === ROOT_CONFIG) value = this.root;
-    else if (key === LEASE_CONFIG) value = this.lease;
-    else if (key.startsWith(ROLE)) value = this.roles.get(key.slice(ROLE.length));
-    else if (key.startsWith(USER)) value = this.users.get(key.slice(USER.length));
-    return value as JsonValue | undefined;
+    if (key === ROOT_CONFIG) return this.root as unknown as JsonValue | undefined;
+    if (key === LEASE_CONFIG) return this.lease as unknown as JsonValue | undefined;
+    if (this.roles.owns(key)) return this.roles.entry(key);
+    if (this.users.owns(key)) return this.users.entry(key);
+    return undefined;
   }
 
   restore(entries: PersistedEntries): void {
-    this.root = undefined;
-    this.lease = undefined;
-    this.roles = new Map();
-    this.users = new Map();
-    for (const [key, value] of Object.entries(entries)) {
-      const entry = objectEntry(value, `aws ${key}`);
-      if (key === ROOT_CONFIG) this.root = entry as unknown as RootConfig;
-      else if (key === LEASE_CONFIG) this.lease = entry as unknown as LeaseConfig;
-      else if (key.startsWith(ROLE)) this.roles.set(key.slice(ROLE.length), entry as unknown as AwsRole);
-      else if (key.startsWith(USER)) this.users.set(key.slice(USER.length), entry as unknown as IamUser);
-    }
+    const root = entries[ROOT_CONFIG];
+    const lease = entries[LEASE_CONFIG];
+    this.root = root === undefined ? undefined : (objectEntry(root, `aws ${ROOT_CONFIG}`) as unknown as RootConfig);
+    this.lease =
+      lease === undefined ? undefined : (objectEntry(lease, `aws ${LEASE_CONFIG}`) as unknown as LeaseConfig);
+    this.roles.restoreFrom(entries);
+    this.users.restoreFrom(entries);
     this.changes.markAll();
   }
 }

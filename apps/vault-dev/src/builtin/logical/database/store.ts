@@ -4,13 +4,8 @@
  * storage: one entry per `config/<name>` and `role/<name>`. Open connections
  * are not state; the backend keeps those beside it.
  */
-import {
-  ChangeMarks,
-  objectEntry,
-  type JsonValue,
-  type Persistable,
-  type PersistedEntries,
-} from '../../../persist/persistable.js';
+import { NamedEntries } from '../../../persist/named-entries.js';
+import { ChangeMarks, type JsonValue, type Persistable, type PersistedEntries } from '../../../persist/persistable.js';
 
 export interface ConnectionConfig {
   pluginName: string;
@@ -37,31 +32,25 @@ export interface DatabaseRole {
   credentialConfig: Record<string, unknown> | null;
 }
 
-const CONFIG = 'config/';
-const ROLE = 'role/';
-
 export class DatabaseStore implements Persistable {
-  // Maps, not objects: a name such as `__proto__` is a valid Vault name.
-  private configs = new Map<string, ConnectionConfig>();
-  private roles = new Map<string, DatabaseRole>();
   readonly changes = new ChangeMarks();
+  private readonly configs = new NamedEntries<ConnectionConfig>('config/', this.changes, 'database');
+  private readonly roles = new NamedEntries<DatabaseRole>('role/', this.changes, 'database');
 
   config(name: string): ConnectionConfig | undefined {
     return this.configs.get(name);
   }
 
   putConfig(name: string, config: ConnectionConfig): void {
-    this.configs.set(name, structuredClone(config));
-    this.changes.mark(CONFIG + name);
+    this.configs.put(name, config);
   }
 
   deleteConfig(name: string): void {
     this.configs.delete(name);
-    this.changes.mark(CONFIG + name);
   }
 
   configNames(): string[] {
-    return [...this.configs.keys()].sort();
+    return this.configs.names();
   }
 
   role(name: string): DatabaseRole | undefined {
@@ -69,47 +58,34 @@ export class DatabaseStore implements Persistable {
   }
 
   putRole(name: string, role: DatabaseRole): void {
-    this.roles.set(name, structuredClone(role));
-    this.changes.mark(ROLE + name);
+    this.roles.put(name, role);
   }
 
   deleteRole(name: string): void {
     this.roles.delete(name);
-    this.changes.mark(ROLE + name);
   }
 
   roleNames(): string[] {
-    return [...this.roles.keys()].sort();
+    return this.roles.names();
   }
 
   snapshot(): PersistedEntries {
     const out: PersistedEntries = {};
-    for (const name of this.configs.keys()) out[CONFIG + name] = this.entry(CONFIG + name) ?? null;
-    for (const name of this.roles.keys()) out[ROLE + name] = this.entry(ROLE + name) ?? null;
+    this.configs.snapshotInto(out);
+    this.roles.snapshotInto(out);
     return out;
   }
 
   /** The live object: plain JSON already, and serialized at once (Persistable's contract). */
   entry(key: string): JsonValue | undefined {
-    const value = key.startsWith(CONFIG)
-      ? this.configs.get(key.slice(CONFIG.length))
-      : key.startsWith(ROLE)
-        ? this.roles.get(key.slice(ROLE.length))
-        : undefined;
-    return value as JsonValue | undefined;
+    if (this.configs.owns(key)) return this.configs.entry(key);
+    if (this.roles.owns(key)) return this.roles.entry(key);
+    return undefined;
   }
 
   restore(entries: PersistedEntries): void {
-    this.configs = new Map();
-    this.roles = new Map();
-    for (const [key, value] of Object.entries(entries)) {
-      if (key.startsWith(CONFIG)) {
-        const config = objectEntry(value, `database ${key}`) as unknown as ConnectionConfig;
-        this.configs.set(key.slice(CONFIG.length), config);
-      } else if (key.startsWith(ROLE)) {
-        this.roles.set(key.slice(ROLE.length), objectEntry(value, `database ${key}`) as unknown as DatabaseRole);
-      }
-    }
+    this.configs.restoreFrom(entries);
+    this.roles.restoreFrom(entries);
     this.changes.markAll();
   }
 }

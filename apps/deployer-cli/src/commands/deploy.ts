@@ -1,0 +1,153 @@
+import { Flags, ux } from '@oclif/core';
+import { DeployerCommand } from '../base-command.js';
+import { resolve } from 'node:path';
+import type { ApplyAction, Cluster } from '../deploy/kube.js';
+import type { InjectReport } from '../inject/inject.js';
+
+export interface DeployResult {
+  app: string;
+  cluster: string;
+  roleName: string;
+  dryRun: boolean;
+  report: InjectReport;
+  /** What server-side apply did to each object (empty with --dry-run). */
+  applied: { object: string; action: ApplyAction }[];
+  /** Workloads waited for until rolled out. */
+  rolledOut: string[];
+  /** With --dry-run: the manifests that would be applied. */
+  manifests?: Record<string, unknown>[];
+}
+
+const POLL_MS = 500;
+
+export default class Deploy extends DeployerCommand<DeployResult> {
+  static override summary = "Deploy the app to a cluster: RoleID, templates' ConfigMap, injection, server-side apply.";
+  static override description = `Reads deployer.yml, ensures the app's AppRole in the cluster through the Secret API \
+(as \`deployer roleid\` does) and takes its RoleID, builds the ConfigMap of the config templates, injects secret-init \
+and the refresh sidecar into the manifests (as \`deployer inject\`), then applies everything server-side (field \
+manager "deployer") to the cluster of the deployer.yml entry's kubeconfig context (KUBECONFIG or ~/.kube/config), \
+and waits until the Deployments, StatefulSets and DaemonSets are rolled out (--timeout).
+
+--dry-run prints the manifests instead of applying them (YAML, or JSON with -o json), for a GitOps repository; the \
+AppRole is still ensured, since the manifests carry its RoleID. Applying unchanged manifests changes nothing.`;
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --cluster aws.stg',
+    {
+      description: 'Render for a GitOps repository instead of applying:',
+      command: '<%= config.bin %> <%= command.id %> --cluster aws.prd --dry-run -o yaml > gitops/myapp/aws.prd.yaml',
+    },
+  ];
+
+  static override flags = {
+    cluster: Flags.string({ char: 'c', summary: 'Cluster, as <cloud>.<env>, listed in deployer.yml.', required: true }),
+    'deployer-yml': Flags.string({ summary: "The app's deployer.yml.", default: 'deployer.yml' }),
+    'dry-run': Flags.boolean({ summary: 'Print the manifests instead of applying them.', default: false }),
+    output: Flags.option({
+      char: 'o',
+      summary: 'Format of the printed manifests (--dry-run).',
+      options: ['yaml', 'json'] as const,
+      default: 'yaml' as const,
+    })(),
+    wait: Flags.boolean({
+      summary: 'Wait for the rollout (default); --no-wait returns once applied.',
+      default: true,
+      allowNo: true,
+    }),
+    timeout: Flags.string({ summary: 'How long to wait for the rollout (90s, 5m, 1h).', default: '5m' }),
+  };
+
+  async run(): Promise<DeployResult> {
+    const { flags } = await this.parse(Deploy);
+    const [project, { inject }, { renderManifests, describeObject }, { reportLines }, { parseTimeout }] =
+      await Promise.all([
+        import('../deploy/project.js'),
+        import('../inject/inject.js'),
+        import('../inject/manifests.js'),
+        import('../inject/report.js'),
+        import('../deploy/timeout.js'),
+      ]);
+    const timeoutMs = parseTimeout(flags.timeout);
+    const loaded = await project.loadProject(flags['deployer-yml']);
+    const cluster = project.selectCluster(loaded, flags.cluster);
+    const manifests = await project.readManifests(loaded.config.manifests.map((m) => resolve(loaded.dir, m)));
+    const app = loaded.config.app;
+
+    // The kubeconfig context is checked before anything is written anywhere (Vault included).
+    const kube = flags['dry-run']
+      ? undefined
+      : (await import('../deploy/kube.js')).connectCluster(cluster.context, cluster.namespace);
+    const { api, contract } = await this.connect();
+    const role = await this.spin(`Ensuring the AppRole of ${app} in ${cluster.name}`, () =>
+      api.send(contract.ensureAppRoleRoute, { params: { app, cluster: cluster.name } }),
+    );
+    const { options, configMap } = await project.injectionFor(loaded, cluster.name, role.roleId);
+    const { objects, report } = inject(manifests, options, configMap);
+    for (const line of reportLines(report)) this.note(line);
+    const result: DeployResult = {
+      app,
+      cluster: cluster.name,
+      roleName: role.roleName,
+      dryRun: flags['dry-run'],
+      report,
+      applied: [],
+      rolledOut: [],
+    };
+
+    if (kube === undefined) {
+      this.out(
+        flags.output === 'json'
+          ? JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)
+          : renderManifests(objects),
+      );
+      return { ...result, manifests: objects };
+    }
+
+    const { flatten } = await import('../deploy/kube.js');
+    const applied: KubeObjectLike[] = [];
+    for (const object of flatten(objects)) {
+      const outcome = await this.spin(`Applying ${describeObject(object)}`, () => kube.apply(object));
+      result.applied.push({ object: describeObject(object), action: outcome.action });
+      this.note(`${describeObject(object)} ${outcome.action}`);
+      applied.push(outcome.object);
+    }
+    if (flags.wait) result.rolledOut = await this.waitForRollout(kube, applied, timeoutMs);
+    return result;
+  }
+
+  /** Polls each workload until its status says rolled out; progress only on a terminal. */
+  private async waitForRollout(kube: Cluster, applied: KubeObjectLike[], timeoutMs: number): Promise<string[]> {
+    const [{ WAITED_KINDS, rolloutState }, { describeObject }, { RolloutTimeoutError }] = await Promise.all([
+      import('../deploy/rollout.js'),
+      import('../inject/manifests.js'),
+      import('../deploy/errors.js'),
+    ]);
+    const workloads = applied.filter((o) => WAITED_KINDS.has(String(o['kind'])));
+    const progress = !this.jsonEnabled() && Boolean(process.stderr.isTTY) && !process.env['CI'];
+    const deadline = Date.now() + timeoutMs;
+    const done: string[] = [];
+    for (const workload of workloads) {
+      const name = describeObject(workload);
+      if (progress) ux.action.start(`Waiting for ${name}`);
+      for (;;) {
+        const current = await kube.read(workload);
+        const state = current === undefined ? { done: false, message: 'not found' } : rolloutState(current);
+        if (state.done) break;
+        if (progress) ux.action.status = state.message;
+        if (Date.now() >= deadline) {
+          if (progress) ux.action.stop('timed out');
+          throw new RolloutTimeoutError(
+            `${name} did not roll out within ${timeoutMs / 1000} s (${state.message}); it was applied, and Kubernetes keeps rolling it out`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+      if (progress) ux.action.stop('rolled out');
+      else this.note(`${name} rolled out`);
+      done.push(name);
+    }
+    return done;
+  }
+}
+
+type KubeObjectLike = Record<string, unknown>;

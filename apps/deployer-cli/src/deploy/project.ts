@@ -1,0 +1,137 @@
+/**
+ * The app's repository as `deployer inject` and `deployer deploy` read it: deployer.yml (errors with line and
+ * column), the cluster entry, the templates directory (the ConfigMap's files) and the manifests.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, extname, join, relative, resolve } from 'node:path';
+import type { TDeployerCluster, TDeployerYml } from '@secret-api/contract';
+import { UsageError } from '../errors.js';
+import { CONFIG_KEY, buildConfigMap, configHash, configMapName } from '../inject/config-map.js';
+import type { InjectOptions } from '../inject/inject.js';
+import { parseManifests } from '../inject/manifests.js';
+import type { KubeObject, Manifest } from '../inject/manifests.js';
+
+export interface Project {
+  /** The deployer.yml path, as given. */
+  file: string;
+  /** Its directory: `config` and `manifests` are relative to it. */
+  dir: string;
+  config: TDeployerYml;
+}
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${what} ${path}${code ? ` (${code})` : ''}`, 'file_unreadable');
+  }
+}
+
+export async function loadProject(file: string): Promise<Project> {
+  const { parseDeployerYml } = await import('@secret-api/contract');
+  const parsed = parseDeployerYml(await readText(file, 'deployer.yml'));
+  if (!parsed.success) {
+    const lines = parsed.issues.map((i) => `${file}:${i.line}:${i.column}: ${i.path ? `${i.path}: ` : ''}${i.message}`);
+    throw new UsageError(
+      lines.length === 1
+        ? (lines[0] ?? '')
+        : `${file} has ${lines.length} problems:\n${lines.map((l) => `  ${l}`).join('\n')}`,
+      'invalid_deployer_yml',
+    );
+  }
+  return { file, dir: dirname(resolve(file)), config: parsed.data };
+}
+
+export function selectCluster(project: Project, name: string): TDeployerCluster & { vaultAddr: string } {
+  const cluster = project.config.clusters.find((c) => c.name === name);
+  if (cluster === undefined) {
+    const known = project.config.clusters.map((c) => c.name).join(', ');
+    throw new UsageError(`${project.file} has no cluster ${name} (it lists ${known})`, 'unknown_cluster');
+  }
+  // The schema guarantees one of the two.
+  return { ...cluster, vaultAddr: cluster.vaultAddr ?? project.config.vaultAddr ?? '' };
+}
+
+/** The templates directory as ConfigMap data: regular files only, one level (ConfigMap keys are file names). */
+export async function readConfigFiles(project: Project): Promise<Map<string, string>> {
+  const dir = resolve(project.dir, project.config.config);
+  const files = new Map<string, string>();
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    // No templates is allowed (an app that only uses SECRET_<NAME> variables); anything else is a real problem.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return files;
+    throw new UsageError(`cannot read the config directory ${dir}`, 'file_unreadable');
+  }
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      throw new UsageError(
+        `${relative(process.cwd(), path) || path}: sub-directories of the config directory are not supported (a ConfigMap holds files by name)`,
+        'invalid_config',
+      );
+    }
+    if (!CONFIG_KEY.test(entry.name)) {
+      throw new UsageError(
+        `${path}: a config file name may hold only letters, digits, '-', '_' and '.'`,
+        'invalid_config',
+      );
+    }
+    files.set(entry.name, await readText(path, 'config file'));
+  }
+  return files;
+}
+
+const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+async function manifestFiles(path: string): Promise<string[]> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch {
+    throw new UsageError(`cannot read the manifests at ${path} (no such file or directory)`, 'file_unreadable');
+  }
+  if (!info.isDirectory()) return [path];
+  const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+  return entries.filter((e) => e.isFile() && MANIFEST_EXTENSIONS.has(extname(e.name))).map((e) => join(path, e.name));
+}
+
+/** Every object of every file (directories: their *.yaml, *.yml and *.json files, in name order). */
+export async function readManifests(paths: readonly string[]): Promise<Manifest[]> {
+  const out: Manifest[] = [];
+  for (const path of paths) {
+    for (const file of await manifestFiles(path)) out.push(...parseManifests(await readText(file, 'manifest'), file));
+  }
+  return out;
+}
+
+export interface Injection {
+  options: InjectOptions;
+  configMap: KubeObject;
+}
+
+/** Everything inject needs for one cluster, from deployer.yml, the templates and the RoleID. */
+export async function injectionFor(project: Project, clusterName: string, roleId: string): Promise<Injection> {
+  const cluster = selectCluster(project, clusterName);
+  const { config } = project;
+  const configMap = buildConfigMap(config.app, cluster.namespace, await readConfigFiles(project));
+  return {
+    configMap,
+    options: {
+      app: config.app,
+      cluster: cluster.name,
+      namespace: cluster.namespace,
+      vaultAddr: cluster.vaultAddr,
+      roleId,
+      secrets: config.secrets,
+      leases: config.dynamic.database || config.dynamic.aws,
+      restartOnChange: config.restartOnChange,
+      resources: config.resources,
+      images: config.images,
+      configMapName: configMapName(config.app),
+      configHash: configHash(configMap),
+    },
+  };
+}

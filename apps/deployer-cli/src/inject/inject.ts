@@ -1,0 +1,262 @@
+/**
+ * `deployer inject` as a pure function (after linkerd2's inject): manifests and options in, manifests and a report
+ * out. Every pod template of a workload gets secret-init, the refresh sidecar when the app holds leases, the
+ * in-memory volumes and the role annotation. Injecting an injected manifest gives the same manifest: our earlier
+ * additions (recognised by the `secret-api.dev/injected` annotation) are taken out and added again. Whatever
+ * cannot be injected safely is an error naming the object, and then nothing is output.
+ */
+import { UsageError } from '../errors.js';
+import { describeObject, isList, isObject } from './manifests.js';
+import type { KubeObject, Manifest } from './manifests.js';
+import {
+  ANNOTATIONS,
+  OWNED_CONTAINERS,
+  OWNED_VOLUMES,
+  SECRET_INIT,
+  SECRET_REFRESH,
+  VOLUMES,
+  appMounts,
+  injectedVolumes,
+  secretInitContainer,
+  secretRefreshContainer,
+} from './pod-spec.js';
+import type { InjectOptions } from './pod-spec.js';
+
+export type { InjectOptions } from './pod-spec.js';
+
+export interface InjectReport {
+  injected: { object: string; added: string[] }[];
+  skipped: { object: string; reason: string }[];
+}
+
+export interface InjectResult {
+  objects: KubeObject[];
+  report: InjectReport;
+}
+
+/** One or more objects that cannot be injected safely; the message names each. */
+export class InjectionError extends UsageError {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      problems.length === 1
+        ? `cannot inject ${problems[0] ?? ''}`
+        : `cannot inject ${problems.length} objects:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      'cannot_inject',
+    );
+  }
+}
+
+/** Where each workload kind keeps its pod template (a Pod is its own). */
+const POD_TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
+  Deployment: ['spec', 'template'],
+  StatefulSet: ['spec', 'template'],
+  DaemonSet: ['spec', 'template'],
+  Job: ['spec', 'template'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
+  Pod: [],
+};
+
+/** Kinds the secret-controller can roll out again. */
+const RESTARTABLE = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+
+const APP_MOUNT_PATHS: readonly string[] = [VOLUMES.secrets.mountPath, VOLUMES.env.mountPath, VOLUMES.leases.mountPath];
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+function child(parent: Record<string, unknown>, key: string): Record<string, unknown> {
+  const existing = parent[key];
+  if (isObject(existing)) return existing;
+  const created: Record<string, unknown> = {};
+  parent[key] = created;
+  return created;
+}
+
+function at(object: KubeObject, path: readonly string[]): Record<string, unknown> | undefined {
+  let current: unknown = object;
+  for (const key of path) current = isObject(current) ? current[key] : undefined;
+  return isObject(current) ? current : undefined;
+}
+
+function list(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.filter(isObject) : [];
+}
+
+function named(items: readonly Record<string, unknown>[], name: string): boolean {
+  return items.some((i) => i['name'] === name);
+}
+
+function annotationsOf(metadata: Record<string, unknown>): Record<string, unknown> {
+  return child(metadata, 'annotations');
+}
+
+/** Takes out what an earlier injection added, so adding it again gives the same pod spec. */
+function removeEarlierInjection(template: Record<string, unknown>, workload: KubeObject): void {
+  const spec = child(template, 'spec');
+  spec['initContainers'] = list(spec['initContainers']).filter((c) => !OWNED_CONTAINERS.includes(String(c['name'])));
+  if ((spec['initContainers'] as unknown[]).length === 0) delete spec['initContainers'];
+  spec['volumes'] = list(spec['volumes']).filter((v) => !OWNED_VOLUMES.includes(String(v['name'])));
+  if ((spec['volumes'] as unknown[]).length === 0) delete spec['volumes'];
+  for (const container of list(spec['containers'])) {
+    container['volumeMounts'] = list(container['volumeMounts']).filter(
+      (m) => !OWNED_VOLUMES.includes(String(m['name'])),
+    );
+    if ((container['volumeMounts'] as unknown[]).length === 0) delete container['volumeMounts'];
+  }
+  const annotations = annotationsOf(child(template, 'metadata'));
+  for (const key of [ANNOTATIONS.role, ANNOTATIONS.injected, ANNOTATIONS.configHash]) delete annotations[key];
+  const workloadMetadata = isObject(workload['metadata']) ? workload['metadata'] : undefined;
+  const workloadAnnotations = workloadMetadata?.['annotations'];
+  if (isObject(workloadAnnotations) && template !== workload && ANNOTATIONS.restartOnChange in workloadAnnotations) {
+    delete workloadAnnotations[ANNOTATIONS.restartOnChange];
+    if (Object.keys(workloadAnnotations).length === 0) delete workloadMetadata?.['annotations'];
+  }
+}
+
+/** Why this pod template cannot be injected (after our own earlier additions were taken out), if it cannot. */
+function problemsWith(template: Record<string, unknown>, options: InjectOptions): string[] {
+  const problems: string[] = [];
+  const spec = isObject(template['spec']) ? template['spec'] : {};
+  if (spec['hostNetwork'] === true) {
+    problems.push(`it uses hostNetwork: secret-init's intake port ${8099} would listen on the node`);
+  }
+  const containers = list(spec['containers']);
+  if (containers.length === 0) problems.push('its pod template has no containers');
+  const inits = list(spec['initContainers']);
+  for (const name of OWNED_CONTAINERS) {
+    if (named(containers, name) || named(inits, name)) problems.push(`a container is already named ${name}`);
+  }
+  for (const name of OWNED_VOLUMES) {
+    if (named(list(spec['volumes']), name)) problems.push(`a volume is already named ${name}`);
+  }
+  for (const container of containers) {
+    for (const mount of list(container['volumeMounts'])) {
+      if (APP_MOUNT_PATHS.includes(String(mount['mountPath']))) {
+        problems.push(
+          `container ${String(container['name'])} already mounts something at ${String(mount['mountPath'])}`,
+        );
+      }
+    }
+  }
+  const metadata = isObject(template['metadata']) ? template['metadata'] : {};
+  const role = isObject(metadata['annotations']) ? metadata['annotations'][ANNOTATIONS.role] : undefined;
+  if (role !== undefined && role !== options.app) {
+    problems.push(`its pod template belongs to app ${String(role)} (${ANNOTATIONS.role})`);
+  }
+  return problems;
+}
+
+function addInjection(template: Record<string, unknown>, workload: KubeObject, options: InjectOptions): string[] {
+  const spec = child(template, 'spec');
+  const added = [SECRET_INIT];
+  const ours = [secretInitContainer(options)];
+  if (options.leases) {
+    ours.push(secretRefreshContainer(options));
+    added.push(`${SECRET_REFRESH} (native sidecar)`);
+  }
+  // First: nothing of the app starts before secret-init has rendered its files.
+  spec['initContainers'] = [...ours, ...list(spec['initContainers'])];
+  const volumes = injectedVolumes(options);
+  spec['volumes'] = [...list(spec['volumes']), ...volumes];
+  added.push(`volumes ${volumes.map((v) => String(v['name'])).join(', ')}`);
+  for (const container of list(spec['containers'])) {
+    container['volumeMounts'] = [...list(container['volumeMounts']), ...appMounts(options)];
+  }
+  const annotations = annotationsOf(child(template, 'metadata'));
+  annotations[ANNOTATIONS.role] = options.app;
+  annotations[ANNOTATIONS.injected] = 'true';
+  annotations[ANNOTATIONS.configHash] = options.configHash;
+  added.push(`annotation ${ANNOTATIONS.role}=${options.app}`);
+  if (options.restartOnChange && RESTARTABLE.has(String(workload['kind']))) {
+    annotationsOf(child(workload, 'metadata'))[ANNOTATIONS.restartOnChange] = 'true';
+    added.push(`annotation ${ANNOTATIONS.restartOnChange}=true`);
+  }
+  return added;
+}
+
+function optedOut(workload: KubeObject, template: Record<string, unknown>): boolean {
+  const flag = (o: Record<string, unknown>): unknown => {
+    const metadata = o['metadata'];
+    return isObject(metadata) && isObject(metadata['annotations'])
+      ? metadata['annotations'][ANNOTATIONS.inject]
+      : undefined;
+  };
+  return flag(workload) === 'false' || flag(template) === 'false';
+}
+
+interface Walk {
+  report: InjectReport;
+  problems: string[];
+}
+
+function injectObject(object: KubeObject, options: InjectOptions, walk: Walk): KubeObject {
+  if (isList(object)) {
+    return {
+      ...object,
+      items: (object['items'] as unknown[]).map((item) => (isObject(item) ? injectObject(item, options, walk) : item)),
+    };
+  }
+  const name = describeObject(object);
+  const kind = String(object['kind']);
+  const path = POD_TEMPLATE_PATHS[kind];
+  if (path === undefined) {
+    walk.report.skipped.push({ object: name, reason: 'not a workload' });
+    return object;
+  }
+  const out = clone(object);
+  const template = path.length === 0 ? out : at(out, path);
+  if (template === undefined) {
+    walk.problems.push(`${name}: it has no pod template (${path.join('.')})`);
+    return object;
+  }
+  if (optedOut(out, template)) {
+    walk.report.skipped.push({ object: name, reason: `${ANNOTATIONS.inject}: "false"` });
+    return object;
+  }
+  const metadata = isObject(out['metadata']) ? out['metadata'] : {};
+  if (typeof metadata['namespace'] === 'string' && metadata['namespace'] !== options.namespace) {
+    walk.problems.push(
+      `${name}: it is in namespace ${metadata['namespace']}, but the cluster's namespace (and the templates' ConfigMap) is ${options.namespace}`,
+    );
+    return object;
+  }
+  const templateMetadata = isObject(template['metadata']) ? template['metadata'] : {};
+  const wasInjected =
+    isObject(templateMetadata['annotations']) && templateMetadata['annotations'][ANNOTATIONS.injected] === 'true';
+  if (wasInjected) removeEarlierInjection(template, out);
+  const problems = problemsWith(template, options);
+  if (problems.length > 0) {
+    walk.problems.push(...problems.map((p) => `${name}: ${p}`));
+    return object;
+  }
+  walk.report.injected.push({ object: name, added: addInjection(template, out, options) });
+  return out;
+}
+
+/** The ConfigMap of the templates: replaced where an earlier injection put it, else first (pods mount it). */
+function withConfigMap(objects: KubeObject[], configMap: KubeObject): KubeObject[] {
+  const same = (o: KubeObject): boolean => o['kind'] === 'ConfigMap' && describeObject(o) === describeObject(configMap);
+  const index = objects.findIndex(same);
+  if (index === -1) return [configMap, ...objects];
+  return objects.map((o, i) => (i === index ? configMap : o));
+}
+
+/**
+ * Injects every workload in `manifests`; `configMap` is the templates' ConfigMap, added to (or replaced in) the
+ * output. Throws {@link InjectionError} naming every object that cannot be injected; the input is never changed.
+ */
+export function inject(manifests: readonly Manifest[], options: InjectOptions, configMap: KubeObject): InjectResult {
+  const walk: Walk = { report: { injected: [], skipped: [] }, problems: [] };
+  const configMapName = describeObject(configMap);
+  const objects: KubeObject[] = [];
+  for (const manifest of manifests) {
+    if (manifest.object['kind'] === 'ConfigMap' && describeObject(manifest.object) === configMapName) {
+      objects.push(manifest.object);
+      continue;
+    }
+    objects.push(injectObject(manifest.object, options, walk));
+  }
+  if (walk.problems.length > 0) throw new InjectionError(walk.problems);
+  return { objects: withConfigMap(objects, configMap), report: walk.report };
+}

@@ -1,0 +1,212 @@
+// deployer deploy against kube-dev (a Kubernetes API with server-side apply and a simulated kubelet) and the real
+// Secret API: the first deploy creates the objects and waits for the rollout, a second one changes nothing, and
+// --dry-run prints the manifests and applies nothing.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import { startKubeDev } from 'kube-dev';
+import type { KubeDev } from 'kube-dev';
+import { parseAllDocuments } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApi } from './support/api.js';
+import type { RunningApi } from './support/api.js';
+import { baseEnv, runCli, tempHome } from './support/cli.js';
+
+let api: RunningApi;
+let kube: KubeDev;
+let dir: string;
+let env: Record<string, string | undefined>;
+let apps: AppsV1Api;
+let core: CoreV1Api;
+let objects: KubernetesObjectApi;
+
+const DEPLOYER_YML = `app: shop
+vaultAddr: http://vault.vault.svc:8200
+clusters:
+  - name: aws.stg
+    context: kube-dev
+    namespace: shop
+  - name: aws.prd
+    context: kube-dev
+    namespace: shop-prd
+dynamic:
+  database: true
+restartOnChange: true
+secrets:
+  SECRET_API_KEY: secret/data/shop/api#key
+`;
+
+const DEPLOYMENT = `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: default
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: { app: web }
+  template:
+    metadata:
+      labels: { app: web }
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+`;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'deployer-deploy-'));
+  [api, kube] = await Promise.all([startApi('deploy'), startKubeDev({ namespaces: ['shop', 'shop-prd'] })]);
+  const kubeconfig = kube.writeKubeconfig(join(dir, 'kubeconfig'));
+  const home = await tempHome();
+  env = { ...baseEnv(home), SECRET_API_URL: api.url, SECRET_API_TOKEN: api.adminToken, KUBECONFIG: kubeconfig };
+  for (const args of [
+    ['clusters', 'create', 'aws.stg', '--controller', 'ctrl@aws.stg'],
+    ['clusters', 'create', 'aws.prd', '--controller', 'ctrl@aws.prd'],
+    ['apps', 'create', 'shop', '--owner-group', 'team-shop'],
+  ]) {
+    const r = await runCli(args, { env });
+    expect(r.code, r.stderr).toBe(0);
+  }
+  await mkdir(join(dir, 'app', 'config'), { recursive: true });
+  await mkdir(join(dir, 'app', 'k8s'), { recursive: true });
+  await writeFile(join(dir, 'app', 'deployer.yml'), DEPLOYER_YML);
+  await writeFile(join(dir, 'app', 'config', 'db.conf.tmpl'), 'user={{ dbUsername }}\npassword={{ dbPassword }}\n');
+  await writeFile(join(dir, 'app', 'k8s', 'web.yaml'), DEPLOYMENT);
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  apps = kc.makeApiClient(AppsV1Api);
+  core = kc.makeApiClient(CoreV1Api);
+  objects = KubernetesObjectApi.makeApiClient(kc);
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all([api?.stop(), kube?.close()]);
+  await rm(dir, { recursive: true, force: true });
+});
+
+function deploy(...args: string[]): ReturnType<typeof runCli> {
+  return runCli(['deploy', '--deployer-yml', join(dir, 'app', 'deployer.yml'), '--timeout', '20s', ...args], { env });
+}
+
+async function versions(namespace: string): Promise<Record<string, string | undefined>> {
+  const [deployment, configMap] = await Promise.all([
+    apps.readNamespacedDeployment({ name: 'web', namespace }),
+    core.readNamespacedConfigMap({ name: 'shop-secret-init-config', namespace }),
+  ]);
+  return { deployment: deployment.metadata?.resourceVersion, configMap: configMap.metadata?.resourceVersion };
+}
+
+describe('deployer deploy', () => {
+  it('creates the ConfigMap and the injected Deployment server-side and waits until it is rolled out', async () => {
+    const r = await deploy('--cluster', 'aws.stg');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('ConfigMap/shop/shop-secret-init-config created');
+    expect(r.stderr).toContain('Deployment/shop/web created');
+    expect(r.stderr).toContain('Deployment/shop/web rolled out');
+
+    const deployment = await apps.readNamespacedDeployment({ name: 'web', namespace: 'shop' });
+    const template = deployment.spec?.template;
+    expect(template?.spec?.initContainers?.map((c) => [c.name, c.restartPolicy])).toEqual([
+      ['secret-init', undefined],
+      ['secret-refresh', 'Always'],
+    ]);
+    const roleId = template?.spec?.initContainers?.[0]?.env?.find((e) => e.name === 'VAULT_ROLE_ID')?.value;
+    expect(roleId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(template?.metadata?.annotations?.['secret-api.dev/role']).toBe('shop');
+    expect(deployment.metadata?.annotations?.['secret-api.dev/restart-on-change']).toBe('true');
+    expect(deployment.metadata?.managedFields?.map((m) => [m.manager, m.operation])).toEqual([['deployer', 'Apply']]);
+    expect(deployment.status?.availableReplicas).toBe(2);
+    // The RoleID is in the pod spec, where it belongs, and nowhere in what the deploy printed.
+    expect(r.stdout + r.stderr).not.toContain(roleId);
+
+    const configMap = await core.readNamespacedConfigMap({ name: 'shop-secret-init-config', namespace: 'shop' });
+    expect(configMap.data).toEqual({ 'db.conf.tmpl': 'user={{ dbUsername }}\npassword={{ dbPassword }}\n' });
+  });
+
+  it('changes nothing when deployed again without a change', async () => {
+    const before = await versions('shop');
+    const r = await deploy('--cluster', 'aws.stg', '--json');
+    expect(r.code, r.stdout).toBe(0);
+    const result = r.json() as { applied: { object: string; action: string }[]; rolledOut: string[] };
+    expect(result.applied.map((a) => a.action)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect(result.rolledOut).toEqual(['Deployment/shop/web']);
+    expect(await versions('shop')).toEqual(before);
+  });
+
+  it('rolls the pods when a template changes', async () => {
+    const before = await versions('shop');
+    await writeFile(join(dir, 'app', 'config', 'db.conf.tmpl'), 'user={{ dbUsername }}\n');
+    try {
+      const r = await deploy('--cluster', 'aws.stg');
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('ConfigMap/shop/shop-secret-init-config configured');
+      expect(r.stderr).toContain('Deployment/shop/web configured');
+      const after = await versions('shop');
+      expect(after.deployment).not.toBe(before.deployment);
+    } finally {
+      await writeFile(join(dir, 'app', 'config', 'db.conf.tmpl'), 'user={{ dbUsername }}\npassword={{ dbPassword }}\n');
+    }
+  });
+
+  it('prints the manifests with --dry-run -o yaml and applies nothing', async () => {
+    const r = await deploy('--cluster', 'aws.prd', '--dry-run', '-o', 'yaml');
+    expect(r.code, r.stderr).toBe(0);
+    const objects = parseAllDocuments(r.stdout).map(
+      (d) => d.toJS() as { kind: string; metadata: { namespace?: string } },
+    );
+    expect(objects.map((o) => o.kind)).toEqual(['ConfigMap', 'ServiceAccount', 'Deployment']);
+    expect(objects[0]?.metadata.namespace).toBe('shop-prd');
+    const [deployments, configMaps] = await Promise.all([
+      apps.listNamespacedDeployment({ namespace: 'shop-prd' }),
+      core.listNamespacedConfigMap({ namespace: 'shop-prd' }),
+    ]);
+    expect(deployments.items).toEqual([]);
+    expect(configMaps.items).toEqual([]);
+  });
+
+  it('exits 1 naming the context when the kubeconfig does not have it, having applied nothing', async () => {
+    await writeFile(
+      join(dir, 'app', 'other.yml'),
+      DEPLOYER_YML.replace('context: kube-dev\n    namespace: shop-prd', 'context: gone\n    namespace: shop-prd'),
+    );
+    const r = await runCli(['deploy', '--deployer-yml', join(dir, 'app', 'other.yml'), '--cluster', 'aws.prd'], {
+      env,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('the kubeconfig has no context gone (it has kube-dev)');
+  });
+
+  it('exits 3 when the Secret API does not know the app, having applied nothing', async () => {
+    await writeFile(join(dir, 'app', 'unknown.yml'), DEPLOYER_YML.replace('app: shop', 'app: nosuchapp'));
+    const r = await runCli(['deploy', '--deployer-yml', join(dir, 'app', 'unknown.yml'), '--cluster', 'aws.prd'], {
+      env,
+    });
+    expect(r.code, r.stderr).toBe(3);
+    expect((await apps.listNamespacedDeployment({ namespace: 'shop-prd' })).items).toEqual([]);
+  });
+
+  it('exits 4 and names the object when another field manager owns a field it would change', async () => {
+    await objects.patch(
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'shop-secret-init-config', namespace: 'shop' },
+        data: { 'db.conf.tmpl': 'edited by hand\n' },
+      },
+      undefined,
+      undefined,
+      'kubectl-edit',
+      true,
+      PatchStrategy.ServerSideApply,
+    );
+    const r = await deploy('--cluster', 'aws.stg');
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toContain('refused applying ConfigMap/shop/shop-secret-init-config');
+  });
+});

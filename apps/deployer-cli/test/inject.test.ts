@@ -1,0 +1,323 @@
+// deployer inject: the pure injection over real manifests (golden files), its idempotence, the errors that name
+// the object, and the command itself (files, stdin, report on stderr, the RoleID never in the report).
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { injectionFor, loadProject, readManifests } from '../src/deploy/project.js';
+import type { Injection } from '../src/deploy/project.js';
+import { InjectionError, inject } from '../src/inject/inject.js';
+import { parseManifests, renderManifests } from '../src/inject/manifests.js';
+import type { KubeObject } from '../src/inject/manifests.js';
+import { baseEnv, runCli, tempHome } from './support/cli.js';
+
+const FIXTURES = fileURLToPath(new URL('fixtures/inject/', import.meta.url));
+const APP = join(FIXTURES, 'app');
+const ROLE_ID = 'b7c3e6d2-4a1f-4c5e-9d8b-2f6a1e0c9d77';
+
+let injection: Injection;
+
+beforeAll(async () => {
+  injection = await injectionFor(await loadProject(join(APP, 'deployer.yml')), 'aws.stg', ROLE_ID);
+});
+
+async function injectFile(name: string): Promise<KubeObject[]> {
+  return inject(await readManifests([join(FIXTURES, 'in', name)]), injection.options, injection.configMap).objects;
+}
+
+function fromYaml(text: string, source = 'test'): ReturnType<typeof parseManifests> {
+  return parseManifests(text, source);
+}
+
+interface Container {
+  name: string;
+  env?: unknown[];
+  ports?: unknown[];
+  volumeMounts?: unknown[];
+  securityContext?: unknown;
+  restartPolicy?: string;
+}
+/** The parts of an injected workload the assertions read. */
+interface Workload {
+  metadata: { annotations: Record<string, string> };
+  spec: {
+    template: {
+      metadata: { annotations: Record<string, string> };
+      spec: { initContainers: Container[]; containers: Container[]; volumes: { name: string }[] };
+    };
+  };
+}
+
+function workload(object: KubeObject | undefined): Workload {
+  return object as unknown as Workload;
+}
+
+function podSpec(object: KubeObject | undefined): Workload['spec']['template']['spec'] {
+  return workload(object).spec.template.spec;
+}
+
+describe('inject golden files', () => {
+  it.each(['deployment.yaml', 'statefulset.yaml', 'cronjob.yaml', 'pod.yaml', 'list.yaml', 'helm.yaml'])(
+    'injects %s as its golden file shows',
+    async (name) => {
+      await expect(renderManifests(await injectFile(name))).toMatchFileSnapshot(join(FIXTURES, 'golden', name));
+    },
+  );
+
+  it('has a golden file for every input, so none is left untested', async () => {
+    expect((await readdir(join(FIXTURES, 'golden'))).sort()).toEqual((await readdir(join(FIXTURES, 'in'))).sort());
+  });
+});
+
+describe('what an injected Deployment runs', () => {
+  it('runs secret-init first with the RoleID, app, cluster, Vault and the pod identity in its environment', async () => {
+    const [configMap, deployment] = await injectFile('deployment.yaml');
+    expect(configMap).toMatchObject({
+      kind: 'ConfigMap',
+      metadata: { name: 'myapp-secret-init-config', namespace: 'web' },
+    });
+    expect(Object.keys((configMap as { data: object }).data)).toEqual(['app.conf.tmpl']);
+    const [init, refresh] = podSpec(deployment).initContainers;
+    expect(init?.name).toBe('secret-init');
+    expect(init?.env).toEqual(
+      expect.arrayContaining([
+        { name: 'VAULT_ROLE_ID', value: ROLE_ID },
+        { name: 'VAULT_ADDR', value: 'https://vault.example.com:8200' },
+        { name: 'SECRET_INIT_APP', value: 'myapp' },
+        { name: 'SECRET_INIT_CLUSTER', value: 'aws.stg' },
+        { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+        { name: 'SECRET_API_KEY', value: 'secret/data/myapp/api#key' },
+      ]),
+    );
+    expect(init?.ports).toEqual([{ name: 'secret-intake', containerPort: 8099, protocol: 'TCP' }]);
+    expect(init?.volumeMounts).toContainEqual({ name: 'secret-api-config', mountPath: '/config', readOnly: true });
+    // The refresh sidecar is a native sidecar: an init container that keeps running.
+    expect(refresh).toMatchObject({ name: 'secret-refresh', restartPolicy: 'Always' });
+    for (const container of [init, refresh]) {
+      expect(container?.securityContext).toEqual({
+        runAsNonRoot: true,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+    }
+  });
+
+  it('gives the app its secrets read-only from in-memory volumes and annotates the pod with its role', async () => {
+    const [, deployment] = await injectFile('deployment.yaml');
+    const spec = podSpec(deployment);
+    for (const name of ['secret-api-secrets', 'secret-api-env', 'secret-api-leases']) {
+      expect(spec.volumes).toContainEqual({ name, emptyDir: { medium: 'Memory' } });
+    }
+    expect(spec.containers[0]?.volumeMounts).toEqual([
+      { name: 'cache', mountPath: '/var/cache/nginx' },
+      { name: 'secret-api-secrets', mountPath: '/etc/secrets', readOnly: true },
+      { name: 'secret-api-env', mountPath: '/env', readOnly: true },
+      { name: 'secret-api-leases', mountPath: '/var/run/secrets/vault', readOnly: true },
+    ]);
+    expect(workload(deployment).spec.template.metadata.annotations['secret-api.dev/role']).toBe('myapp');
+    expect(workload(deployment).metadata.annotations['secret-api.dev/restart-on-change']).toBe('true');
+  });
+
+  it('adds no refresh sidecar and no env volume when the app holds no leases and reads no SECRET_ variables', async () => {
+    const plain = { ...injection.options, leases: false, secrets: {} };
+    const [, deployment] = inject(
+      await readManifests([join(FIXTURES, 'in', 'deployment.yaml')]),
+      plain,
+      injection.configMap,
+    ).objects;
+    const spec = podSpec(deployment);
+    expect(spec.initContainers.map((c) => c.name)).toEqual(['secret-init']);
+    expect(spec.volumes.map((v) => v.name)).toEqual([
+      'cache',
+      'secret-api-config',
+      'secret-api-secrets',
+      'secret-api-leases',
+    ]);
+  });
+});
+
+describe('injecting twice', () => {
+  it.each(['deployment.yaml', 'statefulset.yaml', 'cronjob.yaml', 'pod.yaml', 'list.yaml', 'helm.yaml'])(
+    'changes nothing in %s the second time',
+    async (name) => {
+      const once = await injectFile(name);
+      const twice = inject(fromYaml(renderManifests(once)), injection.options, injection.configMap).objects;
+      expect(twice).toEqual(once);
+    },
+  );
+
+  it('replaces the earlier injection when the RoleID or the templates changed', async () => {
+    const once = await injectFile('deployment.yaml');
+    const changed = { ...injection.options, roleId: 'another-role-id', configHash: 'feedfacefeedface' };
+    const again = inject(fromYaml(renderManifests(once)), changed, injection.configMap).objects;
+    const spec = podSpec(again[1]);
+    expect(spec.initContainers.filter((c) => c.name === 'secret-init')).toHaveLength(1);
+    expect(spec.initContainers[0]?.env).toContainEqual({ name: 'VAULT_ROLE_ID', value: 'another-role-id' });
+    expect(workload(again[1]).spec.template.metadata.annotations['secret-api.dev/config-hash']).toBe(
+      'feedfacefeedface',
+    );
+    expect(again.filter((o) => o['kind'] === 'ConfigMap')).toHaveLength(1);
+  });
+
+  it('never changes the objects it was given', async () => {
+    const manifests = await readManifests([join(FIXTURES, 'in', 'deployment.yaml')]);
+    const before = structuredClone(manifests);
+    inject(manifests, injection.options, injection.configMap);
+    expect(manifests).toEqual(before);
+  });
+});
+
+describe('what cannot be injected safely', () => {
+  const deployment = (spec: string, extra = ''): string => `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: api${extra} }
+spec:
+  template:
+    spec:
+${spec}`;
+
+  it.each([
+    [
+      'a pod on the host network',
+      '      hostNetwork: true\n      containers: [{ name: a, image: a }]',
+      'Deployment/api: it uses hostNetwork',
+    ],
+    [
+      'a volume name already in use',
+      '      containers: [{ name: a, image: a }]\n      volumes: [{ name: secret-api-secrets, emptyDir: {} }]',
+      'Deployment/api: a volume is already named secret-api-secrets',
+    ],
+    [
+      'a container named like ours',
+      '      containers: [{ name: secret-init, image: a }]',
+      'Deployment/api: a container is already named secret-init',
+    ],
+    [
+      'an app container that already mounts /etc/secrets',
+      '      containers: [{ name: a, image: a, volumeMounts: [{ name: s, mountPath: /etc/secrets }] }]\n      volumes: [{ name: s, emptyDir: {} }]',
+      'Deployment/api: container a already mounts something at /etc/secrets',
+    ],
+    ['a pod template without containers', '      containers: []', 'Deployment/api: its pod template has no containers'],
+  ])('refuses %s, naming the object', (_what, spec, message) => {
+    expect(() => inject(fromYaml(deployment(spec)), injection.options, injection.configMap)).toThrow(message);
+  });
+
+  it('refuses a workload in another namespace than the cluster entry names', () => {
+    const text =
+      'apiVersion: v1\nkind: Pod\nmetadata: { name: p, namespace: other }\nspec: { containers: [{ name: a, image: a }] }';
+    expect(() => inject(fromYaml(text), injection.options, injection.configMap)).toThrow(
+      'Pod/other/p: it is in namespace other, but the cluster',
+    );
+  });
+
+  it('names every object it cannot inject at once', () => {
+    const text = `${deployment('      hostNetwork: true\n      containers: [{ name: a, image: a }]')}\n---\n${deployment('      containers: []', '-2')}`;
+    const error = (() => {
+      try {
+        inject(fromYaml(text), injection.options, injection.configMap);
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(InjectionError);
+    expect((error as InjectionError).problems).toEqual([
+      "Deployment/api: it uses hostNetwork: secret-init's intake port 8099 would listen on the node",
+      'Deployment/api-2: its pod template has no containers',
+    ]);
+  });
+});
+
+describe('deployer inject (the command)', () => {
+  let env: Record<string, string | undefined>;
+  beforeAll(async () => {
+    env = { ...baseEnv(await tempHome()), ROLE_ID };
+  });
+
+  it('reads manifests on stdin, prints them injected on stdout and the report on stderr without the RoleID', async () => {
+    const input = await readFile(join(FIXTURES, 'in', 'helm.yaml'), 'utf8');
+    const r = await runCli(['inject', '--cluster', 'aws.stg', '--deployer-yml', join(APP, 'deployer.yml')], {
+      env,
+      input,
+    });
+    expect(r.stderr).toBe(
+      [
+        'injected DaemonSet/log-shipper: secret-init, secret-refresh (native sidecar), volumes secret-api-config, ' +
+          'secret-api-secrets, secret-api-env, secret-api-leases, annotation secret-api.dev/role=myapp, ' +
+          'annotation secret-api.dev/restart-on-change=true',
+        'skipped ServiceAccount/web: not a workload',
+        'skipped Deployment/legacy: secret-api.dev/inject: "false"',
+        '',
+      ].join('\n'),
+    );
+    expect(r.code).toBe(0);
+    const kinds = parseAllDocuments(r.stdout).map((d) => (d.toJS() as KubeObject)['kind']);
+    expect(kinds).toEqual(['ConfigMap', 'ServiceAccount', 'DaemonSet', 'Deployment']);
+    expect(r.stdout).toContain(ROLE_ID);
+  });
+
+  it('reads files and directories and gives the same output as stdin', async () => {
+    const fromFile = await runCli(
+      ['inject', join(FIXTURES, 'in', 'pod.yaml'), '-c', 'aws.stg', '--deployer-yml', join(APP, 'deployer.yml')],
+      { env },
+    );
+    const fromStdin = await runCli(['inject', '-c', 'aws.stg', '--deployer-yml', join(APP, 'deployer.yml')], {
+      env,
+      input: await readFile(join(FIXTURES, 'in', 'pod.yaml')),
+    });
+    expect(fromFile.code).toBe(0);
+    expect(fromFile.stdout).toBe(fromStdin.stdout);
+    expect(fromFile.stdout).toBe(await readFile(join(FIXTURES, 'golden', 'pod.yaml'), 'utf8'));
+  });
+
+  it('exits 1 naming the object and prints no manifests when one cannot be injected', async () => {
+    const input =
+      'apiVersion: v1\nkind: Pod\nmetadata: { name: p }\nspec: { hostNetwork: true, containers: [{ name: a, image: a }] }\n';
+    const r = await runCli(['inject', '-c', 'aws.stg', '--deployer-yml', join(APP, 'deployer.yml')], { env, input });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('Error: cannot inject Pod/p: it uses hostNetwork');
+    expect(r.stderr).not.toContain(ROLE_ID);
+  });
+
+  it('exits 1 with the line and column of a mistake in deployer.yml', async () => {
+    const dir = await tempHome();
+    const file = join(dir, 'deployer.yml');
+    await (
+      await import('node:fs/promises')
+    ).writeFile(
+      file,
+      'app: myapp\nvaultAddr: https://vault:8200\nclusters:\n  - name: aws.stg\n    context: stg\n    namespace: Web_1\n',
+    );
+    const r = await runCli(['inject', '-c', 'aws.stg', '--deployer-yml', file], { env, input: '' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${file}:6:16: clusters.0.namespace: namespace must be a lowercase RFC 1123 label`);
+  });
+
+  it('refuses a cluster deployer.yml does not list, naming those it does', async () => {
+    const r = await runCli(['inject', '-c', 'gcp.prd', '--deployer-yml', join(APP, 'deployer.yml')], {
+      env,
+      input: '',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('has no cluster gcp.prd (it lists aws.stg)');
+  });
+
+  it('prints the report and the manifests as one document with --json', async () => {
+    const input = await readFile(join(FIXTURES, 'in', 'pod.yaml'), 'utf8');
+    const r = await runCli(['inject', '-c', 'aws.stg', '--deployer-yml', join(APP, 'deployer.yml'), '--json'], {
+      env,
+      input,
+    });
+    expect(r.code).toBe(0);
+    const json = r.json() as { report: { injected: { object: string }[] }; manifests: KubeObject[] };
+    expect(json.report.injected.map((i) => i.object)).toEqual(['Pod/debug']);
+    expect(json.manifests).toEqual(
+      parseAllDocuments(await readFile(join(FIXTURES, 'golden', 'pod.yaml'), 'utf8')).map((d) => d.toJS()),
+    );
+  });
+});

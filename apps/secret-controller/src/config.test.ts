@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from './config.js';
+
+const BASE = {
+  SECRET_CONTROLLER_CLUSTER: 'aws.stg',
+  SECRET_API_URL: 'https://secret-api.example',
+  SECRET_API_TOKEN_FILE: '/var/run/secrets/secret-api/token',
+  KUBERNETES_SERVICE_HOST: '10.0.0.1',
+  POD_NAMESPACE: 'secret-system',
+};
+
+describe('configuration', () => {
+  it('has defaults for everything but where to find the API, the cluster and the token', () => {
+    const c = parseConfig(BASE);
+    expect(c).toMatchObject({
+      intakePort: 8099,
+      initContainer: 'secret-init',
+      refreshContainer: 'secret-refresh',
+      lease: { namespace: 'secret-system', name: 'secret-controller', durationMs: 15_000, renewMs: 5_000 },
+      pollMs: 10_000,
+    });
+  });
+
+  it.each([
+    [{ SECRET_CONTROLLER_CLUSTER: undefined }, 'SECRET_CONTROLLER_CLUSTER is required'],
+    [{ SECRET_CONTROLLER_CLUSTER: 'stg' }, 'SECRET_CONTROLLER_CLUSTER'],
+    [{ SECRET_API_URL: 'ftp://x' }, 'SECRET_API_URL must be an http(s) URL'],
+    [{ SECRET_INIT_PORT: '70000' }, 'SECRET_INIT_PORT must be between 1 and 65535'],
+    [{ SECRET_CONTROLLER_POLL_SECONDS: 'often' }, 'SECRET_CONTROLLER_POLL_SECONDS must be a number of seconds'],
+    [
+      { SECRET_CONTROLLER_LEASE_SECONDS: '3', SECRET_CONTROLLER_RENEW_SECONDS: '5' },
+      'SECRET_CONTROLLER_RENEW_SECONDS must be shorter',
+    ],
+    [{ KUBERNETES_SERVICE_HOST: undefined }, 'KUBECONFIG is required outside a cluster'],
+  ])('refuses %o with one line naming the variable', (change, message) => {
+    const env = { ...BASE, ...change } as Record<string, string | undefined>;
+    expect(() => parseConfig(env)).toThrow(ConfigError);
+    expect(() => parseConfig(env)).toThrow(message);
+  });
+});

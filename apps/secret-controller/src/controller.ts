@@ -1,0 +1,204 @@
+/**
+ * Wires the controller: a Lease elector; while leading, a pod informer feeding a rate-limited work queue drained
+ * by workers running one reconcile, and the restart-on-change poller; health and metrics throughout.
+ */
+import type { Config } from './config.js';
+import { KubeClient } from './kube/client.js';
+import { inClusterConnection, kubeconfigConnection, type KubeConnection } from './kube/connection.js';
+import { EventRecorder } from './kube/events.js';
+import { Informer } from './kube/informer.js';
+import { LeaseElector } from './leader/lease-elector.js';
+import { startHealthServer } from './health/server.js';
+import { createLogger, type Logger } from './log.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { podView, type PodView } from './delivery/pod-view.js';
+import { PodReconciler } from './delivery/reconcile-pod.js';
+import { WorkQueue } from './queue/work-queue.js';
+import { RolloutRestarter } from './restart/rollout-restart.js';
+import { SidecarRestarts } from './restart/sidecar-restarts.js';
+import { SecretApiClient } from './secret-api/client.js';
+
+export const CURSOR_ANNOTATION = 'secret-api.dev/changes-cursor';
+
+export interface ControllerOptions {
+  log?: Logger;
+  /** Process metrics (off in tests that run several controllers in one process). */
+  defaultMetrics?: boolean;
+  /** Seconds a pod watch lasts before it is resumed. */
+  watchTimeoutSeconds?: number;
+}
+
+export interface RunningController {
+  /** http://host:port of /healthz, /readyz, /metrics. */
+  healthUrl: string;
+  metrics: Metrics;
+  isLeader(): boolean;
+  /** Stops; `release` hands the Lease over at once (SIGTERM), otherwise it expires (a crash). */
+  stop(options?: { release?: boolean }): Promise<void>;
+}
+
+/** One term of leadership: everything that only the leader runs. */
+class Term {
+  private readonly queue: WorkQueue;
+  private readonly informer: Informer<PodView>;
+  private readonly restarter: RolloutRestarter;
+  private readonly workers: Promise<void>[] = [];
+  private depthTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: Config,
+    kube: KubeClient,
+    secretApi: SecretApiClient,
+    events: EventRecorder,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+    cursor: { value: string | undefined },
+    watchTimeoutSeconds: number | undefined,
+  ) {
+    this.queue = new WorkQueue(config.retry);
+    this.informer = new Informer<PodView>(kube, {
+      path: '/api/v1/pods',
+      transform: (pod) => podView(pod, { init: config.initContainer, refresh: config.refreshContainer }),
+      // No logic here: keys of pods we care about go to the queue, and a deleted one lets reconcile forget it.
+      onChange: (key) => {
+        const pod = this.informer.get(key);
+        if (!pod || pod.role !== undefined) this.queue.add(key);
+      },
+      log,
+      ...(watchTimeoutSeconds !== undefined ? { watchTimeoutSeconds } : {}),
+    });
+    const restarts = new SidecarRestarts({
+      kube,
+      events,
+      queue: this.queue,
+      metrics,
+      log,
+      restartsPerMinute: config.restartsPerMinute,
+    });
+    const reconciler = new PodReconciler({
+      cache: this.informer,
+      queue: this.queue,
+      secretApi,
+      kube,
+      events,
+      restarts,
+      metrics,
+      log,
+      intakePort: config.intakePort,
+      maxAttempts: config.maxAttempts,
+    });
+    this.restarter = new RolloutRestarter({
+      secretApi,
+      kube,
+      events,
+      metrics,
+      log,
+      pollMs: config.pollMs,
+      cursor: { load: () => cursor.value, save: (c) => (cursor.value = c) },
+    });
+    this.informer.start();
+    for (let i = 0; i < config.workers; i++) this.workers.push(this.work(reconciler));
+    this.restarter.start();
+    this.depthTimer = setInterval(() => metrics.queueDepth.set(this.queue.length), 1000);
+    this.depthTimer.unref();
+  }
+
+  synced(): boolean {
+    return this.informer.hasSynced();
+  }
+
+  private async work(reconciler: PodReconciler): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      try {
+        await reconciler.reconcile(key);
+      } catch (err) {
+        this.log.warn('reconcile failed; will retry', { key, error: (err as Error).message });
+        this.queue.addRateLimited(key);
+      } finally {
+        this.queue.done(key);
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.depthTimer);
+    this.informer.stop();
+    this.queue.shutDown();
+    await this.restarter.stop();
+    await Promise.all(this.workers);
+  }
+}
+
+function connect(config: Config): KubeConnection {
+  if (config.kube.kubeconfig) return kubeconfigConnection(config.kube.kubeconfig);
+  const inCluster = config.kube.inCluster as { host: string; port: number };
+  return inClusterConnection(inCluster.host, inCluster.port);
+}
+
+export async function startController(config: Config, options: ControllerOptions = {}): Promise<RunningController> {
+  const log = options.log ?? createLogger(config.logLevel, undefined, { identity: config.identity });
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const kube = new KubeClient(connect(config));
+  const secretApi = new SecretApiClient({ ...config.secretApi, cluster: config.cluster });
+  const events = new EventRecorder(kube, config.identity, log);
+  const cursor: { value: string | undefined } = { value: undefined };
+  let term: Term | undefined;
+  let stopping: Promise<void> = Promise.resolve();
+
+  const elector = new LeaseElector(
+    kube,
+    {
+      ...config.lease,
+      identity: config.identity,
+      annotations: (): Record<string, string> =>
+        cursor.value !== undefined ? { [CURSOR_ANNOTATION]: cursor.value } : {},
+      onStartedLeading: (annotations) => {
+        const saved = annotations[CURSOR_ANNOTATION];
+        if (saved !== undefined && /^[0-9]+$/.test(saved)) cursor.value = saved;
+        metrics.leader.set(1);
+        // A new term starts only once the last one has fully stopped.
+        void stopping.then(() => {
+          if (elector.isLeader && !term) {
+            term = new Term(config, kube, secretApi, events, metrics, log, cursor, options.watchTimeoutSeconds);
+          }
+        });
+      },
+      onStoppedLeading: () => {
+        metrics.leader.set(0);
+        const ending = term;
+        term = undefined;
+        stopping = stopping.then(() => ending?.stop());
+      },
+    },
+    log,
+  );
+  const health = await startHealthServer(
+    config.health.host,
+    config.health.port,
+    {
+      ready: () => {
+        const leader = elector.isLeader;
+        const synced = term?.synced() ?? false;
+        return { ready: !leader || synced, leader, synced };
+      },
+    },
+    metrics.registry,
+  );
+  elector.start();
+  log.info('started', { cluster: config.cluster, lease: `${config.lease.namespace}/${config.lease.name}` });
+
+  return {
+    healthUrl: health.url,
+    metrics,
+    isLeader: () => elector.isLeader,
+    async stop({ release = true } = {}) {
+      await elector.stop(release);
+      await stopping;
+      await events.flush();
+      await health.close();
+      kube.agent.destroy();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * Restart on change: polls the Secret API for new secret versions that concern this cluster and rollout-restarts
+ * every deployment annotated `secret-api.dev/restart-on-change: "true"` whose pods' app (`secret-api.dev/role` on
+ * the pod template) reads one: the app's own secrets, and the global, project and cluster scopes, which every
+ * app reads. The restart is what `kubectl rollout restart` does: a new `kubectl.kubernetes.io/restartedAt` on
+ * the pod template. The cursor is kept by the caller (on the Lease), so a new leader resumes where the last left.
+ */
+import type { TChangesResponse, TSecretChange } from '@secret-api/contract';
+import { ANNOTATIONS } from '../config.js';
+import { deploymentPath, type KubeClient, type KubeObject } from '../kube/client.js';
+import type { EventRecorder } from '../kube/events.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { SecretApiClient } from '../secret-api/client.js';
+
+export interface RolloutRestartDeps {
+  secretApi: Pick<SecretApiClient, 'listChanges'>;
+  kube: Pick<KubeClient, 'list' | 'patch'>;
+  events: Pick<EventRecorder, 'record'>;
+  metrics: Metrics;
+  log: Logger;
+  pollMs: number;
+  cursor: { load(): string | undefined; save(cursor: string): void };
+}
+
+type Obj = Record<string, unknown>;
+
+/** The apps a batch of changes concerns; `'all'` when a shared scope changed. */
+export function affectedApps(items: readonly TSecretChange[]): Set<string> | 'all' {
+  const apps = new Set<string>();
+  for (const item of items) {
+    if (item.scope !== 'app') return 'all';
+    if (item.app) apps.add(item.app);
+  }
+  return apps;
+}
+
+function describe(items: readonly TSecretChange[], app: string): string {
+  const relevant = items.filter((i) => i.scope !== 'app' || i.app === app).slice(0, 5);
+  const names = relevant.map((i) => `${i.scope === 'app' ? i.app : i.scope}/${i.key} v${i.version}`).join(', ');
+  return `Secrets changed (${names}${items.length > relevant.length ? ', …' : ''}): rollout restart`;
+}
+
+export class RolloutRestarter {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = true;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly deps: RolloutRestartDeps) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.pollOnce()
+        .then((more) => this.schedule(more ? 0 : this.deps.pollMs))
+        .catch((err: Error) => {
+          this.deps.metrics.changePolls.inc({ result: 'error' });
+          this.deps.log.warn('polling secret changes failed; will retry', { error: err.message });
+          this.schedule(this.deps.pollMs);
+        });
+    }, ms);
+  }
+
+  /** One poll; true when more changes are already waiting. */
+  async pollOnce(): Promise<boolean> {
+    const after = this.deps.cursor.load();
+    const page: TChangesResponse = await this.deps.secretApi.listChanges(after);
+    this.deps.metrics.changePolls.inc({ result: 'ok' });
+    if (after !== undefined && page.items.length > 0) await this.restartFor(page.items);
+    if (page.cursor !== after) this.deps.cursor.save(page.cursor);
+    return page.more;
+  }
+
+  private async restartFor(items: readonly TSecretChange[]): Promise<void> {
+    const apps = affectedApps(items);
+    const list = await this.deps.kube.list('/apis/apps/v1/deployments');
+    const now = new Date().toISOString();
+    for (const d of list.items) {
+      const app = templateRole(d);
+      if (d.metadata.annotations?.[ANNOTATIONS.restartOnChange] !== 'true' || app === undefined) continue;
+      if (apps !== 'all' && !apps.has(app)) continue;
+      const namespace = d.metadata.namespace ?? '';
+      const name = d.metadata.name ?? '';
+      await this.deps.kube.patch(
+        deploymentPath(namespace, name),
+        { spec: { template: { metadata: { annotations: { [ANNOTATIONS.restartedAt]: now } } } } },
+        'strategic',
+      );
+      this.deps.metrics.rolloutRestarts.inc();
+      this.deps.log.info('deployment restarted: a secret its app reads changed', { namespace, deployment: name, app });
+      this.deps.events.record(
+        { kind: 'Deployment', apiVersion: 'apps/v1', namespace, name, uid: d.metadata.uid },
+        'Normal',
+        'SecretsChanged',
+        describe(items, app),
+      );
+    }
+  }
+}
+
+function templateRole(d: KubeObject): string | undefined {
+  const template = ((d['spec'] ?? {}) as Obj)['template'] as Obj | undefined;
+  const annotations = ((template?.['metadata'] ?? {}) as Obj)['annotations'] as Record<string, string> | undefined;
+  return annotations?.[ANNOTATIONS.role];
+}
