@@ -65,7 +65,10 @@ try {
       send: () => ['POST', `/v1/apps/${pick(APPS)}/clusters/${CLUSTER}/secret-id`, controller, {}],
     },
   ];
-  const bag = kinds.flatMap((k) => Array(k.weight).fill(k));
+  // --only "roleid read,ensure" narrows the mix, to find which request a trend belongs to.
+  const only = opt('only', '');
+  const chosen = only ? kinds.filter((k) => only.split(',').includes(k.name)) : kinds;
+  const bag = chosen.flatMap((k) => Array(k.weight).fill(k));
   const stats = new Map(kinds.map((k) => [k.name, { ok: 0, c4xx: 0, c5xx: 0, failed: 0, codes: new Map() }]));
 
   // Warm up, then take the starting RSS.
@@ -104,7 +107,16 @@ try {
   const rowsBefore = Number((await db.query('SELECT count(*) FROM secret_versions')).rows[0].count);
   const rssStart = await rssMiB(stack.api.child.pid);
   const started = Date.now();
+  // RSS every 10 s: a trend tells a leak (keeps climbing) from a heap settling at its working size.
+  const samples = [];
+  const sampler = setInterval(() => {
+    rssMiB(stack.api.child.pid).then(
+      (mib) => samples.push(Math.round(mib)),
+      () => undefined,
+    );
+  }, 10_000);
   await run(seconds * 1000);
+  clearInterval(sampler);
   const elapsed = (Date.now() - started) / 1000;
   const rssEnd = await rssMiB(stack.api.child.pid);
   const rowsAfter = Number((await db.query('SELECT count(*) FROM secret_versions')).rows[0].count);
@@ -129,6 +141,7 @@ try {
   console.log(
     `API RSS: ${rssStart.toFixed(0)} MiB at the start, ${rssEnd.toFixed(0)} MiB at the end (ratio ${(rssEnd / rssStart).toFixed(2)})`,
   );
+  console.log(`API RSS every 10 s (MiB): ${samples.join(', ')}`);
   const ok = fivexx === 0 && rowsAfter - rowsBefore === sets && rssEnd <= rssStart * 1.1;
   console.log(ok ? '\nPASS: 0 5xx, one history row per set, RSS within 10%' : '\nFAIL: see the figures above');
   process.exitCode = ok ? 0 : 1;
