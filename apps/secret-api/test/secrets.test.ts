@@ -92,6 +92,29 @@ describe('secret lifecycle', () => {
     expect(again.body.version).toBe(4);
   });
 
+  it('history comes a page at a time, newest first, however many versions a key has', async () => {
+    for (let i = 1; i <= 5; i++) {
+      expect((await owner.put('/v1/apps/myapp/secrets/PAGED', { value: `v${i}`, comment: `c${i}` })).status).toBe(200);
+    }
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const query = `limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = await owner.get(`/v1/apps/myapp/secrets/PAGED/versions?${query}`);
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...(page.body.items as { version: number }[]).map((v) => v.version));
+      cursor = page.body.nextCursor;
+      pages++;
+    } while (cursor !== undefined);
+    expect(seen).toEqual([5, 4, 3, 2, 1]);
+    expect(pages).toBe(3);
+    // Without a limit, a page holds up to 100 versions; a cursor the API never issued is a 400.
+    expect((await owner.get('/v1/apps/myapp/secrets/PAGED/versions')).body.items).toHaveLength(5);
+    expect((await owner.get('/v1/apps/myapp/secrets/PAGED/versions?cursor=AA')).status).toBe(400);
+  });
+
   it('a stale cas is a 409 and writes nothing', async () => {
     await owner.put(`${S}/API_KEY`, { value: 'a' });
     const stale = await owner.put(`${S}/API_KEY`, { value: 'b', cas: 0 });

@@ -11,6 +11,7 @@ import {
   ZClusterName,
   ZCloudName,
   ZComment,
+  ZCursor,
   ZSecretKey,
   ZSecretValue,
   ZTimestamp,
@@ -76,6 +77,13 @@ export const ZSecretHistoryEntry = z.object({
 export type TSecretHistoryEntry = z.infer<typeof ZSecretHistoryEntry>;
 
 export const ZSecretHistory = listOf(ZSecretHistoryEntry);
+
+/** A page of a key's history: newest first, `limit` versions (default 100), then `nextCursor`. */
+export const ZSecretHistoryQuery = z.strictObject({
+  cursor: ZCursor.optional(),
+  limit: queryInt('limit', 1000).optional(),
+});
+export type TSecretHistoryQuery = z.infer<typeof ZSecretHistoryQuery>;
 export type TSecretHistory = z.infer<typeof ZSecretHistory>;
 
 export const ZRollbackSecretBody = z.strictObject({ version: ZVersion });
@@ -170,9 +178,10 @@ export function secretRoutesFor(scope: SecretScope) {
       id: `list${s.idPart}SecretVersions`,
       method: 'GET',
       path: `${s.prefix}/secrets/:key/versions`,
-      summary: 'Version history, newest first',
+      summary: 'Version history, newest first, a page at a time',
       roles: s.roles.read,
       params: keyParams,
+      query: ZSecretHistoryQuery,
       responses: { 200: ZSecretHistory },
     }),
     rollback: route({

@@ -98,9 +98,10 @@ function operationsFor(scope: SecretScope): Operation[] {
       route: r.versions,
       action: 'secret.history',
       permission: read,
-      handle: async ({ params: raw }, ctx) => {
+      handle: async ({ params: raw, query }, ctx) => {
         const params = raw as KeyParams;
-        return { status: 200, body: await secretHistory(ctx, kvPath(where(params), params.key), params.key) };
+        const path = kvPath(where(params), params.key);
+        return { status: 200, body: await secretHistory(ctx, path, params.key, query) };
       },
     }),
     operation({

@@ -28,9 +28,11 @@ two versions with the same fingerprint hold the same value, which tells you what
     const { target, key } = resolveTarget([args.app, args.key], flags.scope, true);
     const { api, contract } = await this.connect();
     const { routes, params } = scopeRoutes(contract, target);
-    const history = await this.spin(`Reading the history of ${key} of ${describeTarget(target)}`, () =>
-      api.send(routes.versions, { params: { ...params, key } }),
+    const { collect } = await import('../../api/pages.js');
+    const items = await this.spin(`Reading the history of ${key} of ${describeTarget(target)}`, () =>
+      collect((cursor) => api.send(routes.versions, { params: { ...params, key }, query: { cursor } })),
     );
+    const history = { items };
     this.out(
       table(
         ['VERSION', 'CREATED', 'ACTOR', 'FINGERPRINT', 'STATE', 'COMMENT'],

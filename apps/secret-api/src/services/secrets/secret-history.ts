@@ -1,15 +1,29 @@
-/** A key's history, newest first: one indexed range read, whatever the number of versions. */
-import type { TSecretHistory } from '@secret-api/contract';
+/**
+ * A key's history, newest first, a page at a time: one indexed range read of `limit` rows, whatever the number of
+ * versions (a hot key gains thousands; returning them all on every read made each read dearer than the last).
+ */
+import type { TSecretHistory, TSecretHistoryQuery } from '@secret-api/contract';
 import { notFound } from '../../http/api-error.js';
+import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../pagination.js';
 import type { SecretDeps } from './deps.js';
 import { repairIfNeeded } from './repair.js';
 import { rowState } from './versions.js';
 
-export async function secretHistory(deps: SecretDeps, path: string, key: string): Promise<TSecretHistory> {
+const isVersion = (cursor: string): boolean => /^[1-9][0-9]{0,9}$/.test(cursor) && Number(cursor) <= 2_147_483_647;
+
+export async function secretHistory(
+  deps: SecretDeps,
+  path: string,
+  key: string,
+  query: TSecretHistoryQuery = {},
+): Promise<TSecretHistory> {
+  const before = decodeCursor(query.cursor, isVersion);
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const meta = await repairIfNeeded(deps, path);
-  const rows = await deps.prisma.secretVersion.findMany({
-    where: { path, confirmed: true },
+  const found = await deps.prisma.secretVersion.findMany({
+    where: { path, confirmed: true, ...(before !== undefined && { version: { lt: Number(before) } }) },
     orderBy: { version: 'desc' },
+    take: limit + 1,
     select: {
       version: true,
       kvVersion: true,
@@ -20,8 +34,11 @@ export async function secretHistory(deps: SecretDeps, path: string, key: string)
       fingerprint: true,
     },
   });
-  if (rows.length === 0 && !meta) throw notFound(`secret ${key} does not exist`);
+  if (found.length === 0 && !meta && before === undefined) throw notFound(`secret ${key} does not exist`);
+  const rows = found.slice(0, limit);
+  const last = rows[rows.length - 1];
   return {
+    ...(found.length > limit && last && { nextCursor: encodeCursor(String(last.version)) }),
     items: rows.map((r) => {
       const state = rowState(meta, r);
       return {
