@@ -99,7 +99,12 @@ export class Registry {
           { field: 'metadata.name', type: 'Required value', detail: 'name or generateName is required' },
         ]);
     }
-    return this.insert(def, obj, options, (o) =>
+    return this.insert(def, obj, options, this.managedOnCreate(def, options));
+  }
+
+  /** managedFields of an object a write creates: everything in it belongs to the writing manager. */
+  private managedOnCreate(def: ResourceDef, options: WriteOptions) {
+    return (o: Parameters<typeof recordUpdate>[0]['next']) =>
       recordUpdate({
         previous: undefined,
         next: o,
@@ -107,8 +112,7 @@ export class Registry {
         apiVersion: apiVersionOf(def),
         scope: 'main',
         now: this.now(),
-      }),
-    );
+      });
   }
 
   /** PUT. Lease-like resources create on a missing object and require a resourceVersion. */
@@ -128,16 +132,7 @@ export class Registry {
     const current = this.find(def, namespace, name);
     if (!current) {
       if (def.leaseLikeUpdate && !options.subresource) {
-        const created = this.insert(def, obj, options, (o) =>
-          recordUpdate({
-            previous: undefined,
-            next: o,
-            manager: options.fieldManager,
-            apiVersion: apiVersionOf(def),
-            scope: 'main',
-            now: this.now(),
-          }),
-        );
+        const created = this.insert(def, obj, options, this.managedOnCreate(def, options));
         return { object: created, created: true };
       }
       throw errors.notFound(def, name);

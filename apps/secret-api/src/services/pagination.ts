@@ -5,6 +5,16 @@ export const DEFAULT_PAGE_SIZE = 100;
 
 const isPrintableKey = (key: string): boolean => /^[\x21-\x7e]{1,512}$/.test(key);
 
+/**
+ * A cursor key that is a positive integer no larger than `max` (the column's range: int4 versions, int8 ids): checked
+ * here so that nothing the database would refuse reaches a query.
+ */
+export function positiveIntegerUpTo(max: bigint): (key: string) => boolean {
+  const digits = max.toString().length;
+  const shape = new RegExp(`^[1-9][0-9]{0,${digits - 1}}$`);
+  return (key) => shape.test(key) && BigInt(key) <= max;
+}
+
 export function encodeCursor(key: string): string {
   return Buffer.from(key, 'utf8').toString('base64url');
 }

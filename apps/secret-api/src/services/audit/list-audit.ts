@@ -7,13 +7,12 @@ import type { Prisma, PrismaClient } from '@secret-api/prisma';
 import type { Identity } from '../../auth/identity.js';
 import { decide } from '../../authz/permissions.js';
 import { forbidden } from '../../http/api-error.js';
-import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../pagination.js';
+import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, positiveIntegerUpTo } from '../pagination.js';
 import { loadApp } from '../targets.js';
 import type { AuditTrail } from './audit-trail.js';
 
 /** Audit ids are positive bigints (PostgreSQL int8): 19 nines would overflow the column, so it is no cursor. */
-const MAX_EVENT_ID = 2n ** 63n - 1n;
-const isEventId = (key: string): boolean => /^[1-9][0-9]{0,18}$/.test(key) && BigInt(key) <= MAX_EVENT_ID;
+const isEventId = positiveIntegerUpTo(2n ** 63n - 1n);
 
 export type ListAuditDeps = {
   prisma: Pick<PrismaClient, 'auditEvent' | 'app'>;

@@ -4,12 +4,12 @@
  */
 import type { TSecretHistory, TSecretHistoryQuery } from '@secret-api/contract';
 import { notFound } from '../../http/api-error.js';
-import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../pagination.js';
+import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, positiveIntegerUpTo } from '../pagination.js';
 import type { SecretDeps } from './deps.js';
 import { repairIfNeeded } from './repair.js';
 import { rowState } from './versions.js';
 
-const isVersion = (cursor: string): boolean => /^[1-9][0-9]{0,9}$/.test(cursor) && Number(cursor) <= 2_147_483_647;
+const isVersion = positiveIntegerUpTo(2_147_483_647n);
 
 export async function secretHistory(
   deps: SecretDeps,
