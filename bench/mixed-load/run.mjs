@@ -6,7 +6,7 @@
 // Usage: npm run build && node bench/mixed-load/run.mjs [--seconds N] [--connections N] [--cold-keys N]
 // Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), or BENCH_POSTGRES_URL.
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { call, option as opt } from '../support/processes.mjs';
 import { OWNER_GROUP, startBenchStack } from '../support/stack.mjs';
@@ -23,7 +23,22 @@ async function rssMiB(pid) {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
-const stack = await startBenchStack({ label: 'mixed' });
+// --heap-snapshots DIR: the API writes a heap snapshot there at the start and at the end of the measured run
+// (open both in Chrome DevTools' Memory tab, "Comparison" view, to see what grew).
+const snapshotDir = opt('heap-snapshots', '');
+const apiNodeArgs = snapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : [];
+const stack = await startBenchStack({ label: 'mixed', apiNodeArgs });
+const snapshot = async () => {
+  if (!snapshotDir) return;
+  const before = new Set(await readdir(snapshotDir));
+  stack.api.child.kill('SIGUSR2');
+  // The snapshot is written synchronously by the API; wait until the file is complete (its name appears last).
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 500));
+    const done = (await readdir(snapshotDir)).filter((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+    if (done.length > 0) return;
+  }
+};
 const db = new pg.Client({ connectionString: stack.dbUrl });
 try {
   const api = stack.api.address;
@@ -105,6 +120,7 @@ try {
   for (const s of stats.values()) Object.assign(s, { ok: 0, c4xx: 0, c5xx: 0, failed: 0, codes: new Map() });
   await db.connect();
   const rowsBefore = Number((await db.query('SELECT count(*) FROM secret_versions')).rows[0].count);
+  await snapshot();
   const rssStart = await rssMiB(stack.api.child.pid);
   const started = Date.now();
   // RSS every 10 s: a trend tells a leak (keeps climbing) from a heap settling at its working size.
@@ -119,6 +135,7 @@ try {
   clearInterval(sampler);
   const elapsed = (Date.now() - started) / 1000;
   const rssEnd = await rssMiB(stack.api.child.pid);
+  await snapshot();
   const rowsAfter = Number((await db.query('SELECT count(*) FROM secret_versions')).rows[0].count);
 
   console.log(`mixed load: ${connections} concurrent clients for ${elapsed.toFixed(0)} s\n`);

@@ -9,6 +9,18 @@ import { Writable } from 'node:stream';
 
 const kind = process.argv[2];
 
+// BENCH_MEMORY_EVERY_MS=N: one line of process.memoryUsage() (MiB) on stderr every N ms, to tell the JS heap from
+// memory outside it (buffers, WebAssembly, native allocations) when RSS moves.
+const memoryEvery = Number(process.env.BENCH_MEMORY_EVERY_MS ?? 0);
+if (memoryEvery > 0) {
+  const mib = (n) => Math.round(n / 1048576);
+  setInterval(() => {
+    const m = process.memoryUsage();
+    const fields = Object.entries(m).map(([k, v]) => `${k} ${mib(v)}`);
+    process.stderr.write(`${kind} memory (MiB): ${fields.join(', ')}\n`);
+  }, memoryEvery).unref();
+}
+
 function closeOnSignal(close) {
   process.once('SIGTERM', () => {
     close().then(

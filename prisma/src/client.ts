@@ -25,6 +25,31 @@ export interface CreateDatabaseOptions {
   connectTimeoutMs?: number;
   /** PostgreSQL: the pool size (default 10). */
   maxConnections?: number;
+  /** Called with the text of every SQL statement sent (never its parameters, which may be anything). */
+  onQuery?: (sql: string) => void;
+}
+
+/**
+ * Prisma keeps a compiled plan per query shape in an LRU of this many entries. Our queries have a fixed shape
+ * (lists travel as array parameters of raw queries, never as one `OR` term per element), so the bound holds a
+ * few hundred small plans; stated rather than left to the library's default.
+ */
+export const QUERY_PLAN_CACHE_ENTRIES = 500;
+
+type DriverAdapter = PrismaPg | PrismaPGlite;
+
+function newClient(adapter: DriverAdapter, onQuery?: (sql: string) => void): PrismaClient {
+  const prisma = new PrismaClient({
+    adapter,
+    queryPlanCacheMaxSize: QUERY_PLAN_CACHE_ENTRIES,
+    ...(onQuery && { log: [{ emit: 'event' as const, level: 'query' as const }] }),
+  });
+  if (onQuery) (prisma as unknown as QueryEvents).$on('query', (event) => onQuery(event.query));
+  return prisma;
+}
+
+interface QueryEvents {
+  $on(event: 'query', listener: (event: { query: string }) => void): void;
 }
 
 export interface Database {
@@ -39,7 +64,7 @@ export interface Database {
 
 export async function createDatabase(
   options: DatabaseOptions,
-  { migrate = false, connectTimeoutMs = 5_000, maxConnections = 10 }: CreateDatabaseOptions = {},
+  { migrate = false, connectTimeoutMs = 5_000, maxConnections = 10, onQuery }: CreateDatabaseOptions = {},
 ): Promise<Database> {
   if ('url' in options) {
     assertPostgresUrl(options.url);
@@ -49,7 +74,7 @@ export async function createDatabase(
       connectionTimeoutMillis: connectTimeoutMs,
       max: maxConnections,
     });
-    const prisma = new PrismaClient({ adapter });
+    const prisma = newClient(adapter, onQuery);
     return { prisma, ...(migrations && { migrations }), close: () => prisma.$disconnect() };
   }
 
@@ -57,7 +82,7 @@ export async function createDatabase(
   const pglite = new PGlite(options.pgliteDir);
   try {
     const migrations = migrate ? await applyMigrations(pglite) : undefined;
-    const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    const prisma = newClient(new PrismaPGlite(pglite), onQuery);
     return {
       prisma,
       pglite,

@@ -56,6 +56,8 @@ export interface StartOptions {
   defaultMetrics?: boolean;
   /** Cache bounds (defaults: 1 s each; see services/targets.ts and services/approle/role-id-cache.ts). */
   caches?: { targetTtlMs?: number; roleIdTtlMs?: number };
+  /** Sees the text of every SQL statement the API sends (diagnostics and tests; never parameters). */
+  onDatabaseQuery?: (sql: string) => void;
 }
 
 export interface RunningSecretApi {
@@ -105,9 +107,9 @@ async function resolveHistoryKey(config: Config, logger: Logger): Promise<Buffer
   }
 }
 
-async function openDatabase(config: Config): Promise<Database> {
+async function openDatabase(config: Config, onQuery?: (sql: string) => void): Promise<Database> {
   try {
-    return await createDatabase(config.database, { migrate: true });
+    return await createDatabase(config.database, { migrate: true, ...(onQuery && { onQuery }) });
   } catch (err) {
     const where = 'url' in config.database ? 'DATABASE_URL' : `the embedded database in ${config.database.pgliteDir}`;
     const reason = err instanceof Error ? err.message : String(err);
@@ -167,7 +169,7 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
   });
 
   const historyKey = await resolveHistoryKey(config, logger);
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, options.onDatabaseQuery);
   if (db.migrations && db.migrations.applied.length > 0) {
     logger.info({ applied: db.migrations.applied }, 'applied database migrations');
   }

@@ -32,6 +32,8 @@ export interface StackOptions {
    * (and `default`), the least policy we ship, so every HTTP test also proves that policy suffices.
    */
   vaultToken?: (vault: VaultDev) => Promise<string>;
+  /** Sees the text of every SQL statement the API sends. */
+  onDatabaseQuery?: (sql: string) => void;
 }
 
 export interface Stack {
@@ -119,7 +121,11 @@ export async function startStack(label: string, options: StackOptions = {}): Pro
       done();
     },
   });
-  const api = await startSecretApi(parseConfig(env), { logDestination: sink, defaultMetrics: false });
+  const api = await startSecretApi(parseConfig(env), {
+    logDestination: sink,
+    defaultMetrics: false,
+    ...(options.onDatabaseQuery && { onDatabaseQuery: options.onDatabaseQuery }),
+  });
   const client = new ApiClient(api.url);
   const as = async (subject: string, groups: string[] = []) => client.as(await issuer.sign({ sub: subject, groups }));
   return {

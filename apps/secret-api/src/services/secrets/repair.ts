@@ -45,17 +45,17 @@ function consistent(meta: KvMetadata | null, rows: readonly RowState[]): boolean
 
 /**
  * The rows that matter (a handful): those of the KV versions Vault still keeps, any unconfirmed
- * one, and any tied to a KV version beyond Vault's current one (Vault has forgotten it).
+ * one, and any tied to a KV version beyond Vault's current one (Vault has forgotten it). The kept
+ * versions travel as one array parameter, so the statement is the same for any number of them
+ * (see test/query-shapes.test.ts).
  */
 async function loadRows(deps: SecretDeps, path: string, meta: KvMetadata | null): Promise<RowState[]> {
   const versions = Object.keys(meta?.versions ?? {}).map(Number);
-  return deps.prisma.secretVersion.findMany({
-    where: {
-      path,
-      OR: [{ confirmed: false }, { kvVersion: { in: versions } }, { kvVersion: { gt: meta?.current_version ?? 0 } }],
-    },
-    select: { id: true, version: true, kvVersion: true, kvCreatedTime: true, confirmed: true, fingerprint: true },
-  });
+  return deps.prisma.$queryRaw<RowState[]>`
+    SELECT id, version, kv_version AS "kvVersion", kv_created_time AS "kvCreatedTime", confirmed, fingerprint
+    FROM secret_versions
+    WHERE path = ${path}
+      AND (NOT confirmed OR kv_version = ANY(${versions}::int[]) OR kv_version > ${meta?.current_version ?? 0})`;
 }
 
 /** Repairs one key. Call only while holding the key's lock. Returns the key's metadata. */
