@@ -228,12 +228,18 @@ describe('rendered objects', () => {
     expect(manifests.filter((m) => /Role/.test(m.kind) && m.metadata.name === 'r-secret-api')).toEqual([]);
   });
 
-  it('follows the optional values: names, images, JWKS files, extra env, the API URL and audience', async () => {
+  it('follows the optional values: names, images, JWKS files and CAs, extra env, the API URL and audience', async () => {
     const manifests = await render('r', NS, minimal, everything);
     const api = find(manifests, 'Deployment', 'platform-secrets');
     expect(containerOf(api, 'secret-api')['image']).toBe('registry.example.com/platform/secret-api:1.2.4');
     expect(api.spec.template.spec.imagePullSecrets).toEqual([{ name: 'registry-credentials' }]);
     expect(find(manifests, 'ConfigMap', 'platform-secrets-jwks').data).toEqual({ 'ci.json': '{"keys":[]}' });
+    expect(Object.keys(find(manifests, 'ConfigMap', 'platform-secrets-jwks-ca').data)).toEqual(['cluster-ca.crt']);
+    expect(containerOf(api, 'secret-api')['volumeMounts']).toContainEqual({
+      name: 'jwks-ca',
+      mountPath: '/etc/secret-api/jwks-ca',
+      readOnly: true,
+    });
     expect(envOf(containerOf(api, 'secret-api'))['VAULT_TIMEOUT_MS']?.value).toBe('8000');
     const controller = find(manifests, 'Deployment', 'platform-secrets-controller');
     expect(controller.spec.replicas).toBe(3);

@@ -4,7 +4,10 @@
  * images by — multi-stage, a slim or distroless Node 20 base pinned to a tag that is not `latest`, a non-root USER
  * before the program starts, and a final stage that copies from the build stage exactly what the program runs: its
  * compiled workspaces (derived from the package.json files, so a new import that is not copied fails here), the
- * production-only node_modules (`npm ci --omit=dev -w <program>`), and nothing else.
+ * production-only node_modules (`npm ci --omit=dev -w <program>`), and nothing else. A program that ships as one
+ * esbuild bundle (its package.json has a `bundle` script: the pod-side programs, which must start fast and stay
+ * small) ships its package.json, its bin and the bundle under its dist/, no node_modules at all; that the bundle runs
+ * alone is each program's own test (e.g. secret-init's test/image.test.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,6 +56,29 @@ const runText = (stage: Stage) =>
     .map((i) => i.getArgumentsContent() ?? '')
     .join('\n');
 
+/** A program built into one esbuild bundle: its package.json has a `bundle` script. */
+function isBundled(program: string): boolean {
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, program, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
+  return pkg.scripts?.['bundle'] !== undefined;
+}
+
+/** The paths the stage copies from the build stage, relative to /app; every copy must come from that stage. */
+function copiedSources(stage: Stage, buildStage: string | null): string[] {
+  const sources: string[] = [];
+  for (const copy of stage.instructions.filter((i) => i.getKeyword() === 'COPY' || i.getKeyword() === 'ADD')) {
+    expect(copy.getKeyword()).toBe('COPY');
+    expect((copy as Copy).getFromFlag()?.getValue()).toBe(buildStage);
+    sources.push(
+      ...words(copy)
+        .slice(0, -1)
+        .map((p) => p.replace(/^\/app\//, '')),
+    );
+  }
+  return sources;
+}
+
 for (const program of PROGRAMS) {
   describe(`${program}/Dockerfile`, () => {
     const text = readFileSync(join(REPO_ROOT, program, 'Dockerfile'), 'utf8');
@@ -86,33 +112,47 @@ for (const program of PROGRAMS) {
       for (const bin of closure.bin) expect(command).toContain(bin);
     });
 
-    it('copies into the image exactly the compiled workspaces the program imports and their production dependencies', () => {
-      const copies = final.instructions.filter((i) => i.getKeyword() === 'COPY' || i.getKeyword() === 'ADD');
-      const sources: string[] = [];
-      for (const copy of copies) {
-        expect(copy.getKeyword()).toBe('COPY');
-        expect((copy as Copy).getFromFlag()?.getValue()).toBe(all[0]?.name);
-        const paths = words(copy);
-        sources.push(...paths.slice(0, -1).map((p) => p.replace(/^\/app\//, '')));
-      }
-      const expected = ['package.json'];
-      if (closure.hasExternalDependencies) expected.push('node_modules/');
-      for (const ws of closure.workspaces) {
-        expected.push(`${ws}/package.json`, `${ws}/dist/`);
-        if (ws === program) expected.push(`${ws}/bin/`);
-        if (closure.nestedNodeModules.includes(ws)) expected.push(`${ws}/node_modules/`);
-        for (const extra of EXTRA_FILES[ws] ?? []) expected.push(`${ws}/${extra}`);
-      }
-      expect(sources.sort()).toEqual(expected.sort());
-    });
+    const bundled = isBundled(program);
 
-    it('installs only production dependencies for what it ships', () => {
-      const build = runText(all[0] as Stage);
-      if (closure.hasExternalDependencies) {
-        expect(build).toMatch(new RegExp(`npm ci --omit=dev [^\\n]*-w ${closure.name.replace('/', '\\/')}\\b`));
-      } else {
+    if (bundled)
+      it('ships its bundle, bin and package.json, and no node_modules', () => {
+        const sources = copiedSources(final, all[0]?.name ?? null);
+        const own = sources.filter((p) => p.startsWith(`${program}/`)).map((p) => p.slice(program.length + 1));
+        expect(sources.filter((p) => !p.startsWith(`${program}/`))).toEqual(
+          sources.includes('package.json') ? ['package.json'] : [],
+        );
+        expect(own).toContain('package.json');
+        expect(own).toContain('bin/');
+        expect(own.filter((p) => p.startsWith('dist/'))).not.toEqual([]);
+        expect(own.every((p) => p === 'package.json' || p === 'bin/' || p.startsWith('dist/'))).toBe(true);
         expect(final.instructions.map((i) => words(i).join(' ')).join('\n')).not.toContain('node_modules');
-      }
-    });
+        expect(runText(all[0] as Stage)).toMatch(
+          new RegExp(`npm run (bundle|build) -w ${closure.name.replace('/', '\\/')}\\b`),
+        );
+      });
+
+    if (!bundled) {
+      it('copies into the image exactly the compiled workspaces the program imports and their production dependencies', () => {
+        const sources = copiedSources(final, all[0]?.name ?? null);
+        const expected = ['package.json'];
+        if (closure.hasExternalDependencies) expected.push('node_modules/');
+        for (const ws of closure.workspaces) {
+          expected.push(`${ws}/package.json`, `${ws}/dist/`);
+          if (ws === program) expected.push(`${ws}/bin/`);
+          if (closure.nestedNodeModules.includes(ws)) expected.push(`${ws}/node_modules/`);
+          for (const extra of EXTRA_FILES[ws] ?? []) expected.push(`${ws}/${extra}`);
+        }
+        expect(sources.sort()).toEqual(expected.sort());
+      });
+
+      it('installs only production dependencies for what it ships', () => {
+        const build = runText(all[0] as Stage);
+        if (closure.hasExternalDependencies) {
+          expect(build).toMatch(new RegExp(`npm ci --omit=dev [^\\n]*-w ${closure.name.replace('/', '\\/')}\\b`));
+        } else {
+          expect(final.instructions.map((i) => words(i).join(' ')).join('\n')).not.toContain('node_modules');
+        }
+      });
+    }
   });
 }

@@ -5,12 +5,14 @@
 // The package so has no dependencies at all: its tarball installs with no registry (CI runners, air-gapped hosts),
 // and what is installed is exactly what the tests ran. Code splitting keeps one copy of each module (one oclif for
 // the binary and every command) and keeps start-up light: what a command imports lazily inside run() (the
-// contract, zod, the API client) lands in chunks loaded only then; `deployer --version` loads no command at all.
+// contract, zod, the API client) lands in chunks loaded only then; `deployer --version` loads no command at all
+// (bin/run.js answers it without oclif). What the plugins leave out: scripts/bundle-plugins.mjs.
 import { build } from 'esbuild';
 import { readdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import process from 'node:process';
 import { URL, fileURLToPath } from 'node:url';
+import { contractSlicesAndPureLibs, zodEnglishOnly } from './bundle-plugins.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = join(root, 'dist', 'bundle');
@@ -50,6 +52,7 @@ const result = await build({
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
   metafile: true,
+  plugins: [contractSlicesAndPureLibs, zodEnglishOnly],
 });
 if (process.argv.includes('--verbose')) {
   for (const [file, { bytes }] of Object.entries(result.metafile.outputs)) {

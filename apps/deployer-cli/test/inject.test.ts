@@ -16,6 +16,16 @@ const FIXTURES = fileURLToPath(new URL('fixtures/inject/', import.meta.url));
 const APP = join(FIXTURES, 'app');
 const ROLE_ID = 'b7c3e6d2-4a1f-4c5e-9d8b-2f6a1e0c9d77';
 
+const GOLDEN_INPUTS = [
+  'deployment.yaml',
+  'statefulset.yaml',
+  'cronjob.yaml',
+  'pod.yaml',
+  'list.yaml',
+  'helm.yaml',
+  'pod-security.yaml',
+];
+
 let injection: Injection;
 
 beforeAll(async () => {
@@ -58,12 +68,9 @@ function podSpec(object: KubeObject | undefined): Workload['spec']['template']['
 }
 
 describe('inject golden files', () => {
-  it.each(['deployment.yaml', 'statefulset.yaml', 'cronjob.yaml', 'pod.yaml', 'list.yaml', 'helm.yaml'])(
-    'injects %s as its golden file shows',
-    async (name) => {
-      await expect(renderManifests(await injectFile(name))).toMatchFileSnapshot(join(FIXTURES, 'golden', name));
-    },
-  );
+  it.each(GOLDEN_INPUTS)('injects %s as its golden file shows', async (name) => {
+    await expect(renderManifests(await injectFile(name))).toMatchFileSnapshot(join(FIXTURES, 'golden', name));
+  });
 
   it('has a golden file for every input, so none is left untested', async () => {
     expect((await readdir(join(FIXTURES, 'golden'))).sort()).toEqual((await readdir(join(FIXTURES, 'in'))).sort());
@@ -98,6 +105,8 @@ describe('what an injected Deployment runs', () => {
     for (const container of [init, refresh]) {
       expect(container?.securityContext).toEqual({
         runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
         readOnlyRootFilesystem: true,
         allowPrivilegeEscalation: false,
         capabilities: { drop: ['ALL'] },
@@ -106,7 +115,7 @@ describe('what an injected Deployment runs', () => {
     }
   });
 
-  it('gives the app its secrets read-only from in-memory volumes and annotates the pod with its role', async () => {
+  it('gives the app its secrets read-only from in-memory volumes, never the lease directory, and annotates the pod with its role', async () => {
     const [, deployment] = await injectFile('deployment.yaml');
     const spec = podSpec(deployment);
     for (const name of ['secret-api-secrets', 'secret-api-env', 'secret-api-leases']) {
@@ -116,7 +125,6 @@ describe('what an injected Deployment runs', () => {
       { name: 'cache', mountPath: '/var/cache/nginx' },
       { name: 'secret-api-secrets', mountPath: '/etc/secrets', readOnly: true },
       { name: 'secret-api-env', mountPath: '/env', readOnly: true },
-      { name: 'secret-api-leases', mountPath: '/var/run/secrets/vault', readOnly: true },
     ]);
     expect(workload(deployment).spec.template.metadata.annotations['secret-api.dev/role']).toBe('myapp');
     expect(workload(deployment).metadata.annotations['secret-api.dev/restart-on-change']).toBe('true');
@@ -141,14 +149,11 @@ describe('what an injected Deployment runs', () => {
 });
 
 describe('injecting twice', () => {
-  it.each(['deployment.yaml', 'statefulset.yaml', 'cronjob.yaml', 'pod.yaml', 'list.yaml', 'helm.yaml'])(
-    'changes nothing in %s the second time',
-    async (name) => {
-      const once = await injectFile(name);
-      const twice = inject(fromYaml(renderManifests(once)), injection.options, injection.configMap).objects;
-      expect(twice).toEqual(once);
-    },
-  );
+  it.each(GOLDEN_INPUTS)('changes nothing in %s the second time', async (name) => {
+    const once = await injectFile(name);
+    const twice = inject(fromYaml(renderManifests(once)), injection.options, injection.configMap).objects;
+    expect(twice).toEqual(once);
+  });
 
   it('replaces the earlier injection when the RoleID or the templates changed', async () => {
     const once = await injectFile('deployment.yaml');
@@ -168,6 +173,118 @@ describe('injecting twice', () => {
     const before = structuredClone(manifests);
     inject(manifests, injection.options, injection.configMap);
     expect(manifests).toEqual(before);
+  });
+});
+
+describe('who can read what secret-init writes (issue 14)', () => {
+  interface PodSecurityView {
+    securityContext?: Record<string, unknown>;
+    initContainers: Container[];
+    containers: Container[];
+  }
+  const pod = (object: KubeObject | undefined, path: string[] = ['spec', 'template', 'spec']): PodSecurityView =>
+    path.reduce<unknown>((o, key) => (o as Record<string, unknown>)[key], object) as PodSecurityView;
+  const mountsOf = (container: Container | undefined): unknown[] =>
+    (container?.volumeMounts ?? []).map((m) => (m as { name: string }).name);
+  const injected = (text: string): ReturnType<typeof inject> =>
+    inject(fromYaml(text), injection.options, injection.configMap);
+
+  it('gives a pod without a securityContext fsGroup 1000, the group secret-init and secret-refresh run as', async () => {
+    const [, deployment] = await injectFile('deployment.yaml');
+    const spec = pod(deployment);
+    expect(spec.securityContext).toEqual({ fsGroup: 1000 });
+    for (const container of spec.initContainers) {
+      expect(container.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 });
+    }
+  });
+
+  it("keeps a pod's runAsUser and runAsGroup and adds the fsGroup that lets its user read the files", async () => {
+    const [, runsAsUser] = await injectFile('pod-security.yaml');
+    const spec = pod(runsAsUser);
+    expect(spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 1000 });
+    // The app container's own choice is left exactly as it was.
+    expect(spec.containers[0]?.securityContext).toEqual({ runAsUser: 10002, allowPrivilegeEscalation: false });
+    // Ours set their user at container level, so the pod's runAsUser does not make them another user.
+    expect(spec.initContainers.map((c) => c.securityContext)).toEqual([
+      expect.objectContaining({ runAsUser: 1000, runAsGroup: 1000 }),
+      expect.objectContaining({ runAsUser: 1000, runAsGroup: 1000 }),
+    ]);
+  });
+
+  it("keeps a pod's own fsGroup (and the rest of its securityContext) and says so in the report", async () => {
+    const { objects, report } = inject(
+      await readManifests([join(FIXTURES, 'in', 'pod-security.yaml')]),
+      injection.options,
+      injection.configMap,
+    );
+    expect(pod(objects[2]).securityContext).toEqual({
+      fsGroup: 2000,
+      fsGroupChangePolicy: 'OnRootMismatch',
+      supplementalGroups: [3000],
+    });
+    expect(report.injected.map((i) => i.added.filter((a) => a.startsWith('pod fsGroup')))).toEqual([
+      ['pod fsGroup 1000'],
+      ['pod fsGroup 2000 (kept)'],
+    ]);
+  });
+
+  it('mounts the lease directory (the Vault token) into secret-init and secret-refresh only', async () => {
+    const [, statefulSet] = await injectFile('statefulset.yaml');
+    const spec = pod(statefulSet);
+    const withLeases = [...spec.initContainers, ...spec.containers]
+      .filter((c) => mountsOf(c).includes('secret-api-leases'))
+      .map((c) => c.name);
+    expect(withLeases).toEqual(['secret-init', 'secret-refresh']);
+  });
+
+  it('takes the lease mount out of the app containers of a manifest injected by an earlier deployer', async () => {
+    const [, deployment] = await injectFile('deployment.yaml');
+    const older = structuredClone(deployment) as unknown as Workload;
+    older.spec.template.spec.containers[0]?.volumeMounts?.push({
+      name: 'secret-api-leases',
+      mountPath: '/var/run/secrets/vault',
+      readOnly: true,
+    });
+    const again = inject(
+      fromYaml(renderManifests([older as unknown as KubeObject])),
+      injection.options,
+      injection.configMap,
+    ).objects;
+    expect(again[1]).toEqual(deployment);
+  });
+
+  const podWith = (spec: string): string =>
+    `apiVersion: v1\nkind: Pod\nmetadata: { name: p }\nspec:\n${spec}\n  containers: [{ name: a, image: a }]`;
+  it.each([
+    [
+      'fsGroup 0 (the root group)',
+      '  securityContext: { fsGroup: 0 }',
+      "Pod/p: its pod securityContext.fsGroup is 0: the app's secrets would belong to the root group",
+    ],
+    [
+      'an fsGroup that is not a group id',
+      '  securityContext: { fsGroup: "staff" }',
+      'Pod/p: its pod securityContext.fsGroup "staff" is not a group id',
+    ],
+    ['a negative fsGroup', '  securityContext: { fsGroup: -1 }', 'Pod/p: its pod securityContext.fsGroup -1 is not'],
+    [
+      'a Windows pod',
+      '  os: { name: windows }',
+      'Pod/p: it is a Windows pod (os.name: windows): secret-init runs on Linux and needs a pod fsGroup',
+    ],
+    [
+      "an app's init container asking for the lease directory",
+      '  initContainers: [{ name: peek, image: a, volumeMounts: [{ name: secret-api-leases, mountPath: /v }] }]',
+      "Pod/p: container peek mounts secret-api-leases (the pod's Vault token), which only secret-init and secret-refresh may",
+    ],
+  ])('refuses a pod with %s, naming it', (_what, spec, message) => {
+    expect(() => injected(podWith(spec))).toThrow(message);
+  });
+
+  it('accepts an app container that runs as root or as its own group: the fsGroup still applies to it', () => {
+    const text = podWith('  securityContext: { runAsUser: 0, runAsGroup: 0 }');
+    const [, injectedPod] = injected(text).objects;
+    expect(pod(injectedPod, ['spec']).securityContext).toEqual({ runAsUser: 0, runAsGroup: 0, fsGroup: 1000 });
   });
 });
 
@@ -247,7 +364,7 @@ describe('deployer inject (the command)', () => {
     expect(r.stderr).toBe(
       [
         'injected DaemonSet/log-shipper: secret-init, secret-refresh (native sidecar), volumes secret-api-config, ' +
-          'secret-api-secrets, secret-api-env, secret-api-leases, annotation secret-api.dev/role=myapp, ' +
+          'secret-api-secrets, secret-api-env, secret-api-leases, pod fsGroup 1000, annotation secret-api.dev/role=myapp, ' +
           'annotation secret-api.dev/restart-on-change=true',
         'skipped ServiceAccount/web: not a workload',
         'skipped Deployment/legacy: secret-api.dev/inject: "false"',

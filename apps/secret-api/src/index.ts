@@ -6,3 +6,5 @@ export { createApp, OPERATIONS } from './app.js';
 export { LocalIssuer, type LocalIssuerOptions } from './auth/local-issuer.js';
 export type { Identity } from './auth/identity.js';
 export { PERMISSIONS, type Permission } from './authz/permissions.js';
+/** The statement a history page reads (bench/secrets explains it). */
+export { historyPageQuery } from './services/secrets/secret-history.js';

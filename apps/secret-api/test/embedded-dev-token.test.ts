@@ -59,7 +59,11 @@ const CONTROLLER = 'system:serviceaccount:secrets:controller';
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'secret-api-dev-token-'));
   dataDir = join(root, '.data');
-  stack = await prepareEmbeddedStack({ DATA_DIR: dataDir, PORT: '0' }, { log: () => undefined, vaultPort: 0 });
+  stack = await prepareEmbeddedStack(
+    // Without the Kubernetes stand-ins (embedded-kubernetes.test.ts runs those): dev principals are unprefixed.
+    { DATA_DIR: dataDir, PORT: '0', EMBEDDED_KUBERNETES: 'false' },
+    { log: () => undefined, vaultPort: 0 },
+  );
   api = await startSecretApi(parseConfig(stack.env), { logger: createLogger('silent'), defaultMetrics: false });
   client = new ApiClient(api.url);
   const admin = client.as(await mint(['--subject', 'dev-admin@localhost', '--group', 'secret-api-admins']));

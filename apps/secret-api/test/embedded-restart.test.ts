@@ -32,7 +32,11 @@ afterAll(async () => {
 
 /** Starts the stack as `npm start` does, and returns a client holding the admin token of its banner. */
 async function start(): Promise<{ admin: ApiClient; stop(): Promise<void>; vaultToken: string }> {
-  const stack = await prepareEmbeddedStack({ DATA_DIR: dataDir, PORT: '0' }, { log: () => undefined, vaultPort: 0 });
+  const stack = await prepareEmbeddedStack(
+    // Without the Kubernetes stand-ins (embedded-kubernetes.test.ts runs those): dev principals are unprefixed.
+    { DATA_DIR: dataDir, PORT: '0', EMBEDDED_KUBERNETES: 'false' },
+    { log: () => undefined, vaultPort: 0 },
+  );
   const api = await startSecretApi(parseConfig(stack.env), { logger: createLogger('silent'), defaultMetrics: false });
   const entry = { stack, api };
   running.push(entry);

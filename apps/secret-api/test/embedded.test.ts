@@ -39,12 +39,16 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+/** The stack without its Kubernetes stand-ins (embedded-kubernetes.test.ts runs those), unless a test asks. */
 async function prepare(env: Record<string, string | undefined>, vaultPort?: number) {
   const logs: string[] = [];
-  const stack = await prepareEmbeddedStack(env, {
-    log: (line) => logs.push(line),
-    ...(vaultPort !== undefined && { vaultPort }),
-  });
+  const stack = await prepareEmbeddedStack(
+    env['VAULT_ADDR'] === undefined ? { EMBEDDED_KUBERNETES: 'false', ...env } : env,
+    {
+      log: (line) => logs.push(line),
+      ...(vaultPort !== undefined && { vaultPort }),
+    },
+  );
   toStop.push(stack);
   return { stack, logs };
 }

@@ -12,7 +12,7 @@ import { startHealthServer } from './health/server.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { podView, type PodView } from './delivery/pod-view.js';
-import { PodReconciler } from './delivery/reconcile-pod.js';
+import { DeliveryLedger, PodReconciler } from './delivery/reconcile-pod.js';
 import { WorkQueue } from './queue/work-queue.js';
 import { RolloutRestarter } from './restart/rollout-restart.js';
 import { SidecarRestarts } from './restart/sidecar-restarts.js';
@@ -53,6 +53,7 @@ class Term {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     cursor: { value: string | undefined },
+    ledger: DeliveryLedger,
     watchTimeoutSeconds: number | undefined,
   ) {
     this.queue = new WorkQueue(config.retry);
@@ -64,6 +65,7 @@ class Term {
         const pod = this.informer.get(key);
         if (!pod || pod.role !== undefined) this.queue.add(key);
       },
+      onList: (keys) => ledger.retainOnly(keys),
       log,
       ...(watchTimeoutSeconds !== undefined ? { watchTimeoutSeconds } : {}),
     });
@@ -86,6 +88,7 @@ class Term {
       log,
       intakePort: config.intakePort,
       maxAttempts: config.maxAttempts,
+      ledger,
     });
     this.restarter = new RolloutRestarter({
       secretApi,
@@ -131,7 +134,7 @@ class Term {
   }
 }
 
-function connect(config: Config): KubeConnection {
+async function connect(config: Config): Promise<KubeConnection> {
   if (config.kube.kubeconfig) return kubeconfigConnection(config.kube.kubeconfig);
   const inCluster = config.kube.inCluster as { host: string; port: number };
   return inClusterConnection(inCluster.host, inCluster.port);
@@ -140,10 +143,11 @@ function connect(config: Config): KubeConnection {
 export async function startController(config: Config, options: ControllerOptions = {}): Promise<RunningController> {
   const log = options.log ?? createLogger(config.logLevel, undefined, { identity: config.identity });
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
-  const kube = new KubeClient(connect(config));
+  const kube = new KubeClient(await connect(config));
   const secretApi = new SecretApiClient({ ...config.secretApi, cluster: config.cluster });
   const events = new EventRecorder(kube, config.identity, log);
   const cursor: { value: string | undefined } = { value: undefined };
+  const ledger = new DeliveryLedger();
   let term: Term | undefined;
   let stopping: Promise<void> = Promise.resolve();
 
@@ -161,7 +165,7 @@ export async function startController(config: Config, options: ControllerOptions
         // A new term starts only once the last one has fully stopped.
         void stopping.then(() => {
           if (elector.isLeader && !term) {
-            term = new Term(config, kube, secretApi, events, metrics, log, cursor, options.watchTimeoutSeconds);
+            term = new Term(config, kube, secretApi, events, metrics, log, cursor, ledger, options.watchTimeoutSeconds);
           }
         });
       },

@@ -40,6 +40,8 @@ export interface RequestOptions {
   /** Content type of a JSON body; default application/json. */
   contentType?: string;
   timeoutMs?: number;
+  /** A 2xx answer's body is not read into memory (writes whose echo of the object nobody uses). */
+  discardBody?: boolean;
 }
 
 export function agentFor(url: string, options: { ca?: string | undefined; maxSockets?: number } = {}): http.Agent {
@@ -64,6 +66,13 @@ export function request(url: string, agent: http.Agent | undefined, options: Req
   }
   return new Promise((resolve, reject) => {
     const req = transport.request(url, { method: options.method, headers, ...(agent ? { agent } : {}) }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (options.discardBody && status >= 200 && status < 300) {
+        res.resume();
+        res.on('end', () => resolve({ status, body: undefined, headers: res.headers }));
+        res.on('error', (err) => reject(new TransportError(err.message, (err as NodeJS.ErrnoException).code)));
+        return;
+      }
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
@@ -81,7 +90,7 @@ export function request(url: string, agent: http.Agent | undefined, options: Req
             body = text;
           }
         }
-        resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
+        resolve({ status, body, headers: res.headers });
       });
       res.on('error', (err) => reject(new TransportError(err.message, (err as NodeJS.ErrnoException).code)));
     });

@@ -24,6 +24,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
+    deliveryStageSeconds: new Histogram({
+      name: 'secret_controller_delivery_stage_seconds',
+      help: 'One step of a delivery: claim (the pod annotation), issue (the Secret API), intake (the init container accepting it)',
+      labelNames: ['stage'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
     retries: new Counter({
       name: 'secret_controller_delivery_retries_total',
       help: 'Delivery attempts that will be retried (intake not listening yet, Secret API unavailable)',

@@ -12,8 +12,8 @@ import { envFileContent } from './env/shell.js';
 import { parseSecretVariables, type SecretVariable } from './env/variables.js';
 import { leaseFile, TOKEN_FILE, writeLeaseDir } from './leases/lease-file.js';
 import type { Logger } from './log.js';
-import { FILE_MODE_SECRET, writeFilesAtomically, type PendingFile } from './output/atomic.js';
-import { renderAll } from './render/engine.js';
+import { OUTPUT_DIR_MODE, writeFilesAtomically, type PendingFile } from './output/atomic.js';
+import { firstRoundRequests, renderAll } from './render/engine.js';
 import { Fetcher } from './render/fetcher.js';
 import type { FunctionContext } from './render/functions.js';
 import { isTemplate, parseTemplate, scanConfigDir, type SourceFile } from './render/templates.js';
@@ -21,8 +21,12 @@ import { obtainSession } from './session.js';
 import { VaultClient } from './vault/client.js';
 import { revokeSelf, tokenSession, type Session } from './vault/login.js';
 
-/** Copied (non-template) files keep at most rw-r--r--, and always rw for the owner. */
+/**
+ * Copied (non-template) files keep at most rw-r--r--, and always rw for the owner and r for the group: the app
+ * reads them through the pod's fsGroup, so a 0600 source would otherwise be unreadable to it.
+ */
 export const COPIED_MODE_MASK = 0o644;
+const COPIED_MODE_FLOOR = 0o640;
 
 type Env = Record<string, string | undefined>;
 
@@ -31,39 +35,41 @@ export async function runInit(config: Config, env: Env, log: Logger): Promise<vo
   const sources = readConfigDir(config, log);
   // Templates are parsed before waiting for the SecretID: a typo fails the pod at once.
   const templates = sources.filter(isTemplate).map(parseTemplate);
+  const input = { templates, variables, context: functionContext(config), data: templateData(config) };
   const client = newClient(config);
+  let session: Session;
   try {
-    const session = await obtainSession(config, client, log);
-    client.token = session.token;
-    try {
-      const fetcher = new Fetcher(client);
-      const started = Date.now();
-      const out = await renderAll(
-        { templates, variables, context: functionContext(config), data: templateData(config) },
-        fetcher,
-        log,
-      );
-      const pending: PendingFile[] = sources.map((s) => outputFile(config, s, out.files));
-      if (variables.length > 0) {
-        pending.push({ path: config.envFile, content: envFileContent(out.variables), mode: FILE_MODE_SECRET });
-      }
-      writeFilesAtomically(pending);
-      writeLeaseDir(config.leaseDir, leaseFile(client.address, session, fetcher.leases), session.token);
-      log.info('secrets written', {
-        files: sources.length,
-        templates: templates.length,
-        variables: variables.length,
-        vaultRequests: fetcher.requestCount,
-        leases: fetcher.leases.length,
-        ms: Date.now() - started,
-      });
-    } catch (err) {
-      await abandon(client, session, log);
-      throw err;
-    }
-  } finally {
+    session = await obtainSession(config, client, log, firstRoundRequests(input));
+  } catch (err) {
     client.close();
+    throw err;
   }
+  client.token = session.token;
+  try {
+    const fetcher = new Fetcher(client);
+    const started = Date.now();
+    const out = await renderAll(input, fetcher, log);
+    const pending: PendingFile[] = sources.map((s) => outputFile(config, s, out.files));
+    if (variables.length > 0) {
+      pending.push({ path: config.envFile, content: envFileContent(out.variables), mode: config.fileMode });
+    }
+    writeFilesAtomically(pending, OUTPUT_DIR_MODE);
+    writeLeaseDir(config.leaseDir, leaseFile(client.address, session, fetcher.leases), session.token);
+    log.info('secrets written', {
+      files: sources.length,
+      templates: templates.length,
+      variables: variables.length,
+      vaultRequests: fetcher.requestCount,
+      leases: fetcher.leases.length,
+      ms: Date.now() - started,
+    });
+  } catch (err) {
+    await abandon(client, session, log);
+    client.close();
+    throw err;
+  }
+  // On success the connections are left open: the program exits next (main.ts), and the exit closes
+  // them without the work of tearing down up to 32 sockets one by one first.
 }
 
 export async function runExec(config: Config, env: Env, command: readonly string[], log: Logger): Promise<number> {
@@ -120,8 +126,8 @@ function readConfigDir(config: Config, log: Logger): SourceFile[] {
 function outputFile(config: Config, source: SourceFile, rendered: ReadonlyMap<string, string>): PendingFile {
   const path = join(config.outputDir, ...source.outRel.split('/'));
   const text = rendered.get(source.rel);
-  if (text !== undefined) return { path, content: text, mode: FILE_MODE_SECRET };
-  return { path, content: source.content, mode: (source.mode & COPIED_MODE_MASK) | 0o600 };
+  if (text !== undefined) return { path, content: text, mode: config.fileMode };
+  return { path, content: source.content, mode: (source.mode & COPIED_MODE_MASK) | COPIED_MODE_FLOOR };
 }
 
 function functionContext(config: Config): FunctionContext {

@@ -19,7 +19,16 @@ import {
   type Session,
 } from './vault/login.js';
 
-export async function obtainSession(config: Config, client: VaultClient, log: Logger): Promise<Session> {
+/**
+ * `connections`: how many connections the work after the login will want at once; opened while the
+ * pod waits for its SecretID (the intake port), so the reads do not wait for handshakes.
+ */
+export async function obtainSession(
+  config: Config,
+  client: VaultClient,
+  log: Logger,
+  connections = 1,
+): Promise<Session> {
   const creds = config.credentials();
   switch (creds.kind) {
     case 'token':
@@ -51,7 +60,7 @@ export async function obtainSession(config: Config, client: VaultClient, log: Lo
     }
     case 'intake': {
       const expected = expectedPath(config);
-      void checkVault(client, log);
+      void checkVault(client, log).then(() => client.openConnections(connections - 1));
       return waitForDelivery({
         host: config.intake.host,
         port: config.intake.port,

@@ -55,7 +55,7 @@ describe('shell quoting', () => {
 });
 
 describe('secret-init run: the env file', () => {
-  it('writes export lines (0600) for SECRET_ variables that bash sources back to the exact values', async () => {
+  it('writes export lines (0640) for SECRET_ variables that bash sources back to the exact values', async () => {
     const base = tempDir('envfile');
     const envFile = join(base, 'env', 'variables');
     const r = await run({
@@ -92,7 +92,7 @@ describe('secret-init run: the env file', () => {
       SECRET_MULTI: 'secret/data/global/MULTI',
     });
     expect(ok.code, ok.stderr).toBe(0);
-    expect(statSync(envFile).mode & 0o777).toBe(0o600);
+    expect(statSync(envFile).mode & 0o777).toBe(0o640);
     expect(sourced(envFile, 'DB_PASSWORD')).toBe(HOSTILE[3]);
     expect(sourced(envFile, 'DB_USER')).toBe('svc');
     expect(sourced(envFile, 'API_KEY')).toBe(HOSTILE[0]);

@@ -71,16 +71,18 @@ db_password = {{ dbPassword }}
 `;
 
 describe('secret-init run: rendering', () => {
-  it('a template using every function renders, and the files and lease record are written with restrictive modes', async () => {
+  it('a template using every function renders; rendered files are readable by the group only, the lease record by the owner only', async () => {
     const d = dirsWith({
       'app.conf.tmpl': EVERY_FUNCTION,
       'tls/key.pem.tmpl': '{{ tlsKey "web.myapp.svc" "api.myapp.svc" }}',
       'tls/cert.pem.tmpl': '{{ tlsCert "web.myapp.svc" "api.myapp.svc" }}',
       'tls/ca.pem.tmpl': '{{ tlsCA "web.myapp.svc" "api.myapp.svc" }}',
       'static/readme.txt': 'not a template {{ lookup "X" }}',
+      'static/private.txt': 'owner-only at the source',
       'written.json.tmpl': `{{ $w := rawWrite "${PKI_MOUNT}/issue/${ROLE}" (dict "common_name" "job.myapp.svc") }}{{ index $w "serial_number" | len | printf "%d" }}`,
     });
     chmodSync(join(d.config, 'static/readme.txt'), 0o755);
+    chmodSync(join(d.config, 'static/private.txt'), 0o600);
     const r = await run({ ...baseEnv(d), VAULT_WRAPPED_SECRET_ID: await stack.wrappedSecretId() });
     expect(r.stderr).not.toContain('app-api-key');
     expect(r.code, r.stderr).toBe(0);
@@ -96,10 +98,16 @@ describe('secret-init run: rendering', () => {
     expect(readFileSync(join(d.out, 'static/readme.txt'), 'utf8')).toBe('not a template {{ lookup "X" }}');
     expect(readFileSync(join(d.out, 'written.json'), 'utf8')).toMatch(/^\d+$/);
 
-    // Modes: rendered 0600, copied masked to 0644 (no exec bit), directories 0700.
-    expect(statSync(join(d.out, 'app.conf')).mode & 0o777).toBe(0o600);
+    // Modes: rendered 0640 (the pod's fsGroup reads them), copied masked to 0644 with group read (no exec bit),
+    // directories 0750; the lease directory 0700 with 0600 files (secret-refresh only).
+    expect(statSync(join(d.out, 'app.conf')).mode & 0o777).toBe(0o640);
+    expect(statSync(join(d.out, 'tls/key.pem')).mode & 0o777).toBe(0o640);
     expect(statSync(join(d.out, 'static/readme.txt')).mode & 0o777).toBe(0o644);
-    expect(statSync(join(d.out, 'tls')).mode & 0o777).toBe(0o700);
+    // A 0600 source still reaches the app through the group.
+    expect(statSync(join(d.out, 'static/private.txt')).mode & 0o777).toBe(0o640);
+    expect(statSync(join(d.out, 'tls')).mode & 0o777).toBe(0o750);
+    expect(statSync(d.out).mode & 0o777).toBe(0o750);
+    expect(statSync(d.leases).mode & 0o777).toBe(0o700);
     expect(listTree(d.out).some((f) => f.endsWith('.tmpl') || f.includes('.tmp'))).toBe(false);
 
     // One database lease for dbUsername + dbPassword: the pair comes from one read.

@@ -40,5 +40,6 @@ Exit codes: 0 stopped by a signal, 1 bad configuration or internal error,
 2 the token or a lease can no longer be kept alive (the pod must restart).
 `;
 
-const code = await main(process.argv.slice(2), process.env);
-process.exit(code);
+// No top-level await: the image runs this module bundled as CommonJS (scripts/bundle.mjs), so
+// that Node never starts its ES module loader. main() answers every outcome with an exit code.
+void main(process.argv.slice(2), process.env).then((code) => process.exit(code));

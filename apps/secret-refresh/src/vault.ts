@@ -1,8 +1,10 @@
 /**
  * The few Vault calls the sidecar makes, over node:http(s): `fetch` would load undici, which
  * costs about 10 MiB of RSS in a process meant to stay small, and cannot take a CA bundle
- * (VAULT_CACERT). One attempt per call with a deadline; retrying is the caller's decision,
- * because only the caller knows how long the item it is keeping has left.
+ * (VAULT_CACERT) — and under the image's --jitless there is no WebAssembly, which undici's
+ * HTTP parser needs: `fetch` would crash the program. One attempt per call with a deadline;
+ * retrying is the caller's decision, because only the caller knows how long the item it is
+ * keeping has left.
  */
 import type http from 'node:http';
 import type https from 'node:https';

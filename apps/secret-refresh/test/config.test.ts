@@ -17,6 +17,8 @@ async function failsWith(env: Record<string, string>, pattern: RegExp) {
   expect(errors[0]!.msg).toMatch(pattern);
   expect(r.stderr).not.toContain(TOKEN);
   expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  // JSON log lines only: nothing from Node itself, such as a warning about the image's launch flags.
+  expect(r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('{'))).toEqual([]);
 }
 
 describe('secret-refresh configuration', () => {

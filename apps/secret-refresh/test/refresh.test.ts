@@ -94,6 +94,12 @@ describe('secret-refresh with the lease directory', () => {
     expect(await stack.tokenAlive(token)).toBe(false);
     expect(p.logs().find((l) => l.msg.startsWith('revoked the token'))).toBeDefined();
     expect(p.stderr()).not.toContain(token);
+    expect(
+      p
+        .stderr()
+        .split('\n')
+        .filter((l) => l !== '' && !l.startsWith('{')),
+    ).toEqual([]);
   });
 
   it('a lease revoked behind its back makes it exit non-zero with one line naming the lease', async () => {

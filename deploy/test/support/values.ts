@@ -18,7 +18,7 @@ export const approleNoController: Values = {
   controller: { enabled: false },
 };
 
-/** Every optional knob turned: JWKS files, extra env, own image tags, scheduling, a LoadBalancer. */
+/** Every optional knob turned: JWKS files and CAs, extra env, own image tags, scheduling, a LoadBalancer. */
 export const everything: Values = {
   fullnameOverride: 'platform-secrets',
   image: { registry: 'registry.example.com/platform', tag: '1.2.3' },
@@ -26,6 +26,8 @@ export const everything: Values = {
   api: {
     image: { repository: 'secret-api', tag: '1.2.4' },
     jwksFiles: { 'ci.json': { keys: [] } },
+    // Not parsed by the chart: a ConfigMap of certificates, which the API reads and checks at start.
+    jwksCaFiles: { 'cluster-ca.crt': '-----BEGIN CERTIFICATE-----\nMIIBdummy\n-----END CERTIFICATE-----\n' },
     extraEnv: [{ name: 'VAULT_TIMEOUT_MS', value: '8000' }],
     service: { type: 'LoadBalancer', port: 443 },
     nodeSelector: { 'kubernetes.io/os': 'linux' },

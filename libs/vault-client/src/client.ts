@@ -30,6 +30,7 @@ import {
   type UnavailableReason,
 } from './errors.js';
 import { KvV2 } from './kv-v2.js';
+import { createSend, nodeVaultTransport } from './transport.js';
 import { Redactor } from './redact.js';
 import type {
   RetryConfig,
@@ -126,8 +127,8 @@ export class VaultClient {
   private readonly auth: VaultClientOptions['auth'];
   private readonly namespace: string | undefined;
   private readonly onRequest: VaultClientOptions['onRequest'];
-  /** One keep-alive agent for the client's life, handed to node-vault on every call. */
-  private readonly agent: { httpAgent: HttpAgent } | { httpsAgent: HttpsAgent };
+  /** One keep-alive agent for the client's life; the transport sends every call through it. */
+  private readonly agent: HttpAgent | HttpsAgent;
 
   private token: string | null = null;
   private loginInFlight: Promise<VaultAuth> | null = null;
@@ -149,12 +150,17 @@ export class VaultClient {
     this.auth = options.auth;
     this.namespace = options.namespace;
     this.onRequest = options.onRequest;
-    // node-vault's debug logger prints request bodies (secrets); silence it.
-    this.nv = vault({ apiVersion: 'v1', endpoint: this.address, debug: () => undefined });
-    const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_FREE_SOCKETS };
-    this.agent = this.address.startsWith('https:')
-      ? { httpsAgent: new HttpsAgent(agentOptions) }
-      : { httpAgent: new HttpAgent(agentOptions) };
+    // noDelay: a small request must not wait for Vault's delayed ACK of the previous one (Nagle).
+    const agentOptions = { keepAlive: true, noDelay: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_FREE_SOCKETS };
+    const secure = this.address.startsWith('https:');
+    this.agent = secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    this.nv = vault({
+      apiVersion: 'v1',
+      endpoint: this.address,
+      // node-vault's debug logger prints request bodies (secrets); silence it.
+      debug: () => undefined,
+      'request-promise': nodeVaultTransport(createSend(this.agent, secure)),
+    });
     // node-vault falls back to VAULT_TOKEN / VAULT_NAMESPACE / VAULT_PREFIX from the environment: never.
     this.nv.token = '';
     (this.nv as unknown as { namespace?: string; pathPrefix: string }).namespace = undefined;
@@ -203,7 +209,7 @@ export class VaultClient {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     // Idle keep-alive sockets would otherwise hold the process open; busy ones close when their call ends.
-    ('httpAgent' in this.agent ? this.agent.httpAgent : this.agent.httpsAgent).destroy();
+    this.agent.destroy();
   }
 
   tokenStatus(): TokenStatus {
@@ -562,7 +568,7 @@ export class VaultClient {
     if (token) headers['X-Vault-Token'] = token;
     if (options.wrapTTL !== undefined) headers['X-Vault-Wrap-TTL'] = String(options.wrapTTL);
     if (this.namespace) headers['X-Vault-Namespace'] = this.namespace;
-    const requestOptions = { headers, timeout: timeoutMs, ...this.agent };
+    const requestOptions = { headers, timeout: timeoutMs };
 
     let call: Promise<unknown>;
     switch (method) {
@@ -580,7 +586,7 @@ export class VaultClient {
         break;
     }
 
-    // axios' timeout is a socket idle timeout; this guard makes the bound hard.
+    // The transport's timeout is a socket idle timeout; this guard makes the bound hard.
     let guard: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       guard = setTimeout(() => resolve('timeout'), timeoutMs + 50);
@@ -625,15 +631,14 @@ export class VaultClient {
       throw this.requestError(method, path, status, body, secrets);
     }
     const code = typeof e?.code === 'string' ? e.code : '';
-    const isAxios = (err as { isAxiosError?: boolean })?.isAxiosError === true;
     if (NOT_SENT_CODES.has(code)) {
       const reason = code === 'ECONNREFUSED' ? 'connection-refused' : 'network';
       return new Unavailable(reason, reason === 'network' ? `network error ${code}` : 'connection refused', true, true);
     }
     if (TIMEOUT_CODES.has(code)) return new Unavailable('timeout', 'timed out', false, true);
     if (RESET_CODES.has(code)) return new Unavailable('connection-reset', 'connection reset', false, true);
-    if (isAxios || code)
-      return new Unavailable('network', code ? `network error ${code}` : 'network error', false, true);
+    // Every transport failure carries Node's error code (transport.ts).
+    if (code) return new Unavailable('network', `network error ${code}`, false, true);
     // Not an HTTP failure (a bug, or node-vault refusing its input): surface it without its details.
     throw new VaultClientStateError(
       `unexpected failure calling Vault at ${this.address} (${method} ${path}): ${

@@ -34,9 +34,25 @@ export class KvV2 {
    * after an ambiguous failure: a resend could write a second version.
    */
   async put(key: string, data: Record<string, unknown>, options: { cas?: number } = {}): Promise<number> {
+    return (await this.write(key, data, options)).version;
+  }
+
+  /**
+   * {@link put}, also returning the new version's `created_time` from Vault's answer (null if it
+   * gave none), so a caller that records it needs no metadata read after the write.
+   */
+  async write(
+    key: string,
+    data: Record<string, unknown>,
+    options: { cas?: number } = {},
+  ): Promise<{ version: number; createdTime: string | null }> {
     const body = options.cas !== undefined ? { data, options: { cas: options.cas } } : { data };
-    const result = await this.client.write<{ version: number }>(`${this.mount}/data/${keyPath(key)}`, body);
-    return result.data?.version ?? 0;
+    const result = await this.client.write<{ version?: number; created_time?: string }>(
+      `${this.mount}/data/${keyPath(key)}`,
+      body,
+    );
+    const createdTime = result.data?.created_time;
+    return { version: result.data?.version ?? 0, createdTime: typeof createdTime === 'string' ? createdTime : null };
   }
 
   /** The key's metadata (versions, current_version, custom_metadata) or `null`. */

@@ -3,7 +3,7 @@
  * every success body parsed with the route's response schema and every error body re-parsed as a problem.
  * Loaded lazily (it pulls in zod and the contract), so `--help` and `--version` never pay for it.
  */
-import { errorCodeFromType, parseProblem } from '@secret-api/contract';
+import { errorCodeFromType, parseProblem } from './contract/problem.js';
 import type { RouteContract } from '@secret-api/contract';
 import type { z } from 'zod';
 import { ApiError, NetworkError, UnexpectedResponseError } from '../errors.js';

@@ -3,7 +3,8 @@
  * URL exists: `..` as a secret key must never become `DELETE /v1/apps/myapp` (issue 9). buildPath refuses unsafe
  * segments too; this check comes first so the message names the value as the user typed it.
  */
-import { UnsafePathSegmentError, buildPath, type RouteContract } from '@secret-api/contract';
+import type { RouteContract } from '@secret-api/contract';
+import { UnsafePathSegmentError, buildPath } from './contract/route.js';
 import { UsageError } from '../errors.js';
 
 /** What each path parameter is called in a message. */

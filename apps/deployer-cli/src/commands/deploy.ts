@@ -55,6 +55,17 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
       allowNo: true,
     }),
     timeout: Flags.string({ summary: 'How long to wait for the rollout (90s, 5m, 1h).', default: '5m' }),
+    'vault-addr': Flags.string({
+      summary: "Vault as this cluster's pods reach it, instead of deployer.yml's vaultAddr.",
+      description:
+        'For a cluster whose pods reach Vault at another address than deployer.yml says, e.g. the embedded ' +
+        "stack's vault-dev (its address is in `npm start`'s output).",
+      helpValue: 'URL',
+    }),
+    'create-namespace': Flags.boolean({
+      summary: "Create the deployer.yml entry's namespace first when the cluster has none of that name.",
+      default: false,
+    }),
   };
 
   async run(): Promise<DeployResult> {
@@ -68,8 +79,9 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
         import('../deploy/timeout.js'),
       ]);
     const timeoutMs = parseTimeout(flags.timeout);
+    const vaultAddr = flags['vault-addr'] === undefined ? undefined : project.parseVaultAddr(flags['vault-addr']);
     const loaded = await project.loadProject(flags['deployer-yml']);
-    const cluster = project.selectCluster(loaded, flags.cluster);
+    const cluster = project.selectCluster(loaded, flags.cluster, vaultAddr);
     const manifests = await project.readManifests(loaded.config.manifests.map((m) => resolve(loaded.dir, m)));
     const app = loaded.config.app;
 
@@ -81,7 +93,7 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
     const role = await this.spin(`Ensuring the AppRole of ${app} in ${cluster.name}`, () =>
       api.send(contract.ensureAppRoleRoute, { params: { app, cluster: cluster.name } }),
     );
-    const { options, configMap } = await project.injectionFor(loaded, cluster.name, role.roleId);
+    const { options, configMap } = await project.injectionFor(loaded, cluster.name, role.roleId, vaultAddr);
     const { objects, report } = inject(manifests, options, configMap);
     for (const line of reportLines(report)) this.note(line);
     const result: DeployResult = {
@@ -104,6 +116,12 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
     }
 
     const { flatten } = await import('../deploy/kube.js');
+    if (flags['create-namespace']) {
+      const created = await this.spin(`Checking namespace ${cluster.namespace}`, () =>
+        kube.ensureNamespace(cluster.namespace),
+      );
+      if (created) this.note(`namespace ${cluster.namespace} created`);
+    }
     const applied: KubeObjectLike[] = [];
     for (const object of flatten(objects)) {
       const outcome = await this.spin(`Applying ${describeObject(object)}`, () => kube.apply(object));

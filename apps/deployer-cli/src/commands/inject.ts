@@ -14,13 +14,15 @@ export default class Inject extends DeployerCommand<InjectCommandResult> {
   static override description = `Reads Kubernetes manifests (files, directories, or stdin when none or "-" is given; \
 multi-document YAML and Lists) and adds to every Deployment, StatefulSet, DaemonSet, Job, CronJob and Pod: the \
 secret-init init container (with the RoleID), the secret-refresh native sidecar when deployer.yml uses database or \
-aws credentials, in-memory volumes for /etc/secrets, /env and the lease directory (read-only in the app's \
-containers), the templates' ConfigMap at /config, and the ${'`'}secret-api.dev/role${'`'} annotation. Prints the \
-manifests on stdout and what was injected or skipped on stderr.
+aws credentials, in-memory volumes for /etc/secrets and /env (read-only in the app's containers) and for the lease directory \
+(secret-init and secret-refresh only: it holds the pod's Vault token), the templates' ConfigMap at /config, a pod \
+fsGroup (1000 unless the pod sets its own) so the app's containers can read the files whatever user they run as, and \
+the ${'`'}secret-api.dev/role${'`'} annotation. Prints the manifests on stdout and what was injected or skipped on \
+stderr.
 
 Injecting injected manifests changes nothing. A workload annotated secret-api.dev/inject: "false" is left alone. \
-Whatever cannot be injected safely (hostNetwork, a name already in use, another namespace) is an error naming the \
-object, and nothing is printed.
+Whatever cannot be injected safely (hostNetwork, a name already in use, another namespace, a pod fsGroup of 0, a \
+Windows pod) is an error naming the object, and nothing is printed.
 
 The RoleID comes from --role-id or ROLE_ID (what \`deployer roleid --format env\` prints); it is not a secret on its \
 own, and it is never written to the report.`;

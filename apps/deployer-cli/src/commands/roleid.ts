@@ -53,15 +53,16 @@ Output formats: raw (the RoleID alone, default), env (ROLE_ID=... and ROLE_NAME=
 
   async run(): Promise<RoleIdResult> {
     const { args, flags } = await this.parse(RoleId);
-    const { api, contract } = await this.connect();
+    // The AppRole routes only, not the whole contract: this runs in every deploy (start-up, bench/cli).
+    const [{ api }, routes] = await Promise.all([this.client(), import('../api/contract/approle.js')]);
     const params = { app: args.app, cluster: flags.cluster };
     const result: RoleIdResult = flags.ensure
       ? await this.spin(`Ensuring the AppRole of ${args.app} in ${flags.cluster}`, () =>
-          api.send(contract.ensureAppRoleRoute, { params }),
+          api.send(routes.ensureAppRoleRoute, { params }),
         )
       : {
           ...(await this.spin(`Reading the RoleID of ${args.app} in ${flags.cluster}`, () =>
-            api.send(contract.getAppRoleRoute, { params }),
+            api.send(routes.getAppRoleRoute, { params }),
           )),
           changed: false,
         };

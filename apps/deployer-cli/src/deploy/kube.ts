@@ -17,6 +17,8 @@ export interface Cluster {
   context: string;
   read(object: KubeObject): Promise<KubeObject | undefined>;
   apply(object: KubeObject): Promise<{ object: KubeObject; action: ApplyAction }>;
+  /** Creates the namespace when there is none of that name; true when it was created. */
+  ensureNamespace(name: string): Promise<boolean>;
 }
 
 /**
@@ -84,6 +86,12 @@ export function connectCluster(context: string, namespace: string): Cluster {
       const action: ApplyAction =
         before === undefined ? 'created' : version(before) === version(after) ? 'unchanged' : 'configured';
       return { object: after, action };
+    },
+    async ensureNamespace(name) {
+      const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
+      if ((await this.read(namespace)) !== undefined) return false;
+      await call(`creating namespace ${name}`, () => client.create(namespace as KubernetesObject));
+      return true;
     },
   };
 }

@@ -43,14 +43,26 @@ export async function loadProject(file: string): Promise<Project> {
   return { file, dir: dirname(resolve(file)), config: parsed.data };
 }
 
-export function selectCluster(project: Project, name: string): TDeployerCluster & { vaultAddr: string } {
+/** A `--vault-addr` value: an http(s) URL, as deployer.yml's vaultAddr must be. */
+export function parseVaultAddr(value: string): string {
+  const ok = URL.canParse(value) && /^https?:$/.test(new URL(value).protocol);
+  if (!ok) throw new UsageError(`--vault-addr must be an http:// or https:// URL (got ${value})`, 'invalid_flag');
+  return value;
+}
+
+/** The deployer.yml entry of a cluster; `vaultAddr` (a --vault-addr) wins over the file's. */
+export function selectCluster(
+  project: Project,
+  name: string,
+  vaultAddr?: string,
+): TDeployerCluster & { vaultAddr: string } {
   const cluster = project.config.clusters.find((c) => c.name === name);
   if (cluster === undefined) {
     const known = project.config.clusters.map((c) => c.name).join(', ');
     throw new UsageError(`${project.file} has no cluster ${name} (it lists ${known})`, 'unknown_cluster');
   }
   // The schema guarantees one of the two.
-  return { ...cluster, vaultAddr: cluster.vaultAddr ?? project.config.vaultAddr ?? '' };
+  return { ...cluster, vaultAddr: vaultAddr ?? cluster.vaultAddr ?? project.config.vaultAddr ?? '' };
 }
 
 /** The templates directory as ConfigMap data: regular files only, one level (ConfigMap keys are file names). */
@@ -113,8 +125,13 @@ export interface Injection {
 }
 
 /** Everything inject needs for one cluster, from deployer.yml, the templates and the RoleID. */
-export async function injectionFor(project: Project, clusterName: string, roleId: string): Promise<Injection> {
-  const cluster = selectCluster(project, clusterName);
+export async function injectionFor(
+  project: Project,
+  clusterName: string,
+  roleId: string,
+  vaultAddr?: string,
+): Promise<Injection> {
+  const cluster = selectCluster(project, clusterName, vaultAddr);
   const { config } = project;
   const configMap = buildConfigMap(config.app, cluster.namespace, await readConfigFiles(project));
   return {

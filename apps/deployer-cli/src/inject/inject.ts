@@ -21,6 +21,7 @@ import {
   secretRefreshContainer,
 } from './pod-spec.js';
 import type { InjectOptions } from './pod-spec.js';
+import { ensureFsGroup, podSecurityProblems } from './pod-security.js';
 
 export type { InjectOptions } from './pod-spec.js';
 
@@ -59,7 +60,8 @@ const POD_TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
 /** Kinds the secret-controller can roll out again. */
 const RESTARTABLE = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 
-const APP_MOUNT_PATHS: readonly string[] = [VOLUMES.secrets.mountPath, VOLUMES.env.mountPath, VOLUMES.leases.mountPath];
+/** Where the app's containers get our volumes (the lease directory is not among them: see appMounts). */
+const APP_MOUNT_PATHS: readonly string[] = [VOLUMES.secrets.mountPath, VOLUMES.env.mountPath];
 
 function clone<T>(value: T): T {
   return structuredClone(value);
@@ -139,6 +141,15 @@ function problemsWith(template: Record<string, unknown>, options: InjectOptions)
       }
     }
   }
+  // The lease directory holds the pod's Vault token: no container of the app gets it, not even by asking.
+  for (const container of [...containers, ...inits]) {
+    if (list(container['volumeMounts']).some((m) => m['name'] === VOLUMES.leases.name)) {
+      problems.push(
+        `container ${String(container['name'])} mounts ${VOLUMES.leases.name} (the pod's Vault token), which only ${SECRET_INIT} and ${SECRET_REFRESH} may`,
+      );
+    }
+  }
+  problems.push(...podSecurityProblems(spec));
   const metadata = isObject(template['metadata']) ? template['metadata'] : {};
   const role = isObject(metadata['annotations']) ? metadata['annotations'][ANNOTATIONS.role] : undefined;
   if (role !== undefined && role !== options.app) {
@@ -163,6 +174,8 @@ function addInjection(template: Record<string, unknown>, workload: KubeObject, o
   for (const container of list(spec['containers'])) {
     container['volumeMounts'] = [...list(container['volumeMounts']), ...appMounts(options)];
   }
+  const { fsGroup, kept } = ensureFsGroup(spec);
+  added.push(kept ? `pod fsGroup ${fsGroup} (kept)` : `pod fsGroup ${fsGroup}`);
   const annotations = annotationsOf(child(template, 'metadata'));
   annotations[ANNOTATIONS.role] = options.app;
   annotations[ANNOTATIONS.injected] = 'true';

@@ -3,6 +3,7 @@
  * the names it owns, so a second injection can take its own additions out before adding them again.
  */
 import type { KubeObject } from './manifests.js';
+import { INJECTED_USER } from './pod-security.js';
 
 export const SECRET_INIT = 'secret-init';
 export const SECRET_REFRESH = 'secret-refresh';
@@ -54,9 +55,13 @@ export interface InjectOptions {
   configHash: string;
 }
 
-/** Injected containers run with nothing they do not need. */
+/**
+ * Injected containers run with nothing they do not need, as one fixed user: secret-refresh reads the token that
+ * secret-init wrote 0600 (pod-security.ts).
+ */
 const securityContext = (): KubeObject => ({
   runAsNonRoot: true,
+  ...INJECTED_USER,
   readOnlyRootFilesystem: true,
   allowPrivilegeEscalation: false,
   capabilities: { drop: ['ALL'] },
@@ -136,11 +141,13 @@ export function injectedVolumes(options: InjectOptions): KubeObject[] {
   ];
 }
 
-/** What the app's own containers see: the rendered files, the env file and the lease directory, read-only. */
+/**
+ * What the app's own containers see: the rendered files and the env file, read-only. Never the lease directory:
+ * it holds the pod's Vault token, which only secret-init (writes it) and secret-refresh (renews it) need.
+ */
 export function appMounts(options: InjectOptions): KubeObject[] {
   return [
     { name: VOLUMES.secrets.name, mountPath: VOLUMES.secrets.mountPath, readOnly: true },
     ...(hasEnvFile(options) ? [{ name: VOLUMES.env.name, mountPath: VOLUMES.env.mountPath, readOnly: true }] : []),
-    { name: VOLUMES.leases.name, mountPath: VOLUMES.leases.mountPath, readOnly: true },
   ];
 }

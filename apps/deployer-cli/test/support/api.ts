@@ -43,7 +43,16 @@ export async function startApi(label: string): Promise<RunningApi> {
     delete env[name];
   }
   const child = spawn(process.execPath, [API_BIN], {
-    env: { ...env, PORT: '0', DATA_DIR: dataDir, DATABASE_URL: db.url, LOG_LEVEL: 'warn' },
+    // No embedded Kubernetes: its clusters (and their controllers) would be registered in the API before a test
+    // creates its own, and the CLI's tests talk to the API only.
+    env: {
+      ...env,
+      PORT: '0',
+      DATA_DIR: dataDir,
+      DATABASE_URL: db.url,
+      LOG_LEVEL: 'warn',
+      EMBEDDED_KUBERNETES: 'false',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

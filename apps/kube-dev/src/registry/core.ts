@@ -101,10 +101,14 @@ export const pods: ResourceDef = {
     const causes = validateContainers(obj['spec'], 'spec');
     if (old) {
       // Pod specs are immutable but for images (pkg/apis/core/validation ValidatePodUpdate).
+      // Shallow copies: deepEqual skips keys whose value is undefined.
       const withoutImages = (spec: unknown): unknown => {
-        const copy = structuredClone(spec) as Obj;
-        for (const list of ['initContainers', 'containers'] as const)
-          for (const c of containersOf(copy, list)) delete c['image'];
+        if (!isPlainObject(spec)) return spec;
+        const copy: Obj = { ...spec };
+        for (const list of ['initContainers', 'containers'] as const) {
+          if (Array.isArray(spec[list]))
+            copy[list] = (spec[list] as unknown[]).map((c) => (isPlainObject(c) ? { ...c, image: undefined } : c));
+        }
         return copy;
       };
       if (!deepEqual(withoutImages(old['spec']), withoutImages(obj['spec']))) {

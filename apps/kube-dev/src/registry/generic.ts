@@ -70,7 +70,7 @@ export class Registry {
     return {
       lookup: (resource, group, namespace, name) => {
         const def = RESOURCES.find((d) => d.resource === resource && d.group === group);
-        return def ? this.store.get(groupResource(def), def.namespaced ? namespace : undefined, name) : undefined;
+        return def ? this.store.peek(groupResource(def), def.namespaced ? namespace : undefined, name) : undefined;
       },
       now: this.now(),
     };
@@ -84,6 +84,11 @@ export class Registry {
 
   find(def: ResourceDef, namespace: string | undefined, name: string): KubeObject | undefined {
     return this.store.get(groupResource(def), scopeOf(def, namespace), name);
+  }
+
+  /** Whether the object exists, without copying it. */
+  exists(def: ResourceDef, namespace: string | undefined, name: string): boolean {
+    return this.store.peek(groupResource(def), scopeOf(def, namespace), name) !== undefined;
   }
 
   list(def: ResourceDef, namespace: string | undefined): KubeObject[] {
@@ -228,9 +233,9 @@ export class Registry {
 
   /** Internal writes (kubelet, controllers): no validation, status allowed, ownership unchanged. */
   write(def: ResourceDef, obj: KubeObject): KubeObject {
-    const current = this.find(def, obj.metadata.namespace, obj.metadata.name ?? '');
+    const current = this.store.peek(groupResource(def), scopeOf(def, obj.metadata.namespace), obj.metadata.name ?? '');
     if (!current) throw errors.notFound(def, obj.metadata.name ?? '');
-    if (deepEqual(stripRv(current), stripRv(obj))) return current;
+    if (deepEqual(stripRv(current), stripRv(obj))) return clone(current);
     return this.store.update(groupResource(def), obj);
   }
 
@@ -303,7 +308,7 @@ export class Registry {
 
   /** Creates the `default` ServiceAccount of a namespace, as the serviceaccounts controller does. */
   ensureDefaultServiceAccount(namespace: string): void {
-    if (this.find(serviceAccounts, namespace, 'default')) return;
+    if (this.exists(serviceAccounts, namespace, 'default')) return;
     this.create(
       serviceAccounts,
       namespace,
@@ -326,7 +331,7 @@ export class Registry {
       ]);
     const ctx = this.context();
     if (def.namespaced) {
-      const ns = this.find(namespaces, undefined, obj.metadata.namespace as string);
+      const ns = this.store.peek(groupResource(namespaces), undefined, obj.metadata.namespace as string);
       if (!ns) throw errors.notFound(namespaces, obj.metadata.namespace as string);
       if (ns.metadata.deletionTimestamp) {
         throw errors.forbidden(
@@ -340,7 +345,7 @@ export class Registry {
     def.admit?.(obj, ctx);
     const causes = def.validate?.(obj, undefined) ?? [];
     if (causes.length > 0) throw errors.invalid(def.kind, def.group, name, causes);
-    if (this.find(def, obj.metadata.namespace, name)) throw errors.alreadyExists(def, name);
+    if (this.exists(def, obj.metadata.namespace, name)) throw errors.alreadyExists(def, name);
     obj.metadata.uid = newUid();
     obj.metadata.creationTimestamp = formatTime(this.now());
     if (def.tracksGeneration) obj.metadata.generation = 1;
@@ -434,12 +439,17 @@ function scopeOf(def: ResourceDef, namespace: string | undefined): string | unde
   return def.namespaced ? namespace : undefined;
 }
 
-function stripRv(obj: KubeObject): unknown {
-  const copy = clone(obj);
-  delete copy.metadata.resourceVersion;
-  if (copy.metadata.managedFields)
-    copy.metadata.managedFields = copy.metadata.managedFields.map((e) => ({ ...e, time: '' }));
-  return copy;
+/** The object as compared for "did this write change anything": shallow copies, since deepEqual skips undefined. */
+function stripRv(obj: Readonly<KubeObject>): unknown {
+  const { managedFields } = obj.metadata;
+  return {
+    ...obj,
+    metadata: {
+      ...obj.metadata,
+      resourceVersion: undefined,
+      ...(managedFields ? { managedFields: managedFields.map((e) => ({ ...e, time: '' })) } : {}),
+    },
+  };
 }
 
 export function isStatusError(err: unknown): err is StatusError {

@@ -56,8 +56,18 @@ export class Store {
   }
 
   get(gr: string, namespace: string | undefined, name: string): KubeObject | undefined {
-    const found = this.objects.get(gr)?.get(keyOf(namespace, name));
+    const found = this.peek(gr, namespace, name);
     return found ? clone(found) : undefined;
+  }
+
+  /** The stored object itself, for reading only (comparisons, lookups): no copy. */
+  peek(gr: string, namespace: string | undefined, name: string): Readonly<KubeObject> | undefined {
+    return this.objects.get(gr)?.get(keyOf(namespace, name));
+  }
+
+  /** The stored objects of a resource, unordered, for reading only. */
+  peekAll(gr: string): IterableIterator<Readonly<KubeObject>> {
+    return (this.objects.get(gr) ?? new Map<string, KubeObject>()).values();
   }
 
   /** Objects of a resource, in one namespace or all, ordered like etcd keys. */
@@ -87,7 +97,8 @@ export class Store {
       gr,
       revision: this.revision,
       object: clone(stored),
-      ...(previous ? { previous: clone(previous) } : {}),
+      // The replaced object left the store: the event may keep it as it is.
+      ...(previous ? { previous } : {}),
     });
     return clone(stored);
   }
@@ -99,7 +110,7 @@ export class Store {
     if (!previous) return undefined;
     this.bucket(gr).delete(key);
     const last = this.stamp(previous);
-    this.emit({ type: 'DELETED', gr, revision: this.revision, object: clone(last), previous: clone(previous) });
+    this.emit({ type: 'DELETED', gr, revision: this.revision, object: clone(last), previous });
     return clone(last);
   }
 

@@ -78,7 +78,7 @@ describe('ZIssuerConfig', () => {
 
   it('refuses unknown fields and lists the allowed ones', () => {
     expect(messages(ZIssuerConfig, { ...base, jwks_uri: 'x' })).toEqual([
-      'unknown field "jwks_uri" (allowed: issuer, jwksUri, jwksFile, audience, subjectPrefix, groupsClaim, groupsRequired, groupsPrefix, groupsSource, algorithms)',
+      'unknown field "jwks_uri" (allowed: issuer, jwksUri, jwksFile, jwksCaFile, audience, subjectPrefix, groupsClaim, groupsRequired, groupsPrefix, groupsSource, algorithms)',
     ]);
   });
 

@@ -1,3 +1,8 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { Agent, request } from 'node:https';
+import { Readable } from 'node:stream';
 import { ZGroupName, ZSubject } from '@secret-api/contract';
 import { createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import type { CryptoKey, FetchImplementation, JWTPayload, JWTVerifyOptions, ProtectedHeaderParameters } from 'jose';
@@ -100,7 +105,11 @@ export class JwtVerifier {
       const resolver =
         config.jwksFile !== undefined
           ? new FileKeySet(config.jwksFile, options.jwksFileReloadIntervalMs ?? 1000).getKey
-          : remoteKeySet(config.jwksUri ?? '', options);
+          : remoteKeySet(
+              config.jwksUri ?? '',
+              options,
+              config.jwksCaFile === undefined ? undefined : readJwksCa(config.jwksCaFile),
+            );
       this.issuers.set(config.issuer, {
         config,
         directory: config.groupsSource ? createGroupsSource(config.groupsSource) : undefined,
@@ -251,9 +260,9 @@ export function bearerToken(header: string | undefined): string {
  */
 export async function checkIssuerKeys(issuers: readonly (TIssuerConfig | TIssuerConfigInput)[]): Promise<void> {
   for (const issuer of issuers) {
-    if (issuer.jwksFile === undefined) continue;
     try {
-      await checkJwksFile(issuer.jwksFile);
+      if (issuer.jwksFile !== undefined) await checkJwksFile(issuer.jwksFile);
+      if (issuer.jwksCaFile !== undefined) pemCertificates(await readCaText(issuer.jwksCaFile), issuer.jwksCaFile);
     } catch (err) {
       throw new Error(`issuer ${issuer.issuer}: ${(err as Error).message}`, { cause: err });
     }
@@ -265,25 +274,98 @@ function normalizeTyp(typ: string): string {
   return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
 }
 
-function remoteKeySet(uri: string, options: JwtVerifierOptions): KeyResolver {
+/** The jwksCaFile's certificates, or an error naming the file: missing, unreadable, or holding no certificate. */
+class JwksCaError extends Error {
+  override name = 'JwksCaError';
+}
+
+async function readCaText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new JwksCaError(`jwksCaFile ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+
+/** Every certificate of a PEM bundle; a bundle with none, or with one that does not parse, is refused. */
+function pemCertificates(text: string, path: string): string[] {
+  const blocks = text.match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) {
+    throw new JwksCaError(`jwksCaFile ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  }
+  blocks.forEach((block, index) => {
+    try {
+      new X509Certificate(block);
+    } catch {
+      throw new JwksCaError(`jwksCaFile ${path}: certificate ${index + 1} is not a valid X.509 certificate`);
+    }
+  });
+  return blocks;
+}
+
+/** Read once, when the verifier is built at start-up (checkIssuerKeys has already reported a bad file). */
+function readJwksCa(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new JwksCaError(`jwksCaFile ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return pemCertificates(text, path);
+}
+
+function remoteKeySet(uri: string, options: JwtVerifierOptions, ca: string[] | undefined): KeyResolver {
   const timeoutMs = options.jwksTimeoutMs ?? 5000;
   return createRemoteJWKSet(new URL(uri), {
     timeoutDuration: timeoutMs,
     cacheMaxAge: options.jwksCacheMaxAgeMs ?? 10 * 60_000,
     cooldownDuration: options.jwksCooldownMs ?? 30_000,
-    [customFetch]: publicKeysOnlyFetch(timeoutMs),
+    [customFetch]: publicKeysOnlyFetch(timeoutMs, ca === undefined ? fetch : privateCaFetch(ca)),
   });
+}
+
+/**
+ * A fetch over node:https that trusts only the given CAs: the global fetch cannot be given a CA per request, and
+ * NODE_EXTRA_CA_CERTS would widen trust for every connection of the process.
+ */
+function privateCaFetch(ca: string[]): FetchImplementation {
+  const agent = new Agent({ ca, keepAlive: true });
+  return (url, init) =>
+    new Promise<Response>((resolve, reject) => {
+      const req = request(
+        url,
+        {
+          method: 'GET',
+          agent,
+          headers: Object.fromEntries(new Headers(init.headers).entries()),
+          ...(init.signal && { signal: init.signal }),
+        },
+        (res) => {
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) {
+            if (typeof value === 'string') headers.set(name, value);
+          }
+          resolve(
+            new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, { status: res.statusCode ?? 0, headers }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
 }
 
 /**
  * Fetches the JWKS ourselves so that (a) failures carry a useful reason, (b) the body is size-capped, and
  * (c) symmetric and private keys are dropped before jose ever sees the set.
  */
-function publicKeysOnlyFetch(timeoutMs: number): FetchImplementation {
+function publicKeysOnlyFetch(timeoutMs: number, transport: FetchImplementation): FetchImplementation {
   return async (url, init) => {
     let response: Response;
     try {
-      response = await fetch(url, init);
+      response = await transport(url, init);
     } catch (err) {
       throw fetchFailure(err, timeoutMs);
     }
@@ -312,7 +394,8 @@ function fetchFailure(err: unknown, timeoutMs: number): JwksSourceError {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
     return new JwksSourceError(`JWKS fetch timed out after ${timeoutMs} ms`, { cause: err });
   }
-  const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
+  // The global fetch wraps the socket's error as `cause`; node:https (a jwksCaFile) throws it as it is.
+  const cause = err instanceof Error ? ((err.cause ?? err) as { code?: unknown }) : undefined;
   const code = typeof cause?.code === 'string' ? cause.code : err instanceof Error ? err.message : String(err);
   return new JwksSourceError(`JWKS fetch failed (${code})`, { cause: err });
 }

@@ -21,8 +21,13 @@ const UNAVAILABLE_CODES = new Set([
 const UNAVAILABLE_TEXT =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|Connection terminated|connection timeout|timeout exceeded when trying to connect|Can't reach database|the database system is (starting up|shutting down)|terminating connection|Client has encountered a connection error|DatabaseNotReachable|ConnectionClosed|SocketTimeout|TooManyConnections|Closed the connection|pglite is closed|PGlite is closed/i;
 
+/** A unique violation, from a model query (P2002) or a raw one (P2010 carrying the driver's kind). */
 export function isUniqueViolation(err: unknown): boolean {
-  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (err.code === 'P2002') return true;
+  const cause = (err.meta as { driverAdapterError?: { cause?: { kind?: unknown } } } | undefined)?.driverAdapterError
+    ?.cause;
+  return err.code === 'P2010' && cause?.kind === 'UniqueConstraintViolation';
 }
 
 /** True for "the row to update/delete does not exist". */

@@ -6,6 +6,7 @@
  */
 import { DEV_DATABASE_CONNECTION, type DevEnginesReport } from './dev-engines.js';
 import { DEV_ADMIN_SUBJECT } from './dev-issuer.js';
+import type { EmbeddedCluster } from './kubernetes.js';
 
 export interface BannerInput {
   apiUrl: string;
@@ -16,6 +17,10 @@ export interface BannerInput {
   /** The admin token, when the dev issuer runs (AUTH_ISSUERS unset). */
   adminToken: string | undefined;
   adminGroup: string | undefined;
+  /** The dev issuer's subject prefix, when the clusters' issuers are trusted beside it. */
+  devSubjectPrefix?: string;
+  /** The embedded Kubernetes stand-ins, when they run. */
+  kubernetes?: { kubeconfig: string; clusters: EmbeddedCluster[] };
 }
 
 /** Single-quotes a value only when the shell would otherwise split or expand it. */
@@ -25,10 +30,14 @@ export function shellValue(value: string): string {
 
 export function renderBanner(input: BannerInput): string {
   const rows: [string, string][] = [[`export SECRET_API_URL=${shellValue(input.apiUrl)}`, 'the Secret API']];
+  if (input.kubernetes) {
+    const contexts = input.kubernetes.clusters.map((c) => c.context).join(', ');
+    rows.push([`export KUBECONFIG=${shellValue(input.kubernetes.kubeconfig)}`, `kubectl and deployer: ${contexts}`]);
+  }
   if (input.adminToken !== undefined) {
     rows.push([
       `export SECRET_API_TOKEN=${input.adminToken}`,
-      `admin (${DEV_ADMIN_SUBJECT}, group ${input.adminGroup ?? ''}) from the dev issuer, valid 12 h`,
+      `admin (${input.devSubjectPrefix ?? ''}${DEV_ADMIN_SUBJECT}, group ${input.adminGroup ?? ''}) from the dev issuer, valid 12 h`,
     ]);
   }
   // A JWT is far longer than the rest: aligning every note after it would push them off the screen.
@@ -50,7 +59,13 @@ export function renderBanner(input: BannerInput): string {
       'To act as someone else (owner, CI deployer, cluster controller), mint a token with the dev issuer:',
       '  export SECRET_API_TOKEN=$(npx secret-api dev-token --subject alice@example.com --group team-a)',
     );
+    if (input.devSubjectPrefix) {
+      lines.push(
+        `  (its principals are ${input.devSubjectPrefix}<subject>: the clusters' issuers are trusted too, each with its own prefix)`,
+      );
+    }
   }
+  if (input.kubernetes) lines.push('', ...kubernetesLines(input.kubernetes.clusters, input.vault.address));
   lines.push(
     '',
     'Direct access to vault-dev (root token), per command; do not export VAULT_ADDR in a shell you run',
@@ -63,6 +78,22 @@ export function renderBanner(input: BannerInput): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** Each embedded cluster: where its API is, who its controller is, where its pods' files are. */
+function kubernetesLines(clusters: EmbeddedCluster[], vaultAddr: string): string[] {
+  const lines = ['Kubernetes stand-ins (kube-dev; in memory: their objects and pods are gone after a restart):'];
+  for (const c of clusters) {
+    lines.push(
+      `  ${c.name}  ${c.address} (context ${c.context}); controller ${c.controllerPrincipal}`,
+      `  ${' '.repeat(c.name.length)}  pods' volumes (rendered secrets) in ${c.podsDir}/<namespace>/<pod>/volumes`,
+    );
+  }
+  lines.push(
+    `  deploy an app (README.md): npx deployer deploy --cluster ${clusters[0]?.name ?? '<cluster>'} ` +
+      `--vault-addr ${vaultAddr} --create-namespace`,
+  );
+  return lines;
 }
 
 /** What a template can draw from vault-dev's dynamic engines, and what is off and why. */

@@ -19,6 +19,8 @@ import {
   DEV_AUDIENCE,
   DEV_ISSUER,
 } from './dev-issuer.js';
+import { embeddedKubernetesEnabled, startEmbeddedKubernetes } from './kubernetes.js';
+import type { EmbeddedCluster, EmbeddedKubernetes } from './kubernetes.js';
 import { devIssuerDir, vaultDevDataDir } from './layout.js';
 import { EmbeddedVaultError, startVaultDevProcess } from './vault-dev-process.js';
 import type { VaultDevProcess } from './vault-dev-process.js';
@@ -27,6 +29,7 @@ export { EmbeddedVaultError } from './vault-dev-process.js';
 export { DataDirBusyError, DataDirLockError } from './data-dir-lock.js';
 export { ApiPortError } from './api-port.js';
 export { DEV_DATABASE_CONNECTION, EmbeddedConfigError } from './dev-engines.js';
+export { CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT, type EmbeddedCluster } from './kubernetes.js';
 export {
   DEV_ADMIN_GROUP,
   DEV_ADMIN_SUBJECT,
@@ -41,16 +44,19 @@ export interface EmbeddedStack {
   /** What was started, for the banner: 'vault' and/or 'issuer'. */
   started: {
     vault?: { address: string; rootToken: string; engines: DevEnginesReport };
-    issuer?: { issuer: string; adminSubject: string; adminGroup: string };
+    issuer?: { issuer: string; adminSubject: string; adminGroup: string; subjectPrefix?: string };
+    kubernetes?: { kubeconfig: string; clusters: EmbeddedCluster[] };
   };
   /**
-   * The lines to print once the API listens at `apiUrl`: the `export ...` lines a user pastes, each with a note.
-   * Empty when nothing embedded was started.
+   * To call once the API listens at `apiUrl`: registers the embedded clusters' controllers with the API and starts
+   * them (they need the API), then returns the lines to print: the `export ...` lines a user pastes, each with a
+   * note. Empty when nothing embedded was started.
    */
   banner(apiUrl: string): Promise<string>;
   /**
-   * Stops what was started (the vault-dev child process) and then releases the data directory. Close the API (and
-   * with it the embedded database) first: the lock guards the database too. Idempotent.
+   * Stops what was started (the controllers, the Kubernetes stand-ins, the vault-dev child process) and then
+   * releases the data directory. Close the API (and with it the embedded database) first: the lock guards the
+   * database too. Idempotent.
    */
   stop(): Promise<void>;
 }
@@ -84,12 +90,15 @@ export async function prepareEmbeddedStack(
   const log = options.log ?? defaultLog;
   // Before the data directory is touched: a bad value must change nothing.
   const engineSettings = devEngineSettings(env);
+  const kubernetesWanted = embeddedKubernetesEnabled(env);
   const out: Record<string, string | undefined> = { ...env };
   const dataDir = isBlank(env['DATA_DIR']) ? '.data' : (env['DATA_DIR'] as string);
 
   await ensureDataDir(dataDir);
   const lock = await acquireDataDirLock(dataDir, { log });
   let vault: VaultDevProcess | undefined;
+  let kubernetes: EmbeddedKubernetes | undefined;
+  let kubernetesStarting: Promise<EmbeddedKubernetes> | undefined;
   try {
     await assertApiPortFree(env);
     log(`VAULT_ADDR is not set: starting the embedded dev stack (vault-dev and database in ${dataDir})`);
@@ -104,6 +113,17 @@ export async function prepareEmbeddedStack(
     }
     for (const name of ignored) delete out[name];
 
+    // The clusters need the dev issuer (to register their controllers as the admin); an operator's own
+    // AUTH_ISSUERS gets no cluster issuers added behind its back.
+    const withKubernetes = kubernetesWanted && isBlank(env['AUTH_ISSUERS']);
+    if (kubernetesWanted && !withKubernetes && !isBlank(env['EMBEDDED_KUBERNETES'])) {
+      log('EMBEDDED_KUBERNETES: not started, since AUTH_ISSUERS is set (the embedded clusters need the dev issuer)');
+    }
+    // Started beside vault-dev, not after it: the two take about as long, and nothing in one needs the other.
+    if (withKubernetes) {
+      kubernetesStarting = startEmbeddedKubernetes({ dataDir, clusters: engineSettings.clusters, log });
+      kubernetesStarting.catch(() => undefined);
+    }
     const rootToken = await loadOrCreateVaultRootToken(dataDir);
     vault = await startVaultDevProcess({
       log,
@@ -122,8 +142,16 @@ export async function prepareEmbeddedStack(
       if (hmac.created) log(`generated the history HMAC key in ${hmac.path}`);
     }
 
+    if (kubernetesStarting) {
+      kubernetes = await kubernetesStarting;
+      for (const cluster of kubernetes.clusters) {
+        log(`kube-dev for cluster ${cluster.name} is listening at ${cluster.address} (context ${cluster.context})`);
+      }
+    }
+
     const started: EmbeddedStack['started'] = {
       vault: { address: vault.address, rootToken: vault.rootToken, engines },
+      ...(kubernetes && { kubernetes: { kubeconfig: kubernetes.kubeconfig, clusters: kubernetes.clusters } }),
     };
     let issuer: LocalIssuer | undefined;
     let adminGroup: string | undefined;
@@ -131,46 +159,76 @@ export async function prepareEmbeddedStack(
     if (isBlank(env['AUTH_ISSUERS'])) {
       issuer = await LocalIssuer.create({ issuer: DEV_ISSUER, audience: DEV_AUDIENCE, dir: devIssuerDir(dataDir) });
       // Tokens without a groups claim are accepted, as from a CI issuer: `dev-token` mints CI and controller subjects.
-      out['AUTH_ISSUERS'] = JSON.stringify([issuer.issuerConfig({ groupsRequired: false })]);
+      // Beside the clusters' issuers every issuer needs its own subject prefix (so no issuer can name another's
+      // subjects): the dev issuer's principals are then `dev:<subject>`.
+      const subjectPrefix = kubernetes ? DEV_SUBJECT_PREFIX : '';
+      out['AUTH_ISSUERS'] = JSON.stringify([
+        { ...issuer.issuerConfig({ groupsRequired: false }), ...(kubernetes && { subjectPrefix }) },
+        ...(kubernetes?.issuers ?? []),
+      ]);
       if (isBlank(env['ADMIN_GROUPS'])) out['ADMIN_GROUPS'] = DEV_ADMIN_GROUP;
       adminGroup = firstGroup(out['ADMIN_GROUPS']) ?? DEV_ADMIN_GROUP;
-      started.issuer = { issuer: DEV_ISSUER, adminSubject: DEV_ADMIN_SUBJECT, adminGroup };
+      started.issuer = {
+        issuer: DEV_ISSUER,
+        adminSubject: DEV_ADMIN_SUBJECT,
+        adminGroup,
+        ...(subjectPrefix && { subjectPrefix }),
+      };
       log(`AUTH_ISSUERS is not set: trusting the dev JWT issuer ${DEV_ISSUER} (key in ${issuer.jwksPath ?? ''})`);
     }
 
     const running = vault;
+    const clusters = kubernetes;
     let stopped: Promise<void> | undefined;
     return {
       env: out,
       started,
-      banner: async (apiUrl) =>
-        renderBanner({
+      banner: async (apiUrl) => {
+        const adminToken =
+          issuer && adminGroup !== undefined
+            ? await issuer.sign(
+                { sub: DEV_ADMIN_SUBJECT, groups: [adminGroup] },
+                { ttlSeconds: DEV_ADMIN_TOKEN_TTL_SECONDS },
+              )
+            : undefined;
+        if (clusters && adminToken !== undefined) await clusters.startControllers(apiUrl, adminToken);
+        return renderBanner({
           apiUrl,
           dataDir,
           vault: running,
           engines,
-          adminToken:
-            issuer && adminGroup !== undefined
-              ? await issuer.sign(
-                  { sub: DEV_ADMIN_SUBJECT, groups: [adminGroup] },
-                  { ttlSeconds: DEV_ADMIN_TOKEN_TTL_SECONDS },
-                )
-              : undefined,
+          adminToken,
           adminGroup,
-        }),
-      stop: () => (stopped ??= stopAll(running, lock)),
+          ...(started.issuer?.subjectPrefix && { devSubjectPrefix: started.issuer.subjectPrefix }),
+          ...(started.kubernetes && { kubernetes: started.kubernetes }),
+        });
+      },
+      stop: () => (stopped ??= stopAll(running, clusters, lock)),
     };
   } catch (err) {
-    await stopAll(vault, lock);
+    kubernetes ??= await kubernetesStarting?.catch(() => undefined);
+    await stopAll(vault, kubernetes, lock);
     throw err;
   }
 }
 
-async function stopAll(vault: VaultDevProcess | undefined, lock: DataDirLock): Promise<void> {
+/** The prefix of the dev issuer's principals when the clusters' issuers are trusted too. */
+export const DEV_SUBJECT_PREFIX = 'dev:';
+
+async function stopAll(
+  vault: VaultDevProcess | undefined,
+  kubernetes: EmbeddedKubernetes | undefined,
+  lock: DataDirLock,
+): Promise<void> {
   try {
-    await vault?.stop();
+    // The controllers first: they talk to the API (closed already) and to their stand-in.
+    await kubernetes?.stop();
   } finally {
-    await lock.release();
+    try {
+      await vault?.stop();
+    } finally {
+      await lock.release();
+    }
   }
 }
 

@@ -41,6 +41,11 @@ export type OperationResult<R extends RouteContract> = {
     headers?: Record<string, string>;
     /** Facts for the operation's audit event that only the handler knows, e.g. a grant's before and after. */
     auditDetails?: Record<string, unknown>;
+    /**
+     * For a route that may change app, cluster or AppRole rows: false when this request changed none, so the
+     * caches of every replica are kept (see mayChangeTargets in pipeline.ts). Default: it may have.
+     */
+    targetsChanged?: boolean;
   };
 }[StatusOf<R>];
 

@@ -83,7 +83,6 @@ export function mountOperation(router: Router, op: Operation, ctx: ApiContext): 
 
     const requestId = res.locals['requestId'] as string;
     const callerRequestId = res.locals['callerRequestId'] as string | undefined;
-    const log = requestLog(res);
     const record = auditRecorder(ctx, op, {
       identity,
       params,
@@ -113,7 +112,9 @@ export function mountOperation(router: Router, op: Operation, ctx: ApiContext): 
       app,
       cluster,
       requestId,
-      log,
+      get log() {
+        return requestLog(res);
+      },
     } as OperationInput<RouteContract>;
     let result;
     try {
@@ -125,7 +126,7 @@ export function mountOperation(router: Router, op: Operation, ctx: ApiContext): 
       await record(forbidden ? 'denied' : 'error', forbidden ? undefined : problemCodeOf(err));
       throw err;
     }
-    if (changesTargets) await ctx.targetsChanged();
+    if (changesTargets && result.targetsChanged !== false) await ctx.targetsChanged();
     await record('success', undefined, result.auditDetails);
 
     sendResult(res, route, result);

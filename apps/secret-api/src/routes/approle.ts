@@ -12,10 +12,10 @@ export const appRoleOperations = [
     action: 'approle.ensure',
     permission: 'approle:ensure',
     audit: ({ params }) => ({ target: roleTarget(params), app: params.app }),
-    handle: async ({ app, cluster, identity }, ctx) => ({
-      status: 200,
-      body: await ensureAppRole(ctx, app!, cluster!, identity.principal),
-    }),
+    handle: async ({ app, cluster, identity }, ctx) => {
+      const { targetsChanged, ...body } = await ensureAppRole(ctx, app!, cluster!, identity.principal);
+      return { status: 200, body, targetsChanged };
+    },
   }),
   operation({
     route: getAppRoleRoute,

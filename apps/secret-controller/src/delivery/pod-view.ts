@@ -77,8 +77,12 @@ export type PodAction =
   | { kind: 'deliver'; app: string; podIP: string; restartCount: number }
   | { kind: 'restart'; message: string };
 
-/** The one decision per pod; `servedFor` is the restartCount this replica already delivered for, if any. */
-export function decide(pod: PodView, servedFor: number | undefined): PodAction {
+/**
+ * The one decision per pod. `servedFor`: the init container restartCount this replica already delivered for, if any;
+ * `claimedFor`: the one this replica wrote the `secret-id-delivered` annotation for (written *before* a SecretID
+ * is asked for — see reconcile-pod.ts). The annotation stops every replica but the one that wrote it.
+ */
+export function decide(pod: PodView, servedFor: number | undefined, claimedFor?: number): PodAction {
   if (pod.role === undefined) return { kind: 'none', why: 'no role annotation' };
   if (pod.deleting) return { kind: 'none', why: 'being deleted' };
   if (!isAppName(pod.role)) return { kind: 'none', why: `role annotation is not an app name` };
@@ -95,7 +99,10 @@ export function decide(pod: PodView, servedFor: number | undefined): PodAction {
   if (!init) return { kind: 'none', why: 'no init container to deliver to' };
   if (!init.running) return { kind: 'none', why: 'init container not running' };
   if (!pod.podIP) return { kind: 'none', why: 'no pod IP yet' };
-  const served = servedFor ?? pod.deliveredFor;
-  if (served !== undefined && served >= init.restartCount) return { kind: 'none', why: 'already served' };
+  if (servedFor !== undefined && servedFor >= init.restartCount) return { kind: 'none', why: 'already served' };
+  const ours = claimedFor !== undefined && claimedFor >= init.restartCount;
+  if (!ours && pod.deliveredFor !== undefined && pod.deliveredFor >= init.restartCount) {
+    return { kind: 'none', why: 'already claimed for this run of the init container (annotation)' };
+  }
   return { kind: 'deliver', app: pod.role, podIP: pod.podIP, restartCount: init.restartCount };
 }

@@ -46,12 +46,19 @@ export class KubeClient {
     this.agent = agentFor(connection.server, { ca: connection.ca, maxSockets: 64 });
   }
 
-  private async call<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType?: string,
+    discardBody = false,
+  ): Promise<T> {
     const res = await request(`${this.connection.server}${path}`, this.agent, {
       method,
       headers: { Authorization: `Bearer ${this.connection.token()}` },
       ...(body !== undefined ? { body } : {}),
       ...(contentType ? { contentType } : {}),
+      discardBody,
     });
     if (res.status >= 200 && res.status < 300) return res.body as T;
     const message = (res.body as { message?: string } | undefined)?.message ?? `HTTP ${res.status}`;
@@ -67,11 +74,19 @@ export class KubeClient {
   create<T extends KubeObject>(path: string, body: unknown): Promise<T> {
     return this.call('POST', path, body);
   }
+  /** A create whose answer (the object echoed back) is not needed: not parsed, not kept. */
+  createQuietly(path: string, body: unknown): Promise<void> {
+    return this.call('POST', path, body, undefined, true);
+  }
   replace<T extends KubeObject>(path: string, body: unknown): Promise<T> {
     return this.call('PUT', path, body);
   }
   patch<T extends KubeObject>(path: string, body: unknown, type: keyof typeof PATCH_TYPES = 'merge'): Promise<T> {
     return this.call('PATCH', path, body, PATCH_TYPES[type]);
+  }
+  /** A patch whose answer is not needed (a pod echoed back is several KiB of JSON to parse and drop). */
+  patchQuietly(path: string, body: unknown, type: keyof typeof PATCH_TYPES = 'merge'): Promise<void> {
+    return this.call('PATCH', path, body, PATCH_TYPES[type], true);
   }
   delete(path: string, body?: unknown): Promise<unknown> {
     return this.call('DELETE', path, body);

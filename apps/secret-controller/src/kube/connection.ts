@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { TokenFile } from '../token-file.js';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -17,6 +16,7 @@ export interface KubeConnection {
 }
 
 type Obj = Record<string, unknown>;
+type YamlParse = (text: string) => unknown;
 const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {});
 const named = (list: unknown, name: unknown): Obj =>
   obj((Array.isArray(list) ? list : []).map(obj).find((e) => e['name'] === name));
@@ -27,7 +27,11 @@ export function inClusterConnection(host: string, port: number, dir = SERVICE_AC
   return { server: `https://${h}:${port}`, ca: readFileSync(`${dir}/ca.crt`, 'utf8'), token: () => tokens.read() };
 }
 
-export function kubeconfigConnection(path: string): KubeConnection {
+/** Out of a cluster only: the YAML parser is loaded here, so an in-cluster controller never holds it in memory. */
+export async function kubeconfigConnection(path: string): Promise<KubeConnection> {
+  // yaml is CommonJS: in the bundle its chunk exports only `default` (module.exports); Node's own loader gives both.
+  const yaml = (await import('yaml')) as unknown as { parse?: YamlParse; default?: { parse: YamlParse } };
+  const parse = (yaml.parse ?? yaml.default?.parse) as YamlParse;
   const doc = obj(parse(readFileSync(path, 'utf8')));
   const context = obj(named(doc['contexts'], doc['current-context'])['context']);
   const cluster = obj(named(doc['clusters'], context['cluster'])['cluster']);

@@ -4,12 +4,11 @@
  * 410 Expired (history compacted) is replaced by a fresh list, whose differences are reported too. The
  * handler only receives keys (`namespace/name`): what to do is decided by whoever drains them.
  *
- * The streaming watch itself is @kubernetes/client-node's `Watch` (imported alone: the whole client costs
- * ~55 MiB of memory the controller does not need).
+ * The watch stream is ours (watch-stream.ts): the controller imports no Kubernetes client library.
  */
-import { Watch } from '@kubernetes/client-node/dist/watch.js';
 import type { Logger } from '../log.js';
 import type { KubeClient, KubeObject } from './client.js';
+import { watchStream, type WatchEvent, type WatchHandle } from './watch-stream.js';
 
 export type Transform<T> = (obj: KubeObject) => T;
 
@@ -19,6 +18,8 @@ export interface InformerOptions<T> {
   labelSelector?: string;
   transform: Transform<T>;
   onChange: (key: string) => void;
+  /** After every full list, with the keys it returned. */
+  onList?: (keys: ReadonlySet<string>) => void;
   log: Logger;
   /** Seconds a watch lasts before the server ends it (and we resume). */
   watchTimeoutSeconds?: number;
@@ -29,32 +30,19 @@ export interface InformerOptions<T> {
 export const keyOf = (obj: { metadata: { namespace?: string; name?: string } }): string =>
   `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
 
-interface WatchEvent {
-  type: string;
-  object: KubeObject & { code?: number };
-}
-
 export class Informer<T> {
   private readonly cache = new Map<string, T>();
   private resourceVersion = '';
   private stopped = false;
   private synced = false;
-  private abort: AbortController | undefined;
+  private current: WatchHandle | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
-  private readonly watcher: Watch;
   relists = 0;
 
   constructor(
     private readonly client: KubeClient,
     private readonly options: InformerOptions<T>,
-  ) {
-    const { connection, agent } = client;
-    // The shim client-node's Watch needs: the server, and fetch options carrying our agent (CA) and token.
-    this.watcher = new Watch({
-      getCurrentCluster: () => ({ server: connection.server, name: 'cluster', skipTLSVerify: false }),
-      applyToFetchOptions: async () => ({ agent, headers: { Authorization: `Bearer ${connection.token()}` } }),
-    } as unknown as ConstructorParameters<typeof Watch>[0]);
-  }
+  ) {}
 
   get(key: string): T | undefined {
     return this.cache.get(key);
@@ -77,7 +65,7 @@ export class Informer<T> {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retryTimer);
-    this.abort?.abort();
+    this.current?.abort();
   }
 
   private query(): string {
@@ -107,7 +95,8 @@ export class Informer<T> {
       }
       this.resourceVersion = list.metadata.resourceVersion ?? '';
       this.synced = true;
-      await this.watch();
+      this.options.onList?.(seen);
+      this.watch();
     } catch (err) {
       this.options.log.warn('list failed; retrying', { path: this.options.path, error: (err as Error).message });
       this.retryLater();
@@ -120,7 +109,7 @@ export class Informer<T> {
     this.retryTimer = setTimeout(() => void this.relist(), this.options.retryMs ?? 1000);
   }
 
-  private async watch(): Promise<void> {
+  private watch(): void {
     if (this.stopped) return;
     let expired = false;
     const params: Record<string, string> = {
@@ -129,9 +118,9 @@ export class Informer<T> {
       timeoutSeconds: String(this.options.watchTimeoutSeconds ?? 300),
     };
     if (this.options.labelSelector) params['labelSelector'] = this.options.labelSelector;
-    const onEvent = (type: string, object: WatchEvent['object']) => {
+    const onEvent = ({ type, object }: WatchEvent) => {
       if (type === 'ERROR') {
-        if (object.code === 410) expired = true;
+        if (object?.code === 410) expired = true;
         return;
       }
       if (object?.metadata?.resourceVersion) this.resourceVersion = object.metadata.resourceVersion;
@@ -141,20 +130,20 @@ export class Informer<T> {
       else this.cache.set(key, this.options.transform(object));
       this.options.onChange(key);
     };
-    const onDone = (err: unknown) => {
-      this.abort = undefined;
+    const onDone = (err: Error | null) => {
+      this.current = undefined;
       if (this.stopped) return;
-      const status = (err as { statusCode?: number } | null)?.statusCode;
+      const status = (err as { status?: number } | null)?.status;
       if (expired || status === 410) {
         this.options.log.info('watch expired; relisting', { path: this.options.path });
         void this.relist();
       } else if (err) {
-        this.options.log.warn('watch failed; relisting', { path: this.options.path, error: (err as Error).message });
+        this.options.log.warn('watch failed; relisting', { path: this.options.path, error: err.message });
         this.retryLater();
       } else {
-        void this.watch();
+        this.watch();
       }
     };
-    this.abort = await this.watcher.watch(this.options.path, params, onEvent, onDone);
+    this.current = watchStream(this.client, this.options.path, params, onEvent, onDone);
   }
 }

@@ -122,7 +122,7 @@ export async function startStack(label: string): Promise<Stack> {
     },
   });
   const kubeconfig = kube.writeKubeconfig(join(dir, 'kubeconfig'));
-  const k8s = new KubeClient(kubeconfigConnection(kubeconfig));
+  const k8s = new KubeClient(await kubeconfigConnection(kubeconfig));
 
   const vaultCall = (
     method: string,

@@ -5,15 +5,15 @@
  * or a Vault failure after unwrapping ends it. Bounded body, bounded wait.
  */
 import http from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { IntakeTimeoutError, SecretInitError } from '../errors.js';
 
 export const MAX_BODY_BYTES = 4096;
 
 const ZDelivery = z.object({
-  wrappingToken: z.string().min(1).max(1024),
+  wrappingToken: z.string().check(z.minLength(1), z.maxLength(1024)),
   /** Optional: the wrapping token's accessor, so an alarm can name it. Extra fields are ignored. */
-  accessor: z.string().max(256).optional(),
+  accessor: z.optional(z.string().check(z.maxLength(256))),
 });
 export type Delivery = z.infer<typeof ZDelivery>;
 

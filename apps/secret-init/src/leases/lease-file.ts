@@ -1,12 +1,13 @@
 /**
  * What the refresh sidecar needs: the token (alone in `token`) and `leases.json`, which
  * describes the token and every lease this run created. Versioned; the README documents the
- * format field by field. Both files 0600, written atomically together.
+ * format field by field. Both files 0600 in a 0700 directory (only secret-refresh, running as
+ * secret-init's uid, reads them), written atomically together.
  */
 import { join } from 'node:path';
 import type { Session } from '../vault/login.js';
 import type { LeaseRecord } from '../render/fetcher.js';
-import { FILE_MODE_SECRET, writeFilesAtomically } from '../output/atomic.js';
+import { LEASE_DIR_MODE, LEASE_FILE_MODE, writeFilesAtomically } from '../output/atomic.js';
 
 export const LEASE_FILE = 'leases.json';
 export const TOKEN_FILE = 'token';
@@ -65,10 +66,13 @@ export function leaseFile(
 }
 
 export function writeLeaseDir(dir: string, file: LeaseFileV1, token: string): void {
-  writeFilesAtomically([
-    { path: join(dir, TOKEN_FILE), content: token, mode: FILE_MODE_SECRET },
-    { path: join(dir, LEASE_FILE), content: `${JSON.stringify(file, null, 2)}\n`, mode: FILE_MODE_SECRET },
-  ]);
+  writeFilesAtomically(
+    [
+      { path: join(dir, TOKEN_FILE), content: token, mode: LEASE_FILE_MODE },
+      { path: join(dir, LEASE_FILE), content: `${JSON.stringify(file, null, 2)}\n`, mode: LEASE_FILE_MODE },
+    ],
+    LEASE_DIR_MODE,
+  );
 }
 
 function plusSeconds(d: Date, s: number): string {

@@ -6,12 +6,32 @@
  * failed run changes nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import {
+  chmodSync,
+  closeSync,
+  fchmodSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { SecretInitError } from '../errors.js';
 
-export const FILE_MODE_SECRET = 0o600;
-export const DIR_MODE = 0o700;
+/**
+ * Directories created for rendered files: the pod's fsGroup owns the volume, so the app container
+ * (another uid, with the fsGroup as a supplemental group) can enter them.
+ */
+export const OUTPUT_DIR_MODE = 0o750;
+/** The lease directory and its files are for secret-refresh only, which runs as secret-init's uid. */
+export const LEASE_DIR_MODE = 0o700;
+export const LEASE_FILE_MODE = 0o600;
+
+/** S_ISGID (fs.constants does not carry it). */
+const SETGID = 0o2000;
 
 export interface PendingFile {
   path: string;
@@ -19,13 +39,17 @@ export interface PendingFile {
   mode: number;
 }
 
-/** Writes the whole batch, or (on error) nothing. Directories are created with mode 0700. */
-export function writeFilesAtomically(files: readonly PendingFile[]): void {
+/** Writes the whole batch, or (on error) nothing. Directories it creates get `dirMode`. */
+export function writeFilesAtomically(files: readonly PendingFile[], dirMode: number): void {
   const staged: { tmp: string; path: string }[] = [];
+  const made = new Set<string>();
   try {
     for (const f of files) {
       const dir = dirname(f.path);
-      mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+      if (!made.has(dir)) {
+        makeDirectory(dir, dirMode);
+        made.add(dir);
+      }
       const tmp = join(dir, `.${basename(f.path)}.${randomBytes(6).toString('hex')}.tmp`);
       staged.push({ tmp, path: f.path });
       const fd = openSync(tmp, 'wx', f.mode);
@@ -47,4 +71,23 @@ export function writeFilesAtomically(files: readonly PendingFile[]): void {
     throw new SecretInitError(`cannot write ${failed} (${code}); nothing was changed`);
   }
   for (const s of staged) renameSync(s.tmp, s.path);
+}
+
+/**
+ * mkdir -p, then the exact mode on each directory it created (mkdir's mode passes through the
+ * umask). The setgid bit is kept: Kubernetes sets it on an fsGroup-owned emptyDir and Linux
+ * passes it on to new subdirectories, which is what makes files created there belong to the
+ * fsGroup; a plain chmod would clear it.
+ */
+function makeDirectory(dir: string, mode: number): void {
+  const first = mkdirSync(dir, { recursive: true, mode });
+  if (first === undefined) return;
+  let current = first;
+  const rest = relative(first, dir).split(sep).filter(Boolean);
+  for (let i = 0; ; i++) {
+    const setgid = statSync(current).mode & SETGID;
+    chmodSync(current, mode | setgid);
+    if (i === rest.length) break;
+    current = join(current, rest[i]!);
+  }
 }

@@ -143,6 +143,31 @@ export async function renderAll(input: RenderInput, fetcher: Fetcher, log: Logge
   return { files, variables };
 }
 
+/**
+ * How many distinct Vault requests the first round will send, known before the login: the SECRET_
+ * variables and the templates' calls whose arguments need no answer. A hint only (how many
+ * connections to open while the pod waits); anything wrong here is left for renderAll to report.
+ */
+export function firstRoundRequests(input: RenderInput): number {
+  const keys = new Set<string>(input.variables.map((v) => `GET ${v.path}`));
+  for (const { template } of input.templates) {
+    let calls: DependencyCall[];
+    try {
+      calls = template.collect(input.data, new Map());
+    } catch {
+      continue;
+    }
+    for (const call of calls) {
+      try {
+        keys.add(planCall(call.name, call.args, input.context).request.key);
+      } catch {
+        // A bad call: renderAll reports it where it is.
+      }
+    }
+  }
+  return keys.size;
+}
+
 function prefixed(error: Error, source: string): Error {
   if (error instanceof FetchError) return new FetchError(`${source}: ${error.message}`);
   return error;

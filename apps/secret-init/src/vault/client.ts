@@ -49,6 +49,8 @@ export interface VaultRequest {
   idempotent?: boolean;
   /** Put Vault's error text into error messages (false where the request carried secret data). */
   quoteVaultErrors?: boolean;
+  /** Retries for this request; default the client's `maxRetries`. */
+  retries?: number;
 }
 
 export interface VaultReply {
@@ -58,6 +60,15 @@ export interface VaultReply {
 
 /** Parallel connections to Vault: enough for a run's reads in one go, few enough to be polite. */
 const MAX_SOCKETS = 32;
+/** Connections opened ahead while the intake waits (see openConnections). */
+const MAX_WARM_CONNECTIONS = 4;
+
+/**
+ * An idle kept-alive connection is closed after this long: well under the idle timeouts of Vault (5 min)
+ * and of load balancers in front of it (60 s for an AWS ALB), so a request is not sent down a connection
+ * the other side has silently dropped. (Node also honours a server's `Keep-Alive: timeout=` hint.)
+ */
+const IDLE_SOCKET_MS = 30_000;
 
 /** Socket errors raised before a request could reach Vault: always safe to retry. */
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -69,9 +80,10 @@ export class VaultClient {
 
   constructor(private readonly options: VaultClientOptions) {
     const tls = options.addr.protocol === 'https:';
+    const pool = { keepAlive: true, maxSockets: MAX_SOCKETS, timeout: IDLE_SOCKET_MS };
     this.agent = tls
-      ? new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, ...(options.caCert ? { ca: options.caCert } : {}) })
-      : new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
+      ? new https.Agent({ ...pool, ...(options.caCert ? { ca: options.caCert } : {}) })
+      : new http.Agent(pool);
     this.base = options.addr.toString().replace(/\/+$/, '');
   }
 
@@ -81,7 +93,7 @@ export class VaultClient {
 
   /** Sends the request; answers any status (callers decide), throws only when Vault is unreachable. */
   async send(req: VaultRequest): Promise<VaultReply> {
-    const max = this.options.maxRetries;
+    const max = req.retries ?? this.options.maxRetries;
     for (let attempt = 0; ; attempt++) {
       try {
         const reply = await this.once(req);
@@ -113,6 +125,22 @@ export class VaultClient {
     const reply = await this.send(req);
     if (reply.status >= 200 && reply.status < 300) return reply.body ?? {};
     throw httpError(req, reply);
+  }
+
+  /**
+   * Opens up to `count` kept-alive connections now (unauthenticated `sys/seal-status` reads, not
+   * retried, failures ignored), so a burst of parallel reads later finds them ready instead of
+   * paying for TCP and TLS handshakes, on both sides, at the moment that counts.
+   */
+  async openConnections(count: number): Promise<void> {
+    // A few, not one per parallel read: in a pod storm every waiting pod holds these open, and a Vault behind a
+    // connection-limited load balancer must not see thousands of idle sockets.
+    const n = Math.min(Math.max(count, 0), MAX_WARM_CONNECTIONS);
+    await Promise.allSettled(
+      Array.from({ length: n }, () =>
+        this.send({ method: 'GET', path: 'sys/seal-status', token: null, idempotent: true, retries: 0 }),
+      ),
+    );
   }
 
   close(): void {

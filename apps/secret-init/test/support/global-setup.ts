@@ -1,5 +1,5 @@
-// The tests run secret-init as a compiled program, the way a pod runs it, so dist/ (and the
-// workspace libraries it imports) must be current before any test starts.
+// The tests run secret-init the way the image does (node bin/secret-init.js, which loads the bundle), so
+// dist/, the workspace libraries it imports and the bundle must be current before any test starts.
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -10,4 +10,5 @@ const require = createRequire(import.meta.url);
 export default function setup(): void {
   const tsc = require.resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-b', 'tsconfig.lib.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd: root, stdio: 'inherit' });
 }

@@ -1,5 +1,6 @@
 /**
- * Runs secret-init as a child process, as a pod would, and reads its JSON log lines.
+ * Runs secret-init as a child process, as a pod would (the image's entry point: bin/secret-init.js,
+ * which loads the bundle), and reads its JSON log lines.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
@@ -7,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+export const MAIN = fileURLToPath(new URL('../../bin/secret-init.js', import.meta.url));
 
 export interface Running {
   child: ChildProcess;
@@ -20,9 +21,9 @@ export interface Running {
   listening: () => Promise<number>;
 }
 
-/** A clean environment: only what the test passes, plus PATH for exec. */
-export function start(env: Record<string, string>, args: string[] = []): Running {
-  const child = spawn(process.execPath, [MAIN, ...args], {
+/** A clean environment: only what the test passes, plus PATH for exec. `program`: another entry point. */
+export function start(env: Record<string, string>, args: string[] = [], program = MAIN): Running {
+  const child = spawn(process.execPath, [program, ...args], {
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -50,8 +51,8 @@ export function start(env: Record<string, string>, args: string[] = []): Running
   return { child, stdout: () => out, stderr: () => err, logs, exited, listening };
 }
 
-export async function run(env: Record<string, string>, args: string[] = []) {
-  const r = start(env, args);
+export async function run(env: Record<string, string>, args: string[] = [], program = MAIN) {
+  const r = start(env, args, program);
   const { code, signal } = await r.exited;
   return { code, signal, stdout: r.stdout(), stderr: r.stderr(), logs: r.logs() };
 }

@@ -1,13 +1,14 @@
 /**
- * Runs secret-refresh as a child process, as a pod would, and reads its JSON log lines.
+ * Runs secret-refresh as a child process, as a pod would — the image's own command, flags and
+ * bundle (its Dockerfile ENTRYPOINT) — and reads its JSON log lines.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { imageLaunch } from '../../scripts/launch.mjs';
 
-export const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+const LAUNCH = imageLaunch();
 
 export type LogLine = Record<string, unknown> & { level: string; msg: string };
 
@@ -27,7 +28,7 @@ const running = new Set<ChildProcess>();
 
 /** A clean environment: only what the test passes (the probe port picked by the OS unless given). */
 export function start(env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...LAUNCH.nodeArgs, LAUNCH.script, ...LAUNCH.args], {
     env: {
       PATH: process.env['PATH'] ?? '/usr/bin:/bin',
       SECRET_REFRESH_PORT: '0',

@@ -49,9 +49,14 @@ function sortedKeys(o: Record<string, unknown>): string[] {
     .sort(compareGoStrings);
 }
 
+const HTML_UNSAFE = /[<>&\u2028\u2029]/;
+
 /** A JSON string literal with Go's HTML-safe escapes. */
 export function quote(s: string): string {
-  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const json = JSON.stringify(s);
+  // Most strings have nothing to escape: skip the replace and its callback (every audit entry quotes hundreds).
+  if (!HTML_UNSAFE.test(json)) return json;
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Go-style JSON text of a value (no trailing newline). */

@@ -17,7 +17,10 @@
  * If the package cannot be loaded, our own parser's messages are used; they
  * matched hcl's on every generated document of the differential test in
  * policy.test.ts. The real parser costs about 10 ms per ordinary policy, so
- * the built-in policies, which are known to be valid, skip it.
+ * the built-in policies, which are known to be valid, skip it, and a document
+ * shaped like one the real parser already accepted skips it too (see
+ * {@link syntaxShape}): a policy manager writes thousands of policies that
+ * differ only in the names inside their strings.
  */
 import { createRequire } from 'node:module';
 import type { ObjectList, Pos } from './hcl-ast.js';
@@ -70,6 +73,60 @@ function realHclSyntaxError(src: string): string | undefined {
   return out.startsWith(PARSE_FAILURE) ? out.slice(PARSE_FAILURE.length) : undefined;
 }
 
+/**
+ * The document with the text of every string literal replaced by `s` and of every line comment dropped,
+ * or undefined when that cannot be done safely: JSON input, a heredoc (whose body the quotes below would
+ * misread), or a literal that is not plain (escapes and interpolations change how hcl scans the rest).
+ * hcl's scanner and parser treat a plain literal — no `\\`, `$`, `{`, `}` or control characters — as one
+ * STRING token whatever it holds, and a line comment of printable characters as a comment to the end of
+ * the line, so two documents of one shape get the same syntax verdict from the real hcl. Everything else
+ * — identifiers, numbers, punctuation, whitespace, block comments — is kept verbatim.
+ */
+export function syntaxShape(src: string): string | undefined {
+  if (src.includes('<<') || isJsonInput(src)) return undefined;
+  let out = '';
+  let i = 0;
+  while (i < src.length) {
+    const ch = src[i];
+    const two = src.slice(i, i + 2);
+    let end: number;
+    if (ch === '#' || two === '//') {
+      end = src.indexOf('\n', i);
+      end = end === -1 ? src.length : end;
+      const text = src.slice(i, end);
+      out += /^(#|\/\/)[\t\x20-\x7e]*$/.test(text) ? (ch === '#' ? '#' : '//') : text;
+      i = end;
+      continue;
+    }
+    if (two === '/*') {
+      end = src.indexOf('*/', i + 2);
+      end = end === -1 ? src.length : end + 2;
+    } else if (ch === '"') {
+      const literal = /^"[\x20\x21\x23\x25-\x5b\x5d-\x7a\x7c\x7e]*"/.exec(src.slice(i, i + 4096));
+      if (!literal) return undefined;
+      out += '"s"';
+      i += literal[0].length;
+      continue;
+    } else {
+      end = i + 1;
+    }
+    out += src.slice(i, end);
+    i = end;
+  }
+  return out;
+}
+
+/** Shapes of documents the real hcl accepted; a bounded set (oldest out first), since writers choose them. */
+const ACCEPTED_SHAPES = new Set<string>();
+const MAX_ACCEPTED_SHAPES = 1000;
+const MAX_SHAPE_LENGTH = 64 * 1024;
+
+function rememberAccepted(shape: string | undefined): void {
+  if (shape === undefined || shape.length > MAX_SHAPE_LENGTH || ACCEPTED_SHAPES.has(shape)) return;
+  if (ACCEPTED_SHAPES.size >= MAX_ACCEPTED_SHAPES) ACCEPTED_SHAPES.delete(ACCEPTED_SHAPES.values().next().value!);
+  ACCEPTED_SHAPES.add(shape);
+}
+
 /** The position in an hcl message (`At 3:1: ...` or `3:1: ...`), if any. */
 function messagePos(message: string): Pos | undefined {
   const m = /^(?:At )?(\d+):(\d+): /.exec(message);
@@ -96,6 +153,8 @@ export function parseHcl(src: string, options: { trusted?: boolean } = {}): Obje
   }
   // Known-good documents (the built-in policies) skip the slower real parser.
   if (options.trusted && !ourError) return ours as ObjectList;
+  const shape = ourError ? undefined : syntaxShape(src);
+  if (shape !== undefined && ACCEPTED_SHAPES.has(shape)) return ours as ObjectList;
   const real = realHclSyntaxError(src);
   if (real !== undefined) {
     if (ourError?.duplicate && !isJsonInput(src)) {
@@ -106,5 +165,7 @@ export function parseHcl(src: string, options: { trusted?: boolean } = {}): Obje
     throw new HclSyntaxError(real, messagePos(real));
   }
   if (ourError) throw ourError;
+  // Only when the real parser was there to accept it: without it nothing was checked beyond our own parser.
+  if (loadJsHcl()) rememberAccepted(shape);
   return ours as ObjectList;
 }

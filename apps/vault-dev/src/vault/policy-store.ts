@@ -2,8 +2,10 @@
  * Named ACL policies, after Vault's `vault/policy_store.go`: the built-in
  * `default` (editable, not deletable), the immutable virtual `root`, the hidden
  * `response-wrapping` and `control-group`, and an ACL cache keyed by policy set
- * that any policy write invalidates (policies attach to tokens by name and are
- * evaluated live).
+ * from which a policy write drops the sets naming that policy (policies attach
+ * to tokens by name and are evaluated live). Dropping only those keeps a policy
+ * manager's writes of thousands of policies from rebuilding, on every request,
+ * the ACL of its own token, which names none of them.
  */
 import { ACL } from '../policy/acl.js';
 import { CONTROL_GROUP_POLICY_HCL, DEFAULT_POLICY_HCL, RESPONSE_WRAPPING_POLICY_HCL } from '../policy/builtin.js';
@@ -43,11 +45,19 @@ export class PolicyStore implements Persistable {
   set(name: string, rules: string): void {
     const n = name.toLowerCase();
     this.policies.set(n, parsePolicy(n, rules));
-    this.aclCache.clear();
+    this.forgetAclsNaming(n);
   }
 
   delete(name: string): void {
-    if (this.policies.delete(name.toLowerCase())) this.aclCache.clear();
+    const n = name.toLowerCase();
+    if (this.policies.delete(n)) this.forgetAclsNaming(n);
+  }
+
+  /** Drops the cached ACLs whose policy set names `name` (compared as stored: lower case). */
+  private forgetAclsNaming(name: string): void {
+    for (const key of this.aclCache.keys()) {
+      if (key.split('\n').some((n) => n.toLowerCase() === name)) this.aclCache.delete(key);
+    }
   }
 
   /** Every stored policy's document by name (the hidden built-ins never change, so they are not saved). */

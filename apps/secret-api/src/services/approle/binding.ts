@@ -14,11 +14,23 @@ export interface BindingRecord {
   actor: string;
 }
 
-/** Upserts the binding; a no-op (no write) when it already says the same. */
-export async function recordBinding(db: Bindings, record: BindingRecord): Promise<void> {
+/** The binding as the database has it, or null. */
+export function findBinding(db: Bindings, app: string, cluster: string): Promise<AppRoleBinding | null> {
+  return db.appRoleBinding.findUnique({ where: { appName_clusterName: { appName: app, clusterName: cluster } } });
+}
+
+/**
+ * Upserts the binding; a no-op (no write) when it already says the same. `existing` is the row as the
+ * caller read it alongside its Vault reads (null: none), so the common case costs no query here.
+ */
+export async function recordBinding(
+  db: Bindings,
+  record: BindingRecord,
+  existing?: Pick<AppRoleBinding, 'roleId' | 'templateHash'> | null,
+): Promise<boolean> {
   const where = { appName_clusterName: { appName: record.appName, clusterName: record.clusterName } };
-  const existing = await db.appRoleBinding.findUnique({ where });
-  if (existing && existing.roleId === record.roleId && existing.templateHash === record.templateHash) return;
+  if (existing === undefined) existing = await db.appRoleBinding.findUnique({ where });
+  if (existing && existing.roleId === record.roleId && existing.templateHash === record.templateHash) return false;
   const data = {
     roleName: record.roleName,
     roleId: record.roleId,
@@ -36,12 +48,11 @@ export async function recordBinding(db: Bindings, record: BindingRecord): Promis
     // Another replica recorded the same binding between our read and write: it says the same.
     if (!isUniqueViolation(err)) throw err;
   }
+  return true;
 }
 
 export async function requireBinding(db: Bindings, app: string, cluster: string): Promise<AppRoleBinding> {
-  const binding = await db.appRoleBinding.findUnique({
-    where: { appName_clusterName: { appName: app, clusterName: cluster } },
-  });
+  const binding = await findBinding(db, app, cluster);
   if (!binding) {
     throw notFound(
       `app '${app}' has no AppRole in cluster '${cluster}'; ensure it first (PUT /v1/apps/${app}/clusters/${cluster}/approle)`,

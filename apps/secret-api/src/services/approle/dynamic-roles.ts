@@ -16,7 +16,7 @@ import {
   type PlannedChange,
 } from '@secret-api/vault-policy';
 import { ApiError } from '../../http/api-error.js';
-import type { RenderDeps } from './vault-objects.js';
+import { settleAll, type RenderDeps } from './vault-objects.js';
 
 const ENGINE_WORDS: Record<DynamicRoleSlot['engine'], string> = {
   database: 'database secrets engine',
@@ -78,27 +78,30 @@ export async function planDynamic(vault: Pick<VaultClient, 'send'>, desired: Dyn
 }
 
 /**
- * Writes and deletes in plan order. Vault checks a role's fields against each other and the engine (AWS
- * credential types, PKI key sizes): its refusal is a 409 that quotes it, since the template is at fault.
+ * Writes and deletes the roles, one per engine: independent of each other, so they go together. Vault checks
+ * a role's fields against each other and the engine (AWS credential types, PKI key sizes): its refusal is a
+ * 409 that quotes it, since the template is at fault.
  */
 export async function writeDynamicRoles(
   vault: Pick<VaultClient, 'write' | 'delete'>,
   writes: readonly DynamicWrite[],
 ): Promise<void> {
-  for (const w of writes) {
-    if (w.body === null) {
-      await vault.delete(w.path);
-      continue;
-    }
-    try {
-      await vault.write(w.path, w.body, { idempotent: true });
-    } catch (err) {
-      if (!(err instanceof VaultRequestError)) throw err;
-      throw new ApiError(
-        'conflict',
-        `Vault refused the ${w.kind} ${w.name} (${w.path}) rendered from the policy template: ${err.errors.join('; ') || `status ${err.status}`}`,
-      );
-    }
+  await settleAll(writes.map((w) => writeDynamicRole(vault, w)));
+}
+
+async function writeDynamicRole(vault: Pick<VaultClient, 'write' | 'delete'>, w: DynamicWrite): Promise<void> {
+  if (w.body === null) {
+    await vault.delete(w.path);
+    return;
+  }
+  try {
+    await vault.write(w.path, w.body, { idempotent: true });
+  } catch (err) {
+    if (!(err instanceof VaultRequestError)) throw err;
+    throw new ApiError(
+      'conflict',
+      `Vault refused the ${w.kind} ${w.name} (${w.path}) rendered from the policy template: ${err.errors.join('; ') || `status ${err.status}`}`,
+    );
   }
 }
 

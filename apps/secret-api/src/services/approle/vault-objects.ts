@@ -16,9 +16,13 @@ export interface RenderDeps {
   config: { vault: { kvMount: string; approleMount: string } };
 }
 
-/** Rendered objects per template and (app, cluster): rendering is pure, and every RoleID read needs the names. */
+/**
+ * Rendered objects per template and (app, cluster): rendering is pure, and every RoleID read needs the names.
+ * Sized for a fleet (1,000 apps × a few clusters) so a pass over all of them does not evict its own entries;
+ * an entry is ~3 KiB, so the bound is ~30 MiB.
+ */
 const rendered = new WeakMap<PolicyTemplate, Map<string, VaultObjects>>();
-const RENDER_CACHE_SIZE = 1000;
+const RENDER_CACHE_SIZE = 10_000;
 
 export function desiredObjects(deps: RenderDeps, app: string, cluster: string): VaultObjects {
   let cache = rendered.get(deps.template);
@@ -44,9 +48,17 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+const hashes = new WeakMap<VaultObjects, string>();
+
 /** A fingerprint of everything rendered, recorded with the binding: it tells which template an ensure applied. */
 export function objectsHash(objects: VaultObjects): string {
-  return createHash('sha256').update(JSON.stringify(objects)).digest('hex');
+  let hash = hashes.get(objects);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(JSON.stringify(objects)).digest('hex');
+    // Rendered objects are frozen and shared (desiredObjects), so their hash never changes.
+    if (Object.isFrozen(objects)) hashes.set(objects, hash);
+  }
+  return hash;
 }
 
 type VaultReads = Pick<VaultClient, 'send'>;
@@ -85,9 +97,25 @@ export async function readRoleId(vault: VaultReads, desired: VaultObjects): Prom
   return typeof data?.role_id === 'string' ? data.role_id : null;
 }
 
-/** Writes in plan order (policies before the roles that name them). Each write is a full, idempotent upsert. */
+/**
+ * Writes policies before the roles that name them; within each step the writes are independent, so
+ * they go together (one round trip per step, not per object). Each write is a full, idempotent upsert.
+ */
 export async function writeObjects(vault: Pick<VaultClient, 'write'>, writes: readonly PendingWrite[]): Promise<void> {
-  for (const w of writes) await vault.write(w.path, w.body, { idempotent: true });
+  const write = (w: PendingWrite) => vault.write(w.path, w.body, { idempotent: true });
+  await settleAll(writes.filter((w) => w.kind === 'policy').map(write));
+  await settleAll(writes.filter((w) => w.kind !== 'policy').map(write));
+}
+
+/**
+ * Like Promise.all, but waits for every promise before rejecting with the first failure: a write still in
+ * flight when the caller gives up would land after the app's lock is released.
+ */
+export async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 /** Removes the objects, roles before the policies they name. Deleting what is already gone is fine. */

@@ -18,13 +18,23 @@ import { rowState } from './versions.js';
 export { SYSTEM_ACTOR as REPAIR_ACTOR } from './history-rows.js';
 const OUTSIDE_COMMENT = 'recorded by repair: written outside the Secret API';
 
-interface RowState {
+export interface RowState {
   id: bigint;
+  path: string;
   version: number;
   kvVersion: number | null;
   kvCreatedTime: string | null;
   confirmed: boolean;
   fingerprint: string;
+  actor: string;
+}
+
+/** A key as repair sees it: Vault's metadata and the history rows that matter for it. */
+export interface CheckedKey {
+  meta: KvMetadata | null;
+  rows: RowState[];
+  /** The key needed repair and was repaired just now: anything read of it before is stale. */
+  repaired?: boolean;
 }
 
 async function versionFingerprint(deps: SecretDeps, path: string, kvVersion: number): Promise<string | null> {
@@ -44,25 +54,77 @@ function consistent(meta: KvMetadata | null, rows: readonly RowState[]): boolean
 }
 
 /**
- * The rows that matter (a handful): those of the KV versions Vault still keeps, any unconfirmed
- * one, and any tied to a KV version beyond Vault's current one (Vault has forgotten it). The kept
- * versions travel as one array parameter, so the statement is the same for any number of them
- * (see test/query-shapes.test.ts).
+ * The rows that matter for each key (a handful per key): those of the KV versions Vault still
+ * keeps, any unconfirmed one, and any tied to a KV version beyond Vault's current one (Vault has
+ * forgotten it). One statement for any number of keys — a list checks all its keys at once — and
+ * its text is the same for any number of keys and versions: they travel as array parameters (see
+ * test/query-shapes.test.ts). Each part reads an index: (path, kv_version) for the first and the
+ * last, (confirmed, created_at) for the unconfirmed rows.
  */
+export async function loadRowsOfKeys(
+  deps: SecretDeps,
+  keys: readonly { path: string; meta: KvMetadata | null }[],
+): Promise<Map<string, RowState[]>> {
+  const byPath = new Map<string, RowState[]>(keys.map((k) => [k.path, []]));
+  if (keys.length === 0) return byPath;
+  const paths = keys.map((k) => k.path);
+  const currents = keys.map((k) => k.meta?.current_version ?? 0);
+  const keptPaths: string[] = [];
+  const keptVersions: number[] = [];
+  for (const { path, meta } of keys) {
+    for (const v of Object.keys(meta?.versions ?? {})) {
+      keptPaths.push(path);
+      keptVersions.push(Number(v));
+    }
+  }
+  const rows = await deps.prisma.$queryRaw<RowState[]>`
+    SELECT v.id, v.path, v.version, v.kv_version AS "kvVersion", v.kv_created_time AS "kvCreatedTime",
+           v.confirmed, v.fingerprint, v.actor
+    FROM secret_versions v
+    JOIN unnest(${keptPaths}::text[], ${keptVersions}::int[]) AS kept(path, kv_version)
+      ON v.path = kept.path AND v.kv_version = kept.kv_version
+    UNION
+    SELECT v.id, v.path, v.version, v.kv_version, v.kv_created_time, v.confirmed, v.fingerprint, v.actor
+    FROM secret_versions v
+    WHERE NOT v.confirmed AND v.path = ANY(${paths}::text[])
+    UNION
+    SELECT v.id, v.path, v.version, v.kv_version, v.kv_created_time, v.confirmed, v.fingerprint, v.actor
+    FROM secret_versions v
+    JOIN unnest(${paths}::text[], ${currents}::int[]) AS k(path, current_version)
+      ON v.path = k.path AND v.kv_version > k.current_version`;
+  for (const row of rows) byPath.get(row.path)?.push(row);
+  return byPath;
+}
+
 async function loadRows(deps: SecretDeps, path: string, meta: KvMetadata | null): Promise<RowState[]> {
-  const versions = Object.keys(meta?.versions ?? {}).map(Number);
-  return deps.prisma.$queryRaw<RowState[]>`
-    SELECT id, version, kv_version AS "kvVersion", kv_created_time AS "kvCreatedTime", confirmed, fingerprint
-    FROM secret_versions
-    WHERE path = ${path}
-      AND (NOT confirmed OR kv_version = ANY(${versions}::int[]) OR kv_version > ${meta?.current_version ?? 0})`;
+  return (await loadRowsOfKeys(deps, [{ path, meta }])).get(path) ?? [];
 }
 
 /** Repairs one key. Call only while holding the key's lock. Returns the key's metadata. */
 export async function repairLocked(deps: SecretDeps, path: string): Promise<KvMetadata | null> {
+  return (await checkLocked(deps, path)).meta;
+}
+
+/**
+ * Repairs one key if it needs it (call only while holding the key's lock) and returns the key as
+ * it is then: Vault's metadata and the rows that matter (see {@link loadRowsOfKeys}). The common
+ * case, nothing to repair, costs one metadata read and one query.
+ */
+export async function checkLocked(deps: SecretDeps, path: string): Promise<CheckedKey> {
   const meta = await deps.kv.metadata(path);
   const rows = await loadRows(deps, path, meta);
-  if (consistent(meta, rows)) return meta;
+  if (consistent(meta, rows)) return { meta, rows };
+  const repaired = await settle(deps, path, meta, rows);
+  return { meta: repaired, rows: await loadRows(deps, path, repaired) };
+}
+
+/** Brings the history of one key in line with `meta` (read under the key's lock). */
+async function settle(
+  deps: SecretDeps,
+  path: string,
+  meta: KvMetadata | null,
+  rows: readonly RowState[],
+): Promise<KvMetadata | null> {
   const current = meta?.current_version ?? 0;
   const infoOf = (kvVersion: number | null) => (kvVersion === null ? undefined : meta?.versions[String(kvVersion)]);
   /** KV versions with a confirmed row describing them. */
@@ -154,14 +216,36 @@ export async function repairLocked(deps: SecretDeps, path: string): Promise<KvMe
  */
 export async function repairIfNeeded(deps: SecretDeps, path: string): Promise<KvMetadata | null> {
   const meta = await deps.kv.metadata(path);
-  const rows = await loadRows(deps, path, meta);
-  if (consistent(meta, rows)) return meta;
-  try {
-    return await deps.locks.withLock(path, () => repairLocked(deps, path), { waitMs: 0 });
-  } catch (err) {
-    if (err instanceof KeyBusyError) return meta;
-    throw err;
+  const checked = (await repairKeysIfNeeded(deps, [{ path, meta }])).get(path);
+  return checked ? checked.meta : meta;
+}
+
+/**
+ * {@link repairIfNeeded} for keys whose metadata the caller has read: one query for all of them,
+ * and a repair (each under its key's lock, never waiting) only for those that need it. Returns
+ * every key as it is then; a busy key as Vault and the history say now.
+ */
+export async function repairKeysIfNeeded(
+  deps: SecretDeps,
+  keys: readonly { path: string; meta: KvMetadata | null }[],
+): Promise<Map<string, CheckedKey>> {
+  const rowsOf = await loadRowsOfKeys(deps, keys);
+  const checked = new Map<string, CheckedKey>();
+  for (const { path, meta } of keys) {
+    const rows = rowsOf.get(path) ?? [];
+    if (consistent(meta, rows)) {
+      checked.set(path, { meta, rows });
+      continue;
+    }
+    try {
+      const now = await deps.locks.withLock(path, () => checkLocked(deps, path), { waitMs: 0 });
+      checked.set(path, { ...now, repaired: true });
+    } catch (err) {
+      if (!(err instanceof KeyBusyError)) throw err;
+      checked.set(path, { meta, rows });
+    }
   }
+  return checked;
 }
 
 /** At start-up: settle every row a crash left unconfirmed (a key busy now is settled on access). */

@@ -1,0 +1,4 @@
+import type { Plugin } from 'esbuild';
+
+export const contractSlicesAndPureLibs: Plugin;
+export const zodEnglishOnly: Plugin;

@@ -1,0 +1,160 @@
+/**
+ * How the embedded Kubernetes stand-in runs a pod's `secret-init` init container: as the real secret-init program,
+ * a local process, with what a container runtime would give it — each volume of the pod a directory under
+ * `<podsDir>/<namespace>/<pod>/<volume>` (ConfigMap volumes filled from the ConfigMap), the container's mount paths
+ * translated to those directories, its env (literal values and the downward API), and the pod's IP as the address
+ * it listens on and connects from (so a SecretID bound to the pod IP logs in, as in a cluster).
+ *
+ * Other init containers succeed at once: their images are not ours to run. The app's own containers are only
+ * marked Running by the stand-in's kubelet; what they would read is in the pod's secrets volume directory.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+type Obj = Record<string, unknown>;
+
+/** What kube-dev's kubelet hands a runner (kube-dev's InitContainerRun, restated: product code never imports it). */
+export interface PodContainerRun {
+  pod: { metadata: { name?: string; namespace?: string; uid?: string } } & Obj;
+  container: Obj;
+  podIP: string;
+  signal: AbortSignal;
+}
+
+export interface PodRunnerOptions {
+  /** Where pods' volumes live on this machine. */
+  podsDir: string;
+  /** The compiled secret-init program. */
+  secretInitBin: string;
+  /** Preloaded into the container's process: connections leave from the pod IP. */
+  podNetworkModule: string;
+  /** Reads a ConfigMap's data (for configMap volumes); undefined when it does not exist. */
+  readConfigMap: (namespace: string, name: string) => Promise<Record<string, string> | undefined>;
+  /** The env of a container, as kube-dev resolves it (literal values and fieldRefs). */
+  containerEnv: (run: PodContainerRun) => Record<string, string>;
+  /** The init container to run for real (the controller's SECRET_CONTROLLER_INIT_CONTAINER). */
+  initContainerName?: string;
+}
+
+/** secret-init's own defaults (apps/secret-init/src/config.ts), which are paths inside the container. */
+const SECRET_INIT_PATHS: Record<string, string> = {
+  SECRET_INIT_CONFIG_DIR: '/config',
+  SECRET_INIT_OUTPUT_DIR: '/etc/secrets',
+  SECRET_INIT_ENV_FILE: '/env/variables',
+  SECRET_INIT_LEASE_DIR: '/var/run/secrets/vault',
+};
+
+/** The directory of one pod's volumes; removed when the stand-in starts (its pods are in memory). */
+export const podDir = (podsDir: string, namespace: string, pod: string): string => join(podsDir, namespace, pod);
+
+const list = (value: unknown): Obj[] =>
+  Array.isArray(value) ? value.filter((v): v is Obj => typeof v === 'object' && v !== null) : [];
+
+/** Maps a path inside the container to this machine: through the mount that holds it, else the pod's own rootfs. */
+export function hostPath(mounts: { mountPath: string; dir: string }[], rootfs: string, path: string): string {
+  const clean = posix.normalize(path);
+  const mount = mounts
+    .filter((m) => clean === m.mountPath || clean.startsWith(`${m.mountPath.replace(/\/+$/, '')}/`))
+    .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+  if (mount === undefined) return join(rootfs, clean);
+  return join(mount.dir, posix.relative(mount.mountPath, clean));
+}
+
+async function prepareVolumes(
+  options: PodRunnerOptions,
+  run: PodContainerRun,
+  dir: string,
+): Promise<Map<string, string>> {
+  const namespace = run.pod.metadata.namespace ?? 'default';
+  const dirs = new Map<string, string>();
+  for (const volume of list((run.pod['spec'] as Obj | undefined)?.['volumes'])) {
+    const name = String(volume['name']);
+    const volumeDir = join(dir, 'volumes', name);
+    await mkdir(volumeDir, { recursive: true, mode: 0o700 });
+    const configMap = volume['configMap'] as Obj | undefined;
+    if (configMap !== undefined) {
+      const data = await options.readConfigMap(namespace, String(configMap['name']));
+      // A missing ConfigMap keeps a real pod in ContainerCreating; here the init container fails and is retried.
+      if (data === undefined && configMap['optional'] !== true) {
+        throw new Error(`configmap ${namespace}/${String(configMap['name'])} not found`);
+      }
+      for (const [key, value] of Object.entries(data ?? {})) {
+        if (/^[A-Za-z0-9._-]+$/.test(key) && key !== '.' && key !== '..') await writeFile(join(volumeDir, key), value);
+      }
+    }
+    dirs.set(name, volumeDir);
+  }
+  return dirs;
+}
+
+/** kube-dev's InitContainerRunner: secret-init for real, anything else "succeeds" (undefined). */
+export function secretInitRunner(options: PodRunnerOptions) {
+  const wanted = options.initContainerName ?? 'secret-init';
+  return (run: PodContainerRun): Promise<number> | undefined => {
+    if (run.container['name'] !== wanted) return undefined;
+    return runSecretInit(options, run);
+  };
+}
+
+async function runSecretInit(options: PodRunnerOptions, run: PodContainerRun): Promise<number> {
+  const namespace = run.pod.metadata.namespace ?? 'default';
+  const dir = podDir(options.podsDir, namespace, run.pod.metadata.name ?? 'pod');
+  const log = join(dir, `${String(run.container['name'])}.log`);
+  try {
+    const volumes = await prepareVolumes(options, run, dir);
+    const mounts = list(run.container['volumeMounts']).flatMap((m) => {
+      const volumeDir = volumes.get(String(m['name']));
+      return volumeDir === undefined ? [] : [{ mountPath: posix.normalize(String(m['mountPath'])), dir: volumeDir }];
+    });
+    const rootfs = join(dir, 'rootfs');
+    const env = options.containerEnv(run);
+    const paths = Object.fromEntries(
+      Object.entries(SECRET_INIT_PATHS).map(([name, fallback]) => [
+        name,
+        hostPath(mounts, rootfs, env[name] ?? fallback),
+      ]),
+    );
+    for (const [name, path] of Object.entries(paths)) {
+      await mkdir(name === 'SECRET_INIT_ENV_FILE' ? join(path, '..') : path, { recursive: true, mode: 0o700 });
+    }
+    return await new Promise<number>((resolve) => {
+      const out = createWriteStream(log, { flags: 'a', mode: 0o600 });
+      const child = spawn(process.execPath, [options.secretInitBin], {
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          ...env,
+          ...paths,
+          // In a pod it listens on every address of its own network namespace; here the pod IP is its only one.
+          SECRET_INIT_LISTEN: run.podIP,
+          POD_IP: run.podIP,
+          NODE_OPTIONS: `--import=${pathToFileURL(options.podNetworkModule).href}`,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        signal: run.signal,
+      });
+      child.stdout.pipe(out, { end: false });
+      child.stderr.pipe(out, { end: false });
+      child.on('error', () => {
+        out.end();
+        resolve(run.signal.aborted ? 137 : 128);
+      });
+      child.on('exit', (code) => {
+        out.end();
+        resolve(code ?? 137);
+      });
+    });
+  } catch (err) {
+    await mkdir(dir, { recursive: true, mode: 0o700 }).catch(() => undefined);
+    await writeFile(log, `embedded kubelet: ${(err as Error).message}\n`, { flag: 'a' }).catch(() => undefined);
+    return 1;
+  }
+}
+
+/** The stand-in's pods are in memory: volumes left by an earlier run belong to no pod. */
+export async function clearPods(podsDir: string): Promise<void> {
+  await rm(podsDir, { recursive: true, force: true });
+  await mkdir(podsDir, { recursive: true, mode: 0o700 });
+}
