@@ -4,6 +4,13 @@
 //
 // oclif answers `--version` as the first argument before it looks at anything else (its main.run), so we answer it
 // here the same way without loading oclif at all: `deployer --version` starts as fast as node itself.
+//
+// `npx deployer` inside a workspace of an npm monorepo runs us in that workspace's root, not where the user typed
+// the command (npm exec's working directory is its local prefix); npm says where that was in INIT_CWD. Relative
+// paths — deployer.yml, manifests, --file — must mean what they mean in the user's shell.
+if (process.env.npm_command === 'exec' && process.env.INIT_CWD && process.env.INIT_CWD !== process.cwd()) {
+  process.chdir(process.env.INIT_CWD);
+}
 if (process.argv[2] === '--version') {
   const { versionLine } = await import('./version.js');
   process.stdout.write(`${versionLine()}\n`);

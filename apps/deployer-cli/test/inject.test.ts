@@ -391,6 +391,18 @@ describe('deployer inject (the command)', () => {
     expect(fromFile.stdout).toBe(await readFile(join(FIXTURES, 'golden', 'pod.yaml'), 'utf8'));
   });
 
+  it('under npx, reads relative paths from where the user typed the command, not the workspace root npm moved to', async () => {
+    const args = ['inject', 'in/pod.yaml', '-c', 'aws.stg', '--deployer-yml', 'app/deployer.yml'];
+    const elsewhere = await tempHome();
+    const viaNpx = await runCli(args, { env: { ...env, npm_command: 'exec', INIT_CWD: FIXTURES }, cwd: elsewhere });
+    expect(viaNpx.stderr).not.toContain('cannot read');
+    expect(viaNpx.code).toBe(0);
+    expect(viaNpx.stdout).toBe(await readFile(join(FIXTURES, 'golden', 'pod.yaml'), 'utf8'));
+    // Run directly, the working directory is the only base: the same relative paths are not there.
+    const direct = await runCli(args, { env: { ...env, INIT_CWD: FIXTURES }, cwd: elsewhere });
+    expect(direct.code).toBe(1);
+  });
+
   it('exits 1 naming the object and prints no manifests when one cannot be injected', async () => {
     const input =
       'apiVersion: v1\nkind: Pod\nmetadata: { name: p }\nspec: { hostNetwork: true, containers: [{ name: a, image: a }] }\n';

@@ -19,6 +19,8 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   /** Written to stdin, then stdin is closed. Without it stdin is an empty pipe (never a terminal). */
   input?: string | Buffer;
+  /** The working directory (default: the test's). */
+  cwd?: string;
 }
 
 /** The environment every run starts from: no CI, no colour overrides, no Secret API settings from the host. */
@@ -39,7 +41,11 @@ export async function tempHome(): Promise<string> {
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env = Object.fromEntries(Object.entries(options.env ?? {}).filter(([, v]) => v !== undefined));
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_BIN, ...args], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.cwd !== undefined && { cwd: options.cwd }),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
