@@ -112,3 +112,25 @@ describe('logs', () => {
     expect(requestLines.map((l) => l['requestId'])).toContain(ensured.headers.get('x-request-id'));
   });
 });
+
+describe('access log', () => {
+  it('logs what people do at info, and what machines poll only when it fails', async () => {
+    const cluster = await admin.post('/v1/clusters', { name: 'gcp.prd', controllerSubjects: ['ctl'] });
+    expect([201, 409]).toContain(cluster.status);
+    const polled = [
+      await stack.client.get('/healthz'),
+      await stack.client.get('/metrics'),
+      await admin.get('/v1/clusters/gcp.prd/changes'),
+    ];
+    for (const r of polled) expect(r.status).toBe(200);
+    const asked = await admin.get('/v1/whoami');
+    expect(asked.status).toBe(200);
+    const failedPoll = await admin.get('/v1/clusters/gcp.prd/changes?after=not-a-cursor');
+    expect(failedPoll.status).toBe(400);
+
+    const lines = (id: string | null) => stack.logs.filter((l) => l['msg'] === 'request' && l['requestId'] === id);
+    for (const r of polled) expect(lines(r.headers.get('x-request-id'))).toEqual([]);
+    expect(lines(asked.headers.get('x-request-id'))).toHaveLength(1);
+    expect(lines(failedPoll.headers.get('x-request-id'))).toHaveLength(1);
+  });
+});

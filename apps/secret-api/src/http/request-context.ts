@@ -4,6 +4,12 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 
+/**
+ * Routes that machines poll — probes, scrapes, each controller's change feed every 2 s — log a successful answer at
+ * debug: at info they would drown every other line. Failures and every other route stay at info or above.
+ */
+const POLLED_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/v1/clusters/:cluster/changes']);
+
 /** A caller-supplied id is recorded only when it is short and harmless to log. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -27,7 +33,8 @@ export function requestContext(logger: Logger, metrics: Metrics) {
       const route = (res.locals['route'] as string | undefined) ?? 'unmatched';
       metrics.httpRequests.inc({ route, method: req.method, status: String(res.statusCode) });
       metrics.httpDuration.observe({ route, method: req.method }, seconds);
-      const level = res.statusCode >= 500 ? 'error' : 'info';
+      const level =
+        res.statusCode >= 500 ? 'error' : res.statusCode < 300 && POLLED_ROUTES.has(route) ? 'debug' : 'info';
       if (!logger.isLevelEnabled(level)) return;
       const fields = {
         method: req.method,
@@ -38,7 +45,7 @@ export function requestContext(logger: Logger, metrics: Metrics) {
       };
       const log = requestLog(res);
       if (level === 'error') log.error(fields, 'request failed');
-      else log.info(fields, 'request');
+      else log[level](fields, 'request');
     });
     next();
   };
