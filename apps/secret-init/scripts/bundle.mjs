@@ -17,29 +17,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
 const outfile = join(dist, 'secret-init.mjs');
 
-// libs/vault-policy is pure (product.md §3) but does not say so in its package.json: marked here, esbuild
-// drops the modules secret-init does not use (the policy template and profiles, which build zod schemas at
-// load time and would pull in all of classic zod). `"sideEffects": false` in that package would do the same.
-const pureWorkspaceLibraries = {
-  name: 'pure-workspace-libraries',
-  setup(b) {
-    const libDist = resolve(root, '../../libs/vault-policy/dist');
-    b.onResolve({ filter: /.*/ }, async (args) => {
-      if (args.pluginData === 'resolving') return undefined;
-      const inLibrary = args.importer.startsWith(libDist + '/');
-      if (args.path !== '@secret-api/vault-policy' && !inLibrary) return undefined;
-      const resolved = await b.resolve(args.path, {
-        kind: args.kind,
-        importer: args.importer,
-        resolveDir: args.resolveDir,
-        pluginData: 'resolving',
-      });
-      if (resolved.errors.length > 0 || !resolved.path.startsWith(libDist + '/')) return undefined;
-      return { path: resolved.path, sideEffects: false };
-    });
-  },
-};
-
 const result = await build({
   entryPoints: [join(dist, 'main.js')],
   outfile,
@@ -51,7 +28,6 @@ const result = await build({
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
-  plugins: [pureWorkspaceLibraries],
   metafile: true,
   logLevel: 'warning',
 });
