@@ -4,7 +4,7 @@
 // Usage: npm run build && node bench/secret-id/run.mjs [--seconds N] [--connections N] [--warmup N] [--profile DIR]
 // Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), or BENCH_POSTGRES_URL.
 import { resolve } from 'node:path';
-import autocannon from 'autocannon';
+import { compareWithDirect } from '../support/load.mjs';
 import { call, option as opt } from '../support/processes.mjs';
 import { summarizeProfile } from '../support/profile.mjs';
 import { OWNER_GROUP, startBenchStack } from '../support/stack.mjs';
@@ -17,30 +17,6 @@ const profileDir = opt('profile', undefined);
 const APP = 'myapp';
 const CLUSTER = 'aws.stg';
 const CONTROLLER = 'system:serviceaccount:vault-agent:controller';
-
-function load(title, url, headers, body, seconds = duration) {
-  return new Promise((resolveLoad, reject) => {
-    autocannon(
-      {
-        url,
-        method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json' },
-        body,
-        duration: seconds,
-        connections,
-        title,
-      },
-      (err, result) => {
-        if (err) return reject(err);
-        // A benchmark of 4xx/5xx would measure the error path; refuse to report it.
-        if (result.non2xx > 0 || result.errors > 0) {
-          return reject(new Error(`${title}: ${result.non2xx} non-2xx responses, ${result.errors} errors`));
-        }
-        resolveLoad({ title, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 });
-      },
-    );
-  });
-}
 
 let stack;
 try {
@@ -80,23 +56,26 @@ try {
     throw new Error(`no wrapping token: API ${JSON.stringify(viaApi)}, Vault ${JSON.stringify(direct)}`);
   }
 
-  if (warmup > 0) {
-    await load('warm-up direct', directUrl, directHeaders, directBody, warmup);
-    await load('warm-up API', apiUrl, controller, apiBody, warmup);
-  }
-  const base = await load('direct: vault-dev wrapped SecretID', directUrl, directHeaders, directBody);
-  const viaApiResult = await load('Secret API: POST .../secret-id', apiUrl, controller, apiBody);
-
-  console.log(`\n${duration}s per run after ${warmup}s warm-up, ${connections} connections, same machine, same run\n`);
-  console.log('| workload | req/s | p50 ms | p99 ms | throughput vs direct |');
-  console.log('|---|---:|---:|---:|---:|');
-  for (const r of [base, viaApiResult]) {
-    console.log(`| ${r.title} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${(r.rps / base.rps).toFixed(2)} |`);
-  }
-  console.log(
-    `\nratio API / direct: throughput ${(viaApiResult.rps / base.rps).toFixed(2)}, ` +
-      `p99 ${(viaApiResult.p99 / Math.max(base.p99, 1)).toFixed(1)}x`,
-  );
+  const json = { 'content-type': 'application/json' };
+  await compareWithDirect(stack, {
+    direct: {
+      title: 'direct: vault-dev wrapped SecretID',
+      url: directUrl,
+      method: 'POST',
+      headers: { ...directHeaders, ...json },
+      body: directBody,
+    },
+    viaApi: {
+      title: 'Secret API: POST .../secret-id',
+      url: apiUrl,
+      method: 'POST',
+      headers: { ...controller, ...json },
+      body: apiBody,
+    },
+    seconds: duration,
+    connections,
+    warmup,
+  });
 } finally {
   await stack?.stop();
 }

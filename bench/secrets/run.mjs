@@ -2,7 +2,7 @@
 // straight to vault-dev in the same run, and the history of one key with many versions read in a
 // newest page of one key with many versions (with the query plan that proves it is an index range read, not a scan).
 // Usage: npm run build && node bench/secrets/run.mjs [--seconds N] [--connections N] [--warmup N]
-//          [--keys N] [--versions N] [--history-reads N] [--padding N] [--profile DIR]
+//          [--keys N] [--versions N] [--history-reads N] [--padding N] [--profile DIR] [--only sets]
 // Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), or BENCH_POSTGRES_URL.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -29,6 +29,8 @@ const historyReads = Number(opt('history-reads', 5));
 const paddingRows = Number(opt('padding', 100_000));
 // Runs the API child with --cpu-prof and prints its self time by package (don't record those req/s).
 const profileDir = opt('profile', undefined);
+// `--only sets`: the set workloads alone, so a --profile shows where a set's CPU goes and nothing else.
+const setsOnly = opt('only', 'all') === 'sets';
 
 const APP = 'myapp';
 // Direct writes go to a folder the API never reads, so its repair never sees them as outside writes.
@@ -218,138 +220,171 @@ try {
     path: `/v1/apps/${APP}/secrets/ONE_KEY`,
   });
 
-  // (2) History of a key with ~20 versions.
-  for (let i = 0; i < 20; i++) {
-    await call(`${api.address}/v1/apps/${APP}/secrets/${HISTORY_KEY}`, {
-      ...apiSet,
-      body: { value: `${VALUE}-${i}`, comment: `change ${i}` },
-    });
-  }
-  const historyPath = `/v1/apps/${APP}/secrets/${HISTORY_KEY}/versions`;
-  const metadataPath = `/v1/secret/metadata/${APP}/${HISTORY_KEY}`;
-  const hist = await call(`${api.address}${historyPath}`, { headers: owner });
-  const meta = await call(`${vault.address}${metadataPath}`, { headers: asApi });
-  if (hist.items.length !== 20 || hist.items[0].version !== 20 || meta.data.current_version !== 20) {
-    throw new Error(`history of ${HISTORY_KEY}: ${hist.items.length} rows, Vault at ${meta.data.current_version}`);
-  }
-  if (warmup > 0)
-    await load('warm-up API history', api.address, { path: historyPath, headers: owner, seconds: warmup });
-  const histDirect = await measured('direct: KV v2 metadata read (20 versions)', vault.address, {
-    path: metadataPath,
-    headers: asApi,
-  });
-  const histApi = await measured('Secret API: GET .../versions (20 versions)', api.address, {
-    path: historyPath,
-    headers: owner,
-  });
-
-  // (3) One key with many versions. Sets of one key queue on its lock whatever the concurrency, so
-  // this is also the sustained single-key set rate over a long run.
-  const bigSets = await measured(`Secret API: ${bigVersions} sets of 1 key`, api.address, {
-    ...apiSet,
-    path: `/v1/apps/${APP}/secrets/${BIG_KEY}`,
-    amount: bigVersions,
-  });
-  const bigUrl = `${api.address}/v1/apps/${APP}/secrets/${BIG_KEY}/versions`;
-  // Consecutive versions, one row each: what the lock promises under concurrent sets. The history
-  // comes a page at a time; follow every page.
-  const versionsSeen = [];
-  for (let cursor; ;) {
-    const page = await call(`${bigUrl}?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, { headers: owner });
-    versionsSeen.push(...page.items.map((item) => item.version));
-    if (!page.nextCursor) break;
-    cursor = page.nextCursor;
-  }
-  const broken = versionsSeen.findIndex((v, i) => v !== bigVersions - i);
-  if (versionsSeen.length !== bigVersions || broken !== -1) {
-    throw new Error(`history of ${BIG_KEY}: ${versionsSeen.length} rows, first out of sequence at index ${broken}`);
-  }
-  // What a reader gets first: the newest page (default size), however long the history.
-  const reads = [];
-  for (let i = 0; i < historyReads; i++) reads.push(await timedGet(bigUrl, owner));
-  const big = JSON.parse(reads[0].body);
-
-  // The exact statement the API sends for that page (secret-history.ts exports it), run here
-  // through the same client and adapter.
-  prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: dbUrl, max: 1 }) });
-  const pageQuery = historyPageQuery(`${APP}/${BIG_KEY}`, null, big.items.length);
-  const historyQuery = () => prisma.$queryRaw(pageQuery);
-  const queryMs = [];
-  for (let i = 0; i < historyReads; i++) {
-    const t0 = process.hrtime.bigint();
-    await historyQuery();
-    queryMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  const sql = pageQuery.text;
-  const params = pageQuery.values;
-
-  const client = new pg.Client({ connectionString: dbUrl });
-  await client.connect();
-  let tableRows;
-  const plans = {};
+  // Every set answered 200 left one confirmed row, numbered without gaps: the history is exact under load.
+  // (A run's last sets may still be in the API when autocannon stops: wait for them, a few seconds at most.)
+  const setRows = new pg.Client({ connectionString: dbUrl });
+  await setRows.connect();
   try {
-    // A live database has statistics on this table; a just-filled one may not yet (autovacuum
-    // runs on its own schedule), and the plan should be the one a live database would pick.
-    await client.query('ANALYZE secret_versions');
-    tableRows = (await client.query('SELECT count(*)::int AS n FROM secret_versions')).rows[0].n;
-    for (const key of [BIG_KEY, HISTORY_KEY]) {
-      const keyParams = params.map((p) => (p === `${APP}/${BIG_KEY}` ? `${APP}/${key}` : p));
-      const rows = (await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, keyParams)).rows;
-      plans[key] = rows.map((r) => r['QUERY PLAN']).join('\n');
+    let counts;
+    for (let tries = 0; tries < 50; tries++) {
+      ({
+        rows: [counts],
+      } = await setRows.query(
+        `SELECT count(*)::int AS n, count(*) FILTER (WHERE NOT confirmed)::int AS pending,
+                count(*) FILTER (WHERE path = $2)::int AS one, max(version) FILTER (WHERE path = $2) AS "oneTop"
+         FROM secret_versions WHERE path LIKE $1`,
+        [`${APP}/%`, `${APP}/ONE_KEY`],
+      ));
+      if (counts.pending === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const { pending, one, oneTop } = counts;
+    if (pending !== 0 || one !== oneTop || one < setApiOne.total) {
+      throw new Error(`history after the sets: ${JSON.stringify(counts)}, ${setApiOne.total} sets of ONE_KEY`);
     }
   } finally {
-    await client.end();
+    await setRows.end();
   }
 
-  // Other work on the box skews every number; the load average at the start and end says how much.
-  console.log(`\nload average (1 min) at start ${startLoad}, at end ${loadavg()[0].toFixed(2)}`);
-  console.log(`${duration}s per run after ${warmup}s warm-up, ${connections} connections, same machine, same run\n`);
-  console.log('Sets (ratio vs the direct KV v2 write over the same number of keys):\n');
-  table([setDirect, setApi, setDirectOne, setApiOne], (r) =>
-    r === setApi ? setDirect : r === setApiOne ? setDirectOne : r,
-  );
-  console.log(`\nratio API / direct, ${keyCount} keys: ${(setApi.rps / setDirect.rps).toFixed(3)}`);
-  console.log(`ratio API / direct, 1 key:     ${(setApiOne.rps / setDirectOne.rps).toFixed(3)}`);
-  console.log(`API 1 key / API ${keyCount} keys: ${(setApiOne.rps / setApi.rps).toFixed(2)}`);
-
-  console.log('\nHistory read, 20 versions (ratio vs the KV v2 metadata read):\n');
-  table([histDirect, histApi], () => histDirect);
-  console.log(`\nratio API / direct: ${(histApi.rps / histDirect.rps).toFixed(3)}`);
-
-  console.log(`\nOne key, ${bigVersions} versions:\n`);
-  console.log(
-    `- ${bigVersions} sets of one key, ${connections} connections: ${fmt(bigSets.seconds, 1)} s, ` +
-      `${fmt(bigSets.rps)} sets/s, p50 ${bigSets.p50} ms, p99 ${bigSets.p99} ms ` +
-      `(vs direct 1-key write: ${(bigSets.rps / setDirectOne.rps).toFixed(3)}), API CPU ${fmt(bigSets.apiCpuMs, 2)} ms/set`,
-  );
-  console.log(
-    `- GET .../versions, ${big.items.length} items, ${fmt(reads[0].bytes / 1024, 0)} KiB, ${historyReads} reads: ` +
-      `TTFB ${reads.map((r) => fmt(r.ttfb, 1)).join(' / ')} ms, total ${reads.map((r) => fmt(r.total, 1)).join(' / ')} ms ` +
-      `(median ${fmt(median(reads.map((r) => r.ttfb)), 1)} / ${fmt(median(reads.map((r) => r.total)), 1)} ms)`,
-  );
-  console.log(
-    `- the same statement from this process (query + Prisma materialising ${big.items.length} rows): ` +
-      `${queryMs.map((t) => fmt(t, 1)).join(' / ')} ms (median ${fmt(median(queryMs), 1)})`,
-  );
-  console.log(
-    `\nsecret_versions holds ${fmt(tableRows)} rows; the API's query:\n\n${sql}\nparams ${JSON.stringify(params)}\n`,
-  );
-  for (const [key, plan] of Object.entries(plans)) {
-    console.log(`EXPLAIN (ANALYZE, BUFFERS), path ${APP}/${key}:\n\n${plan}\n`);
-  }
-  // For a key with many rows PostgreSQL may prefer a bitmap scan of the same index plus an
-  // in-memory sort to walking the index backwards; both read only that key's rows. What must
-  // never appear is a Seq Scan, whose cost grows with every other key's history.
-  // Either index led by path reads only that key's entries (for a short history PostgreSQL may pick
-  // (path, kv_version) and sort the 20 rows).
-  const viaIndex =
-    /(Index Scan Backward using|Index Scan using|Bitmap Index Scan on) (secret_versions_path_version_key|secret_versions_path_kv_version_idx)/;
-  for (const [key, plan] of Object.entries(plans)) {
-    const [, access, index] = viaIndex.exec(plan) ?? [];
-    if (!access || /Seq Scan on secret_versions/.test(plan)) {
-      throw new Error(`history of ${key} is not read through an index on path (see the plan above)`);
+  /** Prints the sets' table: once they ran (`--only sets`), or with the rest at the end. */
+  const printSets = () => {
+    // Other work on the box skews every number; the load average at the start and end says how much.
+    console.log(`\nload average (1 min) at start ${startLoad}, at end ${loadavg()[0].toFixed(2)}`);
+    console.log(`${duration}s per run after ${warmup}s warm-up, ${connections} connections, same machine, same run\n`);
+    console.log('Sets (ratio vs the direct KV v2 write over the same number of keys):\n');
+    table([setDirect, setApi, setDirectOne, setApiOne], (r) =>
+      r === setApi ? setDirect : r === setApiOne ? setDirectOne : r,
+    );
+    console.log(`\nratio API / direct, ${keyCount} keys: ${(setApi.rps / setDirect.rps).toFixed(3)}`);
+    console.log(`ratio API / direct, 1 key:     ${(setApiOne.rps / setDirectOne.rps).toFixed(3)}`);
+    console.log(`API 1 key / API ${keyCount} keys: ${(setApiOne.rps / setApi.rps).toFixed(2)}`);
+  };
+  if (setsOnly) printSets();
+  else {
+    // (2) History of a key with ~20 versions.
+    for (let i = 0; i < 20; i++) {
+      await call(`${api.address}/v1/apps/${APP}/secrets/${HISTORY_KEY}`, {
+        ...apiSet,
+        body: { value: `${VALUE}-${i}`, comment: `change ${i}` },
+      });
     }
-    console.log(`plan check ${key}: ${access} ${index}, no Seq Scan on secret_versions: OK`);
+    const historyPath = `/v1/apps/${APP}/secrets/${HISTORY_KEY}/versions`;
+    const metadataPath = `/v1/secret/metadata/${APP}/${HISTORY_KEY}`;
+    const hist = await call(`${api.address}${historyPath}`, { headers: owner });
+    const meta = await call(`${vault.address}${metadataPath}`, { headers: asApi });
+    if (hist.items.length !== 20 || hist.items[0].version !== 20 || meta.data.current_version !== 20) {
+      throw new Error(`history of ${HISTORY_KEY}: ${hist.items.length} rows, Vault at ${meta.data.current_version}`);
+    }
+    if (warmup > 0)
+      await load('warm-up API history', api.address, { path: historyPath, headers: owner, seconds: warmup });
+    const histDirect = await measured('direct: KV v2 metadata read (20 versions)', vault.address, {
+      path: metadataPath,
+      headers: asApi,
+    });
+    const histApi = await measured('Secret API: GET .../versions (20 versions)', api.address, {
+      path: historyPath,
+      headers: owner,
+    });
+
+    // (3) One key with many versions. Sets of one key queue on its lock whatever the concurrency, so
+    // this is also the sustained single-key set rate over a long run.
+    const bigSets = await measured(`Secret API: ${bigVersions} sets of 1 key`, api.address, {
+      ...apiSet,
+      path: `/v1/apps/${APP}/secrets/${BIG_KEY}`,
+      amount: bigVersions,
+    });
+    const bigUrl = `${api.address}/v1/apps/${APP}/secrets/${BIG_KEY}/versions`;
+    // Consecutive versions, one row each: what the lock promises under concurrent sets. The history
+    // comes a page at a time; follow every page.
+    const versionsSeen = [];
+    for (let cursor; ;) {
+      const page = await call(`${bigUrl}?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, { headers: owner });
+      versionsSeen.push(...page.items.map((item) => item.version));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    const broken = versionsSeen.findIndex((v, i) => v !== bigVersions - i);
+    if (versionsSeen.length !== bigVersions || broken !== -1) {
+      throw new Error(`history of ${BIG_KEY}: ${versionsSeen.length} rows, first out of sequence at index ${broken}`);
+    }
+    // What a reader gets first: the newest page (default size), however long the history.
+    const reads = [];
+    for (let i = 0; i < historyReads; i++) reads.push(await timedGet(bigUrl, owner));
+    const big = JSON.parse(reads[0].body);
+
+    // The exact statement the API sends for that page (secret-history.ts exports it), run here
+    // through the same client and adapter.
+    prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: dbUrl, max: 1 }) });
+    const pageQuery = historyPageQuery(`${APP}/${BIG_KEY}`, null, big.items.length);
+    const historyQuery = () => prisma.$queryRaw(pageQuery);
+    const queryMs = [];
+    for (let i = 0; i < historyReads; i++) {
+      const t0 = process.hrtime.bigint();
+      await historyQuery();
+      queryMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    const sql = pageQuery.text;
+    const params = pageQuery.values;
+
+    const client = new pg.Client({ connectionString: dbUrl });
+    await client.connect();
+    let tableRows;
+    const plans = {};
+    try {
+      // A live database has statistics on this table; a just-filled one may not yet (autovacuum
+      // runs on its own schedule), and the plan should be the one a live database would pick.
+      await client.query('ANALYZE secret_versions');
+      tableRows = (await client.query('SELECT count(*)::int AS n FROM secret_versions')).rows[0].n;
+      for (const key of [BIG_KEY, HISTORY_KEY]) {
+        const keyParams = params.map((p) => (p === `${APP}/${BIG_KEY}` ? `${APP}/${key}` : p));
+        const rows = (await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, keyParams)).rows;
+        plans[key] = rows.map((r) => r['QUERY PLAN']).join('\n');
+      }
+    } finally {
+      await client.end();
+    }
+
+    printSets();
+
+    console.log('\nHistory read, 20 versions (ratio vs the KV v2 metadata read):\n');
+    table([histDirect, histApi], () => histDirect);
+    console.log(`\nratio API / direct: ${(histApi.rps / histDirect.rps).toFixed(3)}`);
+
+    console.log(`\nOne key, ${bigVersions} versions:\n`);
+    console.log(
+      `- ${bigVersions} sets of one key, ${connections} connections: ${fmt(bigSets.seconds, 1)} s, ` +
+        `${fmt(bigSets.rps)} sets/s, p50 ${bigSets.p50} ms, p99 ${bigSets.p99} ms ` +
+        `(vs direct 1-key write: ${(bigSets.rps / setDirectOne.rps).toFixed(3)}), API CPU ${fmt(bigSets.apiCpuMs, 2)} ms/set`,
+    );
+    console.log(
+      `- GET .../versions, ${big.items.length} items, ${fmt(reads[0].bytes / 1024, 0)} KiB, ${historyReads} reads: ` +
+        `TTFB ${reads.map((r) => fmt(r.ttfb, 1)).join(' / ')} ms, total ${reads.map((r) => fmt(r.total, 1)).join(' / ')} ms ` +
+        `(median ${fmt(median(reads.map((r) => r.ttfb)), 1)} / ${fmt(median(reads.map((r) => r.total)), 1)} ms)`,
+    );
+    console.log(
+      `- the same statement from this process (query + Prisma materialising ${big.items.length} rows): ` +
+        `${queryMs.map((t) => fmt(t, 1)).join(' / ')} ms (median ${fmt(median(queryMs), 1)})`,
+    );
+    console.log(
+      `\nsecret_versions holds ${fmt(tableRows)} rows; the API's query:\n\n${sql}\nparams ${JSON.stringify(params)}\n`,
+    );
+    for (const [key, plan] of Object.entries(plans)) {
+      console.log(`EXPLAIN (ANALYZE, BUFFERS), path ${APP}/${key}:\n\n${plan}\n`);
+    }
+    // For a key with many rows PostgreSQL may prefer a bitmap scan of the same index plus an
+    // in-memory sort to walking the index backwards; both read only that key's rows. What must
+    // never appear is a Seq Scan, whose cost grows with every other key's history.
+    // Either index led by path reads only that key's entries (for a short history PostgreSQL may pick
+    // (path, kv_version) and sort the 20 rows).
+    const viaIndex =
+      /(Index Scan Backward using|Index Scan using|Bitmap Index Scan on) (secret_versions_path_version_key|secret_versions_path_kv_version_idx)/;
+    for (const [key, plan] of Object.entries(plans)) {
+      const [, access, index] = viaIndex.exec(plan) ?? [];
+      if (!access || /Seq Scan on secret_versions/.test(plan)) {
+        throw new Error(`history of ${key} is not read through an index on path (see the plan above)`);
+      }
+      console.log(`plan check ${key}: ${access} ${index}, no Seq Scan on secret_versions: OK`);
+    }
   }
 } finally {
   await prisma?.$disconnect();

@@ -2,6 +2,7 @@
 // (bench/roleid/servers.mjs is their entry point), so the load generator never shares their event loop.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -58,4 +59,27 @@ export async function call(url, { method = 'GET', headers = {}, body } = {}) {
   const text = await res.text();
   if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text}`);
   return text ? JSON.parse(text) : undefined;
+}
+
+/** CPU seconds a process has used so far (utime + stime from /proc, in clock ticks of 1/100 s on Linux). */
+export async function cpuSeconds(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Runs `run` (a load that resolves to a result with `total` requests) and adds each child's CPU milliseconds per
+ * request: unlike req/s, CPU per request hardly moves with what else the machine runs, so it compares runs taken
+ * under different loads.
+ */
+export async function withCpuPerRequest(children, run) {
+  const before = {};
+  for (const [name, child] of Object.entries(children)) before[name] = await cpuSeconds(child.pid);
+  const result = await run();
+  result.cpuMsPerRequest = {};
+  for (const [name, child] of Object.entries(children)) {
+    result.cpuMsPerRequest[name] = (1000 * ((await cpuSeconds(child.pid)) - before[name])) / result.total;
+  }
+  return result;
 }

@@ -91,7 +91,8 @@ function isOclifUsageError(err: unknown): boolean {
 function exitCodeForStatus(status: number): ExitCode {
   if (status === 401 || status === 403) return EXIT.auth;
   if (status === 404) return EXIT.notFound;
-  if (status === 409) return EXIT.conflict;
+  // 412: the resource changed since it was read (a conditional PATCH lost the race): a conflict, not a usage error.
+  if (status === 409 || status === 412) return EXIT.conflict;
   if (status >= 500) return EXIT.unavailable;
   return EXIT.usage;
 }

@@ -6,8 +6,9 @@ import { docsRouter } from './http/docs.js';
 import { errorHandler } from './http/error-handler.js';
 import { refuseDotSegments } from './http/dot-segments.js';
 import type { Operation } from './http/operation.js';
-import { mountOperation } from './http/pipeline.js';
+import { operationRoute } from './http/pipeline.js';
 import { requestContext } from './http/request-context.js';
+import { routeTable } from './http/route-table.js';
 import { appOperations } from './routes/apps.js';
 import { appRoleOperations } from './routes/approle.js';
 import { clusterOperations } from './routes/clusters.js';
@@ -49,28 +50,7 @@ export function createApp(ctx: ApiContext): express.Express {
   app.use(refuseDotSegments());
   // Bodies are read by each operation after authentication (pipeline.ts), never here.
 
-  const router = express.Router({ caseSensitive: true, strict: false });
-  for (const op of OPERATIONS) mountOperation(router, op, ctx);
-
-  // A known path with another method: 405 and the methods it has.
-  const methodsByPath = new Map<string, Set<string>>();
-  for (const { route } of OPERATIONS) {
-    const methods = methodsByPath.get(route.path) ?? new Set<string>();
-    methods.add(route.method);
-    if (route.method === 'GET') methods.add('HEAD');
-    methodsByPath.set(route.path, methods);
-  }
-  for (const [path, methods] of methodsByPath) {
-    const allow = [...methods].sort().join(', ');
-    router.all(path, (req: Request, _res: Response, next: NextFunction) => {
-      next(
-        new ApiError('method_not_allowed', `${req.method} is not supported on ${path}; use ${allow}`, {
-          headers: { Allow: allow },
-        }),
-      );
-    });
-  }
-  app.use(router);
+  app.use(routeTable(OPERATIONS.map((op) => operationRoute(op, ctx))));
   app.use(docsRouter());
 
   app.use((req: Request, _res: Response, next: NextFunction) => {

@@ -2,13 +2,11 @@
  * Many replicas, many deploys: 20 parallel ensures of one app/cluster through two API processes
  * converge to one set of Vault objects and one stable RoleID, written once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import pg from 'pg';
 import { startVaultDev, type VaultDev } from 'vault-dev';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,8 +14,10 @@ import { LocalIssuer } from '../src/auth/local-issuer.js';
 import { ApiClient } from './support/http.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 import { ADMIN_GROUP, AUDIENCE, ISSUER, enableAppRole, vaultRequest } from './support/stack.js';
+import { startApiProcess } from './support/api-process.js';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '../bin/secret-api.js');
+const startProcess = async (env: Record<string, string>) =>
+  (await startApiProcess(env, (child) => processes.push(child))).url;
 
 let vault: VaultDev;
 let db: TestDatabase;
@@ -26,22 +26,6 @@ let issuer: LocalIssuer;
 const processes: ChildProcess[] = [];
 const urls: string[] = [];
 let auditFile: string;
-
-/** Starts the compiled API as its own process and resolves with its URL once it listens. */
-function startProcess(env: Record<string, string>): Promise<string> {
-  const child = spawn(process.execPath, [BIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  processes.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
-      if (entry.msg === 'secret-api listening' && entry.url) resolve(entry.url);
-    });
-    child.once('exit', (code) => reject(new Error(`secret-api exited with ${code}: ${stderr}`)));
-  });
-}
 
 beforeAll(async () => {
   vault = await startVaultDev({ port: 0 });

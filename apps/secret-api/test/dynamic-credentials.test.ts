@@ -317,6 +317,20 @@ describe('ensure writes the roles next to the AppRole', () => {
     expect((await stack.vaultCall('GET', `aws/creds/${ROLE}`, undefined, token)).status).toBe(400);
   });
 
+  it("a cluster deleted with force takes the app's roles in that cluster with it, and no other cluster's", async () => {
+    // A second cluster of the same cloud; its PKI mount is the platform team's, as for aws.stg.
+    await vaultOk('POST', 'sys/mounts/pki/aws/prd', { type: 'pki' });
+    await vaultOk('POST', 'pki/aws/prd/root/generate/internal', { common_name: 'aws.prd cluster CA', ttl: '24h' });
+    expect((await admin.post('/v1/clusters', { name: 'aws.prd', controllerSubjects: [CONTROLLER] })).status).toBe(201);
+    expect((await owner.put('/v1/apps/myapp/clusters/aws.prd/approle')).status).toBe(200);
+    const prdRoles = ['database/roles/aws.prd.myapp', 'pki/aws/prd/roles/aws.prd.myapp'];
+    for (const path of prdRoles) expect((await stack.vaultCall('GET', path)).status, path).toBe(200);
+
+    expect((await admin.delete('/v1/clusters/aws.prd?force=true')).status).toBe(204);
+    for (const path of prdRoles) expect((await stack.vaultCall('GET', path)).status, path).toBe(404);
+    for (const path of [DB_ROLE, PKI_ROLE]) expect((await stack.vaultCall('GET', path)).status, path).toBe(200);
+  });
+
   it('deleting the app removes its roles from every engine', async () => {
     expect((await admin.delete('/v1/apps/myapp')).status).toBe(204);
     for (const path of [DB_ROLE, AWS_ROLE, PKI_ROLE]) expect((await stack.vaultCall('GET', path)).status).toBe(404);

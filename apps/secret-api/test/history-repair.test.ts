@@ -2,12 +2,9 @@
  * No lost or duplicated versions: a process killed, or a database failing, between the Vault write
  * of a secret and its history row is repaired — at start-up, or on the next access.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import pg from 'pg';
 import { startVaultDev, type VaultDev } from 'vault-dev';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -25,8 +22,10 @@ import {
 } from './support/stack.js';
 import { startTcpProxy } from './support/tcp-proxy.js';
 import { startVaultGate } from './support/vault-gate.js';
+import { startApiProcess } from './support/api-process.js';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '../bin/secret-api.js');
+const startApi = (env: Record<string, string>) =>
+  startApiProcess(env, (child) => cleanups.push(async () => child.exitCode === null && child.kill('SIGKILL')));
 const isSecretWrite = (method: string, path: string) => method === 'POST' && path.startsWith('/v1/secret/data/myapp/');
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -45,20 +44,6 @@ async function rows(url: string, path: string) {
   } finally {
     await client.end();
   }
-}
-
-function startApi(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [BIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  cleanups.push(async () => child.exitCode === null && child.kill('SIGKILL'));
-  let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
-      if (entry.msg === 'secret-api listening' && entry.url) resolve({ url: entry.url, child });
-    });
-    child.once('exit', (code) => reject(new Error(`secret-api exited with ${code}: ${stderr}`)));
-  });
 }
 
 async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {

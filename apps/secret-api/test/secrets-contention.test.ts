@@ -4,12 +4,10 @@
  * within a bound with `secret_busy` and Retry-After, and nothing is reported as the database being
  * down. Across two API processes, concurrent sets of one key still get contiguous versions.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import pg from 'pg';
 import { startVaultDev, type VaultDev } from 'vault-dev';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,8 +16,8 @@ import { ApiClient, type ApiReply } from './support/http.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 import { ADMIN_GROUP, AUDIENCE, ISSUER, enableAppRole, startStack, type Stack } from './support/stack.js';
 import { startVaultGate, type VaultGate } from './support/vault-gate.js';
+import { startApiProcess } from './support/api-process.js';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '../bin/secret-api.js');
 /**
  * The lock's wait (5 s) plus room for a loaded test machine: a busy key answers within this, and
  * sets of other keys, which never wait for it, too (before, they failed with 503 after 5 s).
@@ -138,23 +136,6 @@ describe('concurrent sets of one key through two API processes', () => {
     for (const p of processes) if (p.exitCode === null) p.kill('SIGKILL');
   });
 
-  function startProcess(env: Record<string, string>): Promise<string> {
-    const child = spawn(process.execPath, [BIN], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    processes.push(child);
-    let stderr = '';
-    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-    return new Promise((resolve, reject) => {
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (entry.msg === 'secret-api listening' && entry.url) resolve(entry.url);
-      });
-      child.once('exit', (code) => reject(new Error(`secret-api exited with ${code}: ${stderr}`)));
-    });
-  }
-
   it('get contiguous versions, each with exactly one confirmed history row', async () => {
     const vault = await startVaultDev({ port: 0 });
     cleanups.push(() => vault.close());
@@ -172,7 +153,7 @@ describe('concurrent sets of one key through two API processes', () => {
       AUTH_ISSUERS: JSON.stringify([issuer.issuerConfig()]),
       ADMIN_GROUPS: ADMIN_GROUP,
     };
-    const urls = await Promise.all([startProcess(env), startProcess(env)]);
+    const urls = await Promise.all([1, 2].map(async () => (await startApiProcess(env, (c) => processes.push(c))).url));
     const token = await issuer.sign({ sub: 'alice@example.com', groups: [ADMIN_GROUP] });
     const [a, b] = urls.map((u) => new ApiClient(u, token)) as [ApiClient, ApiClient];
     expect((await a.post('/v1/apps', { name: 'myapp', ownerGroups: ['team'] })).status).toBe(201);

@@ -130,6 +130,16 @@ describe('names', () => {
     const raw = await rawRequest('PUT', '/v1/apps/%2E%2E/clusters/aws.stg/approle', admin.token);
     expect(raw.status).toBe(400);
     expect(JSON.parse(raw.body).detail).toContain("'.' or '..' segment");
+    for (const path of [
+      '/v1/apps/../clusters/aws.stg/approle',
+      '/v1/apps/myapp/./approle',
+      '/v1/apps/.%2e/x',
+      '/v1/apps/.',
+    ]) {
+      const literal = await rawRequest('PUT', path, admin.token);
+      expect(literal.status, path).toBe(400);
+      expect(JSON.parse(literal.body).detail).toContain("'.' or '..' segment");
+    }
     expect(await vaultWriteCount()).toBe(before);
   });
 
@@ -233,6 +243,40 @@ describe('routing', () => {
 
   it('paths are case-sensitive', async () => {
     expectProblem(await admin.get('/V1/APPS'), 404);
+  });
+
+  it('any other method on a known path is a 405, even one the API never uses', async () => {
+    for (const method of ['PATCH', 'OPTIONS', 'PROPFIND', 'TRACE']) {
+      const reply = await rawRequest(method, '/v1/apps/myapp/clusters/aws.stg/approle', admin.token);
+      expect(reply.status, `${method}: ${reply.body}`).toBe(405);
+    }
+    const reply = await admin.call('DELETE', '/v1/apps/myapp/clusters/aws.stg/secret-id');
+    expectProblem(reply, 405);
+    expect(reply.headers.get('allow')).toBe('POST');
+  });
+
+  it('HEAD is answered wherever GET is, without a body', async () => {
+    const head = await rawRequest('HEAD', '/v1/apps/myapp', admin.token);
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+    expect((await rawRequest('HEAD', '/v1/apps/nope', admin.token)).status).toBe(404);
+  });
+
+  it('a trailing slash names the same resource; an empty segment names none', async () => {
+    expect((await admin.get('/v1/apps/myapp/')).body).toMatchObject({ name: 'myapp' });
+    expect((await admin.get('/v1/apps/')).status).toBe(200);
+    expectProblem(await admin.get('/v1/apps//clusters/aws.stg/approle'), 404);
+    expectProblem(await admin.get('/v1/apps/myapp//'), 404);
+  });
+
+  it('path parameters are percent-decoded before validation, and a long one is a 400 naming it', async () => {
+    expect((await admin.get('/v1/apps/my%61pp')).body).toMatchObject({ name: 'myapp' });
+    const slash = await admin.get('/v1/apps/my%2Fapp');
+    expectProblem(slash, 400);
+    expect(JSON.stringify(slash.body.errors)).toContain('/params/app');
+    const long = await admin.get(`/v1/apps/${'a'.repeat(5000)}`);
+    expectProblem(long, 400);
+    expect(JSON.stringify(long.body.errors)).toContain('/params/app');
   });
 });
 

@@ -20,7 +20,11 @@ export const ZCreateAppBody = z.strictObject({
 export type TCreateAppBody = z.infer<typeof ZCreateAppBody>;
 export type TCreateAppInput = z.input<typeof ZCreateAppBody>;
 
-/** PATCH replaces each list given; at least one must be given. */
+/**
+ * PATCH replaces each list given; at least one must be given. A read-modify-write client sends `If-Match` with the
+ * ETag of the GET it edited: if the app changed meanwhile, the PATCH is refused (412 `precondition_failed`) and
+ * nothing is lost; without If-Match the lists are replaced unconditionally.
+ */
 export const ZPatchAppBody = z
   .strictObject({
     ownerGroups: ZOwnerGroups.optional(),
@@ -72,7 +76,7 @@ export const getAppRoute = route({
   id: 'getApp',
   method: 'GET',
   path: '/v1/apps/:app',
-  summary: 'Show an app',
+  summary: 'Show an app; its ETag header is what a conditional PATCH sends back in If-Match',
   tag: 'apps',
   roles: 'any authenticated caller (app names are not secret)',
   auth: true,
@@ -84,7 +88,9 @@ export const patchAppRoute = route({
   id: 'patchApp',
   method: 'PATCH',
   path: '/v1/apps/:app',
-  summary: "Replace an app's owner groups, deployer patterns or reveal groups",
+  summary:
+    "Replace an app's owner groups, deployer patterns or reveal groups; with If-Match, only if the app still has " +
+    'that ETag (else 412, nothing changed); answers the new ETag',
   tag: 'apps',
   roles: 'admin',
   auth: true,

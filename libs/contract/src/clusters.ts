@@ -66,7 +66,10 @@ export const listClustersRoute = route({
 export const ZClusterParams = z.strictObject({ cluster: ZClusterName });
 export type TClusterParams = z.infer<typeof ZClusterParams>;
 
-/** PATCH replaces the controller subjects (the only mutable field: the name is in every Vault object). */
+/**
+ * PATCH replaces the controller subjects (the only mutable field: the name is in every Vault object). Like an app's
+ * PATCH it answers an ETag and honours If-Match (412 `precondition_failed` when the cluster changed since).
+ */
 export const ZPatchClusterBody = z.strictObject({ controllerSubjects: ZControllerSubjects });
 export type TPatchClusterBody = z.infer<typeof ZPatchClusterBody>;
 
@@ -80,7 +83,9 @@ export const patchClusterRoute = route({
   id: 'patchCluster',
   method: 'PATCH',
   path: '/v1/clusters/:cluster',
-  summary: "Replace a cluster's controller subjects",
+  summary:
+    "Replace a cluster's controller subjects; with If-Match, only if the cluster still has that ETag (else 412, " +
+    'nothing changed); answers the new ETag',
   tag: 'clusters',
   roles: 'admin',
   auth: true,

@@ -22,6 +22,7 @@ describe('the error table', () => {
     expect(errorStatus('not_found')).toBe(404);
     expect(errorStatus('conflict')).toBe(409);
     expect(errorStatus('cas_mismatch')).toBe(409);
+    expect(errorStatus('precondition_failed')).toBe(412);
     expect(errorStatus('payload_too_large')).toBe(413);
     expect(errorStatus('vault_unavailable')).toBe(503);
     expect(errorStatus('database_unavailable')).toBe(503);

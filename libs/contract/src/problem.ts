@@ -21,6 +21,11 @@ export const ERROR_TABLE = {
   cas_mismatch: { status: 409, title: 'Version check failed' },
   /** Another request is changing the same secret key right now: retry after `Retry-After` seconds. */
   secret_busy: { status: 409, title: 'Secret busy' },
+  /**
+   * The request's If-Match names no current entity tag of the resource (RFC 9110 §13.1.1): it changed since the
+   * caller read it, or the header is not one it could match. Nothing was changed: read again, re-apply, resend.
+   */
+  precondition_failed: { status: 412, title: 'Precondition failed' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   internal: { status: 500, title: 'Internal server error' },

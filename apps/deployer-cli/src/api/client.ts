@@ -1,13 +1,16 @@
 /**
- * The only way the CLI talks to the Secret API: global fetch, paths from the contract's route table,
- * every success body parsed with the route's response schema and every error body re-parsed as a problem.
- * Loaded lazily (it pulls in zod and the contract), so `--help` and `--version` never pay for it.
+ * The only way the CLI talks to the Secret API: paths from the contract's route table, sent by ./transport.ts
+ * (node:http, not fetch: see there), every success body parsed with the route's response schema and every error
+ * body re-parsed as a problem. Transport failures become NetworkError, answers outside the contract
+ * UnexpectedResponseError, problems ApiError. Loaded lazily (it pulls in zod and the contract), so `--help` and
+ * `--version` never pay for it.
  */
 import { errorCodeFromType, parseProblem } from './contract/problem.js';
 import type { RouteContract } from '@secret-api/contract';
 import type { z } from 'zod';
 import { ApiError, NetworkError, UnexpectedResponseError } from '../errors.js';
 import { checkedPath } from './params.js';
+import { RequestTimeoutError, ResponseTooLargeError, send, type TransportResponse } from './transport.js';
 
 /** What a route answers on success: the output of its response schemas (undefined for a 204). */
 export type SuccessOf<R extends RouteContract> = {
@@ -19,6 +22,14 @@ export interface RequestOf<R extends RouteContract> {
   params?: Record<string, string>;
   query?: Record<string, string | undefined>;
   body?: R['body'] extends z.ZodType ? z.input<R['body']> : never;
+  /** Extra request headers, e.g. `If-Match` for a conditional PATCH; they cannot replace the client's own. */
+  headers?: Readonly<Record<string, string>>;
+}
+
+/** A success answer with its response headers (e.g. the `ETag` a conditional PATCH sends back). */
+export interface AnswerOf<R extends RouteContract> {
+  body: SuccessOf<R>;
+  headers: TransportResponse['headers'];
 }
 
 export interface ApiClientOptions {
@@ -42,6 +53,10 @@ export class ApiClient {
   }
 
   async send<R extends RouteContract>(route: R, request: RequestOf<R> = {}): Promise<SuccessOf<R>> {
+    return (await this.sendWithHeaders(route, request)).body;
+  }
+
+  async sendWithHeaders<R extends RouteContract>(route: R, request: RequestOf<R> = {}): Promise<AnswerOf<R>> {
     // Nothing is sent for a parameter the route's schema refuses or a URL parser would rewrite.
     const url = new URL(this.options.apiUrl + checkedPath(route, request.params));
     for (const [name, value] of Object.entries(request.query ?? {})) {
@@ -49,6 +64,7 @@ export class ApiClient {
     }
     const what = `${route.method} ${url.pathname}`;
     const headers: Record<string, string> = {
+      ...request.headers,
       ...(this.options.token !== undefined && { Authorization: `Bearer ${this.options.token}` }),
       Accept: 'application/json, application/problem+json',
       'User-Agent': this.options.userAgent ?? 'deployer-cli',
@@ -56,27 +72,26 @@ export class ApiClient {
     if (request.body !== undefined) headers['Content-Type'] = 'application/json';
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
-    let res: Response;
-    let text: string;
+    let res: TransportResponse;
     try {
-      res = await fetch(url, {
+      res = await send({
         method: route.method,
+        url,
         headers,
         ...(request.body !== undefined && { body: JSON.stringify(request.body) }),
-        signal: AbortSignal.timeout(timeoutMs),
-        redirect: 'error',
+        timeoutMs,
       });
-      text = await res.text();
     } catch (err) {
-      throw networkError(err, this.options.apiUrl, timeoutMs);
+      throw transportError(err, this.options.apiUrl, what, timeoutMs);
     }
+    const text = res.body;
 
     // Every status the route declares is one of its answers (readiness answers 503 with the same body as 200).
     const schema = route.responses[res.status];
     if (schema !== undefined) {
-      if (schema === null) return undefined as SuccessOf<R>;
+      if (schema === null) return { body: undefined as SuccessOf<R>, headers: res.headers };
       const parsed = schema.safeParse(parseJson(text));
-      if (parsed.success) return parsed.data as SuccessOf<R>;
+      if (parsed.success) return { body: parsed.data as SuccessOf<R>, headers: res.headers };
       const first = parsed.error.issues[0];
       const where = first ? `${first.path.map(String).join('.') || '(body)'}: ${first.message}` : 'invalid body';
       throw new UnexpectedResponseError(
@@ -84,7 +99,15 @@ export class ApiClient {
           'is SECRET_API_URL pointing at a Secret API of a matching version?',
       );
     }
-    if (res.ok) {
+    // Redirects are never followed: the token would go wherever the Location says, and no route answers one.
+    if (res.status >= 300 && res.status < 400) {
+      throw new UnexpectedResponseError(
+        `the Secret API at ${this.options.apiUrl} answered ${res.status} ${res.statusText} for ${what}` +
+          `${redirectTarget(res.headers.location, url)}; deployer does not follow redirects: ` +
+          "use the API's own URL (in SECRET_API_URL or with `deployer login`)",
+      );
+    }
+    if (res.status >= 200 && res.status < 300) {
       throw new UnexpectedResponseError(
         `the Secret API at ${this.options.apiUrl} answered something unexpected for ${what}: status ${res.status}`,
       );
@@ -117,23 +140,57 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** fetch hides the reason (ECONNREFUSED, ENOTFOUND, "bad port", ...) one or two causes down. */
-function causeOf(err: unknown): string | undefined {
-  let current: unknown = (err as { cause?: unknown } | undefined)?.cause;
-  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    const next = (current as { cause?: unknown }).cause;
-    if (next === undefined) return current instanceof Error ? current.message : undefined;
-    current = next;
+/** Where a redirect pointed, without its query (it is the user's to see, but a query may carry anything). */
+function redirectTarget(location: string | undefined, from: URL): string {
+  if (location === undefined) return '';
+  try {
+    const to = new URL(location, from);
+    return ` (redirecting to ${to.origin}${to.pathname})`;
+  } catch {
+    return '';
   }
-  return undefined;
 }
 
-function networkError(err: unknown, apiUrl: string, timeoutMs: number): NetworkError {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+/** The certificate failures that a private CA in NODE_EXTRA_CA_CERTS would cure. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+]);
+
+/** Node's own code (ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED, ...); for TLS failures its words too, they say which. */
+function reasonOf(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string') return err.message;
+  if (code === 'EPROTO') {
+    // OpenSSL's reason, without its error-queue prefix and source location.
+    const reason = /SSL routines:[^:]*:([^:]+)/.exec(err.message)?.[1];
+    if (reason === undefined) return code;
+    const hint = reason === 'wrong version number' ? '; the server does not speak TLS there: is it http://?' : '';
+    return `${code}: ${reason}${hint}`;
+  }
+  // Node names the header, never its value (a token with a stray newline must not be printed).
+  if (code === 'ERR_INVALID_CHAR') return `${code}: ${err.message}`;
+  if (!/^ERR_(TLS|SSL)_/.test(code) && !/CERT|_SIGNATURE|_ISSUER/.test(code)) return code;
+  const hint = UNTRUSTED_CERTIFICATE.has(code)
+    ? "; if the API's certificate comes from your own CA, point NODE_EXTRA_CA_CERTS at that CA's PEM file"
+    : '';
+  return `${code}: ${err.message}${hint}`;
+}
+
+function transportError(err: unknown, apiUrl: string, what: string, timeoutMs: number): Error {
+  if (err instanceof RequestTimeoutError) {
     return new NetworkError(`the Secret API at ${apiUrl} did not answer within ${timeoutMs / 1000} s`);
   }
-  const cause = causeOf(err) ?? (err instanceof Error ? err.message : undefined);
-  return new NetworkError(`cannot reach the Secret API at ${apiUrl}${cause ? ` (${cause})` : ''}`);
+  if (err instanceof ResponseTooLargeError) {
+    return new UnexpectedResponseError(
+      `the Secret API at ${apiUrl} answered more than ${err.limitBytes / (1024 * 1024)} MiB for ${what} ` +
+        '(not read); is SECRET_API_URL pointing at the Secret API?',
+    );
+  }
+  const reason = reasonOf(err);
+  return new NetworkError(`cannot reach the Secret API at ${apiUrl}${reason ? ` (${reason})` : ''}`);
 }

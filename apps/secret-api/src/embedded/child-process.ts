@@ -1,10 +1,11 @@
 /**
  * A long-running child of the embedded stack (the Kubernetes stand-in, a cluster's controller): started with its
  * settings in the environment (never argv, which any local user can read), stopped with SIGTERM and then SIGKILL,
- * killed with us if we die, and reported when it exits on its own — the stack keeps running, but the user must
- * know that part of it is gone.
+ * ended with us however we die (own-child.ts), and reported when it exits on its own — the stack keeps running, but
+ * the user must know that part of it is gone.
  */
-import { spawn } from 'node:child_process';
+import type { ChildRecord } from './child-record.js';
+import { spawnOwnChild } from './own-child.js';
 
 export interface EmbeddedChild {
   readonly name: string;
@@ -25,6 +26,8 @@ export interface SpawnChildOptions {
   /** Receives every stderr line of the child (its own log). Default: the last lines are kept for error reports. */
   onStderrLine?: (line: string) => void;
   stopGraceMs?: number;
+  /** Lists the child in the data directory while it runs, for a later start to end it if it outlives us. */
+  record?: ChildRecord;
 }
 
 const TAIL_LINES = 20;
@@ -34,12 +37,15 @@ export class EmbeddedChildError extends Error {
 }
 
 export function spawnEmbeddedChild(options: SpawnChildOptions): EmbeddedChild {
-  const child = spawn(process.execPath, [options.script, ...(options.args ?? [])], {
+  const child = spawnOwnChild({
+    name: options.name,
+    script: options.script,
+    ...(options.args && { args: options.args }),
     env: options.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: Ctrl-C in the terminal reaches only us, and we stop the children in order (and
     // report a child that exits on its own, which a shared SIGINT would make every child do).
     detached: true,
+    ...(options.record && { record: options.record }),
   });
   const tail: string[] = [];
   let stderrRest = '';

@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import type { ClusterName } from '@secret-api/vault-policy';
 import type { TIssuerConfigInput } from '../auth/issuers.js';
 import { spawnEmbeddedChild, type EmbeddedChild } from './child-process.js';
+import type { ChildRecord } from './child-record.js';
 import { DEV_AUDIENCE } from './dev-issuer.js';
 import { EmbeddedConfigError } from './dev-engines.js';
 import type { KubeHostReady } from './kube-host.js';
@@ -136,6 +137,7 @@ async function startStandIn(
   dataDir: string,
   log: (line: string) => void,
   programs: { kubeDev: string; secretInit: string },
+  record: ChildRecord | undefined,
 ): Promise<RunningCluster> {
   const dir = join(kubeDir(dataDir), cluster.name);
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -154,6 +156,7 @@ async function startStandIn(
       KUBE_HOST_POD_NETWORK: compiledModule('pod-network.js'),
     }),
     log,
+    ...(record && { record }),
   });
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -214,15 +217,19 @@ export async function startEmbeddedKubernetes(options: {
   dataDir: string;
   clusters: ClusterName[];
   log: (line: string) => void;
+  /** Lists the stand-ins and controllers in the data directory while they run (child-record.ts). */
+  record?: ChildRecord;
 }): Promise<EmbeddedKubernetes> {
-  const { dataDir, log } = options;
+  const { dataDir, log, record } = options;
   const programs = {
     kubeDev: required('kube-dev', 'dist/index.js', 'the Kubernetes stand-in'),
     secretInit: required('@secret-api/secret-init', 'bin/secret-init.js', 'secret-init'),
   };
   const controllerBin = required('@secret-api/secret-controller', 'bin/secret-controller.js', 'secret-controller');
   await mkdir(kubeDir(dataDir), { recursive: true, mode: 0o700 });
-  const started = await Promise.allSettled(options.clusters.map((c) => startStandIn(c, dataDir, log, programs)));
+  const started = await Promise.allSettled(
+    options.clusters.map((c) => startStandIn(c, dataDir, log, programs, record)),
+  );
   const clusters = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const stopAll = async () => {
     for (const c of clusters) {
@@ -286,6 +293,7 @@ export async function startEmbeddedKubernetes(options: {
             }),
             log,
             onStderrLine: (line) => logFile.write(`${line}\n`),
+            ...(record && { record }),
           });
           c.tokenTimer = setInterval(
             () => {

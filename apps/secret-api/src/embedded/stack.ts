@@ -10,6 +10,7 @@ import { assertApiPortFree } from './api-port.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import type { DataDirLock } from './data-dir-lock.js';
 import { renderBanner } from './banner.js';
+import { ChildRecord, stopStaleChildren } from './child-record.js';
 import { devEngineSettings, prepareDevEngines } from './dev-engines.js';
 import type { DevEngineSettings, DevEnginesReport, RootCall } from './dev-engines.js';
 import {
@@ -27,6 +28,7 @@ import type { VaultDevProcess } from './vault-dev-process.js';
 
 export { EmbeddedVaultError } from './vault-dev-process.js';
 export { DataDirBusyError, DataDirLockError } from './data-dir-lock.js';
+export { StaleChildError } from './child-record.js';
 export { ApiPortError } from './api-port.js';
 export { DEV_DATABASE_CONNECTION, EmbeddedConfigError } from './dev-engines.js';
 export { CONTROLLER_NAMESPACE, CONTROLLER_SERVICE_ACCOUNT, type EmbeddedCluster } from './kubernetes.js';
@@ -99,8 +101,12 @@ export async function prepareEmbeddedStack(
   let vault: VaultDevProcess | undefined;
   let kubernetes: EmbeddedKubernetes | undefined;
   let kubernetesStarting: Promise<EmbeddedKubernetes> | undefined;
+  const record = new ChildRecord(dataDir);
   try {
     await assertApiPortFree(env);
+    // Holding the lock, we know the API before us is gone; a child of it that is still there would hold its port
+    // and its own lock in this directory.
+    await stopStaleChildren(dataDir, { log });
     log(`VAULT_ADDR is not set: starting the embedded dev stack (vault-dev and database in ${dataDir})`);
 
     const ignored = ['VAULT_TOKEN', 'VAULT_ROLE_ID', 'VAULT_SECRET_ID'].filter((name) => !isBlank(env[name]));
@@ -121,7 +127,7 @@ export async function prepareEmbeddedStack(
     }
     // Started beside vault-dev, not after it: the two take about as long, and nothing in one needs the other.
     if (withKubernetes) {
-      kubernetesStarting = startEmbeddedKubernetes({ dataDir, clusters: engineSettings.clusters, log });
+      kubernetesStarting = startEmbeddedKubernetes({ dataDir, clusters: engineSettings.clusters, log, record });
       kubernetesStarting.catch(() => undefined);
     }
     const rootToken = await loadOrCreateVaultRootToken(dataDir);
@@ -129,6 +135,7 @@ export async function prepareEmbeddedStack(
       log,
       dataDir: vaultDevDataDir(dataDir),
       rootToken: rootToken.token,
+      record,
       ...(options.vaultPort !== undefined && { preferredPort: options.vaultPort }),
     });
     const engines = await prepareVault(vault, env, engineSettings);
@@ -203,11 +210,11 @@ export async function prepareEmbeddedStack(
           ...(started.kubernetes && { kubernetes: started.kubernetes }),
         });
       },
-      stop: () => (stopped ??= stopAll(running, clusters, lock)),
+      stop: () => (stopped ??= stopAll(running, clusters, record, lock)),
     };
   } catch (err) {
     kubernetes ??= await kubernetesStarting?.catch(() => undefined);
-    await stopAll(vault, kubernetes, lock);
+    await stopAll(vault, kubernetes, record, lock);
     throw err;
   }
 }
@@ -218,6 +225,7 @@ export const DEV_SUBJECT_PREFIX = 'dev:';
 async function stopAll(
   vault: VaultDevProcess | undefined,
   kubernetes: EmbeddedKubernetes | undefined,
+  record: ChildRecord,
   lock: DataDirLock,
 ): Promise<void> {
   try {
@@ -226,6 +234,7 @@ async function stopAll(
   } finally {
     try {
       await vault?.stop();
+      record.discard();
     } finally {
       await lock.release();
     }

@@ -3,13 +3,14 @@
  * for Vault and is only a dev dependency), so it is found on disk and run through its CLI, exactly like a user
  * running `vault server -dev` next to the API.
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { ChildRecord } from './child-record.js';
+import { spawnOwnChild } from './own-child.js';
 
 export interface VaultDevProcess {
   readonly address: string;
@@ -29,6 +30,8 @@ export interface StartVaultDevOptions {
   dataDir?: string;
   /** The root token id; a vault-dev with kept state needs the same one every time. Default: random. */
   rootToken?: string;
+  /** Lists vault-dev in the data directory while it runs, for a later start to end it if it outlives us. */
+  record?: ChildRecord;
 }
 
 export class EmbeddedVaultError extends Error {
@@ -130,9 +133,13 @@ class PortTakenError extends EmbeddedVaultError {}
 async function launch(cli: string, port: number, options: StartVaultDevOptions): Promise<VaultDevProcess> {
   const rootToken = options.rootToken ?? randomBytes(24).toString('hex');
   const address = `http://${HOST}:${port}`;
-  const args = [cli, 'server', '-dev', `-dev-listen-address=${HOST}:${port}`];
+  const args = ['server', '-dev', `-dev-listen-address=${HOST}:${port}`];
   if (options.dataDir !== undefined) args.push(`-dev-data-dir=${options.dataDir}`);
-  const child = spawn(process.execPath, args, {
+  // Ended with us however we die, also by SIGKILL (own-child.ts).
+  const child = spawnOwnChild({
+    name: 'vault-dev',
+    script: cli,
+    args,
     // The root token goes through the environment, not argv: any local user can read another's argv with `ps`.
     env: {
       ...process.env,
@@ -140,13 +147,13 @@ async function launch(cli: string, port: number, options: StartVaultDevOptions):
       VAULT_DEV_LISTEN_ADDRESS: undefined,
       VAULT_DEV_DATA_DIR: undefined,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.record && { record: options.record }),
   });
   const stderr = new Tail();
   // stdout carries Vault's dev banner (root token, unseal key, its own `export` hint): kept out of the user's
   // terminal and out of error messages. It is still drained so the child never blocks on a full pipe.
-  child.stdout?.resume();
-  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+  child.stdout.resume();
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
 
   let stopping = false;
   // Before it is ready, an exit is a start-up failure, reported with vault-dev's own words by the caller.
@@ -163,8 +170,9 @@ async function launch(cli: string, port: number, options: StartVaultDevOptions):
       resolve(exit);
     });
   });
-  // The child must not outlive us, also when we crash. 'exit' handlers run synchronously, so we cannot wait for it;
-  // SIGTERM (not SIGKILL) lets vault-dev still write its state to disk on its own before it exits.
+  // The child must not outlive us, also when we crash (a kill that runs none of our code is the parent watch's part).
+  // 'exit' handlers run synchronously, so we cannot wait for it; SIGTERM (not SIGKILL) lets vault-dev still write
+  // its state to disk on its own before it exits.
   const killOnExit = () => {
     if (exit === undefined) child.kill('SIGTERM');
   };

@@ -17,6 +17,8 @@ function decodedSegments(rawPath: string): string[] | undefined {
 export function refuseDotSegments() {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const raw = req.originalUrl.split('?', 1)[0] ?? '';
+    // Nearly every path has neither an escape nor a segment starting with '.': nothing to decode or refuse.
+    if (!raw.includes('%') && !raw.includes('/.')) return next();
     const segments = decodedSegments(raw);
     if (segments === undefined) {
       return next(new ApiError('bad_request', 'the request path is not valid percent-encoded UTF-8'));

@@ -26,6 +26,8 @@ export interface OperationInput<R extends RouteContract> {
   app: App | undefined;
   cluster: Cluster | undefined;
   requestId: string;
+  /** The request's If-Match header, for operations that honour conditional requests (RFC 9110 §13.1.1). */
+  ifMatch: string | undefined;
   log: Logger;
 }
 

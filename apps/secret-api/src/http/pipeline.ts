@@ -1,7 +1,7 @@
 /** Runs an operation: authenticate, validate, load, authorize, handle, check the response. */
 import { validationProblem, type RouteContract } from '@secret-api/contract';
 import type { App, Cluster } from '@secret-api/prisma';
-import type { Request, Response, Router } from 'express';
+import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import type { Identity } from '../auth/identity.js';
 import { bearerToken } from '../auth/jwt-verifier.js';
@@ -13,6 +13,7 @@ import { problemCodeOf } from './error-handler.js';
 import type { AuditInfo, Operation, OperationInput } from './operation.js';
 import { readJsonBody } from './json-body.js';
 import { requestLog } from './request-context.js';
+import type { Route } from './route-table.js';
 
 /** Thrown when a handler's result does not match its own contract: a bug, so a 500. */
 class ResponseContractError extends Error {
@@ -62,16 +63,16 @@ async function parseBody(route: RouteContract, req: Request, res: Response): Pro
   return parsePart(route.body, body, '/body');
 }
 
-export function mountOperation(router: Router, op: Operation, ctx: ApiContext): void {
+/** The operation as a route of the route table (route-table.ts). */
+export function operationRoute(op: Operation, ctx: ApiContext): Route {
   const { route } = op;
-  const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
   const changesTargets = mayChangeTargets(route);
-  router[method](route.path, async (req: Request, res: Response) => {
+  const handle = async (req: Request, res: Response, pathParams: Record<string, string>): Promise<void> => {
     res.locals['route'] = route.path;
     const identity = route.auth ? await authenticate(req, ctx) : undefined;
     if (identity) res.locals['subject'] = identity.principal;
 
-    const params = route.params ? parsePart(route.params, { ...req.params }, '/params') : EMPTY;
+    const params = route.params ? parsePart(route.params, pathParams, '/params') : EMPTY;
     const query = route.query ? parsePart(route.query, { ...(req.query as object) }, '/query') : EMPTY;
     const body = await parseBody(route, req, res);
 
@@ -112,6 +113,7 @@ export function mountOperation(router: Router, op: Operation, ctx: ApiContext): 
       app,
       cluster,
       requestId,
+      ifMatch: req.headers['if-match'],
       get log() {
         return requestLog(res);
       },
@@ -130,7 +132,8 @@ export function mountOperation(router: Router, op: Operation, ctx: ApiContext): 
     await record('success', undefined, result.auditDetails);
 
     sendResult(res, route, result);
-  });
+  };
+  return { method: route.method, path: route.path, handle };
 }
 
 /**

@@ -8,6 +8,7 @@ import {
 } from '@secret-api/contract';
 import { added, refuseSelfGrant } from '../authz/separation-of-duties.js';
 import { operation } from '../http/operation.js';
+import { appEntityTag } from '../services/apps/app-etag.js';
 import { appView } from '../services/apps/app-view.js';
 import { createApp } from '../services/apps/create-app.js';
 import { deleteApp } from '../services/apps/delete-app.js';
@@ -42,18 +43,28 @@ export const appOperations = [
     action: 'app.read',
     permission: 'authenticated',
     // The pipeline has loaded it (or answered 404).
-    handle: async ({ app }) => ({ status: 200, body: appView(app!) }),
+    handle: async ({ app }) => {
+      const view = appView(app!);
+      return { status: 200, body: view, headers: { ETag: appEntityTag(view) } };
+    },
   }),
   operation({
     route: patchAppRoute,
     action: 'app.update',
     permission: 'app:update',
     audit: ({ params }) => ({ target: `apps/${params.app}`, app: params.app }),
-    handle: async ({ params, body, identity, app }, ctx) => {
-      const before = grantsOf(appView(app!));
-      refuseSelfGrant(identity, { revealGroups: added(before.revealGroups, body.revealGroups) });
-      const updated = await patchApp(ctx, params.app, body);
-      return { status: 200, body: updated, auditDetails: { before, after: grantsOf(updated) } };
+    handle: async ({ params, body, identity, ifMatch }, ctx) => {
+      const { before, after, etag } = await patchApp(ctx, params.app, body, {
+        ifMatch,
+        // Against the app as it is under the lock: what this PATCH grants anew, not what a stale read suggests.
+        check: (current) => refuseSelfGrant(identity, { revealGroups: added(current.revealGroups, body.revealGroups) }),
+      });
+      return {
+        status: 200,
+        body: after,
+        headers: { ETag: etag },
+        auditDetails: { before: grantsOf(before), after: grantsOf(after) },
+      };
     },
   }),
   operation({

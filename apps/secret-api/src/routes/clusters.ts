@@ -33,16 +33,22 @@ export const clusterOperations = [
     action: 'cluster.update',
     permission: 'cluster:update',
     audit: ({ params }) => ({ target: `clusters/${params.cluster}` }),
-    handle: async ({ params, body, identity, cluster }, ctx) => {
-      const before = [...cluster!.controllerSubjects];
-      refuseSelfGrant(identity, { controllerSubjects: added(before, body.controllerSubjects) });
-      const updated = await updateCluster(ctx, params.cluster, body);
+    handle: async ({ params, body, identity, ifMatch }, ctx) => {
+      const { before, after, etag } = await updateCluster(ctx, params.cluster, body, {
+        ifMatch,
+        // Against the cluster as it is under the lock, not as a cached read shows it.
+        check: (current) =>
+          refuseSelfGrant(identity, {
+            controllerSubjects: added(current.controllerSubjects, body.controllerSubjects),
+          }),
+      });
       return {
         status: 200,
-        body: updated,
+        body: after,
+        headers: { ETag: etag },
         auditDetails: {
-          before: { controllerSubjects: before },
-          after: { controllerSubjects: updated.controllerSubjects },
+          before: { controllerSubjects: before.controllerSubjects },
+          after: { controllerSubjects: after.controllerSubjects },
         },
       };
     },

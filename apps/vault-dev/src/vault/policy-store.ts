@@ -5,7 +5,8 @@
  * from which a policy write drops the sets naming that policy (policies attach
  * to tokens by name and are evaluated live). Dropping only those keeps a policy
  * manager's writes of thousands of policies from rebuilding, on every request,
- * the ACL of its own token, which names none of them.
+ * the ACL of its own token, which names none of them. The cache is bounded (least recently used set dropped first):
+ * tokens may name any policies, existing or not, so the number of distinct sets is the callers' choice.
  */
 import { ACL } from '../policy/acl.js';
 import { CONTROL_GROUP_POLICY_HCL, DEFAULT_POLICY_HCL, RESPONSE_WRAPPING_POLICY_HCL } from '../policy/builtin.js';
@@ -13,6 +14,9 @@ import { StateFormatError, type Persistable, type PersistedEntries } from '../pe
 import { parsePolicy, type Policy } from '../policy/policy.js';
 
 const HIDDEN = new Set(['response-wrapping', 'control-group']);
+
+/** Distinct policy sets whose ACL is kept; a real deployment has one per kind of token (per app and cluster here). */
+export const ACL_CACHE_LIMIT = 4096;
 
 export class PolicyStore implements Persistable {
   private readonly policies = new Map<string, Policy>();
@@ -77,11 +81,20 @@ export class PolicyStore implements Persistable {
     this.aclCache.clear();
   }
 
+  /** How many policy sets have a cached ACL (bounded by ACL_CACHE_LIMIT). */
+  get cachedAclCount(): number {
+    return this.aclCache.size;
+  }
+
   /** The ACL for a set of policy names; unknown names contribute nothing. */
   acl(names: readonly string[]): ACL {
     const key = [...names].sort().join('\n');
     let acl = this.aclCache.get(key);
-    if (!acl) {
+    if (acl) {
+      // Most recently used last, so the first key is the one to drop.
+      this.aclCache.delete(key);
+      this.aclCache.set(key, acl);
+    } else {
       const resolved: Policy[] = [];
       for (const name of names) {
         if (name === 'root') resolved.push({ name: 'root', raw: '', paths: [] });
@@ -90,6 +103,10 @@ export class PolicyStore implements Persistable {
       }
       acl = new ACL(resolved);
       this.aclCache.set(key, acl);
+      if (this.aclCache.size > ACL_CACHE_LIMIT) {
+        const oldest = this.aclCache.keys().next().value;
+        if (oldest !== undefined) this.aclCache.delete(oldest);
+      }
     }
     return acl;
   }

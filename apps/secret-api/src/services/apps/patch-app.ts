@@ -1,25 +1,70 @@
 import type { TApp, TPatchAppBody } from '@secret-api/contract';
-import type { PrismaClient } from '@secret-api/prisma';
-import { isRecordNotFound } from '../../db/errors.js';
+import type { Prisma, PrismaClient } from '@secret-api/prisma';
 import { notFound } from '../../http/api-error.js';
-import { appView } from './app-view.js';
+import { appEntityTag } from './app-etag.js';
+import { requireIfMatch } from './entity-tag.js';
 
-export type PatchAppDeps = { prisma: Pick<PrismaClient, 'app'> };
+export type PatchAppDeps = { prisma: Pick<PrismaClient, '$transaction'> };
 
-/** Replaces each list given. The app's Vault objects do not depend on these lists: nothing to re-ensure. */
-export async function patchApp(deps: PatchAppDeps, name: string, input: TPatchAppBody): Promise<TApp> {
-  try {
-    const row = await deps.prisma.app.update({
+export interface PatchAppOptions {
+  /** The request's If-Match: the change applies only if it names the app's current ETag. */
+  ifMatch?: string | undefined;
+  /** Refuses the change (by throwing) given the app as it is under the lock, e.g. a grant to oneself. */
+  check?: (current: TApp) => void;
+}
+
+export interface PatchedApp {
+  before: TApp;
+  after: TApp;
+  etag: string;
+}
+
+/**
+ * Prisma's defaults (2 s to get a connection) would turn a busy pool into 503s that the plain update never gave;
+ * the row lock itself is held for two statements only.
+ */
+const TRANSACTION_BOUNDS = { maxWait: 10_000, timeout: 10_000 };
+
+/**
+ * Replaces each list given. The row is locked from the read to the write, so the If-Match comparison, the caller's
+ * checks and the audit's "before" all see the state the change replaces, not one a concurrent PATCH just replaced.
+ * The app's Vault objects do not depend on these lists: nothing to re-ensure.
+ */
+export async function patchApp(
+  deps: PatchAppDeps,
+  name: string,
+  input: TPatchAppBody,
+  options: PatchAppOptions = {},
+): Promise<PatchedApp> {
+  return deps.prisma.$transaction(async (tx) => {
+    const before = await lockApp(tx, name);
+    requireIfMatch(options.ifMatch, appEntityTag(before), `app '${name}'`);
+    options.check?.(before);
+    const row = await tx.app.update({
       where: { name },
       data: {
         ...(input.ownerGroups !== undefined && { ownerGroups: input.ownerGroups }),
         ...(input.deployers !== undefined && { deployers: input.deployers }),
         ...(input.revealGroups !== undefined && { revealGroups: input.revealGroups }),
       },
+      select: { name: true, ownerGroups: true, deployers: true, revealGroups: true, createdAt: true },
     });
-    return appView(row);
-  } catch (err) {
-    if (isRecordNotFound(err)) throw notFound(`app '${name}' does not exist`);
-    throw err;
-  }
+    const after = { ...row, createdAt: row.createdAt.toISOString() };
+    return { before, after, etag: appEntityTag(after) };
+  }, TRANSACTION_BOUNDS);
+}
+
+/** The app as it is, its row locked until the transaction ends (a concurrent PATCH waits here). */
+async function lockApp(tx: Prisma.TransactionClient, name: string): Promise<TApp> {
+  const [row] = await tx.$queryRaw<
+    { name: string; owner_groups: string[]; deployers: string[]; reveal_groups: string[]; created_at: Date }[]
+  >`SELECT name, owner_groups, deployers, reveal_groups, created_at FROM apps WHERE name = ${name} FOR UPDATE`;
+  if (!row) throw notFound(`app '${name}' does not exist`);
+  return {
+    name: row.name,
+    ownerGroups: row.owner_groups,
+    deployers: row.deployers,
+    revealGroups: row.reveal_groups,
+    createdAt: row.created_at.toISOString(),
+  };
 }

@@ -1,7 +1,8 @@
 /**
  * Removing a cluster. An AppRole ensured there is a live deploy path (pods log in with it), so a
  * cluster with bindings is refused (409) unless `force`, which first decommissions every app's
- * Vault objects in that cluster, each under its app's lock (an ensure cannot recreate them behind
+ * Vault objects in that cluster — AppRole, policy, token role and its dynamic-credential roles (a
+ * database role left behind would still mint logins for a cluster that no longer exists) — each under its app's lock (an ensure cannot recreate them behind
  * us), Vault before the database, so a failure half-way leaves a cluster the same DELETE finishes.
  * Shared secrets of the cluster scope (`/v1/scopes/cluster/:cluster`) are kept: they are admin data,
  * not derived objects, and a cluster registered again under the same name finds them.
@@ -11,12 +12,16 @@ import type { VaultClient } from '@secret-api/vault-client';
 import { withAppLock } from '../../db/app-lock.js';
 import { isRecordNotFound } from '../../db/errors.js';
 import { conflict, notFound } from '../../http/api-error.js';
+import { deleteDynamicRoles, desiredDynamicRoles } from '../approle/dynamic-roles.js';
 import { deleteObjects, desiredObjects, type RenderDeps } from '../approle/vault-objects.js';
+import { loadAttachment } from '../dynamic/attachment.js';
 
 export type DeleteClusterDeps = RenderDeps & {
   prisma: Pick<PrismaClient, '$transaction' | 'appRoleBinding' | 'cluster'>;
   vault: Pick<VaultClient, 'delete'>;
 };
+
+const NO_PROFILES = { database: [], aws: [], pki: [] };
 
 export async function deleteCluster(deps: DeleteClusterDeps, name: string, options: { force: boolean }): Promise<void> {
   const bindings = await deps.prisma.appRoleBinding.findMany({
@@ -35,6 +40,10 @@ export async function deleteCluster(deps: DeleteClusterDeps, name: string, optio
   for (const { appName } of bindings) {
     await withAppLock(deps.prisma, appName, async (tx) => {
       await deleteObjects(deps.vault, desiredObjects(deps, appName, name));
+      // Every engine's role, attached now or not: a detach not yet applied by an ensure leaves one behind.
+      if (await loadAttachment(tx, appName)) {
+        await deleteDynamicRoles(deps.vault, desiredDynamicRoles(deps, appName, name, NO_PROFILES));
+      }
       await tx.appRoleBinding.deleteMany({ where: { appName, clusterName: name } });
     });
   }

@@ -1,5 +1,5 @@
 /** A secret key's lock as the services take it: a key that stays busy is a 409 `secret_busy`. */
-import { KeyBusyError, type LockOptions } from '../../db/key-lock.js';
+import { KeyBusyError, type HeldKey, type LockOptions } from '../../db/key-lock.js';
 import { ApiError } from '../../http/api-error.js';
 import type { SecretDeps } from './deps.js';
 
@@ -10,7 +10,7 @@ export async function withSecretLock<T>(
   deps: Pick<SecretDeps, 'locks'>,
   path: string,
   key: string,
-  work: () => Promise<T>,
+  work: (held: HeldKey) => Promise<T>,
   options?: LockOptions,
 ): Promise<T> {
   try {

@@ -1,22 +1,33 @@
 /**
- * Set a value: a new KV v2 version, and its history row. Under the key's lock: repair first, then
- * record the row unconfirmed for the next API version (the KV version it will be written as
- * alongside), write to Vault with check-and-set on Vault's current version (so a writer outside the
- * API cannot be overwritten unseen), confirm the row with Vault's creation time of the version.
- * Concurrent sets of one key queue on the lock and get consecutive versions, one row each; a key
- * that stays locked longer than the lock's wait is answered `secret_busy`.
+ * Set a value: a new KV v2 version, and its history row. Under the key's lock: record the row
+ * unconfirmed for the next API version (the KV version it will be written as alongside), write to
+ * Vault with check-and-set on Vault's current version (so a writer outside the API cannot be
+ * overwritten unseen), confirm the row with Vault's creation time of the version. Concurrent sets
+ * of one key queue on the lock and get consecutive versions, one row each; a key that stays locked
+ * longer than the lock's wait is answered `secret_busy`.
+ *
+ * Every statement and Vault call costs the API a socket write, and those are most of a set's CPU,
+ * so where the lock lives in PostgreSQL the common case sends three: the lock taken with a look at
+ * the key's newest history row and the pending row recorded (one statement, see pending-row.ts),
+ * the Vault write, the confirmation with the unlock (one statement). When that row is settled and
+ * no other is pending, the history names Vault's current version and the write's check-and-set
+ * proves it, so Vault's metadata is not read. When the check-and-set fails (a version written
+ * outside the API, Vault's numbering restarted) the set repairs the key against Vault's metadata,
+ * as it does whenever the look finds something unsettled, and writes from there. One case only the
+ * metadata would show, and the next read of the key repairs: Vault reset and then written outside
+ * the API up to exactly the version the history holds as current.
  *
  * The API version only grows: when Vault's numbering restarted (its KV metadata was deleted or
  * restored from an older backup), Vault writes version 1 again while the history goes on.
  */
 import type { TSecretVersionRef } from '@secret-api/contract';
 import { VaultCasMismatchError } from '@secret-api/vault-client';
-import { isUniqueViolation } from '../../db/errors.js';
+import type { HeldKey } from '../../db/key-lock.js';
 import { ApiError } from '../../http/api-error.js';
 import type { SecretDeps } from './deps.js';
-import { fingerprint } from './fingerprint.js';
 import { describeKvVersion } from './history-rows.js';
 import { valueData } from './kv-value.js';
+import { confirm, insertPending, lockAndRecord, recordedWithLock, type Written } from './pending-row.js';
 import { checkLocked, type CheckedKey } from './repair.js';
 import { withSecretLock } from './secret-lock.js';
 import { rowOfKvVersion } from './versions.js';
@@ -39,77 +50,67 @@ async function currentVersion(deps: SecretDeps, path: string, { meta, rows }: Ch
   return row ? row.version : (await describeKvVersion(deps, path, meta, meta.current_version)).version;
 }
 
-/**
- * The pending row, numbered one past the key's highest version in the same statement. Committed
- * before the Vault write and waiting for the WAL flush, so that even a crash of the database host
- * leaves this trace of who wrote the version for repair to settle.
- */
-async function insertPending(
-  deps: SecretDeps,
-  input: SetSecretInput,
-  kvVersion: number,
-): Promise<{ id: bigint; version: number }> {
-  const [row] = await deps.prisma.$queryRaw<{ id: bigint; version: number }[]>`
-    INSERT INTO secret_versions (path, version, kv_version, actor, comment, fingerprint, confirmed)
-    SELECT ${input.path}, COALESCE(MAX(version), 0) + 1, ${kvVersion}::int, ${input.actor}, ${input.comment ?? null},
-           ${fingerprint(deps.historyKey, input.value)}, false
-    FROM secret_versions WHERE path = ${input.path}
-    RETURNING id, version`;
-  if (!row) throw new Error('the pending history row was not inserted');
-  return row;
+function casMismatch(key: string, expected: number, current: number): ApiError {
+  const now = current === 0 ? 'does not exist in Vault' : `is at version ${current}`;
+  return new ApiError('cas_mismatch', `${key} ${now}, not ${expected}; read it again and retry with cas ${current}`);
 }
 
 /**
- * Confirms the row once Vault holds the version. Committed without waiting for the WAL flush: if a
- * crash of the database host loses the confirmation, the row is pending again and repair confirms
- * it from Vault's metadata (same version, same fingerprint) — nothing is lost but a flush wait.
+ * Writes the value to Vault as the pending row's KV version, with check-and-set on the version
+ * before it. Null when Vault is not there (the check-and-set failed): nothing was written, and
+ * the row is gone again.
  */
-async function confirm(deps: SecretDeps, id: bigint, kvVersion: number, kvCreatedTime: string | null): Promise<void> {
-  await deps.prisma.$queryRaw`
-    WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
-    UPDATE secret_versions SET confirmed = true, kv_version = ${kvVersion}::int, kv_created_time = ${kvCreatedTime}
-    FROM async_commit WHERE id = ${id}`;
+async function writeToVault(deps: SecretDeps, input: SetSecretInput, pending: Written): Promise<Written | null> {
+  const kvCurrent = pending.kvVersion - 1;
+  let written: { version: number; createdTime: string | null };
+  try {
+    written = await deps.kv.write(input.path, valueData(input.value), { cas: kvCurrent });
+  } catch (err) {
+    if (err instanceof VaultCasMismatchError) {
+      await deps.prisma.secretVersion.delete({ where: { id: pending.row.id } });
+      return null;
+    }
+    // Whether Vault applied it is unknown: the unconfirmed row stays for repair to settle.
+    throw err;
+  }
+  return { row: pending.row, kvVersion: written.version || pending.kvVersion, kvCreatedTime: written.createdTime };
+}
+
+/**
+ * The set as the history alone allows it, its pending row recorded as the lock was taken; null
+ * when there is none (a cas that does not match may come from a look that missed a write: it is
+ * checked against Vault next) or Vault turned out not to be where the history says.
+ */
+async function setFromHistory(deps: SecretDeps, input: SetSecretInput, held: HeldKey): Promise<Written | null> {
+  const pending = recordedWithLock(held.read);
+  return pending && writeToVault(deps, input, pending);
+}
+
+/** The set after repairing the key against Vault's metadata. */
+async function setFromVault(deps: SecretDeps, input: SetSecretInput): Promise<Written> {
+  const checked = await checkLocked(deps, input.path);
+  const kvCurrent = checked.meta?.current_version ?? 0;
+  if (input.cas !== undefined) {
+    const current = await currentVersion(deps, input.path, checked);
+    if (input.cas !== current) throw casMismatch(input.key, input.cas, current);
+  }
+  const row = await insertPending(deps, input, kvCurrent + 1);
+  const written = await writeToVault(deps, input, { row, kvVersion: kvCurrent + 1, kvCreatedTime: null });
+  if (!written) throw new ApiError('cas_mismatch', `${input.key} was changed outside the Secret API meanwhile; retry`);
+  return written;
 }
 
 export async function setSecret(deps: SecretDeps, input: SetSecretInput): Promise<TSecretVersionRef> {
-  return withSecretLock(deps, input.path, input.key, async () => {
-    const checked = await checkLocked(deps, input.path);
-    const kvCurrent = checked.meta?.current_version ?? 0;
-    if (input.cas !== undefined) {
-      const current = await currentVersion(deps, input.path, checked);
-      if (input.cas !== current) {
-        const now = current === 0 ? 'does not exist in Vault' : `is at version ${current}`;
-        throw new ApiError(
-          'cas_mismatch',
-          `${input.key} ${now}, not ${input.cas}; read it again and retry with cas ${current}`,
-        );
-      }
-    }
-    let row: { id: bigint; version: number };
-    try {
-      row = await insertPending(deps, input, kvCurrent + 1);
-    } catch (err) {
-      // Only when the lock was lost with its database session and another process wrote meanwhile.
-      if (isUniqueViolation(err)) {
-        throw new ApiError('secret_busy', `${input.key} was changed by another request meanwhile; retry`, {
-          headers: { 'Retry-After': '1' },
-        });
-      }
-      throw err;
-    }
-    let written: { version: number; createdTime: string | null };
-    try {
-      written = await deps.kv.write(input.path, valueData(input.value), { cas: kvCurrent });
-    } catch (err) {
-      if (err instanceof VaultCasMismatchError) {
-        await deps.prisma.secretVersion.delete({ where: { id: row.id } });
-        throw new ApiError('cas_mismatch', `${input.key} was changed outside the Secret API meanwhile; retry`);
-      }
-      // Whether Vault applied it is unknown: the unconfirmed row stays for repair to settle.
-      throw err;
-    }
-    // A null creation time (Vault gave none) is filled in by repair on the key's next access.
-    await confirm(deps, row.id, written.version || kvCurrent + 1, written.createdTime);
-    return { key: input.key, version: row.version };
-  });
+  return withSecretLock(
+    deps,
+    input.path,
+    input.key,
+    async (held) => {
+      const written = (await setFromHistory(deps, input, held)) ?? (await setFromVault(deps, input));
+      // A null creation time (Vault gave none) is filled in by repair on the key's next access.
+      await confirm(deps, held, written);
+      return { key: input.key, version: written.row.version };
+    },
+    { lockedRead: lockAndRecord(deps, input) },
+  );
 }

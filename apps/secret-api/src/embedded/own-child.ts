@@ -1,0 +1,42 @@
+/**
+ * Spawns a program of the embedded stack (vault-dev, a Kubernetes stand-in, a controller) so that it cannot outlive
+ * the Secret API: it runs with parent-watch.ts preloaded and an extra pipe (fd 3) whose end-of-file tells it the API
+ * is gone, and it is listed in the data directory's child record for the next start to find if it hangs anyway.
+ */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import type { ChildRecord } from './child-record.js';
+import { compiledModule } from './locate.js';
+import { PARENT_PIPE_FD, PARENT_PIPE_FD_VARIABLE } from './parent-pipe.js';
+
+export interface OwnChildOptions {
+  /** How the child is named in the child record and in messages. */
+  name: string;
+  script: string;
+  args?: string[];
+  /** The child's whole environment. */
+  env: Record<string, string | undefined>;
+  /** Its own process group (see child-process.ts). */
+  detached?: boolean;
+  record?: ChildRecord;
+}
+
+export type OwnChild = ChildProcessByStdio<null, Readable, Readable>;
+
+export function spawnOwnChild(options: OwnChildOptions): OwnChild {
+  const preload = pathToFileURL(compiledModule('parent-watch.js')).href;
+  const child = spawn(process.execPath, ['--import', preload, options.script, ...(options.args ?? [])], {
+    env: { ...options.env, [PARENT_PIPE_FD_VARIABLE]: String(PARENT_PIPE_FD) },
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  }) as unknown as OwnChild;
+  // Our end of the pipe carries nothing; it only has to stay open for as long as we live. Read, it closes when the
+  // child exits.
+  const pipe = child.stdio[PARENT_PIPE_FD] as Readable | null;
+  pipe?.on('error', () => undefined);
+  pipe?.resume();
+  options.record?.add(options.name, child.pid);
+  child.once('exit', () => options.record?.remove(child.pid));
+  return child;
+}

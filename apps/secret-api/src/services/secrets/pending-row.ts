@@ -1,0 +1,139 @@
+/**
+ * A set's history row from pending to confirmed. The row is recorded unconfirmed before the Vault
+ * write, committed waiting for the WAL flush, so that even a crash of the database host leaves
+ * this trace of who wrote the version for repair to settle; it is confirmed once Vault holds the
+ * version. Where the key's lock lives in PostgreSQL both ride on the lock's own statements: the
+ * row is recorded by the statement that takes the lock, and confirmed by the one that releases
+ * it — each statement costs the API a socket write, most of a set's CPU.
+ */
+import { isUniqueViolation } from '../../db/errors.js';
+import { TRY_LOCK_CALL, UNLOCK_CALL, type HeldKey, type SessionStatement } from '../../db/key-lock.js';
+import { ApiError } from '../../http/api-error.js';
+import type { SecretDeps } from './deps.js';
+import { fingerprint } from './fingerprint.js';
+import type { SetSecretInput } from './set-secret.js';
+
+/** What the row records of a set: who, why, a fingerprint of what, and the cas it was asked with. */
+type PendingInput = Pick<SetSecretInput, 'path' | 'key' | 'value' | 'comment' | 'cas' | 'actor'>;
+
+/**
+ * Takes the key's lock and, when the history names Vault's current version, records the pending
+ * row for the next one — one round trip (the lock's key is the path). The history names it when no
+ * row is pending and the newest row is confirmed and tied to its KV version, or when the key has
+ * no row at all (never set: Vault must not have it either). A cas ($6) must match that newest API
+ * version. Otherwise nothing is recorded, and the set repairs first.
+ *
+ * The look reads a snapshot an instant older than the lock, so it may miss a row another process
+ * committed just before releasing the key: the insert then collides on (path, version) and does
+ * nothing, or the Vault write's check-and-set fails — either way the set repairs. Committed
+ * waiting for the WAL flush (the session's default) before the Vault write, so that even a crash of
+ * the database host leaves this trace of who wrote the version. Index reads only: (path, version)
+ * backwards for the newest row, (confirmed, created_at) for the few pending rows of all keys.
+ */
+const LOCK_AND_RECORD = `WITH l AS (SELECT ${TRY_LOCK_CALL} AS locked),
+    look AS (
+      SELECT l.locked, n.version, n.kv_version, n.kv_created_time, n.confirmed,
+             l.locked AND EXISTS (SELECT 1 FROM secret_versions p WHERE NOT p.confirmed AND p.path = $2) AS pending
+      FROM l LEFT JOIN LATERAL (
+        SELECT v.version, v.kv_version, v.kv_created_time, v.confirmed FROM secret_versions v
+        WHERE l.locked AND v.path = $2 ORDER BY v.version DESC LIMIT 1
+      ) n ON true),
+    recorded AS (
+      INSERT INTO secret_versions (path, version, kv_version, actor, comment, fingerprint, confirmed)
+      SELECT $2, COALESCE(look.version, 0) + 1, COALESCE(look.kv_version, 0) + 1, $3::text, $4::text, $5::text, false
+      FROM look
+      WHERE look.locked AND NOT look.pending
+        AND (look.version IS NULL
+             OR (look.confirmed AND look.kv_version IS NOT NULL AND look.kv_created_time IS NOT NULL))
+        AND ($6::int IS NULL OR $6::int = COALESCE(look.version, 0))
+      ON CONFLICT (path, version) DO NOTHING
+      RETURNING id, version, kv_version)
+    SELECT look.locked, r.id, r.version, r.kv_version AS "kvVersion" FROM look LEFT JOIN recorded r ON true`;
+
+/** {@link LOCK_AND_RECORD} for a set: its key's lock (the path), the row's author and fingerprint, its cas. */
+export function lockAndRecord(deps: Pick<SecretDeps, 'historyKey'>, input: PendingInput): SessionStatement {
+  return {
+    name: 'secret-set-lock-and-record',
+    text: LOCK_AND_RECORD,
+    values: [input.actor, input.comment ?? null, fingerprint(deps.historyKey, input.value), input.cas ?? null],
+  };
+}
+
+/** The pending row {@link lockAndRecord} recorded, if it did. */
+export function recordedWithLock(read: Record<string, unknown>[] | undefined): Written | null {
+  const row = read?.[0] as { id: string | null; version: number | null; kvVersion: number | null } | undefined;
+  if (!row || row.id === null || row.version === null || row.kvVersion === null) return null;
+  return { row: { id: BigInt(row.id), version: row.version }, kvVersion: row.kvVersion, kvCreatedTime: null };
+}
+
+/**
+ * The pending row, numbered one past the key's highest version in the same statement. Committed
+ * before the Vault write and waiting for the WAL flush, so that even a crash of the database host
+ * leaves this trace of who wrote the version for repair to settle.
+ */
+export async function insertPending(
+  deps: SecretDeps,
+  input: PendingInput,
+  kvVersion: number,
+): Promise<{ id: bigint; version: number }> {
+  let row: { id: bigint; version: number } | undefined;
+  try {
+    [row] = await deps.prisma.$queryRaw<{ id: bigint; version: number }[]>`
+      INSERT INTO secret_versions (path, version, kv_version, actor, comment, fingerprint, confirmed)
+      SELECT ${input.path}, COALESCE(MAX(version), 0) + 1, ${kvVersion}::int, ${input.actor}, ${input.comment ?? null},
+             ${fingerprint(deps.historyKey, input.value)}, false
+      FROM secret_versions WHERE path = ${input.path}
+      RETURNING id, version`;
+  } catch (err) {
+    // Only when the lock was lost with its database session and another process wrote meanwhile.
+    if (isUniqueViolation(err)) {
+      throw new ApiError('secret_busy', `${input.key} was changed by another request meanwhile; retry`, {
+        headers: { 'Retry-After': '1' },
+      });
+    }
+    throw err;
+  }
+  if (!row) throw new Error('the pending history row was not inserted');
+  return row;
+}
+
+/** A pending row and the KV version it describes (with Vault's creation time, once written). */
+export interface Written {
+  row: { id: bigint; version: number };
+  kvVersion: number;
+  kvCreatedTime: string | null;
+}
+
+/**
+ * Confirms the row once Vault holds the version, in the statement that releases the key's lock.
+ * Committed without waiting for the WAL flush: if a crash of the database host loses the
+ * confirmation, the row is pending again and repair confirms it from Vault's metadata (same
+ * version, same fingerprint) — nothing is lost but a flush wait.
+ */
+const CONFIRM_AND_UNLOCK = `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
+    confirmed AS (
+      UPDATE secret_versions SET confirmed = true, kv_version = $3::int, kv_created_time = $4::text
+      FROM async_commit WHERE id = $5::bigint
+      RETURNING id)
+    SELECT (SELECT count(*)::int FROM confirmed) AS confirmed, ${UNLOCK_CALL} AS unlocked`;
+
+export async function confirm(
+  deps: SecretDeps,
+  held: HeldKey,
+  { row, kvVersion, kvCreatedTime }: Written,
+): Promise<void> {
+  const values = [kvVersion, kvCreatedTime, String(row.id)];
+  try {
+    if (await held.releaseWith({ name: 'secret-set-confirm-and-unlock', text: CONFIRM_AND_UNLOCK, values })) return;
+    // No lock session (an in-process lock, or one lost with its connection): confirm on our own.
+  } catch (err) {
+    // The lock's session failed under the statement (the lock module releases the lock): Vault
+    // has the version, so confirm on our own; if the database is down that fails too, and
+    // repair confirms the row later.
+    deps.logger?.warn({ err: (err as Error).message }, 'confirming a secret version with its unlock failed');
+  }
+  await deps.prisma.$queryRaw`
+    WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
+    UPDATE secret_versions SET confirmed = true, kv_version = ${kvVersion}::int, kv_created_time = ${kvCreatedTime}
+    FROM async_commit WHERE id = ${row.id}`;
+}
