@@ -1,5 +1,5 @@
 /**
- * `kube-dev server [--host H] [--port P] [--kubeconfig PATH] [--issuer URL]`: runs
+ * `kube-dev server [--host H] [--port P] [--kubeconfig PATH] [--issuer URL] [--pod-cidr CIDR]`: runs
  * the server until SIGINT/SIGTERM. `kube-dev kubeconfig --server URL` prints a
  * kubeconfig. Tokens come from KUBE_DEV_ADMIN_TOKEN, never from argv.
  */
@@ -9,7 +9,9 @@ import { startKubeDev } from './server.js';
 
 const USAGE = `Usage:
   kube-dev server [--host 127.0.0.1] [--port 6443] [--kubeconfig PATH] [--issuer URL] [--namespace NS...]
-      Starts an in-memory Kubernetes API server (the subset our tests need) with a simulated node.
+                  [--pod-cidr 127.10.0.0/16]
+      Starts an in-memory Kubernetes API server (the subset our tests need) with a simulated node whose pods
+      get IPs from --pod-cidr (a /16 or /24 inside 127.0.0.0/8).
       The admin token is KUBE_DEV_ADMIN_TOKEN, or random; --kubeconfig writes a kubeconfig (mode 0600).
   kube-dev kubeconfig --server URL [--namespace NS]
       Prints a kubeconfig for the admin token in KUBE_DEV_ADMIN_TOKEN.
@@ -37,6 +39,7 @@ async function main(argv: string[]): Promise<void> {
         issuer: { type: 'string' },
         server: { type: 'string' },
         namespace: { type: 'string', multiple: true },
+        'pod-cidr': { type: 'string' },
       },
       strict: true,
     }));
@@ -64,6 +67,7 @@ async function main(argv: string[]): Promise<void> {
       ...(adminToken ? { adminToken } : {}),
       ...(typeof values['issuer'] === 'string' ? { issuer: values['issuer'] } : {}),
       ...(values['namespace'] ? { namespaces: values['namespace'] as string[] } : {}),
+      ...(typeof values['pod-cidr'] === 'string' ? { podCIDR: values['pod-cidr'] } : {}),
     });
   } catch (err) {
     fail(`cannot start: ${(err as Error).message}`);

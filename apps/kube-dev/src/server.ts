@@ -45,6 +45,11 @@ export interface KubeDevOptions {
   namespaces?: string[];
   /** Runs init containers as real processes; see commandRunner(). Unset: they succeed at once. */
   runInitContainer?: InitContainerRunner;
+  /**
+   * The node's pod IPs: a /16 or /24 inside 127.0.0.0/8, default 127.10.0.0/16. Give each stand-in on one machine
+   * its own when their pods run real processes that listen on their pod IPs.
+   */
+  podCIDR?: string;
   restartBackoffMs?: number;
   /** Watch length when the client sends no timeoutSeconds (the real server: 30–60 min). */
   watchTimeoutSeconds?: number;
@@ -111,6 +116,7 @@ export async function startKubeDev(options: KubeDevOptions = {}): Promise<KubeDe
   const kubelet = new Kubelet(registry, {
     nodeName: NODE_NAME,
     ...(options.runInitContainer ? { runInitContainer: options.runInitContainer } : {}),
+    ...(options.podCIDR !== undefined ? { podCIDR: options.podCIDR } : {}),
     ...(options.restartBackoffMs !== undefined ? { restartBackoffMs: options.restartBackoffMs } : {}),
   });
   for (const c of controllers) c.start();

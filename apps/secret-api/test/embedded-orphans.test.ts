@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHILD_RECORD_FILE, stopStaleChildren } from '../src/embedded/child-record.js';
 import { processIdentity, type ProcessIdentity } from '../src/embedded/process-identity.js';
@@ -237,5 +237,51 @@ describe('a start ends only what a dead API left behind', () => {
       child.signalCode ?? (await new Promise((resolve) => child.once('exit', (_, signal) => resolve(signal)))),
     ).toBe('SIGKILL');
     expect(existsSync(join(dir, CHILD_RECORD_FILE))).toBe(false);
+  });
+});
+
+describe("a pod's secret-init in the Kubernetes stand-in", () => {
+  it('ends when the stand-in is killed hard, rather than keep its pod IP port for the next start', async () => {
+    const dir = join(root, 'pod-runner');
+    await mkdir(dir, { recursive: true });
+    const pidFile = join(dir, 'secret-init.pid');
+    // Stands in for secret-init waiting for its SecretID: silent, and never done on its own.
+    const waiting = join(dir, 'waiting.mjs');
+    await writeFile(
+      waiting,
+      `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nsetInterval(() => {}, 60_000);\n`,
+    );
+    const noNetwork = join(dir, 'no-network.mjs');
+    await writeFile(noNetwork, '');
+    const runner = pathToFileURL(join(dirname(BIN), '..', 'dist', 'embedded', 'pod-runner.js')).href;
+    const host = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { secretInitRunner } from ${JSON.stringify(runner)};
+         const run = secretInitRunner({
+           podsDir: ${JSON.stringify(join(dir, 'pods'))},
+           secretInitBin: ${JSON.stringify(waiting)},
+           podNetworkModule: ${JSON.stringify(noNetwork)},
+           readConfigMap: async () => undefined,
+           containerEnv: () => ({}),
+         });
+         await run({
+           pod: { metadata: { name: 'myapp-1', namespace: 'myapp', uid: 'u1' }, spec: {} },
+           container: { name: 'secret-init' },
+           podIP: '127.0.0.1',
+           signal: new AbortController().signal,
+         });`,
+      ],
+      { stdio: 'ignore' },
+    );
+    processes.push(host);
+    await until('secret-init to start', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '', 10_000);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    seen.push({ pid, identity: processIdentity(pid) as ProcessIdentity });
+    expect(alive(pid)).toBe(true);
+    host.kill('SIGKILL');
+    await until('secret-init to end with its stand-in', () => !alive(pid), 5000);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * A simulated kubelet for one node: binds new pods to it, gives each an IP in
- * 127.10/16, walks init containers one at a time (a test may run them as real
+ * its pod CIDR (127.10/16 by default), walks init containers one at a time (a test may run them as real
  * processes), then marks the pod Running and Ready. Each step is one status
  * write, which watchers see as one MODIFIED event. Deleting a pod stops what
  * runs and completes the delete with grace 0.
@@ -32,6 +32,8 @@ export type InitContainerRunner = (run: InitContainerRun) => Promise<number> | u
 export interface KubeletOptions {
   nodeName: string;
   runInitContainer?: InitContainerRunner;
+  /** Where pod IPs come from: a /16 or /24 inside 127.0.0.0/8 (default 127.10.0.0/16). */
+  podCIDR?: string;
   /** Wait before restarting a failed init container (restartPolicy Always/OnFailure). */
   restartBackoffMs?: number;
 }
@@ -52,13 +54,15 @@ function containerId(): string {
 
 export class Kubelet {
   private readonly runs = new Map<string, PodRun>();
-  private readonly ips = new PodIpAllocator();
+  private readonly ips: PodIpAllocator;
   private unsubscribe?: () => void;
 
   constructor(
     private readonly registry: Registry,
     private readonly options: KubeletOptions,
-  ) {}
+  ) {
+    this.ips = new PodIpAllocator(options.podCIDR);
+  }
 
   start(): void {
     this.unsubscribe = this.registry.store.subscribe((event) => {

@@ -15,6 +15,7 @@ interface KubeDevLibrary {
     adminToken: string;
     issuer: string;
     namespaces: string[];
+    podCIDR: string;
     runInitContainer: (run: PodContainerRun) => Promise<number> | undefined;
   }): Promise<{ address: string; caCertPem: string; issuer: string; jwksUri: string; close(): Promise<void> }>;
   containerEnv(run: PodContainerRun): Record<string, string>;
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
   const kube = await library.startKubeDev({
     port: 0,
     host: '127.0.0.1',
+    podCIDR: setting('KUBE_HOST_POD_CIDR'),
     adminToken,
     issuer: setting('KUBE_HOST_ISSUER'),
     namespaces: setting('KUBE_HOST_NAMESPACES').split(','),

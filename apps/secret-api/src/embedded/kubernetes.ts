@@ -13,7 +13,7 @@
  * The stand-in keeps everything in memory: a restart starts with empty clusters (the Secret API's own state —
  * clusters, apps, AppRoles — is kept as always). `EMBEDDED_KUBERNETES=false` switches all of this off.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -132,6 +132,25 @@ function kubeconfigOf(clusters: RunningCluster[]): string {
   )}\n`;
 }
 
+/** The pod ranges this process's stand-ins use. */
+const podCidrsInUse = new Set<string>();
+
+/**
+ * A /24 of its own for a stand-in's pods, drawn from 127.16.0.0/12 (4,096 of them): every secret-init listens on its
+ * pod IP, so the stand-ins of two clusters — or of two stacks on one machine, with odds of 1 in 4,096 — must not hand
+ * out the same IPs. With kube-dev's one default range every cluster's first pod was 127.10.0.1.
+ */
+function ownPodCidr(): string {
+  for (;;) {
+    const n = randomInt(4096);
+    const cidr = `127.${16 + (n >> 8)}.${n & 0xff}.0/24`;
+    if (!podCidrsInUse.has(cidr)) {
+      podCidrsInUse.add(cidr);
+      return cidr;
+    }
+  }
+}
+
 async function startStandIn(
   cluster: ClusterName,
   dataDir: string,
@@ -154,6 +173,7 @@ async function startStandIn(
       KUBE_HOST_NAMESPACES: CONTROLLER_NAMESPACE,
       KUBE_HOST_SECRET_INIT: programs.secretInit,
       KUBE_HOST_POD_NETWORK: compiledModule('pod-network.js'),
+      KUBE_HOST_POD_CIDR: ownPodCidr(),
     }),
     log,
     ...(record && { record }),

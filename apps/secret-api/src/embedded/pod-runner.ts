@@ -7,12 +7,18 @@
  *
  * Other init containers succeed at once: their images are not ours to run. The app's own containers are only
  * marked Running by the stand-in's kubelet; what they would read is in the pod's secrets volume directory.
+ *
+ * secret-init runs with parent-watch.ts preloaded, as the stand-in itself does: killed hard, the stand-in runs no code
+ * to stop it, and a secret-init left waiting would hold its pod IP's port for the next start's pod of that IP.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+import { compiledModule } from './locate.js';
+import { PARENT_PIPE_FD, PARENT_PIPE_FD_VARIABLE } from './parent-pipe.js';
 
 type Obj = Record<string, unknown>;
 
@@ -130,13 +136,20 @@ async function runSecretInit(options: PodRunnerOptions, run: PodContainerRun): P
           // In a pod it listens on every address of its own network namespace; here the pod IP is its only one.
           SECRET_INIT_LISTEN: run.podIP,
           POD_IP: run.podIP,
-          NODE_OPTIONS: `--import=${pathToFileURL(options.podNetworkModule).href}`,
+          NODE_OPTIONS: [options.podNetworkModule, compiledModule('parent-watch.js')]
+            .map((module) => `--import=${pathToFileURL(module).href}`)
+            .join(' '),
+          [PARENT_PIPE_FD_VARIABLE]: String(PARENT_PIPE_FD),
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
         signal: run.signal,
       });
-      child.stdout.pipe(out, { end: false });
-      child.stderr.pipe(out, { end: false });
+      // Our end of the pipe only has to stay open while this process lives (see parent-watch.ts).
+      const parentPipe = child.stdio[PARENT_PIPE_FD] as Readable | null;
+      parentPipe?.on('error', () => undefined);
+      parentPipe?.resume();
+      child.stdout?.pipe(out, { end: false });
+      child.stderr?.pipe(out, { end: false });
       child.on('error', () => {
         out.end();
         resolve(run.signal.aborted ? 137 : 128);

@@ -4,6 +4,10 @@
  * the pod template) reads one: the app's own secrets, and the global, project and cluster scopes, which every
  * app reads. The restart is what `kubectl rollout restart` does: a new `kubectl.kubernetes.io/restartedAt` on
  * the pod template. The cursor is kept by the caller (on the Lease), so a new leader resumes where the last left.
+ *
+ * A deployment all of whose pods were created after the change (with a margin for the two clocks: the Secret API's
+ * and the Kubernetes API server's) is left alone: those pods read the new value when they started. That is the usual
+ * CI order — set the secret, then deploy — which would otherwise roll every fresh deployment out a second time.
  */
 import type { TChangesResponse, TSecretChange } from '@secret-api/contract';
 import { ANNOTATIONS } from '../config.js';
@@ -24,6 +28,9 @@ export interface RolloutRestartDeps {
 }
 
 type Obj = Record<string, unknown>;
+
+/** How far the Kubernetes API server's clock may run ahead of the Secret API's before a stale pod looks fresh. */
+export const CLOCK_MARGIN_MS = 2000;
 
 /** The apps a batch of changes concerns; `'all'` when a shared scope changed. */
 export function affectedApps(items: readonly TSecretChange[]): Set<string> | 'all' {
@@ -82,6 +89,25 @@ export class RolloutRestarter {
     return page.more;
   }
 
+  /**
+   * Whether a pod of the deployment may hold values older than `changedAt`: one created before it (or too close to
+   * it to tell). A selector this cannot read counts as yes, so a restart is never skipped on a guess.
+   */
+  private async hasPodsFrom(d: KubeObject, changedAt: number): Promise<boolean> {
+    const matchLabels = (((d['spec'] ?? {}) as Obj)['selector'] as Obj | undefined)?.['matchLabels'];
+    if (typeof matchLabels !== 'object' || matchLabels === null || Object.keys(matchLabels).length === 0) return true;
+    const selector = Object.entries(matchLabels as Record<string, string>)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    const pods = await this.deps.kube.list(
+      `/api/v1/namespaces/${encodeURIComponent(d.metadata.namespace ?? '')}/pods?labelSelector=${encodeURIComponent(selector)}`,
+    );
+    return pods.items.some((pod) => {
+      const created = Date.parse(String(pod.metadata['creationTimestamp'] ?? ''));
+      return !(created >= changedAt + CLOCK_MARGIN_MS);
+    });
+  }
+
   private async restartFor(items: readonly TSecretChange[]): Promise<void> {
     const apps = affectedApps(items);
     const list = await this.deps.kube.list('/apis/apps/v1/deployments');
@@ -92,6 +118,13 @@ export class RolloutRestarter {
       if (apps !== 'all' && !apps.has(app)) continue;
       const namespace = d.metadata.namespace ?? '';
       const name = d.metadata.name ?? '';
+      if (!(await this.hasPodsFrom(d, lastChange(items, app)))) {
+        this.deps.log.info('deployment not restarted: its pods started after the change', {
+          namespace,
+          deployment: name,
+        });
+        continue;
+      }
       await this.deps.kube.patch(
         deploymentPath(namespace, name),
         { spec: { template: { metadata: { annotations: { [ANNOTATIONS.restartedAt]: now } } } } },
@@ -107,6 +140,13 @@ export class RolloutRestarter {
       );
     }
   }
+}
+
+/** When the newest of the changes that concern `app` was made (ms since the epoch). */
+function lastChange(items: readonly TSecretChange[], app: string): number {
+  let last = 0;
+  for (const i of items) if (i.scope !== 'app' || i.app === app) last = Math.max(last, Date.parse(i.changedAt));
+  return last;
 }
 
 function templateRole(d: KubeObject): string | undefined {
