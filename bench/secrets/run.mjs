@@ -5,13 +5,12 @@
 //          [--keys N] [--versions N] [--history-reads N] [--padding N] [--profile DIR] [--only sets]
 // Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), or BENCH_POSTGRES_URL.
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { loadavg } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import autocannon from 'autocannon';
-import { call, option as opt } from '../support/processes.mjs';
+import { call, option as opt, withCpuPerRequest } from '../support/processes.mjs';
 import { summarizeProfile } from '../support/profile.mjs';
 import { OWNER_GROUP, startBenchStack } from '../support/stack.mjs';
 import pg from 'pg';
@@ -109,21 +108,11 @@ function timedGet(url, headers) {
   });
 }
 
-// CPU seconds a child has used (utime + stime, in clock ticks of 1/100 s on Linux): tells a
-// CPU-bound server from one that waits on the database or Vault.
-async function cpuSeconds(pid) {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** A load, with the CPU each server child spent per request during it. */
+/** A load, with the CPU each server child spent per request during it (CPU-bound, or waiting on the database or Vault). */
 async function measured(title, base, options) {
-  const pids = { api: api.child.pid, vault: vault.child.pid };
-  const before = { api: await cpuSeconds(pids.api), vault: await cpuSeconds(pids.vault) };
-  const result = await load(title, base, options);
-  result.apiCpuMs = (1000 * ((await cpuSeconds(pids.api)) - before.api)) / result.total;
-  result.vaultCpuMs = (1000 * ((await cpuSeconds(pids.vault)) - before.vault)) / result.total;
+  const result = await withCpuPerRequest({ api: api.child, vault: vault.child }, () => load(title, base, options));
+  result.apiCpuMs = result.cpuMsPerRequest.api;
+  result.vaultCpuMs = result.cpuMsPerRequest.vault;
   return result;
 }
 

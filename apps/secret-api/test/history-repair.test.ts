@@ -23,6 +23,7 @@ import {
 import { startTcpProxy } from './support/tcp-proxy.js';
 import { startVaultGate } from './support/vault-gate.js';
 import { startApiProcess } from './support/api-process.js';
+import { pollUntil } from './support/poll.js';
 
 const startApi = (env: Record<string, string>) =>
   startApiProcess(env, (child) => cleanups.push(async () => child.exitCode === null && child.kill('SIGKILL')));
@@ -43,15 +44,6 @@ async function rows(url: string, path: string) {
     return r.rows as { version: number; actor: string; confirmed: boolean }[];
   } finally {
     await client.end();
-  }
-}
-
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -100,7 +92,7 @@ describe('a crash between the Vault write and the history row', () => {
 
     const second = await startApi(env);
     // No request needed: start-up settles what the crash left.
-    const settled = await until(
+    const settled = await pollUntil(
       () => rows(db.url, 'myapp/DB_PASSWORD'),
       (r) => r.every((x) => x.confirmed),
     );
@@ -173,7 +165,7 @@ describe('a database failure between the Vault write and the history row', () =>
     expect(failed.body.type).toBe('urn:secret-api:problem:database_unavailable');
 
     await dbProxy!.restore();
-    const history = await until(
+    const history = await pollUntil(
       () => owner.get('/v1/apps/myapp/secrets/TOKEN/versions'),
       (r) => r.status === 200,
     );

@@ -29,6 +29,7 @@ import {
 import { startTcpProxy } from './support/tcp-proxy.js';
 import { startVaultGate } from './support/vault-gate.js';
 import { startApiProcess } from './support/api-process.js';
+import { pollUntil } from './support/poll.js';
 
 const S = '/v1/apps/myapp/secrets';
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -77,15 +78,6 @@ async function startVaultRecorder(target: string): Promise<{ address: string; ca
       server.close();
     },
   };
-}
-
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('a set of a settled key', () => {
@@ -201,7 +193,7 @@ describe('the lock’s database session ends during a set', () => {
        WHERE application_name = 'secret-api key locks' AND datname = current_database()`,
     );
     expect(ended).toContainEqual({ ended: true });
-    await until(
+    await pollUntil(
       () =>
         sql(
           stack.db.url,
@@ -258,7 +250,7 @@ describe('a process killed after its pending row, before Vault got the write', (
     // Vault stops answering: the next set records its pending row with the lock, then waits on Vault.
     await vaultProxy.hang();
     void first.put(`${S}/K`, { value: 'two' }).catch(() => undefined);
-    const pending = await until(
+    const pending = await pollUntil(
       () => rowsOf(db.url, 'myapp/K'),
       (r) => r.length === 2,
     );
@@ -272,7 +264,7 @@ describe('a process killed after its pending row, before Vault got the write', (
     expect(meta.body.data.current_version).toBe(1);
 
     const second = new ApiClient((await startApiProcess(env, (c) => processes.push(c))).url, ownerToken);
-    const settled = await until(
+    const settled = await pollUntil(
       () => rowsOf(db.url, 'myapp/K'),
       (r) => r.length === 1,
     );

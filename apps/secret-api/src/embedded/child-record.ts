@@ -9,7 +9,7 @@
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { processIdentity, sameProcess } from './process-identity.js';
+import { isRunning, processIdentity, sameProcess } from './process-identity.js';
 
 export const CHILD_RECORD_FILE = 'embedded-children.json';
 
@@ -99,22 +99,13 @@ async function waitGone(children: RecordedChild[], ms: number): Promise<Recorded
   }
 }
 
-function exists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * An ended orphan stays a zombie until whoever adopted it reaps it, and a zombie still counts as alive for a lock
  * that names its pid (vault-dev's does): the next start waits for that a little, then goes on regardless.
  */
 async function waitReaped(children: RecordedChild[], ms: number): Promise<void> {
   const deadline = Date.now() + ms;
-  while (children.some((c) => exists(c.pid)) && Date.now() < deadline) await sleep(50);
+  while (children.some((c) => isRunning(c.pid)) && Date.now() < deadline) await sleep(50);
 }
 
 /**

@@ -14,6 +14,7 @@ import { link, open, readFile, stat, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { isRunning } from './process-identity.js';
 
 export const LOCK_FILE = 'secret-api.lock';
 
@@ -64,16 +65,6 @@ export interface DataDirLock {
   release(): Promise<void>;
 }
 
-/** Whether `pid` is a running process on this host (EPERM: it runs, as another user). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * When a process with the holder's pid runs but started after the lock was taken, the pid was reused after the
  * holder died (a reboot makes that likely). Linux only; elsewhere a live pid counts as the holder.
@@ -97,7 +88,7 @@ function startedAfter(pid: number, since: string): boolean {
 function holderIsGone(holder: LockHolder): boolean {
   if (holder.hostname !== hostname()) return false;
   if (holder.pid === process.pid) return false;
-  return !isAlive(holder.pid) || startedAfter(holder.pid, holder.since);
+  return !isRunning(holder.pid) || startedAfter(holder.pid, holder.since);
 }
 
 async function readHolder(path: string): Promise<LockHolder | undefined> {

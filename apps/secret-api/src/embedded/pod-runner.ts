@@ -15,10 +15,8 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { compiledModule } from './locate.js';
-import { PARENT_PIPE_FD, PARENT_PIPE_FD_VARIABLE } from './parent-pipe.js';
+import { holdParentPipe, PARENT_WATCH_ENV, PARENT_WATCH_IMPORT } from './own-child.js';
 
 type Obj = Record<string, unknown>;
 
@@ -136,18 +134,13 @@ async function runSecretInit(options: PodRunnerOptions, run: PodContainerRun): P
           // In a pod it listens on every address of its own network namespace; here the pod IP is its only one.
           SECRET_INIT_LISTEN: run.podIP,
           POD_IP: run.podIP,
-          NODE_OPTIONS: [options.podNetworkModule, compiledModule('parent-watch.js')]
-            .map((module) => `--import=${pathToFileURL(module).href}`)
-            .join(' '),
-          [PARENT_PIPE_FD_VARIABLE]: String(PARENT_PIPE_FD),
+          NODE_OPTIONS: `--import=${pathToFileURL(options.podNetworkModule).href} --import=${PARENT_WATCH_IMPORT}`,
+          ...PARENT_WATCH_ENV,
         },
         stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
         signal: run.signal,
       });
-      // Our end of the pipe only has to stay open while this process lives (see parent-watch.ts).
-      const parentPipe = child.stdio[PARENT_PIPE_FD] as Readable | null;
-      parentPipe?.on('error', () => undefined);
-      parentPipe?.resume();
+      holdParentPipe(child);
       child.stdout?.pipe(out, { end: false });
       child.stderr?.pipe(out, { end: false });
       child.on('error', () => {

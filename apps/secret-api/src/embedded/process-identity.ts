@@ -13,6 +13,16 @@ export interface ProcessIdentity {
   argv: string[];
 }
 
+/** Whether `pid` is a running process on this host (EPERM: it runs, as another user). */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** The identity of a live process, or undefined when `pid` runs nothing (or only a zombie) or cannot be read. */
 export function processIdentity(pid: number): ProcessIdentity | undefined {
   if (!Number.isInteger(pid) || pid <= 0) return undefined;

@@ -1,5 +1,5 @@
 import type { TApp } from '@secret-api/contract';
-import { strongEntityTag } from './entity-tag.js';
+import { strongEntityTag } from '../entity-tag.js';
 
 /**
  * The app's ETag: everything GET /v1/apps/:app shows. The name and creation time never change for one app, but make

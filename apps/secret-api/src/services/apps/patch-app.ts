@@ -2,7 +2,7 @@ import type { TApp, TPatchAppBody } from '@secret-api/contract';
 import type { Prisma, PrismaClient } from '@secret-api/prisma';
 import { notFound } from '../../http/api-error.js';
 import { appEntityTag } from './app-etag.js';
-import { requireIfMatch } from './entity-tag.js';
+import { LOCKED_EDIT_BOUNDS, requireIfMatch } from '../entity-tag.js';
 
 export type PatchAppDeps = { prisma: Pick<PrismaClient, '$transaction'> };
 
@@ -18,12 +18,6 @@ export interface PatchedApp {
   after: TApp;
   etag: string;
 }
-
-/**
- * Prisma's defaults (2 s to get a connection) would turn a busy pool into 503s that the plain update never gave;
- * the row lock itself is held for two statements only.
- */
-const TRANSACTION_BOUNDS = { maxWait: 10_000, timeout: 10_000 };
 
 /**
  * Replaces each list given. The row is locked from the read to the write, so the If-Match comparison, the caller's
@@ -51,7 +45,7 @@ export async function patchApp(
     });
     const after = { ...row, createdAt: row.createdAt.toISOString() };
     return { before, after, etag: appEntityTag(after) };
-  }, TRANSACTION_BOUNDS);
+  }, LOCKED_EDIT_BOUNDS);
 }
 
 /** The app as it is, its row locked until the transaction ends (a concurrent PATCH waits here). */

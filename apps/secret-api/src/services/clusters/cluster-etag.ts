@@ -1,5 +1,5 @@
 import type { TCluster } from '@secret-api/contract';
-import { strongEntityTag } from '../apps/entity-tag.js';
+import { strongEntityTag } from '../entity-tag.js';
 
 /** The cluster's ETag: everything its representation shows (the creation time tells a re-registered cluster apart). */
 export function clusterEntityTag(cluster: TCluster): string {

@@ -1,7 +1,7 @@
 import type { TCluster, TPatchClusterBody } from '@secret-api/contract';
 import type { Prisma, PrismaClient } from '@secret-api/prisma';
 import { notFound } from '../../http/api-error.js';
-import { requireIfMatch } from '../apps/entity-tag.js';
+import { LOCKED_EDIT_BOUNDS, requireIfMatch } from '../entity-tag.js';
 import { clusterEntityTag } from './cluster-etag.js';
 import { clusterView } from './cluster-view.js';
 
@@ -19,12 +19,6 @@ export interface UpdatedCluster {
   after: TCluster;
   etag: string;
 }
-
-/**
- * Prisma's defaults (2 s to get a connection) would turn a busy pool into 503s that the plain update never gave;
- * the row lock itself is held for two statements only.
- */
-const TRANSACTION_BOUNDS = { maxWait: 10_000, timeout: 10_000 };
 
 /**
  * Replaces the controller subjects. No Vault object names a controller (the API checks the caller
@@ -46,7 +40,7 @@ export async function updateCluster(
       await tx.cluster.update({ where: { name }, data: { controllerSubjects: input.controllerSubjects } }),
     );
     return { before, after, etag: clusterEntityTag(after) };
-  }, TRANSACTION_BOUNDS);
+  }, LOCKED_EDIT_BOUNDS);
 }
 
 /** The cluster as it is, its row locked until the transaction ends (a concurrent PATCH waits here). */

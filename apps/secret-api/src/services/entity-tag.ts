@@ -7,7 +7,7 @@
  * is right: the client's view is then current).
  */
 import { createHash } from 'node:crypto';
-import { ApiError } from '../../http/api-error.js';
+import { ApiError } from '../http/api-error.js';
 
 /** 128 bits of SHA-256: collisions between two states of one resource are not a practical concern. */
 const TAG_BYTES = 16;
@@ -79,3 +79,9 @@ export function requireIfMatch(ifMatch: string | undefined, current: string, wha
       : `${what} changed since the ETag you sent was issued; nothing was changed: read it again and re-apply your edit`,
   );
 }
+
+/**
+ * Bounds of the transaction that locks a row, compares If-Match and writes. Prisma's defaults (2 s to get a connection)
+ * would turn a busy pool into 503s that a plain update never gave; the row lock itself is held for two statements only.
+ */
+export const LOCKED_EDIT_BOUNDS = { maxWait: 10_000, timeout: 10_000 };
