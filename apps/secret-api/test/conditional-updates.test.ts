@@ -211,7 +211,11 @@ describe('PATCH /v1/clusters/:cluster with If-Match', () => {
   it('of concurrent PATCHes sent with the same ETag, exactly one applies', async () => {
     const etag = etagOf(await admin.patch('/v1/clusters/gcp.dev', { controllerSubjects: ['ctl-1'] }));
     const replies = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => patchIf('/v1/clusters/gcp.dev', { controllerSubjects: [`ctl-${i}`] }, etag)),
+      // Every one a real change: a PATCH to the state the tag already names (ctl-1) keeps the tag, so a second PATCH
+      // with that tag would rightly apply after it.
+      Array.from({ length: 5 }, (_, i) =>
+        patchIf('/v1/clusters/gcp.dev', { controllerSubjects: [`ctl-race-${i}`] }, etag),
+      ),
     );
     expect(replies.map((r) => r.status).sort()).toEqual([200, 412, 412, 412, 412]);
     const won = replies.find((r) => r.status === 200)?.body as { controllerSubjects: string[] };
