@@ -4,6 +4,7 @@
 // Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), or BENCH_POSTGRES_URL.
 import { resolve } from 'node:path';
 import { compareWithDirect } from '../support/load.mjs';
+import { serverLatency } from '../support/server-latency.mjs';
 import { call, option as opt } from '../support/processes.mjs';
 import { summarizeProfile } from '../support/profile.mjs';
 import { OWNER_GROUP, startBenchStack } from '../support/stack.mjs';
@@ -54,6 +55,7 @@ try {
     connections,
     warmup,
   });
+  console.log(await serverLatency(stack, { method: 'GET', route: '/v1/apps/:app/clusters/:cluster/approle' }));
 } finally {
   await stack?.stop();
 }

@@ -5,6 +5,7 @@
 // Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust), or BENCH_POSTGRES_URL.
 import { resolve } from 'node:path';
 import { compareWithDirect } from '../support/load.mjs';
+import { serverLatency } from '../support/server-latency.mjs';
 import { call, option as opt } from '../support/processes.mjs';
 import { summarizeProfile } from '../support/profile.mjs';
 import { OWNER_GROUP, startBenchStack } from '../support/stack.mjs';
@@ -76,6 +77,7 @@ try {
     connections,
     warmup,
   });
+  console.log(await serverLatency(stack, { method: 'POST', route: '/v1/apps/:app/clusters/:cluster/secret-id' }));
 } finally {
   await stack?.stop();
 }

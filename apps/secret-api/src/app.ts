@@ -1,10 +1,18 @@
-/** The express application: middleware, every operation of the contract, 405/404 and the error handler. */
+/**
+ * The API's request listener. Every operation of the contract is answered on node's own request and response:
+ * one route lookup, then the operation's pipeline (http/pipeline.ts). Express serves the rest — the docs pages and
+ * the 404 of an unknown path. Express's per-request work (its router's layers and closures, the prototypes it
+ * swaps onto each request and response, its response helpers) was ~0.09 ms of CPU and most of the garbage of a
+ * RoleID read, itself ~0.2 ms: bench/README.md, "Issue 15, session 6".
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import parseurl from 'parseurl';
 import type { ApiContext } from './context.js';
 import { ApiError } from './http/api-error.js';
 import { docsRouter } from './http/docs.js';
-import { errorHandler } from './http/error-handler.js';
-import { refuseDotSegments } from './http/dot-segments.js';
+import { dotSegmentError } from './http/dot-segments.js';
+import { errorHandler, respondWithError } from './http/error-handler.js';
 import type { Operation } from './http/operation.js';
 import { operationRoute } from './http/pipeline.js';
 import { requestContext } from './http/request-context.js';
@@ -33,26 +41,66 @@ export const OPERATIONS: readonly Operation[] = [
   ...changesOperations,
 ];
 
-export function createApp(ctx: ApiContext): express.Express {
+export function createApp(ctx: ApiContext): RequestListener {
+  const begin = requestContext(ctx.logger, ctx.metrics);
+  const findRoute = routeTable(OPERATIONS.map((op) => operationRoute(op, ctx)));
+  const others = otherPaths();
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const apiRes = begin(req, res);
+    let path = '/';
+    try {
+      // Bodies are read by each operation after authentication (pipeline.ts), never here.
+      const url = parseTarget(req);
+      if (url === undefined) {
+        return respondWithError(
+          req,
+          apiRes,
+          path,
+          new ApiError('bad_request', 'the request target is not a valid URL'),
+        );
+      }
+      path = url.pathname ?? '/';
+      const refused = dotSegmentError(req.url ?? '/');
+      if (refused) return respondWithError(req, apiRes, path, refused);
+
+      const match = findRoute(req.method ?? 'GET', path);
+      if (match === undefined) return others(req, res);
+      if (match.kind === 'other-method') {
+        const notAllowed = new ApiError(
+          'method_not_allowed',
+          `${req.method} is not supported on ${match.path}; use ${match.allow}`,
+          { headers: { Allow: match.allow } },
+        );
+        return respondWithError(req, apiRes, path, notAllowed);
+      }
+      const query = typeof url.query === 'string' ? url.query : null;
+      match
+        .handle(req, apiRes, { path, query, params: match.params })
+        .catch((err: unknown) => respondWithError(req, apiRes, path, err));
+    } catch (err) {
+      // Nothing a request carries may take the process down: an unparsable target is answered like any error.
+      respondWithError(req, apiRes, path, err);
+    }
+  };
+}
+
+/** The request target as a URL (express's parser: origin or absolute form), or undefined when it is none. */
+function parseTarget(req: IncomingMessage): ReturnType<typeof parseurl> | undefined {
+  try {
+    return parseurl(req) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What no operation answers: the docs pages, else a 404 problem. */
+function otherPaths(): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('case sensitive routing', true);
-  app.set('query parser', 'simple');
-
-  app.use(requestContext(ctx.logger, ctx.metrics));
-  app.use((_req: Request, res: Response, next: NextFunction) => {
-    // Responses carry RoleIDs, tokens and wrapped SecretIDs: no cache may keep them.
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    next();
-  });
-  app.use(refuseDotSegments());
-  // Bodies are read by each operation after authentication (pipeline.ts), never here.
-
-  app.use(routeTable(OPERATIONS.map((op) => operationRoute(op, ctx))));
   app.use(docsRouter());
-
   app.use((req: Request, _res: Response, next: NextFunction) => {
     next(new ApiError('not_found', `no route for ${req.method} ${req.path.slice(0, 200)}`));
   });

@@ -3,6 +3,7 @@
  * migrations under an advisory lock, so replicas may start together), connect to Vault, listen.
  */
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDatabase, type Database } from '@secret-api/prisma';
 import {
@@ -234,7 +235,7 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
     targetsChanged,
     roleIds,
   };
-  const server = createApp(context).listen(config.port, config.host);
+  const server = createServer(createApp(context)).listen(config.port, config.host);
   try {
     await once(server, 'listening');
   } catch (err) {

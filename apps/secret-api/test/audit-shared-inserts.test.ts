@@ -2,8 +2,11 @@
  * Events that must be on record before the response (SecretID issues, mutations, denials) are in
  * the table when `record()` resolves, also when many requests record at once; concurrent ones share
  * an insert rather than each paying a round trip, and the session's own commit setting is untouched.
+ * Batched events (RoleID reads) behind a slow database: one insert in flight carrying what queued
+ * meanwhile, and a bounded queue whose overflow makes requests wait instead of growing memory.
  */
 import { createDatabase, type Database } from '@secret-api/prisma';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/observability/logger.js';
 import { AuditTrail } from '../src/services/audit/audit-trail.js';
@@ -62,5 +65,114 @@ describe('audit events written before the response', () => {
       ),
     );
     expect(settings.map((r) => r[0]?.s)).toEqual(Array(10).fill(configured?.s));
+  });
+});
+
+/** Holds an exclusive lock on the audit table until `release()`: every insert into it waits, as on a stalled database. */
+async function stallAuditInserts(): Promise<{ release: () => Promise<void> }> {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query('LOCK TABLE audit_events IN ACCESS EXCLUSIVE MODE');
+  return {
+    release: async () => {
+      await client.query('COMMIT');
+      await client.end();
+    },
+  };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
+
+/** Audit inserts sent and waiting for the lock. */
+async function insertsWaiting(): Promise<number> {
+  const [row] = await db.prisma.$queryRaw<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM pg_stat_activity
+    WHERE query LIKE '%INSERT INTO audit_events%' AND query NOT LIKE '%pg_stat_activity%' AND wait_event_type = 'Lock'`;
+  return row?.n ?? 0;
+}
+
+describe('batched audit events behind a slow database', () => {
+  it('are written by one insert at a time, each carrying what queued meanwhile', async () => {
+    const trail = new AuditTrail(db.prisma, createLogger('silent'), { maxBatch: 200 });
+    await db.prisma.auditEvent.deleteMany();
+    const stall = await stallAuditInserts();
+    try {
+      for (let i = 0; i < 3_000; i++) await trail.record(event(10_000 + i), { batched: true });
+      await settle();
+      // The first 200 are in the one insert that waits; the rest wait in the queue, not in 14 more statements.
+      expect(await insertsWaiting()).toBe(1);
+      expect(trail.queued).toBe(2_800);
+    } finally {
+      // Counted from here: the query above names the insert's text too.
+      inserts = 0;
+      await stall.release();
+    }
+    await trail.flush();
+    expect(await db.prisma.auditEvent.count()).toBe(3_000);
+    // The stalled insert of 200, then the 2,800 queued meanwhile in statements of at most 1,000.
+    expect(inserts).toBe(4);
+  });
+
+  it('make requests wait past the queue bound, and lose none', async () => {
+    const trail = new AuditTrail(db.prisma, createLogger('silent'), { maxBatch: 100, maxQueued: 500 });
+    await db.prisma.auditEvent.deleteMany();
+    const stall = await stallAuditInserts();
+    const written = new Set<number>();
+    let records: Promise<unknown>[] = [];
+    try {
+      records = Array.from({ length: 800 }, (_, i) =>
+        trail.record(event(20_000 + i), { batched: true }).then(() => written.add(i)),
+      );
+      await settle();
+      // 100 in the stalled insert, then 500 queued that answered at once; every later request waits.
+      expect(written.size).toBe(600);
+      expect([...written].every((i) => i < 600)).toBe(true);
+    } finally {
+      await stall.release();
+    }
+    await Promise.all(records);
+    expect(written.size).toBe(800);
+    expect(await db.prisma.auditEvent.count()).toBe(800);
+  });
+});
+
+describe('the rows an insert writes', () => {
+  it('keep every field, and a string PostgreSQL cannot hold costs neither its event nor its batch', async () => {
+    const trail = new AuditTrail(db.prisma, createLogger('silent'));
+    await db.prisma.auditEvent.deleteMany();
+    const before = Date.now();
+    await Promise.all([
+      trail.record({
+        actor: 'alice@example.com',
+        action: 'app.update',
+        target: 'apps/full',
+        app: 'full',
+        result: 'error',
+        requestId: 'req-full',
+        callerRequestId: 'ci-7',
+        error: 'vault_unavailable',
+        details: { before: ['a'], after: ['a', 'b'], note: 'quote " and \\ and é 🔑' },
+      }),
+      trail.record({ ...event(1), requestId: 'req-nul', target: 'apps/x\u0000y', details: { v: 'n\u0000l' } }),
+      trail.record({ ...event(2), requestId: 'req-surrogate', target: 'apps/\ud800x', details: { v: '\udfffz' } }),
+      trail.record({ ...event(3), requestId: 'req-plain', app: undefined }),
+    ]);
+    const rows = await db.prisma.auditEvent.findMany({ orderBy: { requestId: 'asc' } });
+    const byId = new Map(rows.map((r) => [r.requestId, r]));
+    expect(byId.get('req-full')).toMatchObject({
+      actor: 'alice@example.com',
+      action: 'app.update',
+      target: 'apps/full',
+      app: 'full',
+      result: 'error',
+      callerRequestId: 'ci-7',
+      error: 'vault_unavailable',
+      details: { before: ['a'], after: ['a', 'b'], note: 'quote " and \\ and é 🔑' },
+    });
+    expect(byId.get('req-full')!.time.getTime()).toBeGreaterThanOrEqual(before - 5);
+    expect(byId.get('req-nul')).toMatchObject({ target: 'apps/x\uFFFDy', details: { v: 'n\uFFFDl' } });
+    expect(byId.get('req-surrogate')).toMatchObject({ target: 'apps/\uFFFDx', details: { v: '\uFFFDz' } });
+    expect(byId.get('req-plain')).toMatchObject({ app: null, callerRequestId: null, error: null, details: null });
   });
 });

@@ -11,16 +11,27 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient, ApiReply } from './support/http.js';
 import { startStack, type Stack } from './support/stack.js';
 
-function rawRequest(method: string, path: string, token?: string): Promise<{ status: number; body: string }> {
+function rawRequest(
+  method: string,
+  path: string,
+  token?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   const url = new URL(stack.api.url);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: url.port, method, path, headers: token ? { Authorization: `Bearer ${token}` } : {} },
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path,
+        headers: { ...headers, ...(token && { Authorization: `Bearer ${token}` }) },
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
       },
     );
     req.on('error', reject);
@@ -259,7 +270,61 @@ describe('routing', () => {
     const head = await rawRequest('HEAD', '/v1/apps/myapp', admin.token);
     expect(head.status).toBe(200);
     expect(head.body).toBe('');
+    const get = await rawRequest('GET', '/v1/apps/myapp', admin.token);
+    expect(head.headers['content-length']).toBe(String(Buffer.byteLength(get.body)));
+    expect(head.headers['content-type']).toBe('application/json; charset=utf-8');
     expect((await rawRequest('HEAD', '/v1/apps/nope', admin.token)).status).toBe(404);
+  });
+
+  it('every answer carries its request id and may not be cached: operations, errors, docs and unknown paths', async () => {
+    const answers = [
+      await rawRequest('GET', '/v1/apps/myapp', admin.token),
+      await rawRequest('GET', '/v1/apps/nope', admin.token),
+      await rawRequest('PUT', '/v1/apps', admin.token),
+      await rawRequest('GET', '/v1/apps/%2e%2e', admin.token),
+      await rawRequest('GET', '/nope'),
+      await rawRequest('GET', '/docs'),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 404, 405, 400, 404, 200]);
+    for (const answer of answers) {
+      expect(answer.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(answer.headers['cache-control']).toBe('no-store');
+      expect(answer.headers['x-content-type-options']).toBe('nosniff');
+    }
+    for (const problem of answers.slice(1, 5)) {
+      expect(problem.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+      expect(JSON.parse(problem.body).requestId).toBe(problem.headers['x-request-id']);
+    }
+  });
+
+  it('a request target in absolute form is routed by its path; an odd one is an answer, never a crash', async () => {
+    const absolute = await rawRequest('GET', 'http://api.example/v1/apps/myapp', admin.token);
+    expect(absolute.status).toBe(200);
+    expect(JSON.parse(absolute.body)).toMatchObject({ name: 'myapp' });
+    for (const target of [
+      'http://[::1',
+      'http://%zz/v1/apps',
+      '*',
+      'http://a:b@/v1/apps/myapp?x=%',
+      '/v1/apps?%zz=1&a[b]=c',
+    ]) {
+      const reply = await rawRequest('GET', target, admin.token);
+      expect(reply.status, `${target}: ${reply.body}`).toBeGreaterThanOrEqual(200);
+      expect(reply.status, `${target}: ${reply.body}`).toBeLessThan(500);
+    }
+    expect((await stack.client.get('/healthz')).status).toBe(200);
+  });
+
+  it("a GET whose If-None-Match names the answer's ETag is a 304 without a body", async () => {
+    const first = await rawRequest('GET', '/v1/apps/myapp', admin.token);
+    const etag = first.headers['etag'] as string;
+    expect(etag).toBeTruthy();
+    const again = await rawRequest('GET', '/v1/apps/myapp', admin.token, { 'If-None-Match': etag });
+    expect(again.status).toBe(304);
+    expect(again.body).toBe('');
+    expect(again.headers['etag']).toBe(etag);
+    const other = await rawRequest('GET', '/v1/apps/myapp', admin.token, { 'If-None-Match': '"other"' });
+    expect(other.status).toBe(200);
   });
 
   it('a trailing slash names the same resource; an empty segment names none', async () => {

@@ -10,7 +10,7 @@
  * - At most `maxEntries` (default 10,000) entries, ~1 KiB each with a typical group list: ≤ ~10 MiB.
  *   When full, the oldest entry goes; expired entries go when next looked up.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Identity } from './identity.js';
 
 export const DEFAULT_MAX_VERIFIED_TOKENS = 10_000;
@@ -35,9 +35,9 @@ export class VerifiedTokenCache {
     return this.entries.size;
   }
 
-  /** The token's SHA-256: what entries are keyed by. */
+  /** The token's SHA-256: what entries are keyed by. One-shot: no Hash object per request. */
   static keyOf(token: string): string {
-    return createHash('sha256').update(token).digest('base64url');
+    return hash('sha256', token, 'base64url');
   }
 
   get(key: string): Identity | undefined {

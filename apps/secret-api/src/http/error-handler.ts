@@ -11,12 +11,14 @@ import {
   VaultPermissionError,
   VaultUnavailableError,
 } from '@secret-api/vault-client';
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { GroupsUnavailableError } from '../auth/groups/index.js';
 import { AuthenticationError, IssuerUnavailableError } from '../auth/jwt-verifier.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { ApiError } from './api-error.js';
-import { requestLog } from './request-context.js';
+import { requestLog, type ApiResponse } from './request-context.js';
+import { sendText } from './respond.js';
 
 interface Mapped {
   code: TErrorCode;
@@ -158,33 +160,44 @@ export function problemCodeOf(err: unknown): TErrorCode {
   return map(err).code;
 }
 
-export function sendProblem(req: Request, res: Response, mapped: Mapped): void {
-  const requestId = res.locals['requestId'] as string | undefined;
+function sendProblem(req: IncomingMessage, res: ApiResponse, path: string, mapped: Mapped): void {
+  const { requestId } = res.locals;
   const body = problem(mapped.code, mapped.detail, {
-    instance: req.path.slice(0, 2048),
+    instance: path.slice(0, 2048),
     ...(requestId && { requestId }),
     ...(mapped.errors && { errors: mapped.errors }),
   });
   if (mapped.code === 'internal') body.detail = `internal error (request id ${requestId ?? 'unknown'})`;
-  if (mapped.headers) res.set(mapped.headers);
-  res.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+  if (mapped.headers) for (const [name, value] of Object.entries(mapped.headers)) res.setHeader(name, value);
+  sendText(req, res, body.status, PROBLEM_CONTENT_TYPE, JSON.stringify(body));
 }
 
+/** Answers a request that failed with `err`; `path` is the request's path, named in the problem. */
+export function respondWithError(req: IncomingMessage, res: ApiResponse, path: string, err: unknown): void {
+  const mapped = map(err);
+  const log = requestLog(res);
+  if (mapped.fault) {
+    log.error(
+      { err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : err },
+      mapped.detail,
+    );
+  } else if (mapped.gap) {
+    log.warn({ err: err instanceof Error ? err.message : String(err) }, 'input reached the database unvalidated');
+  } else if (mapped.code === 'internal') {
+    log.error({ err }, 'unexpected error');
+  }
+  if (res.headersSent) {
+    // The answer is already on its way and cannot become a problem: cut it short, so the client sees it failed.
+    res.destroy();
+    return;
+  }
+  sendProblem(req, res, path, mapped);
+}
+
+/** The same, as express's error handler (for what express serves: the docs and unknown paths). */
 export function errorHandler() {
   return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(err);
-    const mapped = map(err);
-    const log = requestLog(res);
-    if (mapped.fault) {
-      log.error(
-        { err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : err },
-        mapped.detail,
-      );
-    } else if (mapped.gap) {
-      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'input reached the database unvalidated');
-    } else if (mapped.code === 'internal') {
-      log.error({ err }, 'unexpected error');
-    }
-    sendProblem(req, res, mapped);
+    respondWithError(req, res as unknown as ApiResponse, req.path, err);
   };
 }

@@ -1,7 +1,8 @@
 /** Runs an operation: authenticate, validate, load, authorize, handle, check the response. */
 import { validationProblem, type RouteContract } from '@secret-api/contract';
 import type { App, Cluster } from '@secret-api/prisma';
-import type { Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
 import type { z } from 'zod';
 import type { Identity } from '../auth/identity.js';
 import { bearerToken } from '../auth/jwt-verifier.js';
@@ -12,8 +13,9 @@ import { ApiError } from './api-error.js';
 import { problemCodeOf } from './error-handler.js';
 import type { AuditInfo, Operation, OperationInput } from './operation.js';
 import { readJsonBody } from './json-body.js';
-import { requestLog } from './request-context.js';
-import type { Route } from './route-table.js';
+import { requestLog, type ApiResponse } from './request-context.js';
+import { sendEmpty, sendText } from './respond.js';
+import type { RequestTarget, Route } from './route-table.js';
 
 /** Thrown when a handler's result does not match its own contract: a bug, so a 500. */
 class ResponseContractError extends Error {
@@ -47,11 +49,11 @@ function mayChangeTargets(route: RouteContract): boolean {
   );
 }
 
-async function authenticate(req: Request, ctx: ApiContext): Promise<Identity> {
+async function authenticate(req: IncomingMessage, ctx: ApiContext): Promise<Identity> {
   return ctx.verifier.verify(bearerToken(req.headers.authorization));
 }
 
-async function parseBody(route: RouteContract, req: Request, res: Response): Promise<unknown> {
+async function parseBody(route: RouteContract, req: IncomingMessage, res: ApiResponse): Promise<unknown> {
   if (!route.body) return EMPTY;
   const body = await readJsonBody(req, res);
   if (body === undefined) {
@@ -67,13 +69,14 @@ async function parseBody(route: RouteContract, req: Request, res: Response): Pro
 export function operationRoute(op: Operation, ctx: ApiContext): Route {
   const { route } = op;
   const changesTargets = mayChangeTargets(route);
-  const handle = async (req: Request, res: Response, pathParams: Record<string, string>): Promise<void> => {
-    res.locals['route'] = route.path;
+  const handle = async (req: IncomingMessage, res: ApiResponse, target: RequestTarget): Promise<void> => {
+    res.locals.route = route.path;
     const identity = route.auth ? await authenticate(req, ctx) : undefined;
-    if (identity) res.locals['subject'] = identity.principal;
+    if (identity) res.locals.subject = identity.principal;
 
-    const params = route.params ? parsePart(route.params, pathParams, '/params') : EMPTY;
-    const query = route.query ? parsePart(route.query, { ...(req.query as object) }, '/query') : EMPTY;
+    const params = route.params ? parsePart(route.params, target.params, '/params') : EMPTY;
+    // node's querystring, as express's "simple" query parser: a repeated name is an array, nothing nests.
+    const query = route.query ? parsePart(route.query, { ...parseQuery(target.query ?? '') }, '/query') : EMPTY;
     const body = await parseBody(route, req, res);
 
     const names = params as { app?: string; cluster?: string };
@@ -82,14 +85,13 @@ export function operationRoute(op: Operation, ctx: ApiContext): Route {
       names.cluster === undefined ? undefined : ctx.targets.cluster(names.cluster),
     ]);
 
-    const requestId = res.locals['requestId'] as string;
-    const callerRequestId = res.locals['callerRequestId'] as string | undefined;
+    const { requestId, callerRequestId } = res.locals;
     const record = auditRecorder(ctx, op, {
       identity,
       params,
       query,
       body,
-      path: req.path,
+      path: target.path,
       requestId,
       callerRequestId,
     });
@@ -131,7 +133,7 @@ export function operationRoute(op: Operation, ctx: ApiContext): Route {
     if (changesTargets && result.targetsChanged !== false) await ctx.targetsChanged();
     await record('success', undefined, result.auditDetails);
 
-    sendResult(res, route, result);
+    sendResult(req, res, route, result);
   };
   return { method: route.method, path: route.path, handle };
 }
@@ -178,25 +180,23 @@ function auditRecorder(
 
 /** Checks the result against the route's own response schema: what leaves the server is what the contract says. */
 function sendResult(
-  res: Response,
+  req: IncomingMessage,
+  res: ApiResponse,
   route: RouteContract,
   result: { status: number; body: unknown; headers?: Record<string, string> },
 ): void {
   const schema = route.responses[result.status];
   if (schema === undefined)
     throw new ResponseContractError(`${route.id} answered ${result.status}, not in its contract`);
-  if (result.headers) res.set(result.headers);
-  if (schema === null) {
-    res.status(result.status).end();
-    return;
-  }
+  if (result.headers) for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
+  if (schema === null) return sendEmpty(res, result.status);
   const checked = schema.safeParse(result.body);
   if (!checked.success) {
     throw new ResponseContractError(`${route.id} response does not match its schema: ${checked.error.message}`);
   }
   if (route.contentType && typeof checked.data === 'string') {
-    res.status(result.status).type(route.contentType).send(checked.data);
+    sendText(req, res, result.status, route.contentType, checked.data);
   } else {
-    res.status(result.status).json(checked.data);
+    sendText(req, res, result.status, 'application/json', JSON.stringify(checked.data));
   }
 }

@@ -1,8 +1,25 @@
 /** Request id, per-request logger, access log line and metrics. */
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+
+/** What the API knows of a request while answering it. Express keeps a response's existing `locals`. */
+export interface RequestLocals {
+  requestId: string;
+  /** The X-Request-Id the caller sent, when it is safe to record. */
+  callerRequestId: string | undefined;
+  /** The route pattern that answered (a metric label); unset for unmatched paths. */
+  route: string | undefined;
+  /** The authenticated caller, for the access log. */
+  subject: string | undefined;
+  logger: Logger;
+  /** The request's child logger, made on first use (requestLog). */
+  log: Logger | undefined;
+}
+
+/** A response of the API: node's own, carrying the request's locals. */
+export type ApiResponse = ServerResponse & { locals: RequestLocals };
 
 /**
  * Routes that machines poll — probes, scrapes, each controller's change feed every 2 s — log a successful answer at
@@ -13,24 +30,36 @@ const POLLED_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/v1/clusters/
 /** A caller-supplied id is recorded only when it is short and harmless to log. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function requestContext(logger: Logger, metrics: Metrics) {
-  return (req: Request, res: Response, next: NextFunction): void => {
+/** Starts a request: its id (a response header), the headers every answer carries, and its log line and metrics. */
+export function requestContext(
+  logger: Logger,
+  metrics: Metrics,
+): (req: IncomingMessage, res: ServerResponse) => ApiResponse {
+  return (req, res) => {
     // Our own id identifies the request everywhere (response header, logs, audit trail): a caller-chosen one
     // could collide with, or impersonate, another request's records. The caller's is kept alongside.
     const requestId = randomUUID();
     const given = req.headers['x-request-id'];
-    const callerRequestId = typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : undefined;
-    res.locals['requestId'] = requestId;
-    res.locals['callerRequestId'] = callerRequestId;
-    // The request's child logger is made on first use (requestLog): most requests log nothing at
-    // the usual levels, and a pino child per request was a measurable share of a RoleID read.
-    res.locals['logger'] = logger;
+    const locals: RequestLocals = {
+      requestId,
+      callerRequestId: typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : undefined,
+      route: undefined,
+      subject: undefined,
+      // Most requests log nothing at the usual levels, and a pino child per request was a measurable share of a
+      // RoleID read: the child is made on first use.
+      logger,
+      log: undefined,
+    };
+    const apiRes = Object.assign(res, { locals });
     res.setHeader('X-Request-Id', requestId);
+    // Responses carry RoleIDs, tokens and wrapped SecretIDs: no cache may keep them.
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       // Unmatched paths share one label: a scanner must not explode the metric's cardinality.
-      const route = (res.locals['route'] as string | undefined) ?? 'unmatched';
+      const route = locals.route ?? 'unmatched';
       metrics.httpRequests.inc({ route, method: req.method, status: String(res.statusCode) });
       metrics.httpDuration.observe({ route, method: req.method }, seconds);
       const level =
@@ -41,24 +70,23 @@ export function requestContext(logger: Logger, metrics: Metrics) {
         route,
         status: res.statusCode,
         durationMs: Math.round(seconds * 10_000) / 10,
-        subject: res.locals['subject'] as string | undefined,
+        subject: locals.subject,
       };
-      const log = requestLog(res);
+      const log = requestLog(apiRes);
       if (level === 'error') log.error(fields, 'request failed');
       else log[level](fields, 'request');
     });
-    next();
+    return apiRes;
   };
 }
 
 /** The request's logger, carrying its request ids. */
-export function requestLog(res: Response): Logger {
-  let log = res.locals['log'] as Logger | undefined;
-  if (!log) {
-    const requestId = res.locals['requestId'] as string;
-    const callerRequestId = res.locals['callerRequestId'] as string | undefined;
-    log = (res.locals['logger'] as Logger).child(callerRequestId ? { requestId, callerRequestId } : { requestId });
-    res.locals['log'] = log;
-  }
-  return log;
+export function requestLog(res: { locals: RequestLocals }): Logger {
+  const { locals } = res;
+  locals.log ??= locals.logger.child(
+    locals.callerRequestId
+      ? { requestId: locals.requestId, callerRequestId: locals.callerRequestId }
+      : { requestId: locals.requestId },
+  );
+  return locals.log;
 }

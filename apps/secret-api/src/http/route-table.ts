@@ -1,24 +1,37 @@
 /**
- * Finds the operation for a request in one radix-tree lookup (find-my-way) instead of express's router, which tries
- * every route's regular expression in turn: with ~100 routes and 405 fallbacks that walk was a tenth of the CPU of a
- * RoleID read. Express still runs the application around it (request context, headers, docs, 404, errors).
+ * Finds the operation for a request in one radix-tree lookup (find-my-way), instead of trying every route's regular
+ * expression in turn as express's router does: with ~100 routes and 405 fallbacks that walk was a tenth of the CPU
+ * of a RoleID read.
  *
  * Matching keeps express's rules for this API: case-sensitive, a trailing slash ignored, a parameter is one
  * non-empty segment, percent-decoded. A known path with another method is a 405 naming the methods it has; HEAD is
  * answered wherever GET is.
  */
+import type { IncomingMessage } from 'node:http';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ApiError } from './api-error.js';
+import type { ApiResponse } from './request-context.js';
 
-/** Runs one operation; params are the decoded path parameters. */
-export type RouteHandler = (req: Request, res: Response, params: Record<string, string>) => Promise<void>;
+/** Where a request is going: its path (raw, as sent) and its query string, and the route's decoded parameters. */
+export interface RequestTarget {
+  path: string;
+  query: string | null;
+  params: Record<string, string>;
+}
+
+/** Runs one operation. */
+export type RouteHandler = (req: IncomingMessage, res: ApiResponse, target: RequestTarget) => Promise<void>;
 
 export interface Route {
   method: string;
   path: string;
   handle: RouteHandler;
 }
+
+/** What a lookup found: the route, another method's path (a 405), or nothing. */
+export type RouteMatch =
+  | { kind: 'route'; handle: RouteHandler; params: Record<string, string> }
+  | { kind: 'other-method'; path: string; allow: string }
+  | undefined;
 
 interface Store {
   handle: RouteHandler;
@@ -35,7 +48,7 @@ const MAX_PARAM_LENGTH = Number.MAX_SAFE_INTEGER;
 
 const noop = () => undefined;
 
-export function routeTable(routes: readonly Route[]): RequestHandler {
+export function routeTable(routes: readonly Route[]): (method: string, path: string) => RouteMatch {
   const router = FindMyWay({ caseSensitive: true, ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH });
 
   const byPath = new Map<string, Map<string, RouteHandler>>();
@@ -65,18 +78,13 @@ export function routeTable(routes: readonly Route[]): RequestHandler {
     return undefined;
   };
 
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const found = router.find(req.method as HTTPMethod, req.path);
-    if (!found || hasEmptyParam(found.params)) {
-      const known = found ? undefined : knownPath(req.path);
-      if (!known) return next();
-      return next(
-        new ApiError('method_not_allowed', `${req.method} is not supported on ${known.path}; use ${known.allow}`, {
-          headers: { Allow: known.allow },
-        }),
-      );
+  return (method, path) => {
+    const found = router.find(method as HTTPMethod, path);
+    if (found && !hasEmptyParam(found.params)) {
+      return { kind: 'route', handle: (found.store as Store).handle, params: found.params as Record<string, string> };
     }
-    (found.store as Store).handle(req, res, found.params as Record<string, string>).catch(next);
+    const known = found ? undefined : knownPath(path);
+    return known && { kind: 'other-method', path: known.path, allow: known.allow };
   };
 }
 

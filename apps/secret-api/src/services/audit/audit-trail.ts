@@ -1,13 +1,17 @@
 /**
  * Writes audit events. Mutations, reveals, SecretID issues and denials are written before the
- * response leaves (the caller may read the trail right after); those of concurrent requests share
- * one insert. High-volume reads that only need to be on record — a RoleID read on every deploy —
- * are batched: one multi-row insert per ~50 ms instead of one insert per request, flushed before
- * the trail is read and at shut-down. A database failure loses events, but never silently: each
- * loss is logged.
+ * response leaves (the caller may read the trail right after). High-volume reads that only need to
+ * be on record — a RoleID read on every deploy — are batched: written within ~50 ms, flushed before
+ * the trail is read and at shut-down.
+ *
+ * One writer, one INSERT in flight: each statement carries every event queued meanwhile (up to
+ * MAX_ROWS_PER_INSERT), so under load a statement carries more events rather than statements piling
+ * up. The queue is bounded: past `maxQueued` events (default 10,000, ~3 MiB) a batched event's
+ * request waits for its write like any other, so a slow database slows callers instead of growing
+ * memory. A database failure loses events, but never silently: each loss is logged.
  */
 import type { TAuditResult } from '@secret-api/contract';
-import type { Prisma, PrismaClient } from '@secret-api/prisma';
+import type { PrismaClient } from '@secret-api/prisma';
 import type { Logger } from '../../observability/logger.js';
 
 export interface AuditEventInput {
@@ -25,109 +29,153 @@ export interface AuditEventInput {
   details?: Record<string, unknown> | undefined;
 }
 
+/** An event as its table row, named as the columns are: a batch is sent as one JSON array of these. */
 type Row = {
+  time: Date;
   actor: string;
   action: string;
   target: string;
   app: string | null;
   result: TAuditResult;
-  requestId: string;
-  callerRequestId: string | null;
+  request_id: string;
+  caller_request_id: string | null;
   error: string | null;
-  details?: Prisma.InputJsonObject;
-  time: Date;
+  details: Record<string, unknown> | null;
 };
 
 function toRow(event: AuditEventInput): Row {
   return {
+    time: new Date(),
     actor: event.actor,
     action: event.action,
     target: event.target,
     app: event.app ?? null,
     result: event.result,
-    requestId: event.requestId,
-    callerRequestId: event.callerRequestId ?? null,
+    request_id: event.requestId,
+    caller_request_id: event.callerRequestId ?? null,
     error: event.error ?? null,
-    ...(event.details !== undefined && { details: event.details as Prisma.InputJsonObject }),
-    time: new Date(),
+    details: event.details ?? null,
   };
 }
 
+/** NUL or any surrogate (most are halves of well-formed pairs, which the round trip through UTF-8 keeps). */
+const MAYBE_UNSTORABLE = /[\0\uD800-\uDFFF]/;
+
+/**
+ * What PostgreSQL's text can hold: a lone UTF-16 surrogate becomes U+FFFD (as the driver's UTF-8 encoding of a
+ * parameter did) and NUL, which no text value may contain, becomes U+FFFD too. One unstorable string must not cost
+ * its whole batch.
+ */
+function storableJson(rows: Row[]): string {
+  return JSON.stringify(rows, (_key, value: unknown) =>
+    typeof value === 'string' && MAYBE_UNSTORABLE.test(value)
+      ? Buffer.from(value, 'utf8').toString('utf8').replaceAll('\0', '\uFFFD')
+      : value,
+  );
+}
+
+/** Rows per statement: its parameters stay a few hundred KiB however far the writer is behind. */
+const MAX_ROWS_PER_INSERT = 1_000;
+
 export class AuditTrail {
+  /** Events not yet taken by an insert, oldest first. */
   private queue: Row[] = [];
+  /** Sequence numbers: the newest event recorded, and the newest whose insert has ended. */
+  private recordedSeq = 0;
+  private writtenSeq = 0;
+  /** Requests waiting for every event up to `seq` to be written, in `seq` order. */
+  private waiters: { seq: number; done: () => void }[] = [];
+  private writing = false;
+  /** The batched events have waited long enough: write them even if no request waits. */
+  private due = false;
   private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> = Promise.resolve();
-  /** Events whose requests wait for them, gathered while the previous insert of them runs. */
-  private waiting: { row: Row; done: () => void }[] = [];
-  private inserting = false;
+  private readonly flushMs: number;
+  private readonly maxBatch: number;
+  private readonly maxQueued: number;
 
   constructor(
     private readonly prisma: Pick<PrismaClient, '$executeRaw'>,
     private readonly logger: Logger,
-    private readonly options: { flushMs?: number; maxBatch?: number } = {},
-  ) {}
+    options: { flushMs?: number; maxBatch?: number; maxQueued?: number } = {},
+  ) {
+    this.flushMs = options.flushMs ?? 50;
+    this.maxBatch = options.maxBatch ?? 200;
+    this.maxQueued = options.maxQueued ?? 10_000;
+  }
 
-  async record(event: AuditEventInput, { batched = false }: { batched?: boolean } = {}): Promise<void> {
-    const row = toRow(event);
-    if (batched) {
-      this.queue.push(row);
-      if (this.queue.length >= (this.options.maxBatch ?? 200)) void this.flush();
-      else this.timer ??= setTimeout(() => void this.flush(), this.options.flushMs ?? 50);
-      return;
+  /** Resolves once the event is in the table — at once for a batched event, unless the queue is full. */
+  record(event: AuditEventInput, { batched = false }: { batched?: boolean } = {}): Promise<void> {
+    this.queue.push(toRow(event));
+    const seq = ++this.recordedSeq;
+    if (batched && this.queue.length <= this.maxQueued) {
+      if (this.queue.length >= this.maxBatch) this.due = true;
+      if (this.due) void this.write();
+      else this.timer ??= setTimeout(this.onTimer, this.flushMs).unref();
+      return Promise.resolve();
     }
-    await new Promise<void>((done) => {
-      this.waiting.push({ row, done });
-      if (!this.inserting) void this.insertWaiting();
+    return this.writtenThrough(seq);
+  }
+
+  /** Writes every event recorded so far; resolves once they are in the database (or logged as lost). */
+  flush(): Promise<void> {
+    return this.writtenThrough(this.recordedSeq);
+  }
+
+  /** Queue depth, for tests and diagnostics. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = null;
+    this.due = true;
+    void this.write();
+  };
+
+  private writtenThrough(seq: number): Promise<void> {
+    if (seq <= this.writtenSeq) return Promise.resolve();
+    return new Promise<void>((done) => {
+      this.waiters.push({ seq, done });
+      void this.write();
     });
   }
 
   /**
-   * Inserts the waiting events, then those that arrived meanwhile, until none is left: one insert
-   * at a time, of every event waiting. A lone request waits for its own insert only; under
-   * concurrent requests each insert carries several events, so each costs a fraction of a round
-   * trip (a SecretID issue spent a fifth of its CPU on its audit insert). Each request still waits
-   * until its event is in the table.
+   * Inserts the queued events while a request waits for one of them or the batch is due: one
+   * statement at a time, each of everything queued meanwhile. A lone request waits for its own
+   * insert only; concurrent requests share one (a SecretID issue spent a fifth of its CPU on its
+   * audit insert when each had its own).
    */
-  private async insertWaiting(): Promise<void> {
-    this.inserting = true;
+  private async write(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
     try {
-      while (this.waiting.length > 0) {
-        const batch = this.waiting;
-        this.waiting = [];
-        const rows = batch.map((w) => w.row);
+      while (this.queue.length > 0 && (this.due || this.waiters.length > 0)) {
+        const rows = this.queue.length <= MAX_ROWS_PER_INSERT ? this.queue : this.queue.slice(0, MAX_ROWS_PER_INSERT);
+        this.queue = rows === this.queue ? [] : this.queue.slice(MAX_ROWS_PER_INSERT);
+        if (this.queue.length === 0) {
+          this.due = false;
+          if (this.timer) clearTimeout(this.timer);
+          this.timer = null;
+        }
         try {
           await this.insertBatch(rows);
         } catch (err) {
           this.lost(rows, err);
         }
-        for (const w of batch) w.done();
+        this.writtenSeq += rows.length;
+        while (this.waiters.length > 0 && this.waiters[0]!.seq <= this.writtenSeq) this.waiters.shift()!.done();
       }
     } finally {
-      this.inserting = false;
+      this.writing = false;
     }
-  }
-
-  /** Writes every queued event; resolves once they are in the database (or logged as lost). */
-  flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const rows = this.queue;
-    this.queue = [];
-    this.flushing = this.flushing.then(async () => {
-      if (rows.length === 0) return;
-      try {
-        await this.insertBatch(rows);
-      } catch (err) {
-        this.lost(rows, err);
-      }
-    });
-    return this.flushing;
+    if (this.queue.length > 0) this.timer ??= setTimeout(this.onTimer, this.flushMs).unref();
   }
 
   /**
-   * One INSERT of column arrays, also for a single event. Not createMany: Prisma compiles a
-   * createMany anew for every row count, which cost more CPU than the RoleID reads being recorded;
-   * nor create, which costs a compile and more round trips (bench/README.md).
+   * One INSERT of a JSON array of rows, also for a single event. Not createMany: Prisma compiles a createMany anew
+   * for every row count, which cost more CPU than the RoleID reads being recorded; nor one array parameter per
+   * column, which the driver escapes element by element (a sixth of a RoleID read's garbage; bench/README.md).
    *
    * Committed without waiting for the WAL flush: `set_config(..., true)` in a CTE the statement
    * reads lasts only until the end of the statement's own transaction, so the session's setting is
@@ -137,25 +185,20 @@ export class AuditTrail {
    * 10–50 ms per SecretID issue on a busy disk — most of the request.
    */
   private async insertBatch(rows: Row[]): Promise<void> {
-    const column = <T>(pick: (r: Row) => T) => rows.map(pick);
     await this.prisma.$executeRaw`
       WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
       INSERT INTO audit_events
         (time, actor, action, target, app, result, request_id, caller_request_id, error, details)
-      SELECT t::timestamptz, actor, action, target, app, result, request_id, caller_request_id, error, d::jsonb
-      FROM async_commit, unnest(
-        ${column((r) => r.time.toISOString())}::text[], ${column((r) => r.actor)}::text[],
-        ${column((r) => r.action)}::text[], ${column((r) => r.target)}::text[], ${column((r) => r.app)}::text[],
-        ${column((r) => r.result)}::text[], ${column((r) => r.requestId)}::text[],
-        ${column((r) => r.callerRequestId)}::text[], ${column((r) => r.error)}::text[],
-        ${column((r) => (r.details === undefined ? null : JSON.stringify(r.details)))}::text[]
-      ) AS u(t, actor, action, target, app, result, request_id, caller_request_id, error, d)`;
+      SELECT e.time, e.actor, e.action, e.target, e.app, e.result, e.request_id, e.caller_request_id, e.error, e.details
+      FROM async_commit, json_to_recordset(${storableJson(rows)}::json) AS e(
+        time timestamptz, actor text, action text, target text, app text, result text,
+        request_id text, caller_request_id text, error text, details jsonb)`;
   }
 
   private lost(rows: Row[], err: unknown): void {
     for (const r of rows) {
       this.logger.error(
-        { requestId: r.requestId, action: r.action, target: r.target, result: r.result, err: (err as Error).message },
+        { requestId: r.request_id, action: r.action, target: r.target, result: r.result, err: (err as Error).message },
         'audit event could not be recorded',
       );
     }
