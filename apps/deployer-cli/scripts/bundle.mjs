@@ -8,10 +8,13 @@
 // contract, zod, the API client) lands in chunks loaded only then; `deployer --version` loads no command at all
 // (bin/run.js answers it without oclif). What the plugins leave out: scripts/bundle-plugins.mjs.
 import { build } from 'esbuild';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import process from 'node:process';
 import { URL, fileURLToPath } from 'node:url';
+// The workspace's build helper (scripts/), used by every bundler here; not a project's code.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { writeOutputs } from '../../../scripts/write-outputs.mjs';
 import { contractSlicesAndPureLibs, zodEnglishOnly } from './bundle-plugins.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -32,7 +35,6 @@ const entryPoints = [
   ...(await sources(join(root, 'src', 'commands'))),
   ...(await sources(join(root, 'src', 'hooks'))),
 ];
-await rm(outdir, { recursive: true, force: true });
 const result = await build({
   entryPoints,
   outbase: join(root, 'src'),
@@ -53,7 +55,10 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
   plugins: [contractSlicesAndPureLibs, zodEnglishOnly],
+  // Written in place file by file (scripts/write-outputs.mjs): tests of other projects may be running the CLI.
+  write: false,
 });
+await writeOutputs(result.outputFiles, { pruneDir: outdir });
 if (process.argv.includes('--verbose')) {
   for (const [file, { bytes }] of Object.entries(result.metafile.outputs)) {
     process.stdout.write(`${relative(root, file)} ${bytes}\n`);

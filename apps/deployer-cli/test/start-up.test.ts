@@ -1,6 +1,8 @@
 // Issue 15: what makes the CLI start like a native tool, checked as behaviour rather than timed (bench/cli times
 // it). `deployer --version` is answered without oclif and must print exactly what oclif prints; `deployer roleid`
 // and the API client are bundled with the AppRole routes and what they use, not the whole contract.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -70,5 +72,28 @@ describe('what deployer roleid loads', () => {
   it('still bundles the whole contract for a command that imports the package itself', async () => {
     const inputs = await bundledInputs(['src/deploy/project.ts']);
     expect(inputs.some((i) => i.endsWith('libs/contract/dist/deployer-yml.js'))).toBe(true);
+  });
+});
+
+describe('a rebuild of the bundle', () => {
+  // Other projects' suites run this CLI while this project's global set-up rebuilds it (nx runs suites side by side):
+  // the bundle is replaced file by file, never removed first, so a run started meanwhile finds every module.
+  it('never leaves a moment in which the CLI cannot start or load a command', async () => {
+    const env = baseEnv(await tempHome());
+    const rebuild = spawn(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs')], { stdio: 'ignore' });
+    const rebuilt = once(rebuild, 'exit');
+    let done = false;
+    void rebuilt.then(() => (done = true));
+    const runs: { code: number | null; stderr: string }[] = [];
+    while (!done || runs.length < 3) {
+      const results = await Promise.all([
+        runCli(['roleid', '--help'], { env }),
+        runCli(['apps', 'list', '--help'], { env }),
+      ]);
+      runs.push(...results);
+    }
+    const [code] = await rebuilt;
+    expect(code).toBe(0);
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
   });
 });

@@ -8,15 +8,16 @@
 // node:https, and with it TLS, only for an https Vault, without loading the ES module loader to do it.
 // Not minified: a smaller source saves a few kilobytes, and the program's messages never carry a stack anyway.
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { URL, fileURLToPath } from 'node:url';
+// The workspace's build helper (scripts/), used by every bundler here; not a project's code.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { writeOutputs } from '../../../scripts/write-outputs.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outfile = join(root, 'dist', 'bundle', 'secret-refresh.cjs');
 
-await rm(join(root, 'dist', 'bundle'), { recursive: true, force: true });
-await build({
+const result = await build({
   entryPoints: [join(root, 'src', 'main.ts')],
   outfile,
   bundle: true,
@@ -27,4 +28,7 @@ await build({
   tsconfig: join(root, 'tsconfig.lib.json'),
   supported: { 'dynamic-import': false },
   logLevel: 'warning',
+  // Written in place (scripts/write-outputs.mjs): tests of other projects may be running it.
+  write: false,
 });
+await writeOutputs(result.outputFiles, { pruneDir: join(root, 'dist', 'bundle') });
