@@ -77,10 +77,12 @@ describe('what deployer roleid loads', () => {
 
 describe('a rebuild of the bundle', () => {
   // Other projects' suites run this CLI while this project's global set-up rebuilds it (nx runs suites side by side):
-  // the bundle is replaced file by file, never removed first, so a run started meanwhile finds every module.
+  // the bundle and the manifest are replaced file by file, never removed or rewritten in place, so a run started
+  // meanwhile finds every module and a whole manifest.
   it('never leaves a moment in which the CLI cannot start or load a command', async () => {
     const env = baseEnv(await tempHome());
-    const rebuild = spawn(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs')], { stdio: 'ignore' });
+    // The bundle, then oclif's manifest: what the global set-up and `npm run build` redo.
+    const rebuild = spawn('npm', ['run', 'manifest', '--silent'], { cwd: ROOT, stdio: 'ignore' });
     const rebuilt = once(rebuild, 'exit');
     let done = false;
     void rebuilt.then(() => (done = true));

@@ -14,12 +14,7 @@ export default function setup(): void {
   const tsc = require.resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-b', 'tsconfig.lib.json'], { cwd: cliRoot, stdio: 'inherit' });
   execFileSync(process.execPath, [join(cliRoot, 'scripts', 'bundle.mjs')], { cwd: cliRoot, stdio: 'inherit' });
-  const oclif = join(require.resolve('oclif/package.json'), '../bin/run.js');
-  execFileSync(process.execPath, [oclif, 'manifest'], {
-    cwd: cliRoot,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true' },
-  });
+  execFileSync(process.execPath, [join(cliRoot, 'scripts', 'manifest.mjs')], { cwd: cliRoot, stdio: 'inherit' });
   try {
     execFileSync(process.execPath, [tsc, '-b', 'tsconfig.lib.json'], { cwd: apiRoot, stdio: 'pipe' });
   } catch (err) {
