@@ -1,13 +1,13 @@
 // `deployer apps update` run by several pipelines at once: each edit is sent with the ETag of the read it edited
 // (If-Match), and a 412 makes it read again and re-apply, so no run's addition or removal is lost. Against the real
 // API for the outcome; against a small stand-in server for what goes over the wire when the app keeps changing.
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { rm } from 'node:fs/promises';
 import { ZApp } from '@secret-api/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi } from './support/api.js';
 import type { RunningApi } from './support/api.js';
 import { baseEnv, runCli, tempHome } from './support/cli.js';
+import { startRecorder, type RecordedRequest, type Reply } from './support/recorder.js';
 
 let home: string;
 
@@ -55,56 +55,33 @@ describe('apps update against the real API', () => {
   });
 });
 
-interface Seen {
-  method: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
 /**
  * Answers GET /v1/apps/myapp with `apps[n]` and ETag `"v<n>"` (n = how many GETs came before, capped at the last),
- * and PATCH with `patch(n)` for the n-th PATCH (0-based).
+ * and PATCH with `patch(n)` for the n-th PATCH (0-based); records every request (support/recorder.ts).
  */
 async function standIn(
   apps: readonly { deployers: string[] }[],
   patch: (index: number) => { status: number; body: unknown },
   options: { etags?: boolean } = {},
-): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
-  const seen: Seen[] = [];
+): Promise<{ url: string; seen: RecordedRequest[]; close(): Promise<void> }> {
   let gets = 0;
   let patches = 0;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      seen.push({ method: req.method ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      if (req.method === 'GET' && req.url === '/v1/apps/myapp') {
-        const n = Math.min(gets++, apps.length - 1);
-        const app = { name: 'myapp', ownerGroups: ['team-a'], revealGroups: [], createdAt: NOW, ...apps[n] };
-        if (options.etags !== false) res.setHeader('ETag', `"v${n}"`);
-        res.setHeader('Content-Type', 'application/json');
-        res.end(JSON.stringify(app));
-        return;
-      }
-      if (req.method === 'PATCH' && req.url === '/v1/apps/myapp') {
-        const reply = patch(patches++);
-        res.statusCode = reply.status;
-        res.setHeader('Content-Type', reply.status >= 400 ? 'application/problem+json' : 'application/json');
-        res.end(JSON.stringify(reply.body));
-        return;
-      }
-      res.statusCode = 500;
-      res.end();
-    });
+  const recorder = await startRecorder((req): Reply => {
+    if (req.method === 'GET' && req.url === '/v1/apps/myapp') {
+      const n = Math.min(gets++, apps.length - 1);
+      return {
+        status: 200,
+        body: { name: 'myapp', ownerGroups: ['team-a'], revealGroups: [], createdAt: NOW, ...apps[n] },
+        ...(options.etags !== false && { headers: { ETag: `"v${n}"` } }),
+      };
+    }
+    if (req.method === 'PATCH' && req.url === '/v1/apps/myapp') {
+      const reply = patch(patches++);
+      return { ...reply, contentType: reply.status >= 400 ? 'application/problem+json' : 'application/json' };
+    }
+    return { status: 500 };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no address');
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    seen,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return { url: recorder.url, seen: recorder.requests, close: () => recorder.close() };
 }
 
 const NOW = '2026-01-02T03:04:05.000Z';

@@ -21,6 +21,7 @@ export interface Reply {
   status: number;
   body?: unknown;
   contentType?: string;
+  headers?: Record<string, string>;
 }
 
 export interface Recorder {
@@ -99,6 +100,7 @@ export async function startRecorder(respond?: (request: RecordedRequest) => Repl
       requests.push(recorded);
       const reply = respond?.(recorded) ?? canned(route);
       res.statusCode = reply.status;
+      for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
       if (reply.body === undefined) return res.end();
       res.setHeader('Content-Type', reply.contentType ?? 'application/json');
       res.end(JSON.stringify(reply.body));
