@@ -7,6 +7,8 @@ import type { Config } from './config/env.js';
 import type { KeyLock } from './db/key-lock.js';
 import type { RoleIdCache } from './services/approle/role-id-cache.js';
 import type { TargetCache } from './services/targets.js';
+import type { HistoryCache } from './services/secrets/history-cache.js';
+import type { SecretChanges } from './services/secrets/secret-changes.js';
 import type { AuditTrail } from './services/audit/audit-trail.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
@@ -21,6 +23,10 @@ export interface ApiContext {
   readonly locks: KeyLock;
   /** HISTORY_HMAC_KEY: keys the value fingerprints in the history. */
   readonly historyKey: Buffer;
+  /** History pages read a moment ago (services/secrets/history-cache.ts). */
+  readonly histories: HistoryCache;
+  /** Announces a changed secret here and to every other process (services/secrets/secret-changes.ts). */
+  readonly secretChanges: SecretChanges;
   readonly verifier: Pick<JwtVerifier, 'verify'>;
   readonly template: PolicyTemplate;
   readonly logger: Logger;

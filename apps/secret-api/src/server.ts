@@ -23,9 +23,11 @@ import { InProcessKeyLock, PostgresKeyLock, type KeyLock } from './db/key-lock.j
 import { ensureDataDir, loadOrCreateHmacKey } from './config/data-dir.js';
 import { RoleIdCache } from './services/approle/role-id-cache.js';
 import { AuditTrail } from './services/audit/audit-trail.js';
-import { TARGETS_CHANNEL, TargetChangeListener } from './services/target-changes.js';
+import { ChangeListener, SECRETS_CHANNEL, TARGETS_CHANNEL } from './services/change-listener.js';
 import { TargetCache } from './services/targets.js';
+import { HistoryCache } from './services/secrets/history-cache.js';
 import { repairPending } from './services/secrets/repair.js';
+import { SecretChanges } from './services/secrets/secret-changes.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { prepareVaultMounts, VaultSetupError } from './vault/prepare-mounts.js';
@@ -55,8 +57,11 @@ export interface StartOptions {
   logDestination?: pino.DestinationStream;
   /** Collect Node's process metrics (default true; tests running many APIs in one process turn it off). */
   defaultMetrics?: boolean;
-  /** Cache bounds (defaults: 1 s each; see services/targets.ts and services/approle/role-id-cache.ts). */
-  caches?: { targetTtlMs?: number; roleIdTtlMs?: number };
+  /**
+   * Cache bounds (defaults: 1 s each; see services/targets.ts, services/approle/role-id-cache.ts and
+   * services/secrets/history-cache.ts).
+   */
+  caches?: { targetTtlMs?: number; roleIdTtlMs?: number; historyTtlMs?: number };
   /** Sees the text of every SQL statement the API sends (diagnostics and tests; never parameters). */
   onDatabaseQuery?: (sql: string) => void;
 }
@@ -201,13 +206,34 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
   const locks: KeyLock = 'url' in config.database ? new PostgresKeyLock(config.database.url) : new InProcessKeyLock();
   const targets = new TargetCache(db.prisma, { ttlMs: options.caches?.targetTtlMs });
   const roleIds = new RoleIdCache(options.caches?.roleIdTtlMs);
+  const histories = new HistoryCache({ ttlMs: options.caches?.historyTtlMs });
+  // An app deleted (and perhaps re-created) takes its secrets' history with it: forget the pages too.
   const forgetTargets = (): void => {
     targets.clear();
     roleIds.clear();
+    histories.clear();
   };
-  // The embedded database has one process: clearing locally is all there is to do.
-  const listener =
-    'url' in config.database ? new TargetChangeListener(config.database.url, forgetTargets, logger) : undefined;
+  // The embedded database has one process: what changes is forgotten locally, and that is all.
+  const shared = 'url' in config.database;
+  const secretChanges = new SecretChanges(
+    histories,
+    shared
+      ? async (paths) => {
+          await db.prisma.$executeRaw`SELECT pg_notify(${SECRETS_CHANNEL}, p) FROM unnest(${paths}::text[]) AS p`;
+        }
+      : undefined,
+    logger,
+  );
+  const listener = shared
+    ? new ChangeListener(
+        config.database.url,
+        {
+          channels: { [TARGETS_CHANNEL]: forgetTargets, [SECRETS_CHANNEL]: (path) => secretChanges.noticed(path) },
+          missed: forgetTargets,
+        },
+        logger,
+      )
+    : undefined;
   await listener?.start();
   const targetsChanged = async (): Promise<void> => {
     forgetTargets();
@@ -226,6 +252,8 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
     kv: vault.kvV2(config.vault.kvMount),
     locks,
     historyKey,
+    histories,
+    secretChanges,
     verifier,
     template,
     logger,
@@ -272,6 +300,7 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
           setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
         });
         await context.audit.flush();
+        await secretChanges.flush();
         vault.close();
         await listener?.close();
         await locks.close();

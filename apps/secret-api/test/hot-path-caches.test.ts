@@ -1,8 +1,9 @@
 /**
- * The request path caches app/cluster rows, RoleIDs and verified tokens. These tests run two API
- * processes on one database and one Vault and check what a cache must never cost: a change made
- * through one replica reaches the other, a role changed in Vault is noticed within the stated
- * bound, and every request still gets its own authorisation decision and audit event.
+ * The request path caches app/cluster rows, RoleIDs, secret history pages and verified tokens. These
+ * tests run three API processes on one database and one Vault and check what a cache must never
+ * cost: a change made through one replica reaches the others, a change made in Vault by hand is
+ * noticed within the stated bound, and every request still gets its own authorisation decision and
+ * audit event.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/env.js';
@@ -14,6 +15,9 @@ import { startStack, type Stack } from './support/stack.js';
 const ROLE = '/v1/apps/myapp/clusters/aws.stg/approle';
 /** The RoleID bound replica C runs with: a role changed in Vault is noticed within it. */
 const ROLE_ID_TTL_MS = 300;
+/** The history bound replica C runs with: a version written to Vault by hand is listed within it. */
+const HISTORY_TTL_MS = 300;
+const HISTORY = '/v1/apps/myapp/secrets/DB_PASSWORD/versions';
 
 let stack: Stack;
 /** Replica B: caches that only an invalidation can clear within a test's lifetime. */
@@ -43,8 +47,12 @@ beforeAll(async () => {
   // No clock-skew leeway: a token is then refused the moment its exp passes, cached or not.
   const config = { ...parsed, auth: { ...parsed.auth, clockSkewSeconds: 0 } };
   const quiet = { logger: createLogger('silent'), defaultMetrics: false };
-  replicaB = await startSecretApi(config, { ...quiet, caches: { targetTtlMs: 600_000, roleIdTtlMs: 600_000 } });
-  replicaC = await startSecretApi(config, { ...quiet, caches: { roleIdTtlMs: ROLE_ID_TTL_MS } });
+  const forever = { targetTtlMs: 600_000, roleIdTtlMs: 600_000, historyTtlMs: 600_000 };
+  replicaB = await startSecretApi(config, { ...quiet, caches: forever });
+  replicaC = await startSecretApi(config, {
+    ...quiet,
+    caches: { roleIdTtlMs: ROLE_ID_TTL_MS, historyTtlMs: HISTORY_TTL_MS },
+  });
   const admin = await stack.admin();
   expect(
     (await admin.post('/v1/clusters', { name: 'aws.stg', controllerSubjects: ['system:serviceaccount:x:y'] })).status,
@@ -137,6 +145,73 @@ describe('RoleID reads served from the cache', () => {
       (r) => r.body?.roleId === ensured.body.roleId,
     );
     expect(seen.body.roleId).toBe(ensured.body.roleId);
+  });
+});
+
+describe('secret history pages served from the cache', () => {
+  const versionsOf = (r: { body: { items: { version: number }[] } }) => r.body.items.map((i) => i.version);
+
+  it('list a version set, rolled back or deleted through another replica, although they would live for minutes', async () => {
+    const owner = await stack.as('bob@example.com', ['team-myapp']);
+    const ownerOnB = await on(replicaB, 'bob@example.com', ['team-myapp']);
+    expect((await owner.put('/v1/apps/myapp/secrets/DB_PASSWORD', { value: 'first' })).status).toBe(200);
+    expect(versionsOf(await ownerOnB.get(HISTORY))).toEqual([1]);
+    expect(versionsOf(await ownerOnB.get(`${HISTORY}?limit=1`))).toEqual([1]);
+
+    expect((await owner.put('/v1/apps/myapp/secrets/DB_PASSWORD', { value: 'second' })).status).toBe(200);
+    const afterSet = await eventually(
+      () => ownerOnB.get(HISTORY),
+      (r) => r.body.items.length === 2,
+    );
+    expect(versionsOf(afterSet)).toEqual([2, 1]);
+    // Every page of the key went, not only the one read last.
+    expect(versionsOf(await ownerOnB.get(`${HISTORY}?limit=1`))).toEqual([2]);
+
+    expect((await owner.post('/v1/apps/myapp/secrets/DB_PASSWORD/rollback', { version: 1 })).status).toBe(200);
+    const afterRollback = await eventually(
+      () => ownerOnB.get(HISTORY),
+      (r) => r.body.items.length === 3,
+    );
+    expect(versionsOf(afterRollback)).toEqual([3, 2, 1]);
+
+    expect((await owner.delete('/v1/apps/myapp/secrets/DB_PASSWORD')).status).toBe(204);
+    const afterDelete = await eventually(
+      () => ownerOnB.get(HISTORY),
+      (r) => r.body.items[0]?.deleted === true,
+    );
+    expect(afterDelete.body.items.map((i: { deleted: boolean }) => i.deleted)).toEqual([true, true, true]);
+  });
+
+  it('list at once what the replica itself changed', async () => {
+    const ownerOnB = await on(replicaB, 'bob@example.com', ['team-myapp']);
+    const path = '/v1/apps/myapp/secrets/OWN_CHANGE';
+    expect((await ownerOnB.put(path, { value: 'a' })).status).toBe(200);
+    expect(versionsOf(await ownerOnB.get(`${path}/versions`))).toEqual([1]);
+    expect((await ownerOnB.put(path, { value: 'b' })).status).toBe(200);
+    expect(versionsOf(await ownerOnB.get(`${path}/versions`))).toEqual([2, 1]);
+  });
+
+  it('list a version written to Vault by hand within the stated bound, told to no replica', async () => {
+    const ownerOnC = await on(replicaC, 'bob@example.com', ['team-myapp']);
+    const path = '/v1/apps/myapp/secrets/BY_HAND';
+    expect((await ownerOnC.put(path, { value: 'a' })).status).toBe(200);
+    expect(versionsOf(await ownerOnC.get(`${path}/versions`))).toEqual([1]);
+    expect((await stack.vaultCall('POST', 'secret/data/myapp/BY_HAND', { data: { value: 'b' } })).status).toBe(200);
+    await sleep(HISTORY_TTL_MS + 50);
+    const seen = await ownerOnC.get(`${path}/versions`);
+    expect(versionsOf(seen)).toEqual([2, 1]);
+    expect(seen.body.items[0].actor).toBe('system');
+  });
+
+  it('still decide authorisation per caller and answer a key that does not exist yet once it does', async () => {
+    const ownerOnB = await on(replicaB, 'bob@example.com', ['team-myapp']);
+    const stranger = await on(replicaB, 'eve@example.com', ['team-other']);
+    const path = '/v1/apps/myapp/secrets/LATER';
+    expect((await ownerOnB.get(`${path}/versions`)).status).toBe(404);
+    const owner = await stack.as('bob@example.com', ['team-myapp']);
+    expect((await owner.put(path, { value: 'a' })).status).toBe(200);
+    expect(versionsOf(await ownerOnB.get(`${path}/versions`))).toEqual([1]);
+    expect((await stranger.get(`${path}/versions`)).status).toBe(403);
   });
 });
 

@@ -178,7 +178,28 @@ function auditRecorder(
   };
 }
 
-/** Checks the result against the route's own response schema: what leaves the server is what the contract says. */
+/**
+ * The checked JSON of frozen bodies, by the schema that checked it. A frozen body cannot change — cached answers are
+ * frozen deep (services/secrets/history-cache.ts) — so its contract check and serialization are done once, not on
+ * every request it answers. Held weakly: it goes when the body does.
+ */
+const checkedJson = new WeakMap<object, { schema: z.ZodType; json: string }>();
+
+/** The body as JSON, checked against the route's schema: what leaves the server is what the contract says. */
+function checkedJsonOf(route: RouteContract, schema: z.ZodType, body: unknown): string {
+  const frozen = typeof body === 'object' && body !== null && Object.isFrozen(body);
+  const known = frozen ? checkedJson.get(body) : undefined;
+  if (known?.schema === schema) return known.json;
+  const checked = schema.safeParse(body);
+  if (!checked.success) {
+    throw new ResponseContractError(`${route.id} response does not match its schema: ${checked.error.message}`);
+  }
+  const json = JSON.stringify(checked.data);
+  if (frozen) checkedJson.set(body, { schema, json });
+  return json;
+}
+
+/** Sends the result, checked against the route's own response schema. */
 function sendResult(
   req: IncomingMessage,
   res: ApiResponse,
@@ -190,13 +211,12 @@ function sendResult(
     throw new ResponseContractError(`${route.id} answered ${result.status}, not in its contract`);
   if (result.headers) for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
   if (schema === null) return sendEmpty(res, result.status);
-  const checked = schema.safeParse(result.body);
-  if (!checked.success) {
-    throw new ResponseContractError(`${route.id} response does not match its schema: ${checked.error.message}`);
+  if (route.contentType && typeof result.body === 'string') {
+    const checked = schema.safeParse(result.body);
+    if (!checked.success) {
+      throw new ResponseContractError(`${route.id} response does not match its schema: ${checked.error.message}`);
+    }
+    return sendText(req, res, result.status, route.contentType, checked.data as string);
   }
-  if (route.contentType && typeof checked.data === 'string') {
-    sendText(req, res, result.status, route.contentType, checked.data);
-  } else {
-    sendText(req, res, result.status, 'application/json', JSON.stringify(checked.data));
-  }
+  sendText(req, res, result.status, 'application/json', checkedJsonOf(route, schema, result.body));
 }

@@ -7,7 +7,7 @@
  * - A row is served for at most `ttlMs` (default 1 s) after it was read: the longest a change made
  *   elsewhere can go unnoticed, even when no invalidation reaches this process.
  * - Any change to apps or clusters made through an API process clears the cache of every process at
- *   once (see target-changes.ts: PostgreSQL NOTIFY), so in practice a change is seen right away.
+ *   once (see change-listener.ts: PostgreSQL NOTIFY), so in practice a change is seen right away.
  * - Absence is never cached: an app created a moment ago is found on the next request.
  * - At most `maxEntries` (default 10,000) rows per kind, each well under 1 KiB.
  */

@@ -13,6 +13,7 @@ import type { SecretDeps } from './deps.js';
 import { fingerprint } from './fingerprint.js';
 import { SYSTEM_ACTOR, latestVersion } from './history-rows.js';
 import { valueOf } from './kv-value.js';
+import { withKeyLock } from './secret-lock.js';
 import { rowState } from './versions.js';
 
 export { SYSTEM_ACTOR as REPAIR_ACTOR } from './history-rows.js';
@@ -238,7 +239,7 @@ export async function repairKeysIfNeeded(
       continue;
     }
     try {
-      const now = await deps.locks.withLock(path, () => checkLocked(deps, path), { waitMs: 0 });
+      const now = await withKeyLock(deps, path, () => checkLocked(deps, path), { waitMs: 0 });
       checked.set(path, { ...now, repaired: true });
     } catch (err) {
       if (!(err instanceof KeyBusyError)) throw err;
@@ -258,7 +259,7 @@ export async function repairPending(deps: SecretDeps): Promise<number> {
   let repaired = 0;
   for (const { path } of pending) {
     try {
-      await deps.locks.withLock(path, () => repairLocked(deps, path));
+      await withKeyLock(deps, path, () => repairLocked(deps, path));
       repaired++;
     } catch (err) {
       if (!(err instanceof KeyBusyError)) throw err;

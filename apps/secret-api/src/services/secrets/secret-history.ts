@@ -1,6 +1,7 @@
 /**
  * A key's history, newest first, a page at a time: one indexed range read of `limit` rows, whatever the number of
- * versions (a hot key gains thousands; returning them all on every read made each read dearer than the last).
+ * versions (a hot key gains thousands; returning them all on every read made each read dearer than the last). A page
+ * read a moment ago is answered again until the key changes (history-cache.ts).
  */
 import type { TSecretHistory, TSecretHistoryQuery } from '@secret-api/contract';
 import { Prisma } from '@secret-api/prisma';
@@ -41,7 +42,7 @@ function pageOf(deps: SecretDeps, path: string, before: number | null, limit: nu
   return deps.prisma.$queryRaw<HistoryRow[]>(historyPageQuery(path, before, limit));
 }
 
-export async function secretHistory(
+export function secretHistory(
   deps: SecretDeps,
   path: string,
   key: string,
@@ -50,6 +51,16 @@ export async function secretHistory(
   const cursor = decodeCursor(query.cursor, isVersion);
   const before = cursor === undefined ? null : Number(cursor);
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  return deps.histories.get(path, `${before}:${limit}`, () => readHistory(deps, path, key, before, limit));
+}
+
+async function readHistory(
+  deps: SecretDeps,
+  path: string,
+  key: string,
+  before: number | null,
+  limit: number,
+): Promise<TSecretHistory> {
   const metaRead = await deps.kv.metadata(path);
   // The page is read alongside repair's check; only when the key needed repair is it read again.
   const [checked, firstPage] = await Promise.all([

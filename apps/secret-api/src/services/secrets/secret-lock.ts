@@ -1,4 +1,8 @@
-/** A secret key's lock as the services take it: a key that stays busy is a 409 `secret_busy`. */
+/**
+ * A secret key's lock as the services take it. Every change of a key's history and Vault versions
+ * happens holding it, so letting it go is where the change is announced (secret-changes.ts); a
+ * key that stays busy is a 409 `secret_busy`.
+ */
 import { KeyBusyError, type HeldKey, type LockOptions } from '../../db/key-lock.js';
 import { ApiError } from '../../http/api-error.js';
 import type { SecretDeps } from './deps.js';
@@ -6,15 +10,36 @@ import type { SecretDeps } from './deps.js';
 /** Seconds a client is asked to wait before retrying a busy key: a set takes milliseconds. */
 const RETRY_AFTER_SECONDS = 1;
 
+/** Runs `work` holding the key's lock and announces afterwards that the key changed (whether or not `work` succeeded). */
+export function withKeyLock<T>(
+  deps: Pick<SecretDeps, 'locks' | 'secretChanges'>,
+  path: string,
+  work: (held: HeldKey) => Promise<T>,
+  options?: LockOptions,
+): Promise<T> {
+  return deps.locks.withLock(
+    path,
+    async (held) => {
+      try {
+        return await work(held);
+      } finally {
+        deps.secretChanges.changed(path);
+      }
+    },
+    options,
+  );
+}
+
+/** {@link withKeyLock}, a key that stays busy answered as `secret_busy`. */
 export async function withSecretLock<T>(
-  deps: Pick<SecretDeps, 'locks'>,
+  deps: Pick<SecretDeps, 'locks' | 'secretChanges'>,
   path: string,
   key: string,
   work: (held: HeldKey) => Promise<T>,
   options?: LockOptions,
 ): Promise<T> {
   try {
-    return await deps.locks.withLock(path, work, options);
+    return await withKeyLock(deps, path, work, options);
   } catch (err) {
     if (err instanceof KeyBusyError && err.key === path) {
       throw new ApiError('secret_busy', `${key} is being changed by other requests; retry in a moment`, {

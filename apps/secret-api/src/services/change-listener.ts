@@ -1,25 +1,33 @@
 /**
- * Tells every API process that apps or clusters changed, so each drops its cached rows
- * (targets.ts). PostgreSQL NOTIFY on one channel; each process LISTENs on a dedicated session.
- * While that session is down the cache is cleared and the TTL bound alone holds, until it is back.
+ * Tells every API process what another one changed, so each drops what it cached of it: apps and
+ * clusters (targets.ts) and secret histories (secrets/history-cache.ts). PostgreSQL NOTIFY, one
+ * channel per kind; each process LISTENs on one dedicated session. While that session is down,
+ * notices are missed, so every cache is cleared and the TTL bounds alone hold until it is back.
  */
 import pg from 'pg';
 import type { Logger } from '../observability/logger.js';
 
+/** A notice on it: apps, clusters or AppRoles changed; the payload is empty. */
 export const TARGETS_CHANNEL = 'secret_api_targets';
+/** A notice on it: the secret at the KV path in the payload changed; an empty payload, any secret. */
+export const SECRETS_CHANNEL = 'secret_api_secrets';
 const RECONNECT_MS = 1_000;
 
-/** Runs NOTIFY: after a change commits, on the same database as the listeners. */
-export type NotifyTargets = () => Promise<void>;
+export interface ChangeHandlers {
+  /** What to do with a notice, by channel. */
+  channels: Record<string, (payload: string) => void>;
+  /** Notices may have been missed (not listening yet, or the session lost): forget everything. */
+  missed: () => void;
+}
 
-export class TargetChangeListener {
+export class ChangeListener {
   private client: pg.Client | undefined;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly url: string,
-    private readonly onChange: () => void,
+    private readonly handlers: ChangeHandlers,
     private readonly logger: Logger,
   ) {}
 
@@ -27,15 +35,15 @@ export class TargetChangeListener {
   async start(): Promise<void> {
     if (this.closed) return;
     const client = new pg.Client({ connectionString: this.url });
-    client.on('notification', () => this.onChange());
+    client.on('notification', ({ channel, payload }) => this.handlers.channels[channel]?.(payload ?? ''));
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client));
     try {
       await client.connect();
-      await client.query(`LISTEN ${TARGETS_CHANNEL}`);
+      for (const channel of Object.keys(this.handlers.channels)) await client.query(`LISTEN ${channel}`);
       this.client = client;
       // Anything may have changed while nobody was listening.
-      this.onChange();
+      this.handlers.missed();
     } catch (err) {
       this.lost(client, err as Error);
     }
@@ -54,11 +62,11 @@ export class TargetChangeListener {
     this.client = undefined;
     client.removeAllListeners('end');
     client.end().catch(() => undefined);
-    this.onChange();
+    this.handlers.missed();
     if (this.closed || this.timer) return;
     this.logger.warn(
       { err: err?.message },
-      'lost the database session that listens for app and cluster changes; cached rows now expire by TTL alone',
+      'lost the database session that listens for changes made by other API processes; cached rows now expire by TTL alone',
     );
     this.timer = setTimeout(() => {
       this.timer = undefined;
