@@ -12,6 +12,8 @@ import { SERVER_URL, call, pgAdmin, startChild, stopChild } from './processes.mj
 export const ADMIN_GROUP = 'platform-admins';
 export const OWNER_GROUP = 'team-myapp';
 const POLICY_FILE = fileURLToPath(new URL('../../deploy/vault/secret-api.hcl', import.meta.url));
+// Prints the API's GC pauses and event-loop delay when it stops (gc-pauses.cjs).
+const GC_PAUSES = fileURLToPath(new URL('./gc-pauses.cjs', import.meta.url));
 
 /**
  * Starts everything; `stop()` undoes it (children, database, temp dir), also after a failed start.
@@ -69,7 +71,7 @@ export async function startBenchStack({ label, apiNodeArgs = [] }) {
     };
     stack.api = await startChild('secret-api', {
       env: { BENCH_API_ENV: JSON.stringify(apiEnv) },
-      nodeArgs: apiNodeArgs,
+      nodeArgs: ['--require', GC_PAUSES, ...apiNodeArgs],
     });
     const bearer = async (sub, groups) => ({ Authorization: `Bearer ${await issuer.sign({ sub, groups })}` });
     stack.bearer = bearer;

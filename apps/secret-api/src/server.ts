@@ -22,6 +22,7 @@ import type { ApiContext } from './context.js';
 import { InProcessKeyLock, PostgresKeyLock, type KeyLock } from './db/key-lock.js';
 import { ensureDataDir, loadOrCreateHmacKey } from './config/data-dir.js';
 import { RoleIdCache } from './services/approle/role-id-cache.js';
+import { postgresAuditStore, prismaAuditStore } from './services/audit/audit-store.js';
 import { AuditTrail } from './services/audit/audit-trail.js';
 import { ChangeListener, SECRETS_CHANNEL, TARGETS_CHANNEL } from './services/change-listener.js';
 import { TargetCache } from './services/targets.js';
@@ -245,6 +246,10 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
       logger.warn({ err: (err as Error).message }, 'could not notify other processes of an app or cluster change');
     }
   };
+  const audit = new AuditTrail(
+    'url' in config.database ? postgresAuditStore(config.database.url) : prismaAuditStore(db.prisma),
+    logger,
+  );
   const context: ApiContext = {
     config,
     prisma: db.prisma,
@@ -257,7 +262,7 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
     verifier,
     template,
     logger,
-    audit: new AuditTrail(db.prisma, logger),
+    audit,
     metrics,
     targets,
     targetsChanged,
@@ -299,7 +304,7 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
           // A request still waiting (on a slow Vault) must not keep the database open past a shutdown.
           setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
         });
-        await context.audit.flush();
+        await context.audit.close();
         await secretChanges.flush();
         vault.close();
         await listener?.close();

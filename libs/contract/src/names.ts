@@ -18,21 +18,30 @@ import { z } from 'zod';
 
 export { RESERVED_APP_NAMES };
 
+/** What `validate` says is wrong with `value`, or undefined when it is a valid name. */
+function invalidity(validate: (value: unknown) => unknown, value: unknown): string | undefined {
+  try {
+    validate(value);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof InvalidNameError)) throw err;
+    return err.message;
+  }
+}
+
 /**
  * A string schema whose rule is one of vault-policy's validators: the names the API and the CLI
- * accept are exactly the names the Vault objects can be built from (one rule, one home).
+ * accept are exactly the names the Vault objects can be built from (one rule, one home). A
+ * `refine` whose message is asked for only on failure, not a `superRefine`: zod gives each
+ * superRefine call a fresh `addIssue` closure on its payload, and on the API's request path those
+ * outlived the young generation (bench/README.md, "Issue 15, session 7").
  */
 function validatedName(kind: string, max: number, validate: (value: unknown) => unknown) {
   return z
     .string({ error: `${kind} must be a string` })
     .max(max, `${kind} must be at most ${max} characters`)
-    .superRefine((value, ctx) => {
-      try {
-        validate(value);
-      } catch (err) {
-        if (!(err instanceof InvalidNameError)) throw err;
-        ctx.addIssue({ code: 'custom', message: err.message });
-      }
+    .refine((value) => invalidity(validate, value) === undefined, {
+      error: (issue) => invalidity(validate, issue.input),
     });
 }
 

@@ -13,6 +13,7 @@ import { ApiError } from './api-error.js';
 import { problemCodeOf } from './error-handler.js';
 import type { AuditInfo, Operation, OperationInput } from './operation.js';
 import { readJsonBody } from './json-body.js';
+import type { Logger } from '../observability/logger.js';
 import { requestLog, type ApiResponse } from './request-context.js';
 import { sendEmpty, sendText } from './respond.js';
 import type { RequestTarget, Route } from './route-table.js';
@@ -65,6 +66,25 @@ async function parseBody(route: RouteContract, req: IncomingMessage, res: ApiRes
   return parsePart(route.body, body, '/body');
 }
 
+/**
+ * An operation's `log`, the request's child logger made on first use (most requests log nothing). A getter on a
+ * class, never in an object literal: V8 keeps a literal's own accessor in its hidden class, so every request got a
+ * hidden class of its own in the old generation, pointing at that request's objects — which then outlived every
+ * scavenge. ~2.7 MB was promoted per scavenge and each one paused the API for 7–9 ms, the RoleID read's p99
+ * (bench/README.md, "Issue 15, session 7").
+ */
+class RequestLogOnDemand {
+  readonly #res: ApiResponse;
+
+  constructor(res: ApiResponse) {
+    this.#res = res;
+  }
+
+  get log(): Logger {
+    return requestLog(this.#res);
+  }
+}
+
 /** The operation as a route of the route table (route-table.ts). */
 export function operationRoute(op: Operation, ctx: ApiContext): Route {
   const { route } = op;
@@ -106,7 +126,7 @@ export function operationRoute(op: Operation, ctx: ApiContext): Route {
       roles = decision.roles;
     }
 
-    const input = {
+    const input = Object.assign(new RequestLogOnDemand(res), {
       params,
       query,
       body,
@@ -116,10 +136,7 @@ export function operationRoute(op: Operation, ctx: ApiContext): Route {
       cluster,
       requestId,
       ifMatch: req.headers['if-match'],
-      get log() {
-        return requestLog(res);
-      },
-    } as OperationInput<RouteContract>;
+    }) as OperationInput<RouteContract>;
     let result;
     try {
       result = await op.handle(input, ctx);

@@ -11,8 +11,8 @@
  * memory. A database failure loses events, but never silently: each loss is logged.
  */
 import type { TAuditResult } from '@secret-api/contract';
-import type { PrismaClient } from '@secret-api/prisma';
 import type { Logger } from '../../observability/logger.js';
+import type { AuditStore } from './audit-store.js';
 
 export interface AuditEventInput {
   actor: string;
@@ -94,7 +94,7 @@ export class AuditTrail {
   private readonly maxQueued: number;
 
   constructor(
-    private readonly prisma: Pick<PrismaClient, '$executeRaw'>,
+    private readonly store: AuditStore,
     private readonly logger: Logger,
     options: { flushMs?: number; maxBatch?: number; maxQueued?: number } = {},
   ) {
@@ -119,6 +119,12 @@ export class AuditTrail {
   /** Writes every event recorded so far; resolves once they are in the database (or logged as lost). */
   flush(): Promise<void> {
     return this.writtenThrough(this.recordedSeq);
+  }
+
+  /** Writes what is queued, then ends the store's connection: at shut-down. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.store.close();
   }
 
   /** Queue depth, for tests and diagnostics. */
@@ -173,26 +179,13 @@ export class AuditTrail {
   }
 
   /**
-   * One INSERT of a JSON array of rows, also for a single event. Not createMany: Prisma compiles a createMany anew
-   * for every row count, which cost more CPU than the RoleID reads being recorded; nor one array parameter per
-   * column, which the driver escapes element by element (a sixth of a RoleID read's garbage; bench/README.md).
-   *
-   * Committed without waiting for the WAL flush: `set_config(..., true)` in a CTE the statement
-   * reads lasts only until the end of the statement's own transaction, so the session's setting is
-   * unchanged for every other query. The event is in the table, visible to every reader and safe
-   * from any crash of the API before the response leaves; only a crash of PostgreSQL's own host
-   * within ~3 × `wal_writer_delay` (600 ms by default) could lose it. Waiting for the flush cost
-   * 10–50 ms per SecretID issue on a busy disk — most of the request.
+   * One INSERT of a JSON array of rows, also for a single event (audit-store.ts). Not createMany: Prisma compiles a
+   * createMany anew for every row count, which cost more CPU than the RoleID reads being recorded; nor one array
+   * parameter per column, which the driver escapes element by element (a sixth of a RoleID read's garbage;
+   * bench/README.md).
    */
-  private async insertBatch(rows: Row[]): Promise<void> {
-    await this.prisma.$executeRaw`
-      WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
-      INSERT INTO audit_events
-        (time, actor, action, target, app, result, request_id, caller_request_id, error, details)
-      SELECT e.time, e.actor, e.action, e.target, e.app, e.result, e.request_id, e.caller_request_id, e.error, e.details
-      FROM async_commit, json_to_recordset(${storableJson(rows)}::json) AS e(
-        time timestamptz, actor text, action text, target text, app text, result text,
-        request_id text, caller_request_id text, error text, details jsonb)`;
+  private insertBatch(rows: Row[]): Promise<void> {
+    return this.store.insert(storableJson(rows));
   }
 
   private lost(rows: Row[], err: unknown): void {
