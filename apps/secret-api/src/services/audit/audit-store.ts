@@ -36,6 +36,8 @@ export function postgresAuditStore(url: string): AuditStore {
   const pool = new pg.Pool({
     connectionString: url,
     max: 1,
+    // Kept open while idle: the first audited request after a quiet spell would otherwise pay a new connection.
+    idleTimeoutMillis: 0,
     connectionTimeoutMillis: 5_000,
     application_name: 'secret-api audit trail',
   });
