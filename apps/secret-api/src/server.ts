@@ -204,7 +204,9 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
     throw err;
   }
 
-  const locks: KeyLock = 'url' in config.database ? new PostgresKeyLock(config.database.url) : new InProcessKeyLock();
+  // A database server may be shared by several API processes; the embedded one has only this one.
+  const shared = 'url' in config.database;
+  const locks: KeyLock = shared ? new PostgresKeyLock(config.database.url) : new InProcessKeyLock();
   const targets = new TargetCache(db.prisma, { ttlMs: options.caches?.targetTtlMs });
   const roleIds = new RoleIdCache(options.caches?.roleIdTtlMs);
   const histories = new HistoryCache({ ttlMs: options.caches?.historyTtlMs });
@@ -215,7 +217,6 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
     histories.clear();
   };
   // The embedded database has one process: what changes is forgotten locally, and that is all.
-  const shared = 'url' in config.database;
   const secretChanges = new SecretChanges(
     histories,
     shared
@@ -246,10 +247,7 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
       logger.warn({ err: (err as Error).message }, 'could not notify other processes of an app or cluster change');
     }
   };
-  const audit = new AuditTrail(
-    'url' in config.database ? postgresAuditStore(config.database.url) : prismaAuditStore(db.prisma),
-    logger,
-  );
+  const audit = new AuditTrail(shared ? postgresAuditStore(config.database.url) : prismaAuditStore(db.prisma), logger);
   const context: ApiContext = {
     config,
     prisma: db.prisma,

@@ -202,16 +202,21 @@ function auditRecorder(
  */
 const checkedJson = new WeakMap<object, { schema: z.ZodType; json: string }>();
 
-/** The body as JSON, checked against the route's schema: what leaves the server is what the contract says. */
+/** The body as the route's schema parses it: what leaves the server is what the contract says. */
+function checked(route: RouteContract, schema: z.ZodType, body: unknown): unknown {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    throw new ResponseContractError(`${route.id} response does not match its schema: ${result.error.message}`);
+  }
+  return result.data;
+}
+
+/** The body as checked JSON; a frozen body's is made once. */
 function checkedJsonOf(route: RouteContract, schema: z.ZodType, body: unknown): string {
   const frozen = typeof body === 'object' && body !== null && Object.isFrozen(body);
   const known = frozen ? checkedJson.get(body) : undefined;
   if (known?.schema === schema) return known.json;
-  const checked = schema.safeParse(body);
-  if (!checked.success) {
-    throw new ResponseContractError(`${route.id} response does not match its schema: ${checked.error.message}`);
-  }
-  const json = JSON.stringify(checked.data);
+  const json = JSON.stringify(checked(route, schema, body));
   if (frozen) checkedJson.set(body, { schema, json });
   return json;
 }
@@ -229,11 +234,7 @@ function sendResult(
   if (result.headers) for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
   if (schema === null) return sendEmpty(res, result.status);
   if (route.contentType && typeof result.body === 'string') {
-    const checked = schema.safeParse(result.body);
-    if (!checked.success) {
-      throw new ResponseContractError(`${route.id} response does not match its schema: ${checked.error.message}`);
-    }
-    return sendText(req, res, result.status, route.contentType, checked.data as string);
+    return sendText(req, res, result.status, route.contentType, checked(route, schema, result.body) as string);
   }
   sendText(req, res, result.status, 'application/json', checkedJsonOf(route, schema, result.body));
 }
