@@ -4,7 +4,10 @@
 // start-up is most of the time. Issue 15's targets: roleid median <= 0.25 s and <= 1.5x the bare script;
 // --version <= 1.3x node -e. The bare scripts use fetch, as the issue defined them; a second floor, the same PUT over
 // node:http (what the CLI itself uses: fetch's first call alone costs ~200 ms of CPU on Node 20), is shown too,
-// with the CLI's ratio against it for information (no target).
+// with the CLI's ratio against it for information (no target). The CLI keeps V8's compiled code between runs
+// (apps/deployer-cli/src/start/code-cache.ts): here in a cache directory of the bench's own, warmed by the warm-up
+// run; 'deployer roleid, cold' runs each time with an empty one (a first run: compiling everything, then writing the
+// cache), as on a CI runner that keeps nothing between jobs.
 // Usage: npm run build && node bench/cli/run.mjs [--runs 15] [--database-url postgresql://...] [--deployer PATH]
 // --deployer times an installed binary (e.g. <prefix>/bin/deployer from `npm install -g --prefix` of the packed
 // tarball) instead of apps/deployer-cli/bin/run.js; --before PATH also times another installed binary (an earlier
@@ -72,6 +75,7 @@ async function call(api, method, path, body) {
 
 const CPU_AT_EXIT = fileURLToPath(new URL('cpu-at-exit.cjs', import.meta.url));
 const cpuDir = await mkdtemp(join(tmpdir(), 'bench-cli-cpu-'));
+const codeCacheDir = await mkdtemp(join(tmpdir(), 'bench-cli-code-cache-'));
 let execs = 0;
 
 /** Wall time of one whole process, and its own CPU time (cpu-at-exit.cjs, preloaded into it). */
@@ -128,6 +132,9 @@ const req = request(process.env.SECRET_API_URL + '/v1/apps/bench/clusters/aws.st
 req.end();
 `;
 
+/** An empty code cache directory for each run of a cold case. */
+const coldCache = async () => ({ DEPLOYER_CACHE_DIR: await mkdtemp(join(codeCacheDir, 'cold-')) });
+
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
@@ -138,7 +145,14 @@ const loadAtStart = load();
 try {
   await call(api, 'POST', '/v1/clusters', { name: 'aws.stg', controllerSubjects: ['bench-controller'] });
   await call(api, 'POST', '/v1/apps', { name: 'bench', ownerGroups: ['bench-owners'] });
-  const env = { ...process.env, SECRET_API_URL: api.url, SECRET_API_TOKEN: api.token, CI: 'true' };
+  const env = {
+    ...process.env,
+    SECRET_API_URL: api.url,
+    SECRET_API_TOKEN: api.token,
+    CI: 'true',
+    DEPLOYER_CACHE_DIR: codeCacheDir,
+  };
+  delete env.DEPLOYER_NO_CODE_CACHE;
   const node = process.execPath;
   // An installed `deployer` is a script with a shebang: run it as the shell would.
   const deployer = (...argv) => (installed ? [installed, argv] : [node, [CLI, ...argv]]);
@@ -148,6 +162,7 @@ try {
     'deployer --version': deployer('--version'),
     'bare node: PUT approle': [node, ['--input-type=module', '-e', bare('PUT')]],
     'deployer roleid': deployer('roleid', 'bench', '--cluster', 'aws.stg'),
+    'deployer roleid, cold': [...deployer('roleid', 'bench', '--cluster', 'aws.stg'), coldCache],
     'bare node:http PUT approle': [node, ['--input-type=module', '-e', bareHttpPut]],
     'bare node: GET approle': [node, ['--input-type=module', '-e', bare('GET')]],
     'deployer roleid --no-ensure': deployer('roleid', 'bench', '--cluster', 'aws.stg', '--no-ensure'),
@@ -161,6 +176,7 @@ try {
     ['deployer --version', 'node -e ""', 1.3],
     ['deployer roleid', 'bare node: PUT approle', 1.5],
     ['deployer roleid', 'bare node:http PUT approle', undefined],
+    ['deployer roleid, cold', 'bare node: PUT approle', undefined],
     ['deployer roleid --no-ensure', 'bare node: GET approle', undefined],
     ...(before
       ? [
@@ -173,12 +189,12 @@ try {
   ];
   // One warm-up of each (file cache, the first ensure), then interleaved rounds so drift hits every case alike.
   const roleIds = new Set();
-  for (const [file, argv] of Object.values(cases)) await time(file, argv, env);
+  for (const [file, argv, runEnv] of Object.values(cases)) await time(file, argv, { ...env, ...(await runEnv?.()) });
   const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   const cpuSamples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   for (let i = 0; i < runs; i++) {
-    for (const [name, [file, argv]] of Object.entries(cases)) {
-      const { ms, cpuMs, stdout } = await time(file, argv, env);
+    for (const [name, [file, argv, runEnv]] of Object.entries(cases)) {
+      const { ms, cpuMs, stdout } = await time(file, argv, { ...env, ...(await runEnv?.()) });
       samples[name].push(ms);
       cpuSamples[name].push(cpuMs);
       if (name !== 'node -e ""' && !name.endsWith('deployer --version')) roleIds.add(stdout.trim());
@@ -215,10 +231,12 @@ try {
     `\ndeployer roleid median ${(roleid / 1000).toFixed(3)} s (target <= 0.25 s: ${roleid <= 250 ? 'met' : 'NOT met'}); ` +
       `deployer's own overhead: --version +${(m['deployer --version'] - m['node -e ""']).toFixed(0)} ms, ` +
       `roleid +${(roleid - m['bare node: PUT approle']).toFixed(0)} ms ` +
+      `(cold +${(m['deployer roleid, cold'] - m['bare node: PUT approle']).toFixed(0)} ms) ` +
       `(+${(roleid - m['bare node:http PUT approle']).toFixed(0)} ms over the node:http PUT), ` +
       `roleid --no-ensure +${(m['deployer roleid --no-ensure'] - m['bare node: GET approle']).toFixed(0)} ms`,
   );
 } finally {
   await api.stop();
   await rm(cpuDir, { recursive: true, force: true });
+  await rm(codeCacheDir, { recursive: true, force: true });
 }

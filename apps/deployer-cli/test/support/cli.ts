@@ -23,12 +23,19 @@ export interface CliOptions {
   cwd?: string;
 }
 
+/**
+ * The CLI's code cache (src/start/code-cache.ts) for every run of the tests, shared as one user's runs share theirs:
+ * warm after the first run, bounded, and not one more copy in each temporary home.
+ */
+const CODE_CACHE_DIR = join(tmpdir(), `deployer-cli-tests-code-cache-${process.getuid?.() ?? 'user'}`);
+
 /** The environment every run starts from: no CI, no colour overrides, no Secret API settings from the host. */
 export function baseEnv(home: string): Record<string, string | undefined> {
   return {
     PATH: process.env['PATH'],
     HOME: home,
     XDG_CONFIG_HOME: join(home, '.config'),
+    DEPLOYER_CACHE_DIR: CODE_CACHE_DIR,
     LANG: 'C.UTF-8',
     NODE_ENV: 'production',
   };
