@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Bundles the CLI for running and for publishing: one ES module per command and hook under dist/bundle/ (the paths
-// oclif and its manifest load) and dist/bundle/oclif.js (the @oclif/core that bin/run.js starts), with everything
-// they import inlined: @oclif/core, the workspace libraries (@secret-api/contract, @secret-api/vault-policy), zod.
+// Bundles the CLI for running and for publishing: one CommonJS module per command and hook under dist/bundle/ (the
+// paths oclif and its manifest load), dist/bundle/start/code-cache.js (bin/run.js loads the rest through it) and
+// dist/bundle/oclif.js (the @oclif/core that bin/run.js starts), with everything they import inlined: @oclif/core,
+// the workspace libraries (@secret-api/contract, @secret-api/vault-policy), zod.
 // The package so has no dependencies at all: its tarball installs with no registry (CI runners, air-gapped hosts),
 // and what is installed is exactly what the tests ran. Code splitting keeps one copy of each module (one oclif for
 // the binary and every command) and keeps start-up light: what a command imports lazily inside run() (the
@@ -54,7 +55,6 @@ const result = await build({
   banner: { js: ESM_REQUIRE },
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
-  metafile: true,
   plugins: [contractSlicesAndPureLibs, zodEnglishOnly],
   // Written in place file by file (scripts/write-outputs.mjs): tests of other projects may be running the CLI.
   write: false,
@@ -85,7 +85,5 @@ const outputs = await Promise.all(
 outputs.push({ path: join(outdir, 'package.json'), contents: '{ "type": "commonjs" }\n' });
 await writeOutputs(outputs, { pruneDir: outdir });
 if (process.argv.includes('--verbose')) {
-  for (const [file, { bytes }] of Object.entries(result.metafile.outputs)) {
-    process.stdout.write(`${relative(root, file)} ${bytes}\n`);
-  }
+  for (const { path, contents } of outputs) process.stdout.write(`${relative(root, path)} ${contents.length}\n`);
 }
