@@ -5,9 +5,9 @@
 // --version <= 1.3x node -e. The bare scripts use fetch, as the issue defined them; a second floor, the same PUT over
 // node:http (what the CLI itself uses: fetch's first call alone costs ~200 ms of CPU on Node 20), is shown too,
 // with the CLI's ratio against it for information (no target). The CLI keeps V8's compiled code between runs
-// (apps/deployer-cli/src/start/code-cache.ts): here in a cache directory of the bench's own, warmed by the warm-up
-// run; 'deployer roleid, cold' runs each time with an empty one (a first run: compiling everything, then writing the
-// cache), as on a CI runner that keeps nothing between jobs.
+// (apps/deployer-cli/src/start/code-cache.ts): here in a cache directory of the bench's own, warmed by the two warm-up
+// rounds (the first run marks the files, the second writes their code); 'deployer roleid, cold' runs each time with
+// an empty one (a first run: compiling everything), as on a CI runner that keeps nothing between jobs.
 // Usage: npm run build && node bench/cli/run.mjs [--runs 15] [--database-url postgresql://...] [--deployer PATH]
 // --deployer times an installed binary (e.g. <prefix>/bin/deployer from `npm install -g --prefix` of the packed
 // tarball) instead of apps/deployer-cli/bin/run.js; --before PATH also times another installed binary (an earlier
@@ -187,9 +187,12 @@ try {
         ]
       : []),
   ];
-  // One warm-up of each (file cache, the first ensure), then interleaved rounds so drift hits every case alike.
+  // Two warm-ups of each (file cache, the first ensure, the CLI's code cache), then interleaved rounds so drift hits
+  // every case alike.
   const roleIds = new Set();
-  for (const [file, argv, runEnv] of Object.values(cases)) await time(file, argv, { ...env, ...(await runEnv?.()) });
+  for (let round = 0; round < 2; round++) {
+    for (const [file, argv, runEnv] of Object.values(cases)) await time(file, argv, { ...env, ...(await runEnv?.()) });
+  }
   const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   const cpuSamples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   for (let i = 0; i < runs; i++) {

@@ -14,8 +14,10 @@
  *   written anew.
  * - Trust: cached code is code the process will run. It is read only from a directory owned by this user and
  *   writable by nobody else, written there 0600 and renamed into place whole.
- * - Bound: at most `maxFiles` entries. An entry's modification time is when it was last used; the least recently
- *   used go first.
+ * - A file's code is written the second time a run loads it without an entry (the first only marks it: see
+ *   `markerOf`).
+ * - Bound: at most `maxFiles` entries and marks. An entry's modification time is when it was last used; the least
+ *   recently used go first.
  * - Failure to read or write the cache only means compiling as usual: a command never fails because of it.
  */
 import {
@@ -48,6 +50,8 @@ export interface CodeCacheStats {
   rejected: number;
   missing: number;
   written: number;
+  /** Files seen for the first time: marked, their code written only if they are loaded again. */
+  marked: number;
 }
 
 /** Enough for several builds of the bundle (it has ~35 files, a command loads ~8); each entry is ≤ 1 MB. */
@@ -131,10 +135,28 @@ function writeEntry(file: string, data: Buffer): boolean {
   }
 }
 
+/**
+ * Writing a file's code costs a run ~30 ms (bench/cli, `roleid` cold): a CI job that runs the CLI once on a fresh
+ * runner would pay it for nothing. So the first run that loads a file only marks it; a run that finds the mark writes
+ * the code, and the runs after that start warm.
+ */
+function markerOf(file: string): string {
+  return `${file}.seen`;
+}
+
+function seenBefore(file: string): boolean {
+  try {
+    rmSync(markerOf(file));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function prune(dir: string, maxFiles: number): void {
   try {
     const entries = readdirSync(dir)
-      .filter((name) => name.endsWith('.v8'))
+      .filter((name) => name.endsWith('.v8') || name.endsWith('.v8.seen'))
       .map((name) => ({ path: join(dir, name), mtime: statSync(join(dir, name)).mtimeMs }))
       .sort((a, b) => b.mtime - a.mtime);
     for (const old of entries.slice(maxFiles)) rmSync(old.path, { force: true });
@@ -148,11 +170,11 @@ function prune(dir: string, maxFiles: number): void {
  * missing when the process exits. Call it before the bundle's first `require`.
  */
 export function enableCodeCache(options: CodeCacheOptions): CodeCacheStats {
-  const stats: CodeCacheStats = { accepted: 0, rejected: 0, missing: 0, written: 0 };
+  const stats: CodeCacheStats = { accepted: 0, rejected: 0, missing: 0, written: 0, marked: 0 };
   const dir = options.cacheDir === undefined ? undefined : privateDir(options.cacheDir);
   if (dir === undefined) return stats;
   const prefix = options.bundleDir.endsWith(sep) ? options.bundleDir : options.bundleDir + sep;
-  const toWrite: { script: vm.Script; file: string }[] = [];
+  const toWrite: { script: vm.Script; file: string; rejected: boolean }[] = [];
   const proto = Module.prototype as unknown as CompilingModule;
   const compile = proto._compile;
 
@@ -170,17 +192,19 @@ export function enableCodeCache(options: CodeCacheOptions): CodeCacheStats {
       else if (script.cachedDataRejected) stats.rejected++;
       else stats.accepted++;
       if (cachedData !== undefined && !script.cachedDataRejected) touch(file);
-      else toWrite.push({ script, file });
+      else toWrite.push({ script, file, rejected: cachedData !== undefined });
     }
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
     return wrapper.call(this.exports, this.exports, createRequire(filename), this, filename, dirname(filename));
   };
 
   process.once('exit', () => {
-    for (const { script, file } of toWrite) {
-      if (writeEntry(file, script.createCachedData())) stats.written++;
+    for (const { script, file, rejected } of toWrite) {
+      if (rejected || seenBefore(file)) {
+        if (writeEntry(file, script.createCachedData())) stats.written++;
+      } else if (writeEntry(markerOf(file), Buffer.alloc(0))) stats.marked++;
     }
-    if (stats.written > 0) prune(dir, options.maxFiles ?? MAX_FILES);
+    if (stats.written + stats.marked > 0) prune(dir, options.maxFiles ?? MAX_FILES);
   });
   return stats;
 }
