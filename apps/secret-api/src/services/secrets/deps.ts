@@ -17,7 +17,7 @@ export interface SecretDeps {
   /** History pages read a moment ago (history-cache.ts). */
   histories: HistoryCache;
   /** Where a change of a key is announced (secret-changes.ts): taking the key with secret-lock.ts does it. */
-  secretChanges: Pick<SecretChanges, 'changed'>;
+  secretChanges: Pick<SecretChanges, 'changed' | 'announced'>;
   /** For what an operator must hear about, such as Vault having forgotten versions. */
   logger?: Pick<Logger, 'warn'>;
 }

@@ -11,6 +11,7 @@ import { TRY_LOCK_CALL, UNLOCK_CALL, type HeldKey, type SessionStatement } from 
 import { ApiError } from '../../http/api-error.js';
 import type { SecretDeps } from './deps.js';
 import { fingerprint } from './fingerprint.js';
+import { ANNOUNCE_CALL } from './secret-changes.js';
 import type { SetSecretInput } from './set-secret.js';
 
 /** What the row records of a set: who, why, a fingerprint of what, and the cas it was asked with. */
@@ -105,17 +106,18 @@ export interface Written {
 }
 
 /**
- * Confirms the row once Vault holds the version, in the statement that releases the key's lock.
- * Committed without waiting for the WAL flush: if a crash of the database host loses the
- * confirmation, the row is pending again and repair confirms it from Vault's metadata (same
- * version, same fingerprint) — nothing is lost but a flush wait.
+ * Confirms the row once Vault holds the version, in the statement that releases the key's lock
+ * and tells the other API processes that the key changed. Committed without waiting for the WAL
+ * flush: if a crash of the database host loses the confirmation, the row is pending again and
+ * repair confirms it from Vault's metadata (same version, same fingerprint) — nothing is lost but
+ * a flush wait.
  */
 const CONFIRM_AND_UNLOCK = `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
     confirmed AS (
       UPDATE secret_versions SET confirmed = true, kv_version = $3::int, kv_created_time = $4::text
       FROM async_commit WHERE id = $5::bigint
       RETURNING id)
-    SELECT (SELECT count(*)::int FROM confirmed) AS confirmed, ${UNLOCK_CALL} AS unlocked`;
+    SELECT (SELECT count(*)::int FROM confirmed) AS confirmed, ${UNLOCK_CALL} AS unlocked, ${ANNOUNCE_CALL} AS announced`;
 
 export async function confirm(
   deps: SecretDeps,

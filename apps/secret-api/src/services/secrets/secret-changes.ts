@@ -5,8 +5,13 @@
  * statement per batch, not one per set. At most `MAX_QUEUED` paths wait; past that, or for a path
  * too long for a notice, one notice that any secret may have changed stands for them all. A batch
  * that cannot be sent is logged, and other processes then see the change within their TTL.
+ *
+ * A set, the common change, needs no notice of its own: the statement that confirms its version and
+ * releases the key's lock carries it ({@link ANNOUNCE_CALL}). A statement is a socket write, and on a
+ * busy API most sets would otherwise each start a batch of one.
  */
 import type { Logger } from '../../observability/logger.js';
+import { SECRETS_CHANNEL } from '../change-listener.js';
 import type { HistoryCache } from './history-cache.js';
 
 const MAX_QUEUED = 1_000;
@@ -14,6 +19,14 @@ const MAX_QUEUED = 1_000;
 const MAX_PAYLOAD_BYTES = 7_999;
 /** The payload that stands for every secret. */
 export const ANY_SECRET = '';
+
+/**
+ * A SQL call that announces the change of the secret whose lock the statement runs under: `$2`
+ * is the lock's key, the secret's path (db/key-lock.ts). Sent on commit, with the statement that
+ * releases the lock. A statement that releases a secret's lock names it `announced`, so that
+ * withKeyLock (secret-lock.ts) knows the change is told and sends no notice of its own.
+ */
+export const ANNOUNCE_CALL = `pg_notify('${SECRETS_CHANNEL}', CASE WHEN octet_length($2) <= ${MAX_PAYLOAD_BYTES} THEN $2 ELSE '${ANY_SECRET}' END)`;
 
 /** Sends one notice per payload, in one statement. */
 export type SendNotices = (payloads: string[]) => Promise<void>;
@@ -40,6 +53,11 @@ export class SecretChanges {
       this.queued.add(path);
     }
     this.sending ??= this.sendQueued();
+  }
+
+  /** The secret at `path` changed, and the statement that made the change told the other processes ({@link ANNOUNCE_CALL}). */
+  announced(path: string): void {
+    this.history.forget(path);
   }
 
   /** A notice from another process: `path` changed there, or any secret when it is {@link ANY_SECRET}. */

@@ -10,7 +10,11 @@ import type { SecretDeps } from './deps.js';
 /** Seconds a client is asked to wait before retrying a busy key: a set takes milliseconds. */
 const RETRY_AFTER_SECONDS = 1;
 
-/** Runs `work` holding the key's lock and announces afterwards that the key changed (whether or not `work` succeeded). */
+/**
+ * Runs `work` holding the key's lock and announces afterwards that the key changed (whether or not
+ * `work` succeeded): with a notice of its own, unless the statement that released the lock carried
+ * it (a column `announced`: secret-changes.ts, `ANNOUNCE_CALL`).
+ */
 export function withKeyLock<T>(
   deps: Pick<SecretDeps, 'locks' | 'secretChanges'>,
   path: string,
@@ -20,10 +24,20 @@ export function withKeyLock<T>(
   return deps.locks.withLock(
     path,
     async (held) => {
+      let announced = false;
+      const announcing: HeldKey = {
+        read: held.read,
+        releaseWith: async (statement) => {
+          const rows = await held.releaseWith(statement);
+          announced = rows?.[0] !== undefined && 'announced' in rows[0];
+          return rows;
+        },
+      };
       try {
-        return await work(held);
+        return await work(announcing);
       } finally {
-        deps.secretChanges.changed(path);
+        if (announced) deps.secretChanges.announced(path);
+        else deps.secretChanges.changed(path);
       }
     },
     options,
