@@ -189,7 +189,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('through %s', (kin
           requestId: 'req-full',
           callerRequestId: 'ci-7',
           error: 'vault_unavailable',
-          details: { before: ['a'], after: ['a', 'b'], note: 'quote " and \\ and é 🔑' },
+          details: { before: ['a'], after: ['a', 'b'], note: 'quote " and \\ and é 🔑 and \\u0000 \\uD800 as text' },
         }),
         trail.record({ ...event(1), requestId: 'req-nul', target: 'apps/x\u0000y', details: { v: 'n\u0000l' } }),
         trail.record({ ...event(2), requestId: 'req-surrogate', target: 'apps/\ud800x', details: { v: '\udfffz' } }),
@@ -205,7 +205,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('through %s', (kin
         result: 'error',
         callerRequestId: 'ci-7',
         error: 'vault_unavailable',
-        details: { before: ['a'], after: ['a', 'b'], note: 'quote " and \\ and é 🔑' },
+        details: { before: ['a'], after: ['a', 'b'], note: 'quote " and \\ and é 🔑 and \\u0000 \\uD800 as text' },
       });
       expect(byId.get('req-full')!.time.getTime()).toBeGreaterThanOrEqual(before - 5);
       expect(byId.get('req-nul')).toMatchObject({ target: 'apps/x\uFFFDy', details: { v: 'n\uFFFDl' } });

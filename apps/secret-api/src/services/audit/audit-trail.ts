@@ -60,13 +60,21 @@ function toRow(event: AuditEventInput): Row {
 
 /** NUL or any surrogate (most are halves of well-formed pairs, which the round trip through UTF-8 keeps). */
 const MAYBE_UNSTORABLE = /[\0\uD800-\uDFFF]/;
+/**
+ * How JSON.stringify writes NUL and a lone surrogate (a well-formed pair it writes as is). Also matches text that
+ * merely reads like one (an escaped backslash before it), which then takes the slow path for nothing.
+ */
+const ESCAPED_UNSTORABLE = /\\u(?:0000|d[89a-f])/i;
 
 /**
  * What PostgreSQL's text can hold: a lone UTF-16 surrogate becomes U+FFFD (as the driver's UTF-8 encoding of a
  * parameter did) and NUL, which no text value may contain, becomes U+FFFD too. One unstorable string must not cost
- * its whole batch.
+ * its whole batch. A replacer runs for every value of the batch (a RoleID read's batch holds hundreds of events and
+ * it showed in the profile), so it runs only when the plain JSON says there is something to replace.
  */
 function storableJson(rows: Row[]): string {
+  const json = JSON.stringify(rows);
+  if (!ESCAPED_UNSTORABLE.test(json)) return json;
   return JSON.stringify(rows, (_key, value: unknown) =>
     typeof value === 'string' && MAYBE_UNSTORABLE.test(value)
       ? Buffer.from(value, 'utf8').toString('utf8').replaceAll('\0', '\uFFFD')
