@@ -82,6 +82,7 @@ export const getAppRoute = route({
   auth: true,
   params: ZAppParams,
   responses: { 200: ZApp },
+  conditional: 'etag',
 });
 
 export const patchAppRoute = route({
@@ -97,6 +98,7 @@ export const patchAppRoute = route({
   params: ZAppParams,
   body: ZPatchAppBody,
   responses: { 200: ZApp },
+  conditional: 'if-match',
 });
 
 export const deleteAppRoute = route({

@@ -92,6 +92,7 @@ export const patchClusterRoute = route({
   params: ZClusterParams,
   body: ZPatchClusterBody,
   responses: { 200: ZCluster },
+  conditional: 'if-match',
 });
 
 export const deleteClusterRoute = route({

@@ -78,6 +78,27 @@ describe('the OpenAPI document', () => {
     expect(doc.components.schemas['Problem']).toMatchObject({ type: 'object' });
   });
 
+  it('declares the ETag of the routes that answer one, and If-Match and 412 where a change may be conditional', () => {
+    const doc = build();
+    const etagOf = (o: Record<string, unknown>) =>
+      (o['responses'] as Record<string, { headers?: Record<string, unknown> }>)['200']?.headers?.['ETag'];
+    const ifMatchOf = (o: Record<string, unknown>) =>
+      (o['parameters'] as { name: string; in: string; required: boolean }[]).find((p) => p.name === 'If-Match');
+    for (const path of ['/v1/apps/{app}', '/v1/clusters/{cluster}']) {
+      const patch = op(doc, 'patch', path);
+      expect(etagOf(patch)).toMatchObject({ schema: { type: 'string' } });
+      expect(ifMatchOf(patch)).toMatchObject({ in: 'header', required: false });
+      expect(patch['responses']).toHaveProperty('412');
+    }
+    const get = op(doc, 'get', '/v1/apps/{app}');
+    expect(etagOf(get)).toBeDefined();
+    expect(ifMatchOf(get)).toBeUndefined();
+    expect(get['responses']).not.toHaveProperty('412');
+    const set = op(doc, 'put', '/v1/apps/{app}/secrets/{key}');
+    expect(etagOf(set)).toBeUndefined();
+    expect(set['responses']).not.toHaveProperty('412');
+  });
+
   it('uses the zod schemas for bodies and responses', () => {
     const doc = build();
     const body = (o: Record<string, unknown>) =>

@@ -37,6 +37,7 @@ export function errorStatusesOf(r: RouteContract): number[] {
     for (const s of [400, 401, 403, 404, 503]) statuses.add(s);
     if (r.method !== 'GET') statuses.add(409);
     if (r.body) statuses.add(413);
+    if (r.conditional === 'if-match') statuses.add(412);
   }
   return [...statuses].sort((a, b) => a - b);
 }
@@ -54,8 +55,27 @@ function parameters(r: RouteContract) {
       out.push({ name, in: location, required: location === 'path' || required.has(name), schema: prop });
     }
   }
+  if (r.conditional === 'if-match') {
+    out.push({
+      name: 'If-Match',
+      in: 'header',
+      required: false,
+      description:
+        'The ETag of the state this change was made from (or `*`): when the resource no longer has it, the ' +
+        'request is refused with 412 and changes nothing. Without it the change is unconditional.',
+      schema: { type: 'string' },
+    });
+  }
   return out;
 }
+
+/** The ETag header of a success answer, for routes that send one. */
+const ETAG_HEADER = {
+  ETag: {
+    description: "The resource's strong entity tag: send it back in If-Match to change only this state.",
+    schema: { type: 'string' },
+  },
+};
 
 function operation(r: RouteContract) {
   const responses: Record<string, unknown> = {};
@@ -65,6 +85,7 @@ function operation(r: RouteContract) {
       schema === null
         ? { description: 'No content' }
         : { description: 'Success', content: { [contentType]: { schema: jsonSchemaOf(schema, 'output') } } };
+    if (r.conditional !== undefined) (responses[status] as Record<string, unknown>)['headers'] = ETAG_HEADER;
   }
   for (const status of errorStatusesOf(r)) {
     if (!(String(status) in responses)) responses[String(status)] = problemResponse(status);

@@ -25,6 +25,11 @@ export interface RouteContract {
   readonly responses: Readonly<Record<number, z.ZodType | null>>;
   /** Content type of the success responses; default `application/json`. */
   readonly contentType?: string;
+  /**
+   * Conditional requests (RFC 9110 §13): `etag`, success answers carry the resource's strong ETag; `if-match`, that
+   * too, and a request may send it back in If-Match to change only the state it saw (412 otherwise).
+   */
+  readonly conditional?: 'etag' | 'if-match';
 }
 
 /** Declares a route, keeping its literal type. */

@@ -231,6 +231,9 @@ function sendResult(
   const schema = route.responses[result.status];
   if (schema === undefined)
     throw new ResponseContractError(`${route.id} answered ${result.status}, not in its contract`);
+  if ((result.headers?.['ETag'] !== undefined) !== (route.conditional !== undefined)) {
+    throw new ResponseContractError(`${route.id}: an ETag is sent exactly when its contract says it is conditional`);
+  }
   if (result.headers) for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
   if (schema === null) return sendEmpty(res, result.status);
   if (route.contentType && typeof result.body === 'string') {
