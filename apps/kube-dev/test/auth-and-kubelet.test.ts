@@ -1,5 +1,9 @@
 /** Service-account tokens trusted through OIDC discovery, TokenReview, and init containers run as real processes. */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandRunner, startKubeDev, type KubeDev } from '../src/index.js';
@@ -177,6 +181,67 @@ describe('simulated kubelet', () => {
       reason: 'Completed',
     });
     expect(running.status.conditions.find((c: { type: string }) => c.type === 'Ready').status).toBe('True');
+  });
+
+  it('runs a native sidecar beside the app, restarts it when it exits, and stops it when the pod is deleted', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kube-dev-sidecar-'));
+    try {
+      // Answers with its pid; exits 3 when asked to; on SIGTERM leaves a mark and exits.
+      const script = `
+const http = require('node:http');
+const fs = require('node:fs');
+const server = http.createServer((req, res) => {
+  if (req.url === '/exit') { res.end('bye'); setImmediate(() => process.exit(3)); return; }
+  res.end(String(process.pid));
+});
+server.listen(8098, process.env.POD_IP);
+process.on('SIGTERM', () => { fs.writeFileSync(process.env.MARK, 'stopped'); process.exit(0); });
+`;
+      const mark = join(dir, 'stopped');
+      await call(kube, 'POST', '/api/v1/namespaces/apps/pods', {
+        metadata: { name: 'with-sidecar' },
+        spec: {
+          serviceAccountName: 'web',
+          initContainers: [
+            {
+              name: 'refresher',
+              image: 'refresher:dev',
+              restartPolicy: 'Always',
+              command: [process.execPath, '-e', script],
+              env: [
+                { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+                { name: 'MARK', value: mark },
+              ],
+            },
+          ],
+          containers: [{ name: 'app', image: 'app:1' }],
+        },
+      });
+      const read = async () => (await call(kube, 'GET', '/api/v1/namespaces/apps/pods/with-sidecar')).body;
+      await expect.poll(async () => (await read()).status.phase, { timeout: 5000 }).toBe('Running');
+      const url = `http://${(await read()).status.podIP}:8098`;
+      await expect.poll(() => fetchText(`${url}/`).catch(() => ''), { timeout: 5000 }).toMatch(/^\d+$/);
+      const firstPid = await fetchText(`${url}/`);
+      const sidecarStatus = async () => (await read()).status.initContainerStatuses[0];
+      expect(await sidecarStatus()).toMatchObject({ started: true, ready: true, restartCount: 0 });
+
+      await fetchText(`${url}/exit`);
+      await expect.poll(async () => (await sidecarStatus()).restartCount, { timeout: 5000 }).toBe(1);
+      expect((await sidecarStatus()).lastState.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+      await expect
+        .poll(async () => (await sidecarStatus()).state.running !== undefined, { timeout: 5000 })
+        .toBe(true);
+      await expect
+        .poll(() => fetchText(`${url}/`).catch(() => ''), { timeout: 5000 })
+        .toMatch(/^\d+$/);
+      expect(await fetchText(`${url}/`)).not.toBe(firstPid);
+      expect((await read()).status.phase).toBe('Running');
+
+      expect((await call(kube, 'DELETE', '/api/v1/namespaces/apps/pods/with-sidecar')).status).toBe(200);
+      await expect.poll(() => existsSync(mark), { timeout: 5000 }).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects a pod whose service account does not exist with 403', async () => {

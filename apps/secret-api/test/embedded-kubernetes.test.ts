@@ -36,7 +36,7 @@ const SENTRY_DSN = 'https://public@sentry.example.com/42';
 let root: string;
 let api: ChildProcess | undefined;
 let apiOutput = '';
-let exports: { url: string; token: string; kubeconfig: string; vaultAddr: string };
+let exports: { url: string; token: string; kubeconfig: string; vaultAddr: string; vaultRootToken: string };
 let env: Record<string, string>;
 const dbUsers: string[] = [];
 let db: TestDatabase;
@@ -144,6 +144,7 @@ beforeAll(async () => {
     token: grab(/export SECRET_API_TOKEN=(\S+)/),
     kubeconfig: grab(/export KUBECONFIG=(\S+)/),
     vaultAddr: grab(/ VAULT_ADDR=(\S+) VAULT_TOKEN=/),
+    vaultRootToken: grab(/ VAULT_TOKEN=(\S+) vault /),
   };
   env = {
     PATH: process.env['PATH'] ?? '',
@@ -235,6 +236,60 @@ describe('the embedded stack runs Kubernetes: deploy the example app end to end'
       secondResult.applied.map(() => 'unchanged'),
     );
     expect(await template()).toEqual(templateBefore);
+  });
+
+  it("runs each pod's refresh sidecar; a pod deleted has its Vault token and leases revoked", async () => {
+    type Pod = {
+      metadata: { name: string };
+      status: {
+        phase?: string;
+        podIP: string;
+        initContainerStatuses?: { name: string; state: { running?: unknown } }[];
+      };
+    };
+    const running = await until('2 running pods', async () => {
+      const items = JSON.parse((await kubectl(['get', 'pods', '-n', 'myapp', '-o', 'json'])).stdout || '{"items":[]}')
+        .items as Pod[];
+      return items.length === 2 && items.every((p) => p.status.phase === 'Running') && items;
+    });
+    for (const pod of running) {
+      const sidecar = pod.status.initContainerStatuses?.find((c) => c.name === 'secret-refresh');
+      expect(sidecar?.state.running, pod.metadata.name).toBeDefined();
+      // Its readiness probe, on the pod's IP as in a cluster: it holds the pod's token and every lease alive.
+      const ready = await until(`${pod.metadata.name}'s refresh sidecar ready`, async () =>
+        fetch(`http://${pod.status.podIP}:8098/readyz`).then(
+          (r) => r.status === 200,
+          () => false,
+        ),
+      );
+      expect(ready).toBe(true);
+    }
+
+    const [pod] = running as [Pod];
+    const leaseDir = join(root, '.data', 'kube', 'aws.stg', 'pods', 'myapp', pod.metadata.name, 'volumes');
+    const leases = join(leaseDir, 'secret-api-leases');
+    const token = (await readFile(join(leases, 'token'), 'utf8')).trim();
+    const leaseIds = (
+      JSON.parse(await readFile(join(leases, 'leases.json'), 'utf8')) as { leases: { leaseId: string }[] }
+    ).leases.map((l) => l.leaseId);
+    expect(leaseIds.length).toBeGreaterThan(0);
+    const vault = (path: string, init: RequestInit = {}) => fetch(`${exports.vaultAddr}/v1/${path}`, init);
+    const tokenAlive = async () => (await vault('auth/token/lookup-self', { headers: { 'X-Vault-Token': token } })).status;
+    const leaseAlive = async (leaseId: string) =>
+      (
+        await vault('sys/leases/lookup', {
+          method: 'PUT',
+          headers: { 'X-Vault-Token': exports.vaultRootToken, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ lease_id: leaseId }),
+        })
+      ).status;
+    expect(await tokenAlive()).toBe(200);
+    for (const leaseId of leaseIds) expect(await leaseAlive(leaseId), leaseId).toBe(200);
+
+    const deleted = await kubectl(['delete', 'pod', pod.metadata.name, '-n', 'myapp', '--wait=false']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    await until('the deleted pod’s token revoked', async () => (await tokenAlive()) === 403);
+    for (const leaseId of leaseIds) expect(await leaseAlive(leaseId), leaseId).not.toBe(200);
   });
 
   it("deployer inject's output of the example is schema-valid and accepted by kubectl's server-side dry run", async () => {

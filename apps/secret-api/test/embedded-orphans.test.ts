@@ -240,17 +240,22 @@ describe('a start ends only what a dead API left behind', () => {
   });
 });
 
-describe("a pod's secret-init in the Kubernetes stand-in", () => {
-  it('ends when the stand-in is killed hard, rather than keep its pod IP port for the next start', async () => {
+describe("a pod's secret-init and secret-refresh in the Kubernetes stand-in", () => {
+  it('end when the stand-in is killed hard, rather than keep their pod IP ports for the next start', async () => {
     const dir = join(root, 'pod-runner');
     await mkdir(dir, { recursive: true });
-    const pidFile = join(dir, 'secret-init.pid');
-    // Stands in for secret-init waiting for its SecretID: silent, and never done on its own.
-    const waiting = join(dir, 'waiting.mjs');
-    await writeFile(
-      waiting,
-      `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nsetInterval(() => {}, 60_000);\n`,
-    );
+    // Each stands in for its program running: silent, and never done on its own.
+    const stand = async (name: string) => {
+      const pidFile = join(dir, `${name}.pid`);
+      const script = join(dir, `${name}.mjs`);
+      await writeFile(
+        script,
+        `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nsetInterval(() => {}, 60_000);\n`,
+      );
+      return { pidFile, script };
+    };
+    const init = await stand('secret-init');
+    const refresh = await stand('secret-refresh');
     const noNetwork = join(dir, 'no-network.mjs');
     await writeFile(noNetwork, '');
     const runner = pathToFileURL(join(dirname(BIN), '..', 'dist', 'embedded', 'pod-runner.js')).href;
@@ -259,29 +264,32 @@ describe("a pod's secret-init in the Kubernetes stand-in", () => {
       [
         '--input-type=module',
         '-e',
-        `import { secretInitRunner } from ${JSON.stringify(runner)};
-         const run = secretInitRunner({
+        `import { podContainerRunner } from ${JSON.stringify(runner)};
+         const run = podContainerRunner({
            podsDir: ${JSON.stringify(join(dir, 'pods'))},
-           secretInitBin: ${JSON.stringify(waiting)},
+           secretInitBin: ${JSON.stringify(init.script)},
+           secretRefreshBin: ${JSON.stringify(refresh.script)},
            podNetworkModule: ${JSON.stringify(noNetwork)},
            readConfigMap: async () => undefined,
            containerEnv: () => ({}),
          });
-         await run({
-           pod: { metadata: { name: 'myapp-1', namespace: 'myapp', uid: 'u1' }, spec: {} },
-           container: { name: 'secret-init' },
-           podIP: '127.0.0.1',
-           signal: new AbortController().signal,
-         });`,
+         const pod = { metadata: { name: 'myapp-1', namespace: 'myapp', uid: 'u1' }, spec: {} };
+         const signal = new AbortController().signal;
+         await Promise.all(['secret-init', 'secret-refresh'].map((name) =>
+           run({ pod, container: { name }, podIP: '127.0.0.1', signal })));`,
       ],
       { stdio: 'ignore' },
     );
     processes.push(host);
-    await until('secret-init to start', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '', 10_000);
-    const pid = Number(readFileSync(pidFile, 'utf8'));
-    seen.push({ pid, identity: processIdentity(pid) as ProcessIdentity });
-    expect(alive(pid)).toBe(true);
+    const pids: number[] = [];
+    for (const { pidFile } of [init, refresh]) {
+      await until('the container to start', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '', 10_000);
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      seen.push({ pid, identity: processIdentity(pid) as ProcessIdentity });
+      expect(alive(pid)).toBe(true);
+      pids.push(pid);
+    }
     host.kill('SIGKILL');
-    await until('secret-init to end with its stand-in', () => !alive(pid), 5000);
+    await until('both to end with their stand-in', () => pids.every((pid) => !alive(pid)), 5000);
   });
 });

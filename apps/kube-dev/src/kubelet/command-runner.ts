@@ -42,14 +42,17 @@ export interface CommandRunnerOptions {
   onOutput?: (container: string, chunk: string) => void;
 }
 
-/** Runs `command` + `args`; resolves with the exit code (137 when the pod is deleted). */
+/**
+ * Runs `command` + `args`; resolves with the exit code (137 when the pod is deleted). A container with no command
+ * is left to the kubelet (undefined): an init container succeeds at once, a sidecar runs for the pod's life.
+ */
 export function commandRunner(options: CommandRunnerOptions = {}) {
-  return (run: InitContainerRun): Promise<number> => {
+  return (run: InitContainerRun): Promise<number> | undefined => {
     const command = [
       ...((run.container['command'] as string[] | undefined) ?? []),
       ...((run.container['args'] as string[] | undefined) ?? []),
     ];
-    if (command.length === 0) return Promise.resolve(0);
+    if (command.length === 0) return undefined;
     return new Promise((resolve) => {
       const child = spawn(command[0] as string, command.slice(1), {
         env: { PATH: process.env['PATH'] ?? '', ...options.env, ...containerEnv(run) },

@@ -1,9 +1,10 @@
 /**
  * A simulated kubelet for one node: binds new pods to it, gives each an IP in
  * its pod CIDR (127.10/16 by default), walks init containers one at a time (a test may run them as real
- * processes), then marks the pod Running and Ready. Each step is one status
- * write, which watchers see as one MODIFIED event. Deleting a pod stops what
- * runs and completes the delete with grace 0.
+ * processes), then marks the pod Running and Ready. A native sidecar (an init container with restartPolicy
+ * Always) the runner runs keeps running beside the pod and is restarted whenever it exits, after a back-off
+ * its status shows as CrashLoopBackOff. Each step is one status write, which watchers see as one MODIFIED
+ * event. Deleting a pod stops what runs (the runner's signal aborts) and completes the delete with grace 0.
  */
 import { randomBytes } from 'node:crypto';
 import { formatTime } from '../api/meta.js';
@@ -25,7 +26,8 @@ export interface InitContainerRun {
 
 /**
  * Runs one init container and resolves with its exit code, or returns
- * undefined to let the kubelet "run" it (it succeeds at once).
+ * undefined to let the kubelet "run" it (it succeeds at once; a sidecar runs
+ * for the pod's life). A sidecar's run resolves only when it exits.
  */
 export type InitContainerRunner = (run: InitContainerRun) => Promise<number> | undefined;
 
@@ -34,7 +36,7 @@ export interface KubeletOptions {
   runInitContainer?: InitContainerRunner;
   /** Where pod IPs come from: a /16 or /24 inside 127.0.0.0/8 (default 127.10.0.0/16). */
   podCIDR?: string;
-  /** Wait before restarting a failed init container (restartPolicy Always/OnFailure). */
+  /** Wait before restarting a failed init container (restartPolicy Always/OnFailure) or an exited sidecar. */
   restartBackoffMs?: number;
 }
 
@@ -107,6 +109,62 @@ export class Kubelet {
     change(current, status);
     this.registry.write(pods, current);
     return true;
+  }
+
+  /**
+   * Runs the sidecar at init container `index` (already marked running) until the pod goes: each exit is
+   * written as its terminated state, then the restart's back-off as CrashLoopBackOff (restartCount + 1,
+   * the exit in lastState), then it runs again.
+   */
+  private async superviseSidecar(
+    pod: KubeObject,
+    run: PodRun,
+    index: number,
+    started: { startedAt: string; containerID: string },
+  ): Promise<void> {
+    const container = containers(pod, 'initContainers')[index] as Obj;
+    const statusOf = (status: Obj): Obj => (status['initContainerStatuses'] as Obj[])[index] as Obj;
+    let { startedAt, containerID } = started;
+    for (;;) {
+      const current = this.registry.find(pods, pod.metadata.namespace, pod.metadata.name ?? '') ?? pod;
+      const exited = this.options.runInitContainer?.({
+        pod: current,
+        container,
+        podIP: run.ip ?? '',
+        signal: run.controller.signal,
+      });
+      if (exited === undefined) return;
+      const exitCode = await exited;
+      const terminated = {
+        exitCode,
+        reason: exitCode === 0 ? 'Completed' : 'Error',
+        startedAt,
+        finishedAt: formatTime(this.registry.now()),
+        containerID,
+      };
+      const wrote =
+        this.step(pod, run, (_p, status) => {
+          Object.assign(statusOf(status), { started: false, ready: false, state: { terminated } });
+        }) &&
+        this.step(pod, run, (_p, status) => {
+          const s = statusOf(status);
+          Object.assign(s, {
+            restartCount: (s['restartCount'] as number) + 1,
+            lastState: { terminated },
+            state: { waiting: { reason: 'CrashLoopBackOff' } },
+          });
+        });
+      if (!wrote) return;
+      await new Promise((r) => setTimeout(r, this.options.restartBackoffMs ?? 1000));
+      startedAt = formatTime(this.registry.now());
+      containerID = containerId();
+      if (
+        !this.step(pod, run, (_p, status) => {
+          Object.assign(statusOf(status), { started: true, ready: true, containerID, state: { running: { startedAt } } });
+        })
+      )
+        return;
+    }
   }
 
   private async runPod(pod: KubeObject, run: PodRun): Promise<void> {
@@ -192,7 +250,10 @@ export class Kubelet {
           })
         )
           return;
-        if (sidecar) break;
+        if (sidecar) {
+          void this.superviseSidecar(pod, run, i, { startedAt, containerID: cid }).catch(() => undefined);
+          break;
+        }
         const current = this.registry.find(pods, pod.metadata.namespace, pod.metadata.name ?? '') ?? pod;
         const exitCode = await (this.options.runInitContainer?.({
           pod: current,

@@ -1,11 +1,11 @@
 /**
  * The embedded Kubernetes stand-in's process: kube-dev (found on disk, never imported by product code) with a
- * kubelet that runs secret-init for real (pod-runner.ts). Started by kube-dev-process.ts with its settings in the
+ * kubelet that runs secret-init and secret-refresh for real (pod-runner.ts). Started by kube-dev-process.ts with its settings in the
  * environment; writes one JSON line on stdout once it listens (address, CA, issuer, JWKS URL) and stops on SIGTERM.
  */
 import { request } from 'node:https';
 import { pathToFileURL } from 'node:url';
-import { clearPods, secretInitRunner, type PodContainerRun } from './pod-runner.js';
+import { clearPods, podContainerRunner, type PodContainerRun } from './pod-runner.js';
 
 /** The part of kube-dev's library this host uses (restated: product code does not import kube-dev's types). */
 interface KubeDevLibrary {
@@ -70,9 +70,10 @@ async function main(): Promise<void> {
     adminToken,
     issuer: setting('KUBE_HOST_ISSUER'),
     namespaces: setting('KUBE_HOST_NAMESPACES').split(','),
-    runInitContainer: secretInitRunner({
+    runInitContainer: podContainerRunner({
       podsDir,
       secretInitBin: setting('KUBE_HOST_SECRET_INIT'),
+      secretRefreshBin: setting('KUBE_HOST_SECRET_REFRESH'),
       podNetworkModule: setting('KUBE_HOST_POD_NETWORK'),
       readConfigMap,
       containerEnv: library.containerEnv,

@@ -1,6 +1,6 @@
 /**
  * The embedded stack's Kubernetes (issue 13): for each embedded cluster, the Kubernetes stand-in (kube-dev, with a
- * kubelet that runs secret-init for real) and that cluster's secret-controller, each its own child process, wired
+ * kubelet that runs secret-init and the secret-refresh sidecar for real) and that cluster's secret-controller, each its own child process, wired
  * the way a real cluster is:
  *
  * - the cluster's service-account issuer is trusted by the API through its OIDC JWKS over https (`jwksUri` +
@@ -155,7 +155,7 @@ async function startStandIn(
   cluster: ClusterName,
   dataDir: string,
   log: (line: string) => void,
-  programs: { kubeDev: string; secretInit: string },
+  programs: { kubeDev: string; secretInit: string; secretRefresh: string },
   record: ChildRecord | undefined,
 ): Promise<RunningCluster> {
   const dir = join(kubeDir(dataDir), cluster.name);
@@ -172,6 +172,7 @@ async function startStandIn(
       KUBE_HOST_ISSUER: `https://kubernetes.default.svc.cluster.local/embedded/${cluster.name}`,
       KUBE_HOST_NAMESPACES: CONTROLLER_NAMESPACE,
       KUBE_HOST_SECRET_INIT: programs.secretInit,
+      KUBE_HOST_SECRET_REFRESH: programs.secretRefresh,
       KUBE_HOST_POD_NETWORK: compiledModule('pod-network.js'),
       KUBE_HOST_POD_CIDR: ownPodCidr(),
     }),
@@ -244,6 +245,7 @@ export async function startEmbeddedKubernetes(options: {
   const programs = {
     kubeDev: required('kube-dev', 'dist/index.js', 'the Kubernetes stand-in'),
     secretInit: required('@secret-api/secret-init', 'bin/secret-init.js', 'secret-init'),
+    secretRefresh: required('@secret-api/secret-refresh', 'bin/secret-refresh.cjs', 'secret-refresh'),
   };
   const controllerBin = required('@secret-api/secret-controller', 'bin/secret-controller.js', 'secret-controller');
   await mkdir(kubeDir(dataDir), { recursive: true, mode: 0o700 });

@@ -1,15 +1,17 @@
 /**
- * How the embedded Kubernetes stand-in runs a pod's `secret-init` init container: as the real secret-init program,
- * a local process, with what a container runtime would give it — each volume of the pod a directory under
- * `<podsDir>/<namespace>/<pod>/<volume>` (ConfigMap volumes filled from the ConfigMap), the container's mount paths
- * translated to those directories, its env (literal values and the downward API), and the pod's IP as the address
- * it listens on and connects from (so a SecretID bound to the pod IP logs in, as in a cluster).
+ * How the embedded Kubernetes stand-in runs our containers of a pod: the real secret-init (the init container) and
+ * secret-refresh (the native sidecar), each a local process, with what a container runtime would give it — each
+ * volume of the pod a directory under `<podsDir>/<namespace>/<pod>/<volume>` (ConfigMap volumes filled from the
+ * ConfigMap), the container's mount paths translated to those directories, its env (literal values and the downward
+ * API), and the pod's IP as the address it listens on and connects from (so a SecretID bound to the pod IP logs in,
+ * as in a cluster). The sidecar renews the pod's token and leases for the pod's life and revokes them when the pod
+ * is deleted (the stand-in's kubelet sends it SIGTERM, restarts it when it exits).
  *
- * Other init containers succeed at once: their images are not ours to run. The app's own containers are only
- * marked Running by the stand-in's kubelet; what they would read is in the pod's secrets volume directory.
+ * Other containers are not ours to run: other init containers succeed at once, and the app's own containers are
+ * only marked Running by the stand-in's kubelet; what they would read is in the pod's secrets volume directory.
  *
- * secret-init runs with parent-watch.ts preloaded, as the stand-in itself does: killed hard, the stand-in runs no code
- * to stop it, and a secret-init left waiting would hold its pod IP's port for the next start's pod of that IP.
+ * Both run with parent-watch.ts preloaded, as the stand-in itself does: killed hard, the stand-in runs no code to
+ * stop them, and a secret-init left waiting would hold its pod IP's port for the next start's pod of that IP.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -33,6 +35,8 @@ export interface PodRunnerOptions {
   podsDir: string;
   /** The compiled secret-init program. */
   secretInitBin: string;
+  /** The compiled secret-refresh program. */
+  secretRefreshBin: string;
   /** Preloaded into the container's process: connections leave from the pod IP. */
   podNetworkModule: string;
   /** Reads a ConfigMap's data (for configMap volumes); undefined when it does not exist. */
@@ -41,14 +45,33 @@ export interface PodRunnerOptions {
   containerEnv: (run: PodContainerRun) => Record<string, string>;
   /** The init container to run for real (the controller's SECRET_CONTROLLER_INIT_CONTAINER). */
   initContainerName?: string;
+  /** The sidecar to run for real (the controller's SECRET_CONTROLLER_REFRESH_CONTAINER). */
+  refreshContainerName?: string;
 }
 
-/** secret-init's own defaults (apps/secret-init/src/config.ts), which are paths inside the container. */
+/** One of our programs as a container: where it is, and how it is told its paths and its address. */
+interface ContainerProgram {
+  bin: string;
+  /** Its path settings with their defaults, which are paths inside the container. */
+  paths: Record<string, string>;
+  /** The settings among `paths` it writes to, whose directories a runtime's volume would already provide. */
+  writes: readonly string[];
+  /** The setting naming the address it listens on: in a pod every address of its network namespace, here the pod IP. */
+  listen: string;
+}
+
+/** secret-init's own defaults (apps/secret-init/src/config.ts). */
 const SECRET_INIT_PATHS: Record<string, string> = {
   SECRET_INIT_CONFIG_DIR: '/config',
   SECRET_INIT_OUTPUT_DIR: '/etc/secrets',
   SECRET_INIT_ENV_FILE: '/env/variables',
   SECRET_INIT_LEASE_DIR: '/var/run/secrets/vault',
+};
+
+/** secret-refresh's own defaults (apps/secret-refresh/src/config.ts): it reads what secret-init wrote. */
+const SECRET_REFRESH_PATHS: Record<string, string> = {
+  SECRET_REFRESH_LEASE_DIR: '/var/run/secrets/vault',
+  SECRET_REFRESH_ENV_FILE: '/env/variables',
 };
 
 /** The directory of one pod's volumes; removed when the stand-in starts (its pods are in memory). */
@@ -94,20 +117,35 @@ async function prepareVolumes(
   return dirs;
 }
 
-/** kube-dev's InitContainerRunner: secret-init for real, anything else "succeeds" (undefined). */
-export function secretInitRunner(options: PodRunnerOptions) {
-  const wanted = options.initContainerName ?? 'secret-init';
+/** kube-dev's InitContainerRunner: secret-init and secret-refresh for real, anything else "succeeds" (undefined). */
+export function podContainerRunner(options: PodRunnerOptions) {
+  const programs = new Map<string, ContainerProgram>([
+    [
+      options.initContainerName ?? 'secret-init',
+      {
+        bin: options.secretInitBin,
+        paths: SECRET_INIT_PATHS,
+        writes: Object.keys(SECRET_INIT_PATHS),
+        listen: 'SECRET_INIT_LISTEN',
+      },
+    ],
+    [
+      options.refreshContainerName ?? 'secret-refresh',
+      { bin: options.secretRefreshBin, paths: SECRET_REFRESH_PATHS, writes: [], listen: 'SECRET_REFRESH_LISTEN' },
+    ],
+  ]);
   return (run: PodContainerRun): Promise<number> | undefined => {
-    if (run.container['name'] !== wanted) return undefined;
-    return runSecretInit(options, run);
+    const program = programs.get(String(run.container['name']));
+    return program && runContainer(options, program, run);
   };
 }
 
-async function runSecretInit(options: PodRunnerOptions, run: PodContainerRun): Promise<number> {
+async function runContainer(options: PodRunnerOptions, program: ContainerProgram, run: PodContainerRun) {
   const namespace = run.pod.metadata.namespace ?? 'default';
   const dir = podDir(options.podsDir, namespace, run.pod.metadata.name ?? 'pod');
   const log = join(dir, `${String(run.container['name'])}.log`);
   try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const volumes = await prepareVolumes(options, run, dir);
     const mounts = list(run.container['volumeMounts']).flatMap((m) => {
       const volumeDir = volumes.get(String(m['name']));
@@ -116,23 +154,22 @@ async function runSecretInit(options: PodRunnerOptions, run: PodContainerRun): P
     const rootfs = join(dir, 'rootfs');
     const env = options.containerEnv(run);
     const paths = Object.fromEntries(
-      Object.entries(SECRET_INIT_PATHS).map(([name, fallback]) => [
-        name,
-        hostPath(mounts, rootfs, env[name] ?? fallback),
-      ]),
+      Object.entries(program.paths).map(([name, fallback]) => [name, hostPath(mounts, rootfs, env[name] ?? fallback)]),
     );
-    for (const [name, path] of Object.entries(paths)) {
-      await mkdir(name === 'SECRET_INIT_ENV_FILE' ? join(path, '..') : path, { recursive: true, mode: 0o700 });
+    for (const name of program.writes) {
+      const path = paths[name] as string;
+      await mkdir(name.endsWith('_FILE') ? join(path, '..') : path, { recursive: true, mode: 0o700 });
     }
     return await new Promise<number>((resolve) => {
       const out = createWriteStream(log, { flags: 'a', mode: 0o600 });
-      const child = spawn(process.execPath, [options.secretInitBin], {
+      // The pod's directory removed under a running container (the next start clears pods) must not stop the host.
+      out.on('error', () => undefined);
+      const child = spawn(process.execPath, [program.bin], {
         env: {
           PATH: process.env['PATH'] ?? '',
           ...env,
           ...paths,
-          // In a pod it listens on every address of its own network namespace; here the pod IP is its only one.
-          SECRET_INIT_LISTEN: run.podIP,
+          [program.listen]: run.podIP,
           POD_IP: run.podIP,
           NODE_OPTIONS: `--import=${pathToFileURL(options.podNetworkModule).href} --import=${PARENT_WATCH_IMPORT}`,
           ...PARENT_WATCH_ENV,
@@ -143,14 +180,13 @@ async function runSecretInit(options: PodRunnerOptions, run: PodContainerRun): P
       holdParentPipe(child);
       child.stdout?.pipe(out, { end: false });
       child.stderr?.pipe(out, { end: false });
+      // A stopped container may still write (secret-refresh logs its revocation): the log ends with its output.
+      child.on('close', () => out.end());
       child.on('error', () => {
-        out.end();
+        if (child.pid === undefined) out.end();
         resolve(run.signal.aborted ? 137 : 128);
       });
-      child.on('exit', (code) => {
-        out.end();
-        resolve(code ?? 137);
-      });
+      child.on('exit', (code) => resolve(code ?? 137));
     });
   } catch (err) {
     await mkdir(dir, { recursive: true, mode: 0o700 }).catch(() => undefined);
