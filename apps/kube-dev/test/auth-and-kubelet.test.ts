@@ -228,12 +228,8 @@ process.on('SIGTERM', () => { fs.writeFileSync(process.env.MARK, 'stopped'); pro
       await fetchText(`${url}/exit`);
       await expect.poll(async () => (await sidecarStatus()).restartCount, { timeout: 5000 }).toBe(1);
       expect((await sidecarStatus()).lastState.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
-      await expect
-        .poll(async () => (await sidecarStatus()).state.running !== undefined, { timeout: 5000 })
-        .toBe(true);
-      await expect
-        .poll(() => fetchText(`${url}/`).catch(() => ''), { timeout: 5000 })
-        .toMatch(/^\d+$/);
+      await expect.poll(async () => (await sidecarStatus()).state.running !== undefined, { timeout: 5000 }).toBe(true);
+      await expect.poll(() => fetchText(`${url}/`).catch(() => ''), { timeout: 5000 }).toMatch(/^\d+$/);
       expect(await fetchText(`${url}/`)).not.toBe(firstPid);
       expect((await read()).status.phase).toBe('Running');
 

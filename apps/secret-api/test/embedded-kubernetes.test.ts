@@ -274,7 +274,8 @@ describe('the embedded stack runs Kubernetes: deploy the example app end to end'
     ).leases.map((l) => l.leaseId);
     expect(leaseIds.length).toBeGreaterThan(0);
     const vault = (path: string, init: RequestInit = {}) => fetch(`${exports.vaultAddr}/v1/${path}`, init);
-    const tokenAlive = async () => (await vault('auth/token/lookup-self', { headers: { 'X-Vault-Token': token } })).status;
+    const tokenAlive = async () =>
+      (await vault('auth/token/lookup-self', { headers: { 'X-Vault-Token': token } })).status;
     const leaseAlive = async (leaseId: string) =>
       (
         await vault('sys/leases/lookup', {

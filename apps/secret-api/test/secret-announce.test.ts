@@ -63,7 +63,10 @@ const cachedPage = (path: string) => history.get(path, 'page', async () => ({ it
 
 /** Waits for `count` notices, then a moment more for any that should not have come. */
 async function notices(count: number): Promise<string[]> {
-  await pollUntil(async () => heard.length, (n) => n >= count);
+  await pollUntil(
+    async () => heard.length,
+    (n) => n >= count,
+  );
   await changes.flush();
   await sender.query('SELECT 1');
   await listener.query('SELECT 1');
@@ -88,9 +91,9 @@ describe('a change under a secret’s lock', () => {
   });
 
   it('is told by a notice of its own when the releasing statement fails (its notice went with it)', async () => {
-    await expect(
-      withKeyLock(deps(), 'app/B', (held) => held.releaseWith(releasing(', 1 / 0'))),
-    ).rejects.toThrow(/division by zero/);
+    await expect(withKeyLock(deps(), 'app/B', (held) => held.releaseWith(releasing(', 1 / 0')))).rejects.toThrow(
+      /division by zero/,
+    );
     expect(await notices(1)).toEqual(['app/B']);
     expect(sent).toEqual([['app/B']]);
   });

@@ -160,7 +160,12 @@ export class Kubelet {
       containerID = containerId();
       if (
         !this.step(pod, run, (_p, status) => {
-          Object.assign(statusOf(status), { started: true, ready: true, containerID, state: { running: { startedAt } } });
+          Object.assign(statusOf(status), {
+            started: true,
+            ready: true,
+            containerID,
+            state: { running: { startedAt } },
+          });
         })
       )
         return;
