@@ -2,31 +2,10 @@
  * JSON lines on stderr. Callers pass identifiers only — lease ids, accessors, paths, times —
  * never the token (lease ids are not secrets: they cannot be used without a token).
  */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+import { createJsonLogger, type LogFields, type Logger, type LogLevel } from '@secret-api/json-log';
 
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+export type { LogFields, Logger, LogLevel };
 
-export type LogFields = Record<string, string | number | boolean | null | undefined>;
-
-export interface Logger {
-  debug(msg: string, fields?: LogFields): void;
-  info(msg: string, fields?: LogFields): void;
-  warn(msg: string, fields?: LogFields): void;
-  error(msg: string, fields?: LogFields): void;
-}
-
-export function createLogger(
-  level: LogLevel = 'info',
-  write: (line: string) => void = (line) => process.stderr.write(line),
-): Logger {
-  const emit = (l: LogLevel, msg: string, fields: LogFields = {}) => {
-    if (ORDER[l] < ORDER[level]) return;
-    write(`${JSON.stringify({ time: new Date().toISOString(), level: l, name: 'secret-refresh', msg, ...fields })}\n`);
-  };
-  return {
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-  };
+export function createLogger(level?: LogLevel, write?: (line: string) => void): Logger {
+  return createJsonLogger('secret-refresh', { level, write });
 }
