@@ -113,6 +113,7 @@ async function measured(title, base, options) {
   const result = await withCpuPerRequest({ api: api.child, vault: vault.child }, () => load(title, base, options));
   result.apiCpuMs = result.cpuMsPerRequest.api;
   result.vaultCpuMs = result.cpuMsPerRequest.vault;
+  result.apiWrites = result.writesPerRequest.api;
   return result;
 }
 
@@ -121,12 +122,17 @@ const fmt = (n, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 function table(rows, baseOf) {
-  console.log('| workload | req/s | p50 ms | p99 ms | throughput vs baseline | CPU ms/req API, vault-dev |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log(
+    '| workload | req/s | p50 ms | p99 ms | throughput vs baseline | CPU ms/req API, vault-dev | API write calls/req |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const base = baseOf(r);
     const cpu = `${fmt(r.apiCpuMs, 2)}, ${fmt(r.vaultCpuMs, 2)}`;
-    console.log(`| ${r.title} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${(r.rps / base.rps).toFixed(2)} | ${cpu} |`);
+    const writes = r.apiWrites === undefined ? '—' : fmt(r.apiWrites, 2);
+    console.log(
+      `| ${r.title} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${(r.rps / base.rps).toFixed(2)} | ${cpu} | ${writes} |`,
+    );
   }
 }
 

@@ -69,17 +69,40 @@ export async function cpuSeconds(pid) {
 }
 
 /**
+ * Write system calls a process has made so far (`syscw` of /proc/<pid>/io: write, writev and the like, sockets
+ * included). On loopback each one also runs the delivery to the reader, so it is a large share of an API request's
+ * CPU (bench/README.md, "Issue 15, session 9"). Undefined where /proc does not say.
+ */
+export async function writeCalls(pid) {
+  try {
+    const match = /^syscw: (\d+)$/m.exec(await readFile(`/proc/${pid}/io`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Runs `run` (a load that resolves to a result with `total` requests) and adds each child's CPU milliseconds per
  * request: unlike req/s, CPU per request hardly moves with what else the machine runs, so it compares runs taken
- * under different loads.
+ * under different loads. Also each child's write system calls per request (`writesPerRequest`, undefined where
+ * /proc does not count them).
  */
 export async function withCpuPerRequest(children, run) {
   const before = {};
-  for (const [name, child] of Object.entries(children)) before[name] = await cpuSeconds(child.pid);
+  for (const [name, child] of Object.entries(children)) {
+    before[name] = { cpu: await cpuSeconds(child.pid), writes: await writeCalls(child.pid) };
+  }
   const result = await run();
   result.cpuMsPerRequest = {};
+  result.writesPerRequest = {};
   for (const [name, child] of Object.entries(children)) {
-    result.cpuMsPerRequest[name] = (1000 * ((await cpuSeconds(child.pid)) - before[name])) / result.total;
+    result.cpuMsPerRequest[name] = (1000 * ((await cpuSeconds(child.pid)) - before[name].cpu)) / result.total;
+    const writes = await writeCalls(child.pid);
+    result.writesPerRequest[name] =
+      writes === undefined || before[name].writes === undefined
+        ? undefined
+        : (writes - before[name].writes) / result.total;
   }
   return result;
 }
