@@ -238,6 +238,7 @@ describe('secret-controller', () => {
   });
 
   it('restarts a pod whose refresh sidecar failed, with a Warning event', async () => {
+    const failWhen = join(stack.dir, 'sidecar-fails');
     await stack.k8s.create('/api/v1/namespaces/apps/pods', {
       metadata: { name: 'sidecar', annotations: { 'secret-api.dev/role': 'otherapp' } },
       spec: {
@@ -246,8 +247,13 @@ describe('secret-controller', () => {
             name: 'secret-refresh',
             image: 'x',
             restartPolicy: 'Always',
-            // Keeps the credentials alive for a while, then cannot any more.
-            command: [process.execPath, '-e', 'setTimeout(() => process.exit(1), 1500)'],
+            // Keeps the credentials alive until the test says it can no longer.
+            command: [
+              process.execPath,
+              '-e',
+              "setInterval(() => require('node:fs').existsSync(process.env.FAIL_WHEN) && process.exit(1), 50)",
+            ],
+            env: [{ name: 'FAIL_WHEN', value: failWhen }],
           },
         ],
         containers: [{ name: 'app', image: 'app' }],
@@ -260,6 +266,7 @@ describe('secret-controller', () => {
     // A sidecar that runs is left alone.
     await new Promise((r) => setTimeout(r, 300));
     expect((await stack.k8s.get('/api/v1/namespaces/apps/pods/sidecar')).metadata.uid).toBe(pod.metadata.uid);
+    await writeFile(failWhen, '');
     await until('the pod deleted', async () =>
       stack.k8s.get('/api/v1/namespaces/apps/pods/sidecar').then(
         () => false,
