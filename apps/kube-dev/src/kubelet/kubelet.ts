@@ -50,6 +50,11 @@ function containers(pod: KubeObject, list: 'containers' | 'initContainers'): Obj
   return Array.isArray(value) ? value.filter(isPlainObject) : [];
 }
 
+/** The status of init container `index`, as step 2 of runPod created it. */
+function initStatus(status: Obj, index: number): Obj {
+  return (status['initContainerStatuses'] as Obj[])[index] as Obj;
+}
+
 function containerId(): string {
   return `containerd://${randomBytes(32).toString('hex')}`;
 }
@@ -111,6 +116,62 @@ export class Kubelet {
     return true;
   }
 
+  /** Runs an init container through the runner with the pod as it is now; undefined when the runner leaves it to us. */
+  private runInit(pod: KubeObject, run: PodRun, container: Obj): Promise<number> | undefined {
+    const current = this.registry.find(pods, pod.metadata.namespace, pod.metadata.name ?? '') ?? pod;
+    return this.options.runInitContainer?.({
+      pod: current,
+      container,
+      podIP: run.ip ?? '',
+      signal: run.controller.signal,
+    });
+  }
+
+  /** The terminated state of a container run that exited. */
+  private terminated(exitCode: number, startedAt: string, containerID: string): Obj {
+    return {
+      exitCode,
+      reason: exitCode === 0 ? 'Completed' : 'Error',
+      startedAt,
+      finishedAt: formatTime(this.registry.now()),
+      containerID,
+    };
+  }
+
+  /** Writes the restart's back-off of init container `index`: CrashLoopBackOff, restartCount + 1, the exit in lastState. */
+  private backOff(pod: KubeObject, run: PodRun, index: number, terminated: Obj): boolean {
+    return this.step(pod, run, (_p, status) => {
+      const s = initStatus(status, index);
+      Object.assign(s, {
+        started: false,
+        ready: false,
+        restartCount: (s['restartCount'] as number) + 1,
+        lastState: { terminated },
+        state: { waiting: { reason: 'CrashLoopBackOff' } },
+      });
+    });
+  }
+
+  /** Writes init container `index` as running (a sidecar is ready once it runs). */
+  private running(
+    pod: KubeObject,
+    run: PodRun,
+    index: number,
+    ready: boolean,
+  ): { startedAt: string; containerID: string } | null {
+    const startedAt = formatTime(this.registry.now());
+    const containerID = containerId();
+    const wrote = this.step(pod, run, (_p, status) => {
+      Object.assign(initStatus(status, index), {
+        started: true,
+        ready,
+        containerID,
+        state: { running: { startedAt } },
+      });
+    });
+    return wrote ? { startedAt, containerID } : null;
+  }
+
   /**
    * Runs the sidecar at init container `index` (already marked running) until the pod goes: each exit is
    * written as its terminated state, then the restart's back-off as CrashLoopBackOff (restartCount + 1,
@@ -123,52 +184,17 @@ export class Kubelet {
     started: { startedAt: string; containerID: string },
   ): Promise<void> {
     const container = containers(pod, 'initContainers')[index] as Obj;
-    const statusOf = (status: Obj): Obj => (status['initContainerStatuses'] as Obj[])[index] as Obj;
-    let { startedAt, containerID } = started;
-    for (;;) {
-      const current = this.registry.find(pods, pod.metadata.namespace, pod.metadata.name ?? '') ?? pod;
-      const exited = this.options.runInitContainer?.({
-        pod: current,
-        container,
-        podIP: run.ip ?? '',
-        signal: run.controller.signal,
-      });
+    for (let current: typeof started | null = started; current;) {
+      const exited = this.runInit(pod, run, container);
       if (exited === undefined) return;
-      const exitCode = await exited;
-      const terminated = {
-        exitCode,
-        reason: exitCode === 0 ? 'Completed' : 'Error',
-        startedAt,
-        finishedAt: formatTime(this.registry.now()),
-        containerID,
-      };
+      const terminated = this.terminated(await exited, current.startedAt, current.containerID);
       const wrote =
         this.step(pod, run, (_p, status) => {
-          Object.assign(statusOf(status), { started: false, ready: false, state: { terminated } });
-        }) &&
-        this.step(pod, run, (_p, status) => {
-          const s = statusOf(status);
-          Object.assign(s, {
-            restartCount: (s['restartCount'] as number) + 1,
-            lastState: { terminated },
-            state: { waiting: { reason: 'CrashLoopBackOff' } },
-          });
-        });
+          Object.assign(initStatus(status, index), { started: false, ready: false, state: { terminated } });
+        }) && this.backOff(pod, run, index, terminated);
       if (!wrote) return;
       await new Promise((r) => setTimeout(r, this.options.restartBackoffMs ?? 1000));
-      startedAt = formatTime(this.registry.now());
-      containerID = containerId();
-      if (
-        !this.step(pod, run, (_p, status) => {
-          Object.assign(statusOf(status), {
-            started: true,
-            ready: true,
-            containerID,
-            state: { running: { startedAt } },
-          });
-        })
-      )
-        return;
+      current = this.running(pod, run, index, true);
     }
   }
 
@@ -246,39 +272,19 @@ export class Kubelet {
       const container = inits[i] as Obj;
       const sidecar = container['restartPolicy'] === 'Always';
       for (;;) {
-        const startedAt = now();
-        const cid = containerId();
-        if (
-          !this.step(pod, run, (_p, status) => {
-            const s = (status['initContainerStatuses'] as Obj[])[i] as Obj;
-            Object.assign(s, { started: true, ready: sidecar, containerID: cid, state: { running: { startedAt } } });
-          })
-        )
-          return;
+        const started = this.running(pod, run, i, sidecar);
+        if (!started) return;
         if (sidecar) {
-          void this.superviseSidecar(pod, run, i, { startedAt, containerID: cid }).catch(() => undefined);
+          void this.superviseSidecar(pod, run, i, started).catch(() => undefined);
           break;
         }
-        const current = this.registry.find(pods, pod.metadata.namespace, pod.metadata.name ?? '') ?? pod;
-        const exitCode = await (this.options.runInitContainer?.({
-          pod: current,
-          container,
-          podIP: ip,
-          signal: run.controller.signal,
-        }) ?? Promise.resolve(0));
+        const exitCode = await (this.runInit(pod, run, container) ?? Promise.resolve(0));
         if (run.controller.signal.aborted) return;
-        const terminated = {
-          exitCode,
-          reason: exitCode === 0 ? 'Completed' : 'Error',
-          startedAt,
-          finishedAt: now(),
-          containerID: cid,
-        };
+        const terminated = this.terminated(exitCode, started.startedAt, started.containerID);
         if (exitCode === 0) {
           if (
             !this.step(pod, run, (_p, status) => {
-              const s = (status['initContainerStatuses'] as Obj[])[i] as Obj;
-              Object.assign(s, { started: false, ready: true, state: { terminated } });
+              Object.assign(initStatus(status, i), { started: false, ready: true, state: { terminated } });
             })
           )
             return;
@@ -286,25 +292,12 @@ export class Kubelet {
         }
         if (restartPolicy === 'Never') {
           this.step(pod, run, (_p, status) => {
-            const s = (status['initContainerStatuses'] as Obj[])[i] as Obj;
-            Object.assign(s, { started: false, ready: false, state: { terminated } });
+            Object.assign(initStatus(status, i), { started: false, ready: false, state: { terminated } });
             status['phase'] = 'Failed';
           });
           return;
         }
-        if (
-          !this.step(pod, run, (_p, status) => {
-            const s = (status['initContainerStatuses'] as Obj[])[i] as Obj;
-            Object.assign(s, {
-              started: false,
-              ready: false,
-              restartCount: (s['restartCount'] as number) + 1,
-              lastState: { terminated },
-              state: { waiting: { reason: 'CrashLoopBackOff' } },
-            });
-          })
-        )
-          return;
+        if (!this.backOff(pod, run, i, terminated)) return;
         await new Promise((r) => setTimeout(r, this.options.restartBackoffMs ?? 1000));
       }
     }
