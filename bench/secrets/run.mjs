@@ -10,7 +10,7 @@ import { loadavg } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import autocannon from 'autocannon';
-import { call, option as opt, withCpuPerRequest } from '../support/processes.mjs';
+import { call, option as opt, postgresServer, withCpuPerRequest } from '../support/processes.mjs';
 import { summarizeProfile } from '../support/profile.mjs';
 import { OWNER_GROUP, startBenchStack } from '../support/stack.mjs';
 import pg from 'pg';
@@ -110,9 +110,12 @@ function timedGet(url, headers) {
 
 /** A load, with the CPU each server child spent per request during it (CPU-bound, or waiting on the database or Vault). */
 async function measured(title, base, options) {
-  const result = await withCpuPerRequest({ api: api.child, vault: vault.child }, () => load(title, base, options));
+  const result = await withCpuPerRequest({ api: api.child, vault: vault.child, database: postgresServer }, () =>
+    load(title, base, options),
+  );
   result.apiCpuMs = result.cpuMsPerRequest.api;
   result.vaultCpuMs = result.cpuMsPerRequest.vault;
+  result.databaseCpuMs = result.cpuMsPerRequest.database;
   result.apiWrites = result.writesPerRequest.api;
   return result;
 }
@@ -123,12 +126,12 @@ const fmt = (n, digits = 0) =>
 
 function table(rows, baseOf) {
   console.log(
-    '| workload | req/s | p50 ms | p99 ms | throughput vs baseline | CPU ms/req API, vault-dev | API write calls/req |',
+    '| workload | req/s | p50 ms | p99 ms | throughput vs baseline | CPU ms/req API, vault-dev, PostgreSQL | API write calls/req |',
   );
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const base = baseOf(r);
-    const cpu = `${fmt(r.apiCpuMs, 2)}, ${fmt(r.vaultCpuMs, 2)}`;
+    const cpu = `${fmt(r.apiCpuMs, 2)}, ${fmt(r.vaultCpuMs, 2)}, ${fmt(r.databaseCpuMs, 2)}`;
     const writes = r.apiWrites === undefined ? '—' : fmt(r.apiWrites, 2);
     console.log(
       `| ${r.title} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${(r.rps / base.rps).toFixed(2)} | ${cpu} | ${writes} |`,

@@ -2,7 +2,7 @@
 // (bench/roleid/servers.mjs is their entry point), so the load generator never shares their event loop.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -69,6 +69,38 @@ export async function cpuSeconds(pid) {
 }
 
 /**
+ * The local PostgreSQL server's processes, for {@link withCpuPerRequest}: the benchmark's database work is CPU of the
+ * same machine, spent outside the API (its backends, WAL writer and the listener backends that deliver notices).
+ * Counts every process named `postgres*` on the machine, so run nothing else against it meanwhile; a backend that
+ * ends during a run takes its share with it (the API's pools keep theirs open).
+ */
+export const postgresServer = {
+  async cpuSeconds() {
+    let ticks = 0;
+    for (const pid of await readdir('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat;
+      try {
+        stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // ended meanwhile
+      }
+      if (!stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('postgres')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return ticks / 100;
+  },
+  writeCalls: async () => undefined,
+};
+
+/** A child's CPU and write-call counters, or the PostgreSQL server's. */
+const counters = (process) =>
+  process === postgresServer
+    ? process
+    : { cpuSeconds: () => cpuSeconds(process.pid), writeCalls: () => writeCalls(process.pid) };
+
+/**
  * Write system calls a process has made so far (`syscw` of /proc/<pid>/io: write, writev and the like, sockets
  * included). On loopback each one also runs the delivery to the reader, so it is a large share of an API request's
  * CPU (bench/README.md, "Issue 15, session 9"). Undefined where /proc does not say.
@@ -89,16 +121,17 @@ export async function writeCalls(pid) {
  * /proc does not count them).
  */
 export async function withCpuPerRequest(children, run) {
+  const measured = Object.entries(children).map(([name, process]) => [name, counters(process)]);
   const before = {};
-  for (const [name, child] of Object.entries(children)) {
-    before[name] = { cpu: await cpuSeconds(child.pid), writes: await writeCalls(child.pid) };
+  for (const [name, process] of measured) {
+    before[name] = { cpu: await process.cpuSeconds(), writes: await process.writeCalls() };
   }
   const result = await run();
   result.cpuMsPerRequest = {};
   result.writesPerRequest = {};
-  for (const [name, child] of Object.entries(children)) {
-    result.cpuMsPerRequest[name] = (1000 * ((await cpuSeconds(child.pid)) - before[name].cpu)) / result.total;
-    const writes = await writeCalls(child.pid);
+  for (const [name, process] of measured) {
+    result.cpuMsPerRequest[name] = (1000 * ((await process.cpuSeconds()) - before[name].cpu)) / result.total;
+    const writes = await process.writeCalls();
     result.writesPerRequest[name] =
       writes === undefined || before[name].writes === undefined
         ? undefined
