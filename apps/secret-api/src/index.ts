@@ -8,3 +8,5 @@ export type { Identity } from './auth/identity.js';
 export { PERMISSIONS, type Permission } from './authz/permissions.js';
 /** The statement a history page reads (bench/secrets explains it). */
 export { historyPageQuery } from './services/secrets/secret-history.js';
+/** A set's two statements on its key's lock session, as the API sends them (bench/secrets/statements.mjs). */
+export { confirmAndUnlock, lockAndRecord, recordedWithLock } from './services/secrets/pending-row.js';

@@ -119,14 +119,19 @@ const CONFIRM_AND_UNLOCK = `WITH async_commit AS (SELECT set_config('synchronous
       RETURNING id)
     SELECT (SELECT count(*)::int FROM confirmed) AS confirmed, ${UNLOCK_CALL} AS unlocked, ${ANNOUNCE_CALL} AS announced`;
 
-export async function confirm(
-  deps: SecretDeps,
-  held: HeldKey,
-  { row, kvVersion, kvCreatedTime }: Written,
-): Promise<void> {
-  const values = [kvVersion, kvCreatedTime, String(row.id)];
+/** {@link CONFIRM_AND_UNLOCK} for a written version: its KV version and creation time, its row. */
+export function confirmAndUnlock({ row, kvVersion, kvCreatedTime }: Written): SessionStatement {
+  return {
+    name: 'secret-set-confirm-and-unlock',
+    text: CONFIRM_AND_UNLOCK,
+    values: [kvVersion, kvCreatedTime, String(row.id)],
+  };
+}
+
+export async function confirm(deps: SecretDeps, held: HeldKey, written: Written): Promise<void> {
+  const { row, kvVersion, kvCreatedTime } = written;
   try {
-    if (await held.releaseWith({ name: 'secret-set-confirm-and-unlock', text: CONFIRM_AND_UNLOCK, values })) return;
+    if (await held.releaseWith(confirmAndUnlock(written))) return;
     // No lock session (an in-process lock, or one lost with its connection): confirm on our own.
   } catch (err) {
     // The lock's session failed under the statement (the lock module releases the lock): Vault
