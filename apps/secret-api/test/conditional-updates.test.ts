@@ -222,3 +222,125 @@ describe('PATCH /v1/clusters/:cluster with If-Match', () => {
     expect(await controllers('gcp.dev')).toEqual(won.controllerSubjects);
   });
 });
+
+describe('GET /v1/clusters/:cluster', () => {
+  it('answers the cluster with the ETag its PATCH compares, so a client can read, modify and write', async () => {
+    const read = await admin.get('/v1/clusters/aws.stg');
+    expect(read.status, read.text).toBe(200);
+    expect(read.body).toMatchObject({ name: 'aws.stg', cloud: 'aws', env: 'stg' });
+    const etag = etagOf(read);
+    expect(etag).toMatch(STRONG_ETAG);
+    const subjects = read.body.controllerSubjects as string[];
+    const write = await patchIf('/v1/clusters/aws.stg', { controllerSubjects: [...subjects, 'ctl-read'] }, etag);
+    expect(write.status, write.text).toBe(200);
+    expect(etagOf(await admin.get('/v1/clusters/aws.stg'))).toBe(etagOf(write));
+    expect((await admin.get('/v1/clusters/nosuch.env')).status).toBe(404);
+  });
+});
+
+describe('If-None-Match on a conditional change', () => {
+  it("'*' is refused with 412: the resource exists", async () => {
+    const before = await read('rmw');
+    const reply = await admin.patch('/v1/apps/rmw', { deployers: ['x:*'] }, { headers: { 'If-None-Match': '*' } });
+    expectPreconditionFailed(reply);
+    expect((await read('rmw')).etag).toBe(before.etag);
+  });
+
+  it('the current ETag is refused, any other lets the change through', async () => {
+    const { etag } = await read('rmw');
+    const refused = await admin.patch('/v1/apps/rmw', { deployers: ['x:*'] }, { headers: { 'If-None-Match': etag } });
+    expectPreconditionFailed(refused);
+    const weak = await admin.patch(
+      '/v1/apps/rmw',
+      { deployers: ['x:*'] },
+      { headers: { 'If-None-Match': `W/${etag}` } },
+    );
+    expectPreconditionFailed(weak); // If-None-Match compares weakly
+    const other = await admin.patch(
+      '/v1/apps/rmw',
+      { deployers: ['x:*'] },
+      { headers: { 'If-None-Match': '"other"' } },
+    );
+    expect(other.status, other.text).toBe(200);
+  });
+});
+
+describe('DELETE with If-Match', () => {
+  it('a stale ETag deletes nothing: the app, its secrets and its AppRole stay', async () => {
+    expect((await admin.post('/v1/apps', { name: 'doomed', ownerGroups: ['team-shop'] })).status).toBe(201);
+    expect((await admin.put('/v1/apps/doomed/secrets/KEEP', { value: 'still-here' })).status).toBe(200);
+    expect((await admin.put('/v1/apps/doomed/clusters/gcp.dev/approle')).status).toBe(200);
+    const { etag } = await read('doomed');
+    expect((await admin.patch('/v1/apps/doomed', { deployers: ['ci:*'] })).status).toBe(200);
+
+    for (const ifMatch of [etag, 'nonsense', `W/${(await read('doomed')).etag}`]) {
+      expectPreconditionFailed(await admin.delete('/v1/apps/doomed', { headers: { 'If-Match': ifMatch } }));
+    }
+    expectPreconditionFailed(await admin.delete('/v1/apps/doomed', { headers: { 'If-None-Match': '*' } }));
+    expect((await admin.get('/v1/apps/doomed')).status).toBe(200);
+    expect((await stack.vaultCall('GET', 'secret/data/doomed/KEEP')).status).toBe(200);
+    expect((await stack.vaultCall('GET', 'auth/approle/role/gcp.dev.doomed/role-id')).status).toBe(200);
+
+    const current = await admin.delete('/v1/apps/doomed', { headers: { 'If-Match': (await read('doomed')).etag } });
+    expect(current.status, current.text).toBe(204);
+    expect((await admin.get('/v1/apps/doomed')).status).toBe(404);
+    expect((await admin.delete('/v1/apps/doomed', { headers: { 'If-Match': '*' } })).status).toBe(404);
+  });
+
+  it('a stale ETag deletes no cluster, and a forced delete decommissions nothing', async () => {
+    expect((await admin.post('/v1/clusters', { name: 'aws.tmp', controllerSubjects: ['ctl-1'] })).status).toBe(201);
+    expect((await admin.put('/v1/apps/shop/clusters/aws.tmp/approle')).status).toBe(200);
+    const stale = etagOf(await admin.get('/v1/clusters/aws.tmp'));
+    expect((await admin.patch('/v1/clusters/aws.tmp', { controllerSubjects: ['ctl-2'] })).status).toBe(200);
+
+    const refused = await admin.delete('/v1/clusters/aws.tmp?force=true', { headers: { 'If-Match': stale } });
+    expectPreconditionFailed(refused);
+    expect((await admin.get('/v1/clusters/aws.tmp')).status).toBe(200);
+    expect((await stack.vaultCall('GET', 'auth/approle/role/aws.tmp.shop/role-id')).status).toBe(200);
+
+    const current = etagOf(await admin.get('/v1/clusters/aws.tmp'));
+    const deleted = await admin.delete('/v1/clusters/aws.tmp?force=true', { headers: { 'If-Match': current } });
+    expect(deleted.status, deleted.text).toBe(204);
+    expect((await admin.get('/v1/clusters/aws.tmp')).status).toBe(404);
+    expect((await stack.vaultCall('GET', 'auth/approle/role/aws.tmp.shop/role-id')).status).toBe(404);
+  });
+});
+
+describe('a change with no entity tag refuses If-Match and If-None-Match (412) instead of acting as if they held', () => {
+  it.each([
+    ['PUT', '/v1/apps/shop/secrets/KEY', { value: 'v2' }],
+    ['DELETE', '/v1/apps/shop/secrets/KEY', undefined],
+    ['POST', '/v1/apps/shop/secrets/KEY/rollback', { version: 1 }],
+    ['PUT', '/v1/scopes/global/secrets/SHARED', { value: 'v2' }],
+    ['PUT', '/v1/apps/cart/clusters/aws.stg/approle', undefined],
+    ['POST', '/v1/apps', { name: 'newapp', ownerGroups: ['team-shop'] }],
+    ['POST', '/v1/clusters', { name: 'aws.new', controllerSubjects: ['ctl-1'] }],
+  ])('%s %s', async (method, path, body) => {
+    expect((await admin.put('/v1/apps/shop/secrets/KEY', { value: 'v1' })).status).toBe(200);
+    expect((await admin.put('/v1/scopes/global/secrets/SHARED', { value: 'v1' })).status).toBe(200);
+    const secretBefore = (await admin.get('/v1/apps/shop/secrets/KEY')).body;
+    const variants: Record<string, string>[] = [
+      { 'If-Match': '"whatever"' },
+      { 'If-Match': '*' },
+      { 'If-None-Match': '*' },
+    ];
+    for (const headers of variants) {
+      const reply = await admin.call(method, path, { body, headers });
+      expectPreconditionFailed(reply);
+      expect(reply.body.detail).toContain('has no entity tag to compare');
+    }
+    expect((await admin.get('/v1/apps/shop/secrets/KEY')).body).toEqual(secretBefore);
+    expect((await admin.get('/v1/apps/newapp')).status).toBe(404);
+    expect((await admin.get('/v1/clusters/aws.new')).status).toBe(404);
+    expect((await admin.get('/v1/apps/cart/clusters/aws.stg/approle')).status).toBe(404);
+  });
+
+  it('a set says to use cas instead', async () => {
+    const reply = await admin.put('/v1/apps/shop/secrets/KEY', { value: 'v3' }, { headers: { 'If-Match': '"x"' } });
+    expect(reply.body.detail).toContain('send cas in the body');
+  });
+
+  it('a read ignores them', async () => {
+    expect((await admin.get('/v1/apps/shop/secrets/KEY', { headers: { 'If-Match': '"x"' } })).status).toBe(200);
+  });
+});

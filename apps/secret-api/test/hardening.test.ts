@@ -181,6 +181,43 @@ describe('Vault drift is a documented problem, never a 500', () => {
   });
 });
 
+describe('a repeated Authorization header', () => {
+  it('is a 400 whichever token comes first: a proxy keeping the other would see another caller', async () => {
+    const other = await stack.as('mallory@example.com');
+    for (const tokens of [
+      [other.token, admin.token],
+      [admin.token, other.token],
+      [admin.token, admin.token],
+    ]) {
+      const url = new URL(stack.api.url);
+      const reply = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        // Node's client joins repeated fields given as an array into separate header lines.
+        const req = request(
+          {
+            host: url.hostname,
+            port: url.port,
+            method: 'GET',
+            path: '/v1/whoami',
+            headers: {
+              Authorization: tokens.map((t) => `Bearer ${t!}`),
+            },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      expect(reply.status, reply.text).toBe(400);
+      expect(reply.text).toContain('repeats the Authorization header');
+    }
+    expect((await admin.get('/v1/whoami')).status).toBe(200);
+  });
+});
+
 describe('separation of duties for admins', () => {
   it('an admin may not grant reveal rights to a group they belong to', async () => {
     const reply = await admin.patch('/v1/apps/myapp', { revealGroups: [ADMIN_GROUP] });

@@ -82,7 +82,7 @@ export const getAppRoute = route({
   auth: true,
   params: ZAppParams,
   responses: { 200: ZApp },
-  conditional: 'etag',
+  etag: true,
 });
 
 export const patchAppRoute = route({
@@ -98,19 +98,23 @@ export const patchAppRoute = route({
   params: ZAppParams,
   body: ZPatchAppBody,
   responses: { 200: ZApp },
-  conditional: 'if-match',
+  etag: true,
+  preconditions: true,
 });
 
 export const deleteAppRoute = route({
   id: 'deleteApp',
   method: 'DELETE',
   path: '/v1/apps/:app',
-  summary: 'Delete an app: decommission its Vault objects and delete its secrets with their history',
+  summary:
+    'Delete an app: decommission its Vault objects and delete its secrets with their history; with If-Match, only ' +
+    'if the app still has that ETag (else 412, nothing deleted)',
   tag: 'apps',
   roles: 'admin',
   auth: true,
   params: ZAppParams,
   responses: { 204: null },
+  preconditions: true,
 });
 
 export const appRoutes = [createAppRoute, listAppsRoute, getAppRoute, patchAppRoute, deleteAppRoute] as const;

@@ -79,6 +79,19 @@ export const ZDeleteClusterQuery = z.strictObject({
 });
 export type TDeleteClusterQuery = z.infer<typeof ZDeleteClusterQuery>;
 
+export const getClusterRoute = route({
+  id: 'getCluster',
+  method: 'GET',
+  path: '/v1/clusters/:cluster',
+  summary: 'Show a cluster; its ETag header is what a conditional PATCH or DELETE sends back in If-Match',
+  tag: 'clusters',
+  roles: 'any authenticated caller (cluster names are not secret)',
+  auth: true,
+  params: ZClusterParams,
+  responses: { 200: ZCluster },
+  etag: true,
+});
+
 export const patchClusterRoute = route({
   id: 'patchCluster',
   method: 'PATCH',
@@ -92,7 +105,8 @@ export const patchClusterRoute = route({
   params: ZClusterParams,
   body: ZPatchClusterBody,
   responses: { 200: ZCluster },
-  conditional: 'if-match',
+  etag: true,
+  preconditions: true,
 });
 
 export const deleteClusterRoute = route({
@@ -100,13 +114,21 @@ export const deleteClusterRoute = route({
   method: 'DELETE',
   path: '/v1/clusters/:cluster',
   summary:
-    'Delete a cluster; refused (409) while apps have AppRoles ensured in it, unless force=true, which decommissions them',
+    'Delete a cluster; refused (409) while apps have AppRoles ensured in it, unless force=true, which decommissions ' +
+    'them; with If-Match, only if the cluster still has that ETag (else 412, nothing deleted)',
   tag: 'clusters',
   roles: 'admin',
   auth: true,
   params: ZClusterParams,
   query: ZDeleteClusterQuery,
   responses: { 204: null },
+  preconditions: true,
 });
 
-export const clusterRoutes = [createClusterRoute, listClustersRoute, patchClusterRoute, deleteClusterRoute] as const;
+export const clusterRoutes = [
+  createClusterRoute,
+  listClustersRoute,
+  getClusterRoute,
+  patchClusterRoute,
+  deleteClusterRoute,
+] as const;

@@ -5,6 +5,7 @@ import {
   ZAppName,
   ZAppParams,
   ZClusterName,
+  ZComment,
   ZCreateAppBody,
   ZCreateClusterBody,
   ZGroupName,
@@ -126,4 +127,27 @@ describe('groups and subject patterns', () => {
     const many = ZCreateAppBody.safeParse({ name: 'a', ownerGroups: Array.from({ length: 33 }, (_, i) => `g${i}`) });
     expect(many.success).toBe(false);
   });
+});
+
+describe('comments', () => {
+  it.each([
+    ['a C0 control', 'nul\u0000'],
+    ['DEL', 'del\u007f'],
+    ['a C1 control (NEL)', 'next\u0085line'],
+    ['a line separator', 'one\u2028two'],
+    ['a paragraph separator', 'one\u2029two'],
+    ['a right-to-left override', 'invoice \u202egpj.exe'],
+    ['a left-to-right isolate', 'x\u2066y'],
+    ['an Arabic letter mark', 'x\u061cy'],
+    ['a right-to-left mark', 'x\u200fy'],
+  ])('refuses %s', (_name, comment) => {
+    const parsed = ZComment.safeParse(comment);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.message).toMatch(/control, line-separator or bidirectional-formatting/);
+  });
+
+  it.each(['rotate after incident #42', 'ünïcødé, 漢字, emoji 😀, Arabic نص, Hebrew טקסט', 'x'.repeat(1024)])(
+    'keeps %s',
+    (comment) => expect(ZComment.parse(comment)).toBe(comment),
+  );
 });

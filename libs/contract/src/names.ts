@@ -163,13 +163,21 @@ export const ZVersion = z
   .max(2_147_483_647, 'version is too large');
 export type TVersion = z.infer<typeof ZVersion>;
 
-/** Free-text comment on a change: at most 1024 characters, no control characters. */
+/**
+ * Free-text comment on a change: at most 1024 characters, shown in history and audit views as written, so nothing
+ * that changes how the text around it displays: no C0 or C1 control characters, no line or paragraph separators
+ * (U+2028, U+2029) and no bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A–U+202E,
+ * U+2066–U+2069: a right-to-left override makes "gpj.exe" read "exe.jpg").
+ */
 export const ZComment = z
   .string({ error: 'comment must be a string' })
   .max(1024, 'comment must be at most 1024 characters')
-  // Matching control characters is the point of this pattern.
-  // eslint-disable-next-line no-control-regex
-  .regex(/^[^\x00-\x1f\x7f]*$/, 'comment must not contain control characters');
+  .regex(
+    // Matching control characters is the point of this pattern.
+    // eslint-disable-next-line no-control-regex
+    /^[^\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]*$/,
+    'comment must not contain control, line-separator or bidirectional-formatting characters',
+  );
 export type TComment = z.infer<typeof ZComment>;
 
 /** An opaque pagination cursor. */

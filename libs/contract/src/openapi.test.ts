@@ -94,9 +94,16 @@ describe('the OpenAPI document', () => {
     expect(etagOf(get)).toBeDefined();
     expect(ifMatchOf(get)).toBeUndefined();
     expect(get['responses']).not.toHaveProperty('412');
+    for (const path of ['/v1/apps/{app}', '/v1/clusters/{cluster}']) {
+      const del = op(doc, 'delete', path);
+      expect(ifMatchOf(del)).toMatchObject({ in: 'header', required: false });
+      expect(del['responses']).toHaveProperty('412');
+    }
+    // A change with no entity tag takes no If-Match, and refuses one with 412.
     const set = op(doc, 'put', '/v1/apps/{app}/secrets/{key}');
     expect(etagOf(set)).toBeUndefined();
-    expect(set['responses']).not.toHaveProperty('412');
+    expect(ifMatchOf(set)).toBeUndefined();
+    expect(set['responses']).toHaveProperty('412');
   });
 
   it('uses the zod schemas for bodies and responses', () => {

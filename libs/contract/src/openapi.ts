@@ -37,7 +37,8 @@ export function errorStatusesOf(r: RouteContract): number[] {
     for (const s of [400, 401, 403, 404, 503]) statuses.add(s);
     if (r.method !== 'GET') statuses.add(409);
     if (r.body) statuses.add(413);
-    if (r.conditional === 'if-match') statuses.add(412);
+    // A change without preconditions refuses If-Match and If-None-Match with 412 too.
+    if (r.method !== 'GET') statuses.add(412);
   }
   return [...statuses].sort((a, b) => a - b);
 }
@@ -55,16 +56,27 @@ function parameters(r: RouteContract) {
       out.push({ name, in: location, required: location === 'path' || required.has(name), schema: prop });
     }
   }
-  if (r.conditional === 'if-match') {
-    out.push({
-      name: 'If-Match',
-      in: 'header',
-      required: false,
-      description:
-        'The ETag of the state this change was made from (or `*`): when the resource no longer has it, the ' +
-        'request is refused with 412 and changes nothing. Without it the change is unconditional.',
-      schema: { type: 'string' },
-    });
+  if (r.preconditions) {
+    out.push(
+      {
+        name: 'If-Match',
+        in: 'header',
+        required: false,
+        description:
+          'The ETag of the state this change was made from (or `*`): when the resource no longer has it, the ' +
+          'request is refused with 412 and changes nothing. Without it the change is unconditional.',
+        schema: { type: 'string' },
+      },
+      {
+        name: 'If-None-Match',
+        in: 'header',
+        required: false,
+        description:
+          'ETags (or `*`) the resource must not have: when it has one of them (with `*`: when it exists), the ' +
+          'request is refused with 412 and changes nothing.',
+        schema: { type: 'string' },
+      },
+    );
   }
   return out;
 }
@@ -85,7 +97,7 @@ function operation(r: RouteContract) {
       schema === null
         ? { description: 'No content' }
         : { description: 'Success', content: { [contentType]: { schema: jsonSchemaOf(schema, 'output') } } };
-    if (r.conditional !== undefined) (responses[status] as Record<string, unknown>)['headers'] = ETAG_HEADER;
+    if (r.etag) (responses[status] as Record<string, unknown>)['headers'] = ETAG_HEADER;
   }
   for (const status of errorStatusesOf(r)) {
     if (!(String(status) in responses)) responses[String(status)] = problemResponse(status);

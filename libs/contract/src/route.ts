@@ -25,11 +25,15 @@ export interface RouteContract {
   readonly responses: Readonly<Record<number, z.ZodType | null>>;
   /** Content type of the success responses; default `application/json`. */
   readonly contentType?: string;
+  /** Success answers carry the resource's strong ETag (RFC 9110 §8.8.3). */
+  readonly etag?: boolean;
   /**
-   * Conditional requests (RFC 9110 §13): `etag`, success answers carry the resource's strong ETag; `if-match`, that
-   * too, and a request may send it back in If-Match to change only the state it saw (412 otherwise).
+   * The change honours If-Match and If-None-Match against the resource's ETag as it is under the change's lock
+   * (RFC 9110 §13.1): a request may send back the tag it read to change only the state it saw, and a precondition
+   * that fails is a 412 that changes nothing. Every other change refuses both headers with 412: it has no entity
+   * tag to compare, and acting as if the condition held could undo what the caller meant to protect.
    */
-  readonly conditional?: 'etag' | 'if-match';
+  readonly preconditions?: boolean;
 }
 
 /** Declares a route, keeping its literal type. */

@@ -17,6 +17,8 @@ const SPEC_ROUTES = [
   'GET /v1/whoami',
   'POST /v1/clusters',
   'GET /v1/clusters',
+  // The read a conditional PATCH or DELETE of a cluster takes its ETag from, as GET /v1/apps/:app is for an app.
+  'GET /v1/clusters/:cluster',
   'PATCH /v1/clusters/:cluster',
   'DELETE /v1/clusters/:cluster',
   'POST /v1/apps',

@@ -92,3 +92,35 @@ describe('deployer subject patterns', () => {
     expect(subjectMatches(pattern, subject)).toBe(expected);
   });
 });
+
+describe('one identity never holds both halves of a login (product.md §1)', () => {
+  const controller = cluster.controllerSubjects[0]!;
+  const both = [
+    ['a deployer pattern matching the controller', { ...app, deployers: ['system:serviceaccount:*'] }, who(controller)],
+    ['an owner group the controller is in', { ...app, ownerGroups: ['ctl-group'] }, who(controller, ['ctl-group'])],
+    ['an admin another admin made a controller', app, who(controller, ADMINS)],
+  ] as const;
+
+  it.each(both)('%s: no SecretID, and no RoleID read or ensure', (_case, target, identity) => {
+    for (const permission of ['secret-id:issue', 'approle:read', 'approle:ensure'] as const) {
+      const decision = decide(permission, identity, { app: target, cluster }, ADMINS);
+      expect(decision.allowed, permission).toBe(false);
+      if (!decision.allowed) {
+        expect(decision.reason).toContain('separation of duties');
+        expect(decision.reason).toContain(`the controller of cluster 'aws.stg'`);
+      }
+    }
+  });
+
+  it('what such an identity may do otherwise is unchanged: the controller still polls changes', () => {
+    const identity = who(controller);
+    const target = { app: { ...app, deployers: ['system:serviceaccount:*'] }, cluster };
+    expect(decide('changes:read', identity, target, ADMINS).allowed).toBe(true);
+    expect(decide('approle:plan', identity, target, ADMINS).allowed).toBe(true);
+  });
+
+  it('the controller of another cluster is no obstacle to a deployer', () => {
+    const other = { name: 'gcp.prd', controllerSubjects: ['someone-else'] };
+    expect(decide('approle:read', PEOPLE.deployer, { app, cluster: other }, ADMINS).allowed).toBe(true);
+  });
+});

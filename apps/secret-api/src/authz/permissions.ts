@@ -66,6 +66,18 @@ const ROLE_WORDS: Record<Role, (t: Target) => string> = {
 
 export type Decision = { allowed: true; roles: ReadonlySet<Role> } | { allowed: false; reason: string };
 
+/**
+ * An app's login needs its RoleID and a SecretID, and they reach the pod through different identities (product.md
+ * §1: "neither carrier alone can log in"). A caller who may fetch one half is refused the other: whoever may read
+ * or ensure the app's AppRole gets no SecretID, and a cluster's controller reads no RoleID — whatever lists made
+ * one identity both (a deployer pattern matching a controller's subject, an admin made a controller by another).
+ */
+const OTHER_HALF: Partial<Record<Permission, readonly Role[]>> = {
+  'secret-id:issue': ['admin', 'owner', 'deployer'],
+  'approle:read': ['controller'],
+  'approle:ensure': ['controller'],
+};
+
 export function decide(
   permission: Permission,
   identity: Identity,
@@ -75,7 +87,17 @@ export function decide(
   const needed = PERMISSIONS[permission];
   const roles = rolesOf(identity, target, adminGroups);
   if (needed.includes('anyone') || needed.some((r) => r !== 'anyone' && roles.has(r))) {
-    return { allowed: true, roles };
+    const both = (OTHER_HALF[permission] ?? []).filter((r) => roles.has(r));
+    if (both.length === 0) return { allowed: true, roles };
+    const granting = needed.filter((r): r is Role => r !== 'anyone' && roles.has(r));
+    const held = [...new Set([...granting, ...both])];
+    return {
+      allowed: false,
+      reason:
+        `separation of duties: '${identity.principal}' is ${held.map((r) => ROLE_WORDS[r](target)).join(' and ')}, ` +
+        "so it could fetch both the RoleID and a SecretID and log in as the app alone; an app's deployers and a " +
+        "cluster's controllers must be different identities",
+    };
   }
   const words = needed.filter((r): r is Role => r !== 'anyone').map((r) => ROLE_WORDS[r](target));
   return { allowed: false, reason: `'${identity.principal}' may not do this: it requires being ${words.join(' or ')}` };

@@ -17,6 +17,7 @@ import { GroupsUnavailableError } from '../auth/groups/index.js';
 import { AuthenticationError, IssuerUnavailableError } from '../auth/jwt-verifier.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { ApiError } from './api-error.js';
+import { NOT_UTF8 } from './json-body.js';
 import { requestLog, type ApiResponse } from './request-context.js';
 import { sendText } from './respond.js';
 
@@ -38,6 +39,8 @@ function bodyParserError(err: { type?: unknown; status?: unknown }): Mapped | un
       return { code: 'payload_too_large', detail: 'the request body is too large' };
     case 'entity.parse.failed':
       return { code: 'bad_request', detail: 'the request body is not valid JSON' };
+    case NOT_UTF8:
+      return { code: 'bad_request', detail: 'the request body is not valid UTF-8' };
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return { code: 'unsupported_media_type', detail: 'the request body must be UTF-8 JSON' };

@@ -11,6 +11,7 @@ import type { Permission } from '../authz/permissions.js';
 import type { Role } from '../authz/roles.js';
 import type { ApiContext } from '../context.js';
 import type { Logger } from '../observability/logger.js';
+import type { Preconditions } from '../services/entity-tag.js';
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
 
@@ -26,8 +27,8 @@ export interface OperationInput<R extends RouteContract> {
   app: App | undefined;
   cluster: Cluster | undefined;
   requestId: string;
-  /** The request's If-Match header, for operations that honour conditional requests (RFC 9110 §13.1.1). */
-  ifMatch: string | undefined;
+  /** The request's If-Match and If-None-Match, for the changes whose contract takes `preconditions`. */
+  preconditions: Preconditions;
   log: Logger;
 }
 

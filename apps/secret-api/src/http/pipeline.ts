@@ -10,6 +10,7 @@ import { decide } from '../authz/permissions.js';
 import type { Role } from '../authz/roles.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from './api-error.js';
+import type { Preconditions } from '../services/entity-tag.js';
 import { problemCodeOf } from './error-handler.js';
 import type { AuditInfo, Operation, OperationInput } from './operation.js';
 import { readJsonBody } from './json-body.js';
@@ -51,7 +52,23 @@ function mayChangeTargets(route: RouteContract): boolean {
 }
 
 async function authenticate(req: IncomingMessage, ctx: ApiContext): Promise<Identity> {
+  refuseRepeatedAuthorization(req);
   return ctx.verifier.verify(bearerToken(req.headers.authorization));
+}
+
+/**
+ * Node keeps the first of repeated Authorization fields and drops the rest; a proxy in front may keep the last, and
+ * then the two would authorise different callers. A request that repeats it is malformed (RFC 6750 §3.1:
+ * `invalid_request`, 400).
+ */
+function refuseRepeatedAuthorization(req: IncomingMessage): void {
+  const raw = req.rawHeaders;
+  let seen = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 13 && raw[i]!.toLowerCase() === 'authorization' && ++seen > 1) {
+      throw new ApiError('bad_request', 'the request repeats the Authorization header; send exactly one');
+    }
+  }
 }
 
 async function parseBody(route: RouteContract, req: IncomingMessage, res: ApiResponse): Promise<unknown> {
@@ -135,10 +152,11 @@ export function operationRoute(op: Operation, ctx: ApiContext): Route {
       app,
       cluster,
       requestId,
-      ifMatch: req.headers['if-match'],
+      preconditions: { ifMatch: req.headers['if-match'], ifNoneMatch: req.headers['if-none-match'] },
     }) as OperationInput<RouteContract>;
     let result;
     try {
+      if (!route.preconditions) refusePreconditions(route, input.preconditions);
       result = await op.handle(input, ctx);
     } catch (err) {
       // A failed change may still have changed something before it failed.
@@ -153,6 +171,23 @@ export function operationRoute(op: Operation, ctx: ApiContext): Route {
     sendResult(req, res, route, result);
   };
   return { method: route.method, path: route.path, handle };
+}
+
+/**
+ * A change whose contract takes no preconditions has no entity tag to compare them with, so it cannot tell
+ * whether If-Match or If-None-Match holds: it refuses them (412) rather than act as if they held (RFC 9110
+ * §13.1.1: a server that receives If-Match must evaluate it). A read ignores them, as a cache may.
+ */
+function refusePreconditions(route: RouteContract, { ifMatch, ifNoneMatch }: Preconditions): void {
+  if (route.method === 'GET') return;
+  const sent = ifMatch !== undefined ? 'If-Match' : ifNoneMatch !== undefined ? 'If-None-Match' : undefined;
+  if (sent === undefined) return;
+  const setsSecret = route.method === 'PUT' && route.path.includes('/secrets/');
+  const instead = setsSecret ? ': send cas in the body to change only the version you read' : '';
+  throw new ApiError(
+    'precondition_failed',
+    `${route.method} ${route.path} has no entity tag to compare ${sent} with, so nothing was changed${instead}`,
+  );
 }
 
 /**
@@ -174,7 +209,8 @@ function auditRecorder(
 ): (result: 'success' | 'denied' | 'error', error?: string, details?: Record<string, unknown>) => Promise<void> {
   const { identity, params, query, body, path, requestId, callerRequestId } = request;
   const audit = identity ? op.audit?.({ params, query, body } as never) : undefined;
-  const denial = audit ?? { target: path.slice(0, 512), app: (params as { app?: string }).app };
+  // In the form every audited operation writes its target: `apps/myapp/secrets/KEY`, not the URL path.
+  const denial = audit ?? { target: path.replace(/^\/v1\//, '').slice(0, 512), app: (params as { app?: string }).app };
   return async (result, error, details) => {
     const info: AuditInfo | undefined = result === 'denied' ? denial : audit;
     if (!info || !identity || (result === 'success' && info.recordSuccess === false)) return;
@@ -231,8 +267,8 @@ function sendResult(
   const schema = route.responses[result.status];
   if (schema === undefined)
     throw new ResponseContractError(`${route.id} answered ${result.status}, not in its contract`);
-  if ((result.headers?.['ETag'] !== undefined) !== (route.conditional !== undefined)) {
-    throw new ResponseContractError(`${route.id}: an ETag is sent exactly when its contract says it is conditional`);
+  if ((result.headers?.['ETag'] !== undefined) !== (route.etag === true)) {
+    throw new ResponseContractError(`${route.id}: an ETag is sent exactly when its contract says it has one`);
   }
   if (result.headers) for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
   if (schema === null) return sendEmpty(res, result.status);

@@ -14,6 +14,7 @@ import { createApp } from '../services/apps/create-app.js';
 import { deleteApp } from '../services/apps/delete-app.js';
 import { listApps } from '../services/apps/list-apps.js';
 import { patchApp } from '../services/apps/patch-app.js';
+import { refuseDeployersThatControl } from '../services/login-carriers.js';
 
 /** Who holds which right on an app: what an app.create or app.update event records. */
 function grantsOf(app: TApp): Pick<TApp, 'ownerGroups' | 'deployers' | 'revealGroups'> {
@@ -28,6 +29,7 @@ export const appOperations = [
     audit: ({ body }) => ({ target: `apps/${body.name}`, app: body.name }),
     handle: async ({ body, identity }, ctx) => {
       refuseSelfGrant(identity, { revealGroups: body.revealGroups });
+      await refuseDeployersThatControl(ctx, body.name, body.deployers);
       const created = await createApp(ctx, body, identity.principal);
       return { status: 201, body: created, auditDetails: { after: grantsOf(created) } };
     },
@@ -53,9 +55,10 @@ export const appOperations = [
     action: 'app.update',
     permission: 'app:update',
     audit: ({ params }) => ({ target: `apps/${params.app}`, app: params.app }),
-    handle: async ({ params, body, identity, ifMatch }, ctx) => {
+    handle: async ({ params, body, identity, preconditions }, ctx) => {
+      if (body.deployers !== undefined) await refuseDeployersThatControl(ctx, params.app, body.deployers);
       const { before, after, etag } = await patchApp(ctx, params.app, body, {
-        ifMatch,
+        preconditions,
         // Against the app as it is under the lock: what this PATCH grants anew, not what a stale read suggests.
         check: (current) => refuseSelfGrant(identity, { revealGroups: added(current.revealGroups, body.revealGroups) }),
       });
@@ -72,8 +75,8 @@ export const appOperations = [
     action: 'app.delete',
     permission: 'app:delete',
     audit: ({ params }) => ({ target: `apps/${params.app}`, app: params.app }),
-    handle: async ({ params }, ctx) => {
-      await deleteApp(ctx, params.app);
+    handle: async ({ params, preconditions }, ctx) => {
+      await deleteApp(ctx, params.app, { preconditions });
       return { status: 204, body: null };
     },
   }),

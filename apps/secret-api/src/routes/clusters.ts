@@ -1,10 +1,19 @@
-import { createClusterRoute, deleteClusterRoute, listClustersRoute, patchClusterRoute } from '@secret-api/contract';
+import {
+  createClusterRoute,
+  deleteClusterRoute,
+  getClusterRoute,
+  listClustersRoute,
+  patchClusterRoute,
+} from '@secret-api/contract';
 import { added, refuseSelfGrant } from '../authz/separation-of-duties.js';
 import { operation } from '../http/operation.js';
+import { clusterEntityTag } from '../services/clusters/cluster-etag.js';
+import { clusterView } from '../services/clusters/cluster-view.js';
 import { createCluster } from '../services/clusters/create-cluster.js';
 import { deleteCluster } from '../services/clusters/delete-cluster.js';
 import { listClusters } from '../services/clusters/list-clusters.js';
 import { updateCluster } from '../services/clusters/update-cluster.js';
+import { refuseControllersThatDeploy } from '../services/login-carriers.js';
 
 export const clusterOperations = [
   operation({
@@ -14,6 +23,7 @@ export const clusterOperations = [
     audit: ({ body }) => ({ target: `clusters/${body.name}` }),
     handle: async ({ body, identity }, ctx) => {
       refuseSelfGrant(identity, { controllerSubjects: body.controllerSubjects });
+      await refuseControllersThatDeploy(ctx, body.name, body.controllerSubjects);
       const created = await createCluster(ctx, body, identity.principal);
       return {
         status: 201,
@@ -29,13 +39,24 @@ export const clusterOperations = [
     handle: async ({ query }, ctx) => ({ status: 200, body: await listClusters(ctx, query) }),
   }),
   operation({
+    route: getClusterRoute,
+    action: 'cluster.read',
+    permission: 'authenticated',
+    // The pipeline has loaded it (or answered 404).
+    handle: async ({ cluster }) => {
+      const view = clusterView(cluster!);
+      return { status: 200, body: view, headers: { ETag: clusterEntityTag(view) } };
+    },
+  }),
+  operation({
     route: patchClusterRoute,
     action: 'cluster.update',
     permission: 'cluster:update',
     audit: ({ params }) => ({ target: `clusters/${params.cluster}` }),
-    handle: async ({ params, body, identity, ifMatch }, ctx) => {
+    handle: async ({ params, body, identity, preconditions }, ctx) => {
+      await refuseControllersThatDeploy(ctx, params.cluster, body.controllerSubjects);
       const { before, after, etag } = await updateCluster(ctx, params.cluster, body, {
-        ifMatch,
+        preconditions,
         // Against the cluster as it is under the lock, not as a cached read shows it.
         check: (current) =>
           refuseSelfGrant(identity, {
@@ -62,8 +83,8 @@ export const clusterOperations = [
       ...(query.force === true && { action: 'cluster.delete.force' }),
       target: `clusters/${params.cluster}`,
     }),
-    handle: async ({ params, query }, ctx) => {
-      await deleteCluster(ctx, params.cluster, { force: query.force === true });
+    handle: async ({ params, query, preconditions }, ctx) => {
+      await deleteCluster(ctx, params.cluster, { force: query.force === true, preconditions });
       return { status: 204, body: null };
     },
   }),

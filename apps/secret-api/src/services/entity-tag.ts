@@ -1,5 +1,5 @@
 /**
- * Entity tags and the If-Match precondition (RFC 9110 §8.8.3, §13.1.1), so that a read-modify-write client (two CI
+ * Entity tags and the If-Match and If-None-Match preconditions (RFC 9110 §8.8.3, §13.1.1, §13.1.2), so that a read-modify-write client (two CI
  * pipelines each adding a deployer) cannot overwrite a change it never saw. Shared by the app and cluster edits.
  *
  * The tag is derived from the resource's state rather than stored: no schema change, no counter to keep in step,
@@ -27,7 +27,7 @@ interface ListedTag {
   opaque: string;
 }
 
-/** `*`, a list of entity tags, or undefined when the value is neither (RFC 9110 §13.1.1 `"*" / #entity-tag`). */
+/** `*`, a list of entity tags, or undefined when the value is neither (RFC 9110 `"*" / #entity-tag`, both fields). */
 export function parseIfMatch(value: string): '*' | ListedTag[] | undefined {
   const trimmed = value.trim();
   if (trimmed === '*') return '*';
@@ -78,6 +78,38 @@ export function requireIfMatch(ifMatch: string | undefined, current: string, wha
       ? `If-Match gave only weak entity tags (W/"…"), which never match (RFC 9110 strong comparison); nothing was changed in ${what}`
       : `${what} changed since the ETag you sent was issued; nothing was changed: read it again and re-apply your edit`,
   );
+}
+
+/**
+ * Refuses (412) a change whose If-None-Match names `current` (weak comparison) or is `*`: the resource exists, as
+ * it does whenever a change reaches this check. A value that is not `*` or an entity-tag list is refused too.
+ */
+export function requireIfNoneMatch(ifNoneMatch: string | undefined, current: string, what: string): void {
+  if (ifNoneMatch === undefined) return;
+  const parsed = parseIfMatch(ifNoneMatch);
+  if (parsed === undefined) {
+    throw new ApiError(
+      'precondition_failed',
+      `If-None-Match must be '*' or a list of entity tags such as "abc"; nothing was changed in ${what}`,
+    );
+  }
+  if (parsed === '*') {
+    throw new ApiError('precondition_failed', `If-None-Match: * asks that ${what} not exist, and it does; nothing was changed`);
+  }
+  if (parsed.some((tag) => tag.opaque === current)) {
+    throw new ApiError('precondition_failed', `${what} still has an ETag If-None-Match names; nothing was changed`);
+  }
+}
+
+/** The request's preconditions, in RFC 9110 §13.2.2's order: If-Match, then If-None-Match. */
+export interface Preconditions {
+  ifMatch?: string | undefined;
+  ifNoneMatch?: string | undefined;
+}
+
+export function requirePreconditions(given: Preconditions, current: string, what: string): void {
+  requireIfMatch(given.ifMatch, current, what);
+  requireIfNoneMatch(given.ifNoneMatch, current, what);
 }
 
 /**

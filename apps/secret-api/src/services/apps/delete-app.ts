@@ -3,12 +3,16 @@
  * KV v2 and from the history), then the app. An app created later under the same name starts empty:
  * its owners must not inherit the values, nor its pods the read access. Under the app's lock, so no
  * ensure can recreate objects behind us. Vault first: if Vault fails half-way the app is still
- * there and the same DELETE finishes the job. The audit trail keeps the record.
+ * there and the same DELETE finishes the job. The audit trail keeps the record. With If-Match (or
+ * If-None-Match), the app's row is locked and compared before anything is removed: a precondition that
+ * fails deletes nothing.
  */
 import type { PrismaClient } from '@secret-api/prisma';
 import type { KvV2, VaultClient } from '@secret-api/vault-client';
 import { withAppLock } from '../../db/app-lock.js';
-import { notFound } from '../../http/api-error.js';
+import { requirePreconditions, type Preconditions } from '../entity-tag.js';
+import { appEntityTag } from './app-etag.js';
+import { lockApp } from './patch-app.js';
 import { deleteDynamicRoles, desiredDynamicRoles } from '../approle/dynamic-roles.js';
 import { deleteObjects, desiredObjects, type RenderDeps } from '../approle/vault-objects.js';
 import { loadAttachment } from '../dynamic/attachment.js';
@@ -22,14 +26,17 @@ export type DeleteAppDeps = RenderDeps & {
 /** Vault calls in flight at once while decommissioning. */
 const PARALLELISM = 4;
 
-export async function deleteApp(deps: DeleteAppDeps, name: string): Promise<void> {
+export async function deleteApp(
+  deps: DeleteAppDeps,
+  name: string,
+  { preconditions = {} }: { preconditions?: Preconditions } = {},
+): Promise<void> {
   await withAppLock(
     deps.prisma,
     name,
     async (tx) => {
-      if (!(await tx.app.findUnique({ where: { name }, select: { name: true } }))) {
-        throw notFound(`app '${name}' does not exist`);
-      }
+      // Locked (404 when there is none): a PATCH cannot change what the preconditions were compared with.
+      requirePreconditions(preconditions, appEntityTag(await lockApp(tx, name)), `app '${name}'`);
       // Every cluster, not only the recorded bindings: a crash between an ensure's Vault writes and
       // its database write leaves objects without a binding, and they must go too.
       const clusters = await tx.cluster.findMany({ select: { name: true }, orderBy: { name: 'asc' } });

@@ -2,13 +2,13 @@ import type { TApp, TPatchAppBody } from '@secret-api/contract';
 import type { Prisma, PrismaClient } from '@secret-api/prisma';
 import { notFound } from '../../http/api-error.js';
 import { appEntityTag } from './app-etag.js';
-import { LOCKED_EDIT_BOUNDS, requireIfMatch } from '../entity-tag.js';
+import { LOCKED_EDIT_BOUNDS, requirePreconditions, type Preconditions } from '../entity-tag.js';
 
 export type PatchAppDeps = { prisma: Pick<PrismaClient, '$transaction'> };
 
 export interface PatchAppOptions {
-  /** The request's If-Match: the change applies only if it names the app's current ETag. */
-  ifMatch?: string | undefined;
+  /** The request's If-Match / If-None-Match, compared with the app's current ETag. */
+  preconditions?: Preconditions;
   /** Refuses the change (by throwing) given the app as it is under the lock, e.g. a grant to oneself. */
   check?: (current: TApp) => void;
 }
@@ -32,7 +32,7 @@ export async function patchApp(
 ): Promise<PatchedApp> {
   return deps.prisma.$transaction(async (tx) => {
     const before = await lockApp(tx, name);
-    requireIfMatch(options.ifMatch, appEntityTag(before), `app '${name}'`);
+    requirePreconditions(options.preconditions ?? {}, appEntityTag(before), `app '${name}'`);
     options.check?.(before);
     const row = await tx.app.update({
       where: { name },
@@ -49,7 +49,8 @@ export async function patchApp(
 }
 
 /** The app as it is, its row locked until the transaction ends (a concurrent PATCH waits here). */
-async function lockApp(tx: Prisma.TransactionClient, name: string): Promise<TApp> {
+/** The app, its row locked until the transaction ends (404 when there is none). */
+export async function lockApp(tx: Prisma.TransactionClient, name: string): Promise<TApp> {
   const [row] = await tx.$queryRaw<
     { name: string; owner_groups: string[]; deployers: string[]; reveal_groups: string[]; created_at: Date }[]
   >`SELECT name, owner_groups, deployers, reveal_groups, created_at FROM apps WHERE name = ${name} FOR UPDATE`;

@@ -1,6 +1,8 @@
 /**
  * The audit trail, newest first. Admins read every event; anyone else reads the events of the
- * apps they own (product.md §4), decided by the same permission table as every route.
+ * apps they own (product.md §4), decided by the same permission table as every route — and only
+ * since the app they own was created: an app deleted and created again under the same name is
+ * another app, whose new owners must not read what its predecessor's did.
  */
 import type { TAuditList, TAuditQuery } from '@secret-api/contract';
 import { Prisma } from '@secret-api/prisma';
@@ -34,8 +36,12 @@ export async function listAudit(deps: ListAuditDeps, identity: Identity, query: 
     const decision = decide('audit:read', identity, { app }, adminGroups);
     if (!decision.allowed) throw forbidden(decision.reason);
     conditions.push(Prisma.sql`app = ${query.app}`);
+    if (!isAdmin) conditions.push(Prisma.sql`time >= ${app!.createdAt}`);
   } else if (!isAdmin) {
-    conditions.push(Prisma.sql`app IN (SELECT name FROM apps WHERE owner_groups && ${[...identity.groups]}::text[])`);
+    conditions.push(
+      Prisma.sql`EXISTS (SELECT 1 FROM apps a WHERE a.name = audit_events.app
+                   AND a.owner_groups && ${[...identity.groups]}::text[] AND audit_events.time >= a.created_at)`,
+    );
   }
   if (query.actor !== undefined) conditions.push(Prisma.sql`actor = ${query.actor}`);
   if (query.since !== undefined) conditions.push(Prisma.sql`time >= ${new Date(query.since)}`);

@@ -5,13 +5,18 @@
  * database role left behind would still mint logins for a cluster that no longer exists) — each under its app's lock (an ensure cannot recreate them behind
  * us), Vault before the database, so a failure half-way leaves a cluster the same DELETE finishes.
  * Shared secrets of the cluster scope (`/v1/scopes/cluster/:cluster`) are kept: they are admin data,
- * not derived objects, and a cluster registered again under the same name finds them.
+ * not derived objects, and a cluster registered again under the same name finds them. With If-Match
+ * (or If-None-Match) the cluster is compared before anything is decommissioned and again, locked, as it
+ * is deleted: a precondition that fails at the first look removes nothing.
  */
 import { Prisma, type PrismaClient } from '@secret-api/prisma';
 import type { VaultClient } from '@secret-api/vault-client';
 import { withAppLock } from '../../db/app-lock.js';
 import { isRecordNotFound } from '../../db/errors.js';
 import { conflict, notFound } from '../../http/api-error.js';
+import { requirePreconditions, type Preconditions } from '../entity-tag.js';
+import { clusterEntityTag } from './cluster-etag.js';
+import { lockCluster } from './update-cluster.js';
 import { deleteDynamicRoles, desiredDynamicRoles } from '../approle/dynamic-roles.js';
 import { deleteObjects, desiredObjects, type RenderDeps } from '../approle/vault-objects.js';
 import { loadAttachment } from '../dynamic/attachment.js';
@@ -23,7 +28,16 @@ export type DeleteClusterDeps = RenderDeps & {
 
 const NO_PROFILES = { database: [], aws: [], pki: [] };
 
-export async function deleteCluster(deps: DeleteClusterDeps, name: string, options: { force: boolean }): Promise<void> {
+export interface DeleteClusterOptions {
+  force: boolean;
+  preconditions?: Preconditions;
+}
+
+export async function deleteCluster(deps: DeleteClusterDeps, name: string, options: DeleteClusterOptions): Promise<void> {
+  const conditional = options.preconditions?.ifMatch !== undefined || options.preconditions?.ifNoneMatch !== undefined;
+  const compare = async (tx: Prisma.TransactionClient) =>
+    requirePreconditions(options.preconditions ?? {}, clusterEntityTag(await lockCluster(tx, name)), `cluster '${name}'`);
+  if (conditional) await deps.prisma.$transaction(compare);
   const bindings = await deps.prisma.appRoleBinding.findMany({
     where: { clusterName: name },
     select: { appName: true },
@@ -48,7 +62,14 @@ export async function deleteCluster(deps: DeleteClusterDeps, name: string, optio
     });
   }
   try {
-    await deps.prisma.cluster.delete({ where: { name } });
+    if (conditional) {
+      await deps.prisma.$transaction(async (tx) => {
+        await compare(tx);
+        await tx.cluster.delete({ where: { name } });
+      });
+    } else {
+      await deps.prisma.cluster.delete({ where: { name } });
+    }
   } catch (err) {
     if (isRecordNotFound(err)) throw notFound(`cluster '${name}' does not exist`);
     // An ensure bound an app between our check and the delete (the binding's foreign key is RESTRICT).

@@ -1,15 +1,15 @@
 import type { TCluster, TPatchClusterBody } from '@secret-api/contract';
 import type { Prisma, PrismaClient } from '@secret-api/prisma';
 import { notFound } from '../../http/api-error.js';
-import { LOCKED_EDIT_BOUNDS, requireIfMatch } from '../entity-tag.js';
+import { LOCKED_EDIT_BOUNDS, requirePreconditions, type Preconditions } from '../entity-tag.js';
 import { clusterEntityTag } from './cluster-etag.js';
 import { clusterView } from './cluster-view.js';
 
 export type UpdateClusterDeps = { prisma: Pick<PrismaClient, '$transaction'> };
 
 export interface UpdateClusterOptions {
-  /** The request's If-Match: the change applies only if it names the cluster's current ETag. */
-  ifMatch?: string | undefined;
+  /** The request's If-Match / If-None-Match, compared with the cluster's current ETag. */
+  preconditions?: Preconditions;
   /** Refuses the change (by throwing) given the cluster as it is under the lock, e.g. making oneself a controller. */
   check?: (current: TCluster) => void;
 }
@@ -34,7 +34,7 @@ export async function updateCluster(
 ): Promise<UpdatedCluster> {
   return deps.prisma.$transaction(async (tx) => {
     const before = await lockCluster(tx, name);
-    requireIfMatch(options.ifMatch, clusterEntityTag(before), `cluster '${name}'`);
+    requirePreconditions(options.preconditions ?? {}, clusterEntityTag(before), `cluster '${name}'`);
     options.check?.(before);
     const after = clusterView(
       await tx.cluster.update({ where: { name }, data: { controllerSubjects: input.controllerSubjects } }),
@@ -44,7 +44,8 @@ export async function updateCluster(
 }
 
 /** The cluster as it is, its row locked until the transaction ends (a concurrent PATCH waits here). */
-async function lockCluster(tx: Prisma.TransactionClient, name: string): Promise<TCluster> {
+/** The cluster, its row locked until the transaction ends (404 when there is none). */
+export async function lockCluster(tx: Prisma.TransactionClient, name: string): Promise<TCluster> {
   const [row] = await tx.$queryRaw<
     { name: string; cloud: string; env: string; controller_subjects: string[]; created_at: Date }[]
   >`SELECT name, cloud, env, controller_subjects, created_at FROM clusters WHERE name = ${name} FOR UPDATE`;
