@@ -26,7 +26,8 @@ const mayHoldLoneSurrogate = new WeakSet<IncomingMessage>();
 
 /** Runs on the raw (decompressed) bytes before they are decoded. */
 function checkText(req: IncomingMessage, _res: ServerResponse, raw: Buffer): void {
-  if (!isUtf8(raw)) throw Object.assign(new Error('the request body is not valid UTF-8'), { status: 400, type: NOT_UTF8 });
+  if (!isUtf8(raw))
+    throw Object.assign(new Error('the request body is not valid UTF-8'), { status: 400, type: NOT_UTF8 });
   if (raw.includes('\\u') && SURROGATE_ESCAPE.test(raw.toString('latin1'))) mayHoldLoneSurrogate.add(req);
 }
 

@@ -94,7 +94,10 @@ export function requireIfNoneMatch(ifNoneMatch: string | undefined, current: str
     );
   }
   if (parsed === '*') {
-    throw new ApiError('precondition_failed', `If-None-Match: * asks that ${what} not exist, and it does; nothing was changed`);
+    throw new ApiError(
+      'precondition_failed',
+      `If-None-Match: * asks that ${what} not exist, and it does; nothing was changed`,
+    );
   }
   if (parsed.some((tag) => tag.opaque === current)) {
     throw new ApiError('precondition_failed', `${what} still has an ETag If-None-Match names; nothing was changed`);

@@ -33,10 +33,18 @@ export interface DeleteClusterOptions {
   preconditions?: Preconditions;
 }
 
-export async function deleteCluster(deps: DeleteClusterDeps, name: string, options: DeleteClusterOptions): Promise<void> {
+export async function deleteCluster(
+  deps: DeleteClusterDeps,
+  name: string,
+  options: DeleteClusterOptions,
+): Promise<void> {
   const conditional = options.preconditions?.ifMatch !== undefined || options.preconditions?.ifNoneMatch !== undefined;
   const compare = async (tx: Prisma.TransactionClient) =>
-    requirePreconditions(options.preconditions ?? {}, clusterEntityTag(await lockCluster(tx, name)), `cluster '${name}'`);
+    requirePreconditions(
+      options.preconditions ?? {},
+      clusterEntityTag(await lockCluster(tx, name)),
+      `cluster '${name}'`,
+    );
   if (conditional) await deps.prisma.$transaction(compare);
   const bindings = await deps.prisma.appRoleBinding.findMany({
     where: { clusterName: name },
