@@ -93,6 +93,25 @@ export async function resolveApiUrl(env: Env = process.env): Promise<string> {
   return normaliseApiUrl(apiUrl);
 }
 
+/** Whitespace or a control character inside a token: an HTTP header cannot carry it, and no issuer makes one. */
+// Matching control characters is the point of this pattern.
+// eslint-disable-next-line no-control-regex
+const NOT_IN_A_TOKEN = /[\x00-\x20\x7f]/;
+
+/**
+ * Refuses a token no request could carry (a pasted second line, a stray space), naming where it came from; before,
+ * it failed as the header was written and read as "cannot reach the Secret API" (exit 5, which CI retries).
+ */
+export function checkToken(token: string, from: string): string {
+  const bad = NOT_IN_A_TOKEN.exec(token);
+  if (bad) {
+    const what =
+      bad[0] === '\n' || bad[0] === '\r' ? 'a line break' : bad[0] === ' ' ? 'a space' : 'a control character';
+    throw new UsageError(`the token from ${from} contains ${what}: a token is a single line with no spaces`);
+  }
+  return token;
+}
+
 /** Environment first, then the saved file; both parts are required. */
 export async function resolveConfig(env: Env = process.env): Promise<ResolvedConfig> {
   const path = configPath(env);
@@ -112,7 +131,7 @@ export async function resolveConfig(env: Env = process.env): Promise<ResolvedCon
   }
   return {
     apiUrl: normaliseApiUrl(apiUrl),
-    token,
+    token: checkToken(token, present(envToken) ? 'SECRET_API_TOKEN' : path),
     source: { apiUrl: present(envUrl) ? 'env' : 'config', token: present(envToken) ? 'env' : 'config' },
   };
 }

@@ -84,8 +84,25 @@ export class ApiError extends Error {
 }
 
 /** oclif's parser errors (unknown flag, missing argument, bad option) carry a `parse` member. */
+/** oclif's wrapping of a flag's own parse failure: `Parsing --version \n\tExpected an integer but received: abc`. */
+const FLAG_PARSE = /^Parsing (--[\w-]+) \n\t/;
+
 function isOclifUsageError(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && 'parse' in err;
+  if (typeof err !== 'object' || err === null) return false;
+  return 'parse' in err || (err instanceof Error && FLAG_PARSE.test(err.message));
+}
+
+/** A CLI error's message as one line of text: `--version: Expected an integer but received: abc`. */
+function plainMessage(err: Error): string {
+  const extra = (err as { args?: unknown }).args;
+  if (Array.isArray(extra) && err.message.startsWith('Unexpected argument')) {
+    // oclif lists them; one may be a secret value typed where it must not be (it would land in the CI log too).
+    return (
+      `${extra.length} unexpected argument${extra.length === 1 ? '' : 's'} (not shown, in case one is a secret: ` +
+      'a value is read from stdin, a hidden prompt or --from-file, never from the command line)'
+    );
+  }
+  return err.message.replace(FLAG_PARSE, '$1: ');
 }
 
 function exitCodeForStatus(status: number): ExitCode {
@@ -150,7 +167,7 @@ function errorMessage(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   if (err instanceof ApiError) return withoutPath(err.message);
   // oclif's parser appends a hint meant for a person; the JSON message is the error alone.
-  return err.message.replace(HELP_HINT, '').trim();
+  return plainMessage(err).replace(HELP_HINT, '').trim();
 }
 
 /** The API's names for list fields, as the CLI's flags call them. */
@@ -193,7 +210,7 @@ export function isCancellation(err: unknown): err is CancelledError {
  */
 export function errorText(err: unknown): string {
   if (!(err instanceof ApiError)) {
-    const lines = [`Error: ${err instanceof Error ? err.message : String(err)}`];
+    const lines = [`Error: ${err instanceof Error ? plainMessage(err) : String(err)}`];
     if (isOclifUsageError(err) && !HELP_HINT.test(lines[0] ?? '')) lines.push('See more help with --help');
     return lines.join('\n');
   }

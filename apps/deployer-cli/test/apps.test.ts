@@ -64,6 +64,15 @@ describe('clusters', () => {
     ).toEqual(['aws.stg', 'gcp.prd']);
   });
 
+  it('show prints one cluster; --json is the contract shape; an unknown one is exit 3', async () => {
+    const r = await runCli(['clusters', 'show', 'aws.stg'], { env: owner });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('ctrl@aws.stg');
+    const j = await runCli(['clusters', 'show', 'aws.stg', '--json'], { env: owner });
+    expect(ZCluster.parse(j.json())).toMatchObject({ name: 'aws.stg', cloud: 'aws', env: 'stg' });
+    expect((await runCli(['clusters', 'show', 'nosuch.env'], { env: owner })).code).toBe(3);
+  });
+
   it('a second create of the same name is a conflict: exit 4', async () => {
     const r = await runCli(['clusters', 'create', 'aws.stg', '--controller', 'x@y', '--json'], { env: admin });
     expect(r.code).toBe(4);

@@ -74,6 +74,11 @@ describe('parsing deployer.yml', () => {
       { path: 'secrets.DB_PASSWORD', line: 8, column: 3 },
     ],
     [
+      'a secret variable whose name starts with a digit (no shell variable; secret-init refuses it)',
+      `${VALID}secrets:\n  SECRET_1A: secret/data/myapp/db\n`,
+      { path: 'secrets.SECRET_1A', line: 8, column: 3 },
+    ],
+    [
       'a secret path with a .. segment',
       `${VALID}secrets:\n  SECRET_DB: secret/../sys/raw\n`,
       { path: 'secrets.SECRET_DB', line: 8, column: 14 },

@@ -124,6 +124,75 @@ describe('unknown commands', () => {
   });
 });
 
+describe('arguments in the wrong place are usage errors (exit 1) that run nothing and repeat no value', () => {
+  it.each([
+    [['secrets', '--json', 'set', 'myapp', 'KEY']],
+    [['apps', '--yes', 'delete', 'myapp']],
+    [['clusters', '--json', 'list']],
+  ])('flags before the command: deployer %j', async (argv) => {
+    const r = await runCli(argv, { env: env(), input: 'value' });
+    expect(r.code).toBe(1);
+    const message = argv.includes('--json') ? JSON.parse(r.stdout).message : r.stderr;
+    expect(message).toContain(`'deployer ${argv[0]}' is a group of commands, not a command`);
+    if (argv.includes('--json')) expect(JSON.parse(r.stdout)).toMatchObject({ status: 1, code: 'usage' });
+    expect(api.requests).toEqual([]);
+  });
+
+  it('a topic alone still lists its commands', async () => {
+    const r = await runCli(['secrets'], { env: env() });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('secrets set');
+  });
+
+  it.each([
+    [['audit', 'myapp'], 'audit'],
+    [['whoami', 'extra', '--json'], 'whoami'],
+    [['login', 'eyJhbGciOiJFUzI1NiJ9.secret-token'], 'login'],
+  ])('deployer %j: the command takes no arguments, and the argument is not echoed', async (argv, command) => {
+    const r = await runCli(argv, { env: env() });
+    expect(r.code).toBe(1);
+    const out = r.stdout + r.stderr;
+    expect(out).toContain(`'deployer ${command}' takes no arguments, and 1 was given`);
+    expect(out).not.toContain(argv[1]!);
+    if (argv.includes('--json')) expect(JSON.parse(r.stdout)).toMatchObject({ code: 'usage' });
+  });
+
+  it('a secret typed on the command line is refused without being repeated', async () => {
+    const r = await runCli(['secrets', 'set', 'myapp', 'KEY', 's3cretvalue'], { env: env() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('1 unexpected argument (not shown');
+    expect(r.stdout + r.stderr).not.toContain('s3cretvalue');
+    expect(api.requests).toEqual([]);
+  });
+
+  it('a flag first: deployer --json whoami', async () => {
+    const r = await runCli(['--json', 'whoami'], { env: env() });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ code: 'usage', message: expect.stringContaining('flags go after') });
+  });
+
+  it("an integer flag's bad value is a usage error in --json too, on one line", async () => {
+    const r = await runCli(['secrets', 'get', 'myapp', 'KEY', '--version', 'abc', '--json'], { env: env() });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      code: 'usage',
+      message: '--version: Expected an integer but received: abc',
+    });
+  });
+
+  it.each([
+    ['a line break', 'tok\nsecond', 'contains a line break'],
+    ['a space', 'tok en', 'contains a space'],
+  ])('a token with %s is a usage error naming its source, not "unreachable"', async (_n, token, words) => {
+    const r = await runCli(['whoami', '--json'], { env: { ...env(), SECRET_API_TOKEN: token } });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).message).toBe(
+      `the token from SECRET_API_TOKEN ${words}: a token is a single line with no spaces`,
+    );
+    expect(api.requests).toEqual([]);
+  });
+});
+
 describe('declining a confirmation', () => {
   it.each([
     [

@@ -22,6 +22,7 @@ const COMMANDS: Record<string, string[][]> = {
   whoami: [['whoami']],
   createCluster: [['clusters', 'create', 'aws.stg', '--controller', 'ctrl']],
   listClusters: [['clusters', 'list']],
+  getCluster: [['clusters', 'show', 'aws.stg']],
   listClusterChanges: [['clusters', 'changes', 'aws.stg', '--after', '0']],
   patchCluster: [['clusters', 'update', 'aws.stg', '--controller', 'ctrl-2']],
   deleteCluster: [

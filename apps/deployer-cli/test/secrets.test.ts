@@ -1,5 +1,5 @@
 // secrets set|list|get|history|rollback|delete against the real API, written to libs/contract/src/secrets.ts.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ZGetSecretResponse, ZSecretHistory, ZSecretList, ZSecretVersionRef } from '@secret-api/contract';
@@ -84,6 +84,31 @@ describe('secrets set', () => {
     const missing = await runCli(['secrets', 'set', 'shop', 'X', '--from-file', join(files, 'nope')], { env: owner });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/cannot read .*nope: ENOENT/);
+  });
+
+  it('takes a value of exactly the largest size, and refuses a larger one as soon as it is read past (exit 1)', async () => {
+    const limit = 65_536;
+    const exact = join(files, 'exact');
+    await writeFile(exact, 'a'.repeat(limit));
+    expect((await runCli(['secrets', 'set', 'shop', 'BIG', '--from-file', exact], { env: owner })).code).toBe(0);
+    // A sparse 3 GB file: read whole, it would take the memory the process has, or fail on Node's buffer limit.
+    const huge = join(files, 'huge');
+    await writeFile(huge, '');
+    await truncate(huge, 3 * 1024 ** 3);
+    const message = `holds more than ${limit} bytes; a secret value is at most ${limit} bytes`;
+    const fromFile = await runCli(['secrets', 'set', 'shop', 'BIG', '--from-file', huge], { env: owner });
+    expect(fromFile.code).toBe(1);
+    expect(fromFile.stderr).toContain(`${huge} ${message}`);
+    const piped = await runCli(['secrets', 'set', 'shop', 'BIG'], { env: owner, input: 'a'.repeat(4 * limit) });
+    expect(piped.code).toBe(1);
+    expect(piped.stderr).toContain(`stdin ${message}`);
+    // A value and the one trailing newline stdin drops is still the largest size.
+    expect(
+      (await runCli(['secrets', 'set', 'shop', 'BIG'], { env: owner, input: `${'b'.repeat(limit)}\r\n` })).code,
+    ).toBe(0);
+    expect((await runCli(['secrets', 'get', 'shop', 'BIG', '--json'], { env: owner })).json()).toMatchObject({
+      version: 2,
+    });
   });
 
   it('on a terminal, prompts for the value with echo off: the typed value never appears', async () => {

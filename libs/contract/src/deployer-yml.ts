@@ -19,7 +19,8 @@ const ZKubeNamespace = z
 /** `SECRET_<NAME>`: secret-init's environment convention (its own variables are `SECRET_INIT_*`). */
 const ZSecretEnvName = z
   .string()
-  .regex(/^SECRET_[A-Z0-9_]+$/, 'must be SECRET_<NAME> with NAME in A-Z, 0-9 and _')
+  // NAME becomes a shell variable in /env/variables: secret-init refuses one that starts with a digit, so does this.
+  .regex(/^SECRET_[A-Z_][A-Z0-9_]*$/, 'must be SECRET_<NAME> with NAME in A-Z, 0-9 and _, not starting with a digit')
   .refine((name) => !name.startsWith('SECRET_INIT_'), 'SECRET_INIT_* names are secret-init settings, not secrets');
 
 /** `<vault path>[#field]`, the characters secret-init accepts in paths (no empty, `.` or `..` segments). */

@@ -78,7 +78,7 @@ own, and it is never written to the report.`;
     const manifests =
       paths.length > 0
         ? await readManifests(paths)
-        : parseManifests((await (await import('../io/input.js')).readStdin()).toString('utf8'), 'stdin');
+        : parseManifests((await (await import('../io/input.js')).readStdinManifests()).toString('utf8'), 'stdin');
     const { objects, report } = inject(manifests, options, configMap);
     this.out(renderManifests(objects));
     for (const line of reportLines(report)) this.note(line);

@@ -72,6 +72,7 @@ those instead of logging in (e.g. SECRET_API_TOKEN=$ACTIONS_ID_TOKEN for an OIDC
       throw new errors.UsageError('no terminal to prompt for the token on: pipe it in with --token-stdin');
     }
     if (token === '') throw new errors.UsageError('the token is empty; nothing was saved');
+    config.checkToken(token, flags['token-stdin'] ? 'stdin' : 'the prompt');
 
     const api = new ApiClient({ apiUrl, token, userAgent: this.config.userAgent, tokenSource: 'login' });
     const identity = await this.spin('Checking the token', () => api.send(whoamiRoute));

@@ -4,7 +4,8 @@
  * to run the guess (for `secret delete`, a guess we will not run for the user), it exits 127, and it needs a newer
  * @oclif/core and @inquirer/prompts in the installed package.
  */
-import { Errors, type Hook } from '@oclif/core';
+import type { Hook } from '@oclif/core';
+import { failUsage } from './usage-failure.js';
 
 /** Classic edit distance; ids are a few dozen characters and there are a few dozen of them. */
 export function editDistance(a: string, b: string): number {
@@ -38,15 +39,34 @@ export function nearestCommand(typed: readonly string[], commandIds: readonly st
 }
 
 const hook: Hook<'command_not_found'> = async function (options) {
-  const words = [...options.id.split(':'), ...(options.argv ?? []).filter((a) => !a.startsWith('-'))];
+  const argv = options.argv ?? [];
+  const words = [...options.id.split(':'), ...argv.filter((a) => !a.startsWith('-'))];
+  const bin = options.config.bin;
+  if (options.id.startsWith('-')) {
+    failUsage(`flags go after the command, e.g. '${bin} whoami ${options.id}'; '${bin} --help' lists the commands`, [
+      options.id,
+      ...argv,
+    ]);
+  }
+  // oclif folds the words after a command without arguments into the id (`audit myapp` is `audit:myapp`).
+  for (let n = words.length - 1; n > 0; n--) {
+    const command = words.slice(0, n).join(' ');
+    if (options.config.findCommand(words.slice(0, n).join(':')) === undefined) continue;
+    const extra = words.length - n;
+    // Never repeated: `deployer login <token>` would print the token into the CI log.
+    failUsage(
+      `'${bin} ${command}' takes no arguments, and ${extra} ${extra === 1 ? 'was' : 'were'} given (not shown, in ` +
+        `case one is a secret); '${bin} ${command} --help' shows its flags`,
+      argv,
+    );
+  }
   const suggestion = nearestCommand(words, options.config.commandIDs);
-  // oclif folds every word into the id (`secret:list:myapp`): show as many as the suggestion has.
-  const typed = words.slice(0, suggestion?.split(' ').length ?? words.length).join(' ');
-  const lines = [`Error: '${typed}' is not a ${options.config.bin} command.`];
+  // Only as many words as could name a command, never what follows: it may be a value.
+  const typed = words.slice(0, suggestion?.split(' ').length ?? 1).join(' ');
+  const lines = [`'${typed}' is not a ${bin} command.`];
   if (suggestion !== undefined) lines.push(`Did you mean ${suggestion}?`);
-  lines.push(`Run '${options.config.bin} --help' for every command.`);
-  process.stderr.write(`${lines.join('\n')}\n`);
-  throw new Errors.ExitError(1);
+  lines.push(`Run '${bin} --help' for every command.`);
+  failUsage(lines.join(argv.includes('--json') ? ' ' : '\n'), argv);
 };
 
 export default hook;

@@ -234,6 +234,9 @@ function injectObject(object: KubeObject, options: InjectOptions, walk: Walk): K
     );
     return object;
   }
+  // Its pods mount the templates' ConfigMap, which is in the cluster's namespace: without one of its own, a
+  // workload piped to `kubectl apply` would land in the context's namespace (often `default`) and find none.
+  if (metadata['namespace'] === undefined) out['metadata'] = { ...metadata, namespace: options.namespace };
   const templateMetadata = isObject(template['metadata']) ? template['metadata'] : {};
   const wasInjected =
     isObject(templateMetadata['annotations']) && templateMetadata['annotations'][ANNOTATIONS.injected] === 'true';

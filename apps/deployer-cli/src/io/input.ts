@@ -1,8 +1,15 @@
 /** Reading a secret or a token that is not typed at a prompt: stdin or a file, never argv. */
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { SECRET_VALUE_MAX_BYTES } from '@secret-api/contract';
 import { UsageError } from '../errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * How much of stdin or a file is read before it is refused as too large: the largest value the API takes, plus one
+ * trailing `\r\n` that stdin drops. Reading stops there, so a 3 GB file or an endless pipe costs nothing.
+ */
+const MAX_INPUT_BYTES = SECRET_VALUE_MAX_BYTES + 2;
 
 function decode(bytes: Buffer, from: string): string {
   try {
@@ -12,11 +19,40 @@ function decode(bytes: Buffer, from: string): string {
   }
 }
 
-/** All of stdin. */
-export async function readStdin(): Promise<Buffer> {
+const valueTooLarge = (from: string) =>
+  `${from} holds more than ${SECRET_VALUE_MAX_BYTES} bytes; a secret value is at most ${SECRET_VALUE_MAX_BYTES} bytes`;
+
+/** Manifests piped to `deployer inject`: far more than any cluster takes in one apply, far less than memory. */
+const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+
+/** At most `limit` bytes of `stream`; more is refused as soon as it shows, the rest left unread. */
+async function readCapped(stream: NodeJS.ReadableStream & { destroy(): void }, limit: number, tooLarge: string) {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  let size = 0;
+  for await (const chunk of stream) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += bytes.length;
+    if (size > limit) {
+      stream.destroy();
+      throw new UsageError(tooLarge);
+    }
+    chunks.push(bytes);
+  }
   return Buffer.concat(chunks);
+}
+
+/** All of stdin, up to the largest value the API takes (a token is far smaller). */
+export function readStdin(): Promise<Buffer> {
+  return readCapped(process.stdin, MAX_INPUT_BYTES, valueTooLarge('stdin'));
+}
+
+/** Manifests on stdin. */
+export function readStdinManifests(): Promise<Buffer> {
+  return readCapped(
+    process.stdin,
+    MAX_MANIFEST_BYTES,
+    `stdin holds more than ${MAX_MANIFEST_BYTES} bytes of manifests`,
+  );
 }
 
 /**
@@ -34,8 +70,9 @@ export async function readStdinValue(): Promise<string> {
 export async function readFileValue(path: string): Promise<string> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    bytes = await readCapped(createReadStream(path), SECRET_VALUE_MAX_BYTES, valueTooLarge(path));
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   return decode(bytes, path);

@@ -44,7 +44,7 @@ function cannedBody(route: RouteContract): unknown {
     return { subject: 'tester', issuer: 'http://issuer.test', principal: 'tester', groups: ['team-a'], admin: true };
   }
   if (id === 'createApp' || id === 'getApp' || id === 'patchApp') return APP;
-  if (id === 'createCluster' || id === 'patchCluster') return CLUSTER;
+  if (id === 'createCluster' || id === 'getCluster' || id === 'patchCluster') return CLUSTER;
   if (id === 'ensureAppRole') return { roleName: 'aws.stg.myapp', roleId: 'role-id-1', changed: false };
   if (id === 'getAppRole') return { roleName: 'aws.stg.myapp', roleId: 'role-id-1' };
   if (id === 'planAppRole') {
