@@ -206,6 +206,7 @@ describe('rendered objects', () => {
     expect(find(manifests, 'ClusterRole', 'r-secret-api-controller').rules).toEqual([
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
       { apiGroups: [''], resources: ['pods/status'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['get'] },
       { apiGroups: [''], resources: ['events'], verbs: ['create'] },
       { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'patch'] },
     ]);

@@ -170,6 +170,29 @@ describe('deployer deploy', () => {
     expect(configMaps.items).toEqual([]);
   });
 
+  it('grants the app a namespace it creates, and warns about an existing one that does not grant it', async () => {
+    const withNamespace = async (file: string, namespace: string) => {
+      await writeFile(join(dir, 'app', file), DEPLOYER_YML.replace('namespace: shop-prd', `namespace: ${namespace}`));
+      return runCli(
+        ['deploy', '--deployer-yml', join(dir, 'app', file), '--cluster', 'aws.prd', '--create-namespace', '--no-wait'],
+        { env },
+      );
+    };
+    // An existing namespace without the annotation: secret-controller would give its pods no SecretID.
+    await core.createNamespace({ body: { metadata: { name: 'shop-other' } } });
+    const existing = await withNamespace('other-namespace.yml', 'shop-other');
+    expect(existing.code, existing.stderr).toBe(0);
+    expect(existing.stderr).toContain(
+      'warning: namespace shop-other does not list shop in its secret-api.dev/apps annotation',
+    );
+    // Created by the deploy: granted, nothing to warn about.
+    const created = await withNamespace('new-namespace.yml', 'shop-new');
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stderr).not.toContain('warning: namespace');
+    const namespace = await core.readNamespace({ name: 'shop-new' });
+    expect(namespace.metadata?.annotations?.['secret-api.dev/apps']).toBe('shop');
+  });
+
   it('exits 1 naming the context when the kubeconfig does not have it, having applied nothing', async () => {
     await writeFile(
       join(dir, 'app', 'other.yml'),

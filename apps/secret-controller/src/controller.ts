@@ -17,6 +17,7 @@ import { WorkQueue } from './queue/work-queue.js';
 import { RolloutRestarter } from './restart/rollout-restart.js';
 import { SidecarRestarts } from './restart/sidecar-restarts.js';
 import { SecretApiClient } from './secret-api/client.js';
+import { NamespaceGrants } from './delivery/namespace-grants.js';
 
 export const CURSOR_ANNOTATION = 'secret-api.dev/changes-cursor';
 
@@ -81,6 +82,7 @@ class Term {
       cache: this.informer,
       queue: this.queue,
       secretApi,
+      namespaces: new NamespaceGrants({ kube }),
       kube,
       events,
       restarts,

@@ -207,6 +207,49 @@ describe('secret-controller', () => {
     expect(replayed.body.errors[0]).toMatch(/source address "127\.0\.0\.1" unauthorized by CIDR restrictions/);
   });
 
+  it("delivers only to namespaces that may run the app: its own name's, or those whose annotation lists it", async () => {
+    const delivered: string[] = [];
+    stack.inProcess.set(
+      'record-intake',
+      (run) =>
+        new Promise((resolve) => {
+          const server = http.createServer((req, res) => {
+            req.resume();
+            req.on('end', () => {
+              delivered.push(`${run.pod.metadata.namespace}/${run.pod.metadata.name}`);
+              res.writeHead(204).end();
+              server.close();
+              resolve(0);
+            });
+          });
+          server.listen(8099, run.podIP);
+        }),
+    );
+    const podIn = (namespace: string) =>
+      stack.k8s.create(`/api/v1/namespaces/${namespace}/pods`, {
+        metadata: { name: 'claims-myapp', annotations: { 'secret-api.dev/role': 'myapp' } },
+        spec: {
+          initContainers: [{ name: 'secret-init', image: 'x', command: ['record-intake'] }],
+          containers: [{ name: 'app', image: 'app' }],
+        },
+      });
+    await stack.k8s.create('/api/v1/namespaces', { metadata: { name: 'elsewhere' } });
+    await stack.k8s.create('/api/v1/namespaces', {
+      metadata: { name: 'granted', annotations: { 'secret-api.dev/apps': 'otherapp, myapp' } },
+    });
+    await stack.k8s.create('/api/v1/namespaces', { metadata: { name: 'myapp' } });
+    for (const namespace of ['elsewhere', 'granted', 'myapp']) await podIn(namespace);
+
+    await until('the granted deliveries', async () => delivered.length === 2);
+    const refusals = await until('the refusal', async () => {
+      const list = await stack.k8s.list('/api/v1/namespaces/elsewhere/events');
+      const found = list.items.filter((e: Json) => e.reason === 'SecretIdFailed');
+      return found.length > 0 ? found : undefined;
+    });
+    expect(refusals[0]?.message).toContain('namespace elsewhere may not run app myapp');
+    expect(delivered.sort()).toEqual(['granted/claims-myapp', 'myapp/claims-myapp']);
+  });
+
   it('reports an intake that says its token was already used as SecretIdIntercepted', async () => {
     stack.inProcess.set(
       'alarm-intake',

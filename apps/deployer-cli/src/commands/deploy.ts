@@ -115,12 +115,18 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
       return { ...result, manifests: objects };
     }
 
-    const { flatten } = await import('../deploy/kube.js');
+    const { flatten, NAMESPACE_APPS } = await import('../deploy/kube.js');
     if (flags['create-namespace']) {
       const created = await this.spin(`Checking namespace ${cluster.namespace}`, () =>
-        kube.ensureNamespace(cluster.namespace),
+        kube.ensureNamespace(cluster.namespace, app),
       );
       if (created) this.note(`namespace ${cluster.namespace} created`);
+    }
+    if (cluster.namespace !== app && !(await kube.namespaceRuns(cluster.namespace, app))) {
+      this.note(
+        `warning: namespace ${cluster.namespace} does not list ${app} in its ${NAMESPACE_APPS} annotation: ` +
+          'secret-controller gives its pods no SecretID until a cluster admin adds it',
+      );
     }
     const applied: KubeObjectLike[] = [];
     for (const object of flatten(objects)) {

@@ -10,6 +10,8 @@ import type { KubeObject } from '../inject/manifests.js';
 import { ClusterUnreachableError, KubeApiError } from './errors.js';
 
 export const FIELD_MANAGER = 'deployer';
+/** The Namespace annotation listing the apps (besides the one of its name) whose pods may run there. */
+export const NAMESPACE_APPS = 'secret-api.dev/apps';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
@@ -17,8 +19,13 @@ export interface Cluster {
   context: string;
   read(object: KubeObject): Promise<KubeObject | undefined>;
   apply(object: KubeObject): Promise<{ object: KubeObject; action: ApplyAction }>;
-  /** Creates the namespace when there is none of that name; true when it was created. */
-  ensureNamespace(name: string): Promise<boolean>;
+  /**
+   * Creates the namespace when there is none of that name, granted to `app` (secret-controller delivers SecretIDs
+   * of an app only to the namespace of its name and those whose `secret-api.dev/apps` lists it); true when created.
+   */
+  ensureNamespace(name: string, app: string): Promise<boolean>;
+  /** Whether the namespace's annotation grants `app`; true as well when the namespace cannot be read (no rights). */
+  namespaceRuns(name: string, app: string): Promise<boolean>;
 }
 
 /**
@@ -87,11 +94,26 @@ export function connectCluster(context: string, namespace: string): Cluster {
         before === undefined ? 'created' : version(before) === version(after) ? 'unchanged' : 'configured';
       return { object: after, action };
     },
-    async ensureNamespace(name) {
-      const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
+    async ensureNamespace(name, app) {
+      const namespace: KubeObject = {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name, ...(name !== app && { annotations: { [NAMESPACE_APPS]: app } }) },
+      };
       if ((await this.read(namespace)) !== undefined) return false;
       await call(`creating namespace ${name}`, () => client.create(namespace as KubernetesObject));
       return true;
+    },
+    async namespaceRuns(name, app) {
+      let found: KubeObject | undefined;
+      try {
+        found = await this.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      } catch {
+        return true; // a deployer without rights to read Namespaces: nothing to say
+      }
+      const annotations = (found?.['metadata'] as { annotations?: Record<string, string> } | undefined)?.annotations;
+      const apps = (annotations?.[NAMESPACE_APPS] ?? '').split(',').map((a) => a.trim());
+      return found === undefined || apps.includes(app) || apps.includes('*');
     },
   };
 }

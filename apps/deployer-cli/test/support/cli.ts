@@ -72,6 +72,11 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
         },
       }),
     );
+    // The CLI may stop reading early (a value past the largest size is refused at once): its end of the pipe
+    // closes, and the rest of the input is not ours to deliver.
+    child.stdin.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
     child.stdin.end(options.input ?? '');
   });
 }

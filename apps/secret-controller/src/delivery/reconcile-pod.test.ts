@@ -48,6 +48,7 @@ function replica(
   const deps: PodReconcilerDeps = {
     cache: cluster.cache,
     queue,
+    namespaces: { allows: async () => true },
     secretApi: {
       issueSecretId: async () => {
         steps.push('issue');

@@ -25,6 +25,7 @@ import type { WorkQueue } from '../queue/work-queue.js';
 import type { SidecarRestarts } from '../restart/sidecar-restarts.js';
 import { SecretApiError, type SecretApiClient } from '../secret-api/client.js';
 import { deliverToIntake } from './intake.js';
+import type { NamespaceGrants } from './namespace-grants.js';
 import { decide, type PodView } from './pod-view.js';
 
 /**
@@ -62,6 +63,8 @@ export interface PodReconcilerDeps {
   cache: { get(key: string): PodView | undefined };
   queue: Pick<WorkQueue, 'addRateLimited' | 'forget' | 'attempts'>;
   secretApi: Pick<SecretApiClient, 'issueSecretId'>;
+  /** Whether the pod's namespace may run the app it names (namespace-grants.ts). */
+  namespaces: Pick<NamespaceGrants, 'allows'>;
   kube: Pick<KubeClient, 'patchQuietly'>;
   events: Pick<EventRecorder, 'record'>;
   restarts: Pick<SidecarRestarts, 'restart'>;
@@ -127,6 +130,23 @@ export class PodReconciler {
     const started = performance.now();
     const stage = (name: 'claim' | 'issue' | 'intake', since: number) =>
       deps.metrics.deliveryStageSeconds.observe({ stage: name }, (performance.now() - since) / 1000);
+    let allowed: boolean;
+    try {
+      allowed = await deps.namespaces.allows(pod.namespace, app);
+    } catch (err) {
+      this.retry(key, pod, restartCount, `could not read namespace ${pod.namespace}: ${(err as Error).message}`);
+      return;
+    }
+    if (!allowed) {
+      this.giveUp(
+        key,
+        pod,
+        restartCount,
+        `namespace ${pod.namespace} may not run app ${app}: a namespace runs the app of its own name and those its ` +
+          `${ANNOTATIONS.apps} annotation lists (a cluster admin adds ${app} there)`,
+      );
+      return;
+    }
     const claim = this.claimed.get(key);
     if (!claim || claim.uid !== pod.uid || claim.restartCount !== restartCount || !claim.stored) {
       const claiming = performance.now();
