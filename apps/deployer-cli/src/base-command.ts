@@ -8,7 +8,7 @@ import type * as Contract from '@secret-api/contract';
 import type { ApiClient } from './api/client.js';
 import type { ResolvedConfig } from './config.js';
 import { errorJson, errorText, exitCodeFor, isCancellation } from './errors.js';
-import { inCi, red } from './io/terminal.js';
+import { red, useColour } from './io/terminal.js';
 
 export interface Connection {
   api: ApiClient;
@@ -58,7 +58,8 @@ export abstract class DeployerCommand<T> extends Command {
 
   /** Runs a network call under a spinner on stderr, shown only on an interactive terminal outside CI. */
   protected async spin<R>(message: string, work: () => Promise<R>): Promise<R> {
-    const show = !this.jsonEnabled() && Boolean(process.stderr.isTTY) && Boolean(process.stdout.isTTY) && !inCi();
+    // As colour: a terminal on both streams, not CI, not NO_COLOR, not TERM=dumb (a spinner is cursor escapes).
+    const show = !this.jsonEnabled() && Boolean(process.stdout.isTTY) && useColour(process.stderr);
     if (!show) return work();
     ux.action.start(message);
     try {

@@ -5,7 +5,7 @@
  */
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { NotLoggedInError, UsageError } from './errors.js';
 
 export interface SavedConfig {
@@ -23,7 +23,10 @@ type Env = Record<string, string | undefined>;
 const present = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
 
 export function configPath(env: Env = process.env): string {
-  const base = present(env['XDG_CONFIG_HOME']) ? env['XDG_CONFIG_HOME'] : join(homedir(), '.config');
+  // The XDG base directory spec: a relative XDG_CONFIG_HOME is invalid and ignored (it would name another file in
+  // every directory the CLI runs from).
+  const xdg = env['XDG_CONFIG_HOME'];
+  const base = present(xdg) && isAbsolute(xdg) ? xdg : join(homedir(), '.config');
   return join(base, 'deployer', 'config.json');
 }
 

@@ -110,7 +110,8 @@ function exitCodeForStatus(status: number): ExitCode {
   if (status === 404) return EXIT.notFound;
   // 412: the resource changed since it was read (a conditional PATCH lost the race): a conflict, not a usage error.
   if (status === 409 || status === 412) return EXIT.conflict;
-  if (status >= 500) return EXIT.unavailable;
+  // 429: the server sheds load for now; like a 5xx, worth retrying later, not a mistake in the call.
+  if (status === 429 || status >= 500) return EXIT.unavailable;
   return EXIT.usage;
 }
 

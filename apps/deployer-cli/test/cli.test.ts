@@ -187,6 +187,19 @@ describe('terminal behaviour', () => {
     expect(help.stdout).not.toContain(ESC);
   });
 
+  it('spins while it waits on a terminal, and not when NO_COLOR, CI or TERM=dumb is set', async () => {
+    const unreachable = { ...env, SECRET_API_URL: 'http://127.0.0.1:1', SECRET_API_TOKEN: 'a-token' };
+    const tty = await runInTerminal(['apps', 'show', 'myapp'], [], { env: unreachable });
+    expect(tty.code).toBe(5);
+    expect(tty.output).toContain('Reading app myapp');
+    for (const extra of [{ NO_COLOR: '1' }, { CI: 'true' }, { TERM: 'dumb' }]) {
+      const plain = await runInTerminal(['apps', 'show', 'myapp'], [], { env: { ...unreachable, ...extra } });
+      expect(plain.code).toBe(5);
+      expect(plain.output).not.toContain('Reading app myapp');
+      expect(plain.output).not.toContain(ESC);
+    }
+  });
+
   it('colours errors on a terminal, and not when CI is set or NO_COLOR', async () => {
     const tty = await runInTerminal(['whoami'], [], { env });
     expect(tty.code).toBe(2);

@@ -1,6 +1,7 @@
 // deployer inject: the pure injection over real manifests (golden files), its idempotence, the errors that name
 // the object, and the command itself (files, stdin, report on stderr, the RoleID never in the report).
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -365,7 +366,7 @@ describe('deployer inject (the command)', () => {
       [
         'injected DaemonSet/log-shipper: secret-init, secret-refresh (native sidecar), volumes secret-api-config, ' +
           'secret-api-secrets, secret-api-env, secret-api-leases, pod fsGroup 1000, annotation secret-api.dev/role=myapp, ' +
-          'annotation secret-api.dev/restart-on-change=true',
+          'no restart on change (secret-controller rolls out Deployments only; restart a DaemonSet yourself)',
         'skipped ServiceAccount/web: not a workload',
         'skipped Deployment/legacy: secret-api.dev/inject: "false"',
         '',
@@ -448,5 +449,45 @@ describe('deployer inject (the command)', () => {
     expect(json.manifests).toEqual(
       parseAllDocuments(await readFile(join(FIXTURES, 'golden', 'pod.yaml'), 'utf8')).map((d) => d.toJS()),
     );
+  });
+});
+
+describe("the templates' ConfigMap", () => {
+  /** A project in a temp directory whose config directory holds `files`. */
+  async function projectWith(files: Record<string, Buffer | string>) {
+    const dir = await mkdtemp(join(tmpdir(), 'deployer-config-'));
+    await writeFile(join(dir, 'deployer.yml'), await readFile(join(APP, 'deployer.yml'), 'utf8'));
+    const config = join(dir, (await loadProject(join(dir, 'deployer.yml'))).config.config);
+    await mkdir(config, { recursive: true });
+    for (const [name, content] of Object.entries(files)) await writeFile(join(config, name), content);
+    return loadProject(join(dir, 'deployer.yml'));
+  }
+
+  it('carries a file that is not UTF-8 byte for byte in binaryData, and a text file in data', async () => {
+    const der = Buffer.from([0x30, 0x82, 0xff, 0xfe, 0x00, 0x80, 0x62]);
+    const { configMap } = await injectionFor(
+      await projectWith({ 'trust.der': der, 'app.conf.tmpl': 'k={{ lookup "x" }}\n' }),
+      'aws.stg',
+      ROLE_ID,
+    );
+    expect(configMap['binaryData']).toEqual({ 'trust.der': der.toString('base64') });
+    expect(configMap['data']).toEqual({ 'app.conf.tmpl': 'k={{ lookup "x" }}\n' });
+    expect(Buffer.from((configMap['binaryData'] as Record<string, string>)['trust.der']!, 'base64')).toEqual(der);
+  });
+
+  it('a changed binary file changes the hash that rolls the pods; a text-only config has no binaryData', async () => {
+    const hashOf = async (files: Record<string, Buffer | string>) =>
+      (await injectionFor(await projectWith(files), 'aws.stg', ROLE_ID)).options.configHash;
+    expect(await hashOf({ 'trust.der': Buffer.from([0xff, 1]) })).not.toBe(
+      await hashOf({ 'trust.der': Buffer.from([0xff, 2]) }),
+    );
+    const textOnly = await injectionFor(await projectWith({ 'a.conf': 'x' }), 'aws.stg', ROLE_ID);
+    expect(textOnly.configMap).not.toHaveProperty('binaryData');
+  });
+
+  it('refuses a template that is not UTF-8 text', async () => {
+    await expect(
+      injectionFor(await projectWith({ 'bad.conf.tmpl': Buffer.from([0xff, 0xfe]) }), 'aws.stg', ROLE_ID),
+    ).rejects.toThrow(/bad\.conf\.tmpl: a template must be UTF-8 text/);
   });
 });

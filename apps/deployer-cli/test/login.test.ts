@@ -23,6 +23,13 @@ afterAll(async () => {
 const mode = async (path: string): Promise<number> => (await stat(path)).mode & 0o777;
 
 describe('deployer login', () => {
+  it('ignores a relative XDG_CONFIG_HOME, as the XDG spec says: the file is in ~/.config wherever the CLI runs', async () => {
+    const env = { ...baseEnv(home), XDG_CONFIG_HOME: 'relative-xdg' };
+    const r = await runCli(['login', '--api-url', api.url, '--token-stdin'], { env, input: `${api.adminToken}\n` });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`Saved to ${join(home, '.config', 'deployer', 'config.json')}`);
+  });
+
   it('--token-stdin verifies the token, then saves URL and token in $XDG_CONFIG_HOME/deployer/config.json, mode 0600', async () => {
     const xdg = await mkdtemp(join(tmpdir(), 'deployer-xdg-'));
     const env = { ...baseEnv(home), XDG_CONFIG_HOME: xdg };

@@ -38,6 +38,12 @@ const env = (): Record<string, string | undefined> => ({
 });
 
 describe('API errors', () => {
+  it('429 is exit 5 like a 5xx: worth retrying later, not a mistake in the call', async () => {
+    next = problem(429, 'too_many_requests', 'slow down');
+    const r = await runInProcess(['whoami', '--json'], env());
+    expect(r.code).toBe(5);
+  });
+
   it('a validation problem: one line per field, in the words of the CLI, no paths, the request id once', async () => {
     next = problem(400, 'validation', '3 fields are invalid', {
       requestId: 'req-42',
@@ -138,10 +144,21 @@ describe('arguments in the wrong place are usage errors (exit 1) that run nothin
     expect(api.requests).toEqual([]);
   });
 
-  it('a topic alone still lists its commands', async () => {
-    const r = await runCli(['secrets'], { env: env() });
+  it.each([[['secrets']], [['secrets', '--help']], [['secrets', '-h']]])(
+    'a topic alone, or asked for help, still lists its commands: deployer %j',
+    async (argv) => {
+      const r = await runCli(argv, { env: env() });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('secrets set');
+    },
+  );
+
+  it('-h is --help, for the CLI and for a command', async () => {
+    expect((await runCli(['-h'], { env: env() })).stdout).toContain('USAGE');
+    const r = await runCli(['whoami', '-h'], { env: env() });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('secrets set');
+    expect(r.stdout).toContain('Show who the Secret API takes you for');
+    expect(api.requests).toEqual([]);
   });
 
   it.each([

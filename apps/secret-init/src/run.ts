@@ -4,6 +4,7 @@
  * the SECRET_ variables into a child's environment, and become that child.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from './config.js';
 import { ConfigError } from './errors.js';
@@ -45,6 +46,7 @@ export async function runInit(config: Config, env: Env, log: Logger): Promise<vo
     throw err;
   }
   client.token = session.token;
+  const stopWatching = revokeOnTermination(client, session, log);
   try {
     const fetcher = new Fetcher(client);
     const started = Date.now();
@@ -64,10 +66,12 @@ export async function runInit(config: Config, env: Env, log: Logger): Promise<vo
       ms: Date.now() - started,
     });
   } catch (err) {
+    stopWatching();
     await abandon(client, session, log);
     client.close();
     throw err;
   }
+  stopWatching();
   // On success the connections are left open: the program exits next (main.ts), and the exit closes
   // them without the work of tearing down up to 32 sockets one by one first.
 }
@@ -149,6 +153,24 @@ function templateData(config: Config): Record<string, unknown> {
 
 function newClient(config: Config): VaultClient {
   return new VaultClient(config.vault);
+}
+
+/**
+ * A pod deleted while secret-init renders sends it SIGTERM. Node's default is to die at once, and the token it logged
+ * in with — and every lease it made, database users and AWS keys included — would live on until its TTL, with no
+ * sidecar left to revoke them. So from the login until the files are written a termination is a failure: the token
+ * is revoked, then the process exits as the signal would have (128 + its number). Returns the handler's removal.
+ */
+function revokeOnTermination(client: VaultClient, session: Session, log: Logger): () => void {
+  const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+  const handler = (signal: NodeJS.Signals) => {
+    log.warn('stopped while rendering', { signal });
+    void abandon(client, session, log).finally(() => process.exit(128 + (osConstants.signals[signal] ?? 15)));
+  };
+  for (const signal of signals) process.once(signal, handler);
+  return () => {
+    for (const signal of signals) process.off(signal, handler);
+  };
 }
 
 /** A failed run revokes the token it logged in with, so the leases it created die with it. */

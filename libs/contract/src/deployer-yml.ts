@@ -89,7 +89,7 @@ export const ZDeployerYml = z
         pki: z.boolean().default(false),
       })
       .default({ database: false, aws: false, pki: false }),
-    /** Roll the workloads out again when a secret they read changes (secret-controller). */
+    /** Roll the Deployments out again when a secret they read changes (secret-controller; Deployments only). */
     restartOnChange: z.boolean().default(false),
     /** Resources of each injected container. */
     resources: z

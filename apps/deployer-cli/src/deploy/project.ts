@@ -2,6 +2,7 @@
  * The app's repository as `deployer inject` and `deployer deploy` read it: deployer.yml (errors with line and
  * column), the cluster entry, the templates directory (the ConfigMap's files) and the manifests.
  */
+import { isUtf8 } from 'node:buffer';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import type { TDeployerCluster, TDeployerYml } from '@secret-api/contract';
@@ -19,13 +20,17 @@ export interface Project {
   config: TDeployerYml;
 }
 
-async function readText(path: string, what: string): Promise<string> {
+async function readBytes(path: string, what: string): Promise<Buffer> {
   try {
-    return await readFile(path, 'utf8');
+    return await readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot read ${what} ${path}${code ? ` (${code})` : ''}`, 'file_unreadable');
   }
+}
+
+async function readText(path: string, what: string): Promise<string> {
+  return (await readBytes(path, what)).toString('utf8');
 }
 
 export async function loadProject(file: string): Promise<Project> {
@@ -66,9 +71,10 @@ export function selectCluster(
 }
 
 /** The templates directory as ConfigMap data: regular files only, one level (ConfigMap keys are file names). */
-export async function readConfigFiles(project: Project): Promise<Map<string, string>> {
+/** The config directory's files, as bytes: a binary file (a DER truststore) goes to the ConfigMap's binaryData. */
+export async function readConfigFiles(project: Project): Promise<Map<string, Buffer>> {
   const dir = resolve(project.dir, project.config.config);
-  const files = new Map<string, string>();
+  const files = new Map<string, Buffer>();
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -91,7 +97,11 @@ export async function readConfigFiles(project: Project): Promise<Map<string, str
         'invalid_config',
       );
     }
-    files.set(entry.name, await readText(path, 'config file'));
+    const bytes = await readBytes(path, 'config file');
+    if (entry.name.endsWith('.tmpl') && !isUtf8(bytes)) {
+      throw new UsageError(`${path}: a template must be UTF-8 text (secret-init renders it)`, 'invalid_config');
+    }
+    files.set(entry.name, bytes);
   }
   return files;
 }

@@ -7,7 +7,8 @@ import type { Hook } from '@oclif/core';
 import { failUsage } from './usage-failure.js';
 
 const hook: Hook<'init'> = async function ({ id, argv, config }) {
-  if (id === undefined || argv.length === 0 || argv.includes('--help')) return;
+  const help = new Set(['--help', ...(config.pjson.oclif.additionalHelpFlags ?? [])]);
+  if (id === undefined || argv.length === 0 || argv.some((a) => help.has(a))) return;
   if (config.findCommand(id) !== undefined || config.findTopic(id) === undefined) return;
   const words = id.split(':').join(' ');
   failUsage(

@@ -2,6 +2,7 @@
  * The ConfigMap that carries the app's templates to secret-init (mounted at /config). Its name is fixed per app;
  * its content hash goes on the pod template, so a changed template rolls the pods.
  */
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { KubeObject } from './manifests.js';
 
@@ -15,9 +16,18 @@ export function configMapName(app: string): string {
 /** ConfigMap keys are file names: `[-._a-zA-Z0-9]+`, which rules out sub-directories. */
 export const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 
-export function buildConfigMap(app: string, namespace: string, files: ReadonlyMap<string, string>): KubeObject {
+/**
+ * Text files go to `data`; a file that is not UTF-8 (a DER truststore, a keystore) to `binaryData`, base64, so the
+ * pod gets its exact bytes: as `data` it would be decoded with U+FFFD in place of every invalid byte.
+ */
+export function buildConfigMap(app: string, namespace: string, files: ReadonlyMap<string, Buffer>): KubeObject {
   const data: Record<string, string> = {};
-  for (const name of [...files.keys()].sort()) data[name] = files.get(name) as string;
+  const binaryData: Record<string, string> = {};
+  for (const name of [...files.keys()].sort()) {
+    const bytes = files.get(name) as Buffer;
+    if (isUtf8(bytes)) data[name] = bytes.toString('utf8');
+    else binaryData[name] = bytes.toString('base64');
+  }
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -27,13 +37,17 @@ export function buildConfigMap(app: string, namespace: string, files: ReadonlyMa
       labels: { [CONFIG_MAP_LABEL]: CONFIG_MAP_MANAGER, 'secret-api.dev/role': app },
     },
     data,
+    ...(Object.keys(binaryData).length > 0 && { binaryData }),
   };
 }
 
 /** A stable digest of the templates (names and contents). */
 export function configHash(configMap: KubeObject): string {
   const data = (configMap['data'] ?? {}) as Record<string, string>;
+  const binaryData = (configMap['binaryData'] ?? {}) as Record<string, string>;
   const hash = createHash('sha256');
   for (const name of Object.keys(data).sort()) hash.update(`${name}\0${data[name]}\0`);
+  // After the text, marked: a config of text files alone hashes as it always did (no needless rollout).
+  for (const name of Object.keys(binaryData).sort()) hash.update(`binary\0${name}\0${binaryData[name]}\0`);
   return hash.digest('hex').slice(0, 16);
 }

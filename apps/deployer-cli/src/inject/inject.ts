@@ -57,8 +57,8 @@ const POD_TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
   Pod: [],
 };
 
-/** Kinds the secret-controller can roll out again. */
-const RESTARTABLE = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+/** Kinds the secret-controller rolls out again when a secret they read changes (it watches Deployments only). */
+const RESTARTABLE = new Set(['Deployment']);
 
 /** Where the app's containers get our volumes (the lease directory is not among them: see appMounts). */
 const APP_MOUNT_PATHS: readonly string[] = [VOLUMES.secrets.mountPath, VOLUMES.env.mountPath];
@@ -184,6 +184,11 @@ function addInjection(template: Record<string, unknown>, workload: KubeObject, o
   if (options.restartOnChange && RESTARTABLE.has(String(workload['kind']))) {
     annotationsOf(child(workload, 'metadata'))[ANNOTATIONS.restartOnChange] = 'true';
     added.push(`annotation ${ANNOTATIONS.restartOnChange}=true`);
+  } else if (options.restartOnChange && ['StatefulSet', 'DaemonSet'].includes(String(workload['kind']))) {
+    // Said rather than annotated: an annotation the controller never acts on would promise restarts that never come.
+    added.push(
+      `no restart on change (secret-controller rolls out Deployments only; restart a ${String(workload['kind'])} yourself)`,
+    );
   }
   return added;
 }

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   let ca = '';
   let address = '';
   const readConfigMap = (namespace: string, name: string) =>
-    new Promise<Record<string, string> | undefined>((resolve, reject) => {
+    new Promise<Record<string, string | Buffer> | undefined>((resolve, reject) => {
       const req = request(
         `${address}/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(name)}`,
         { ca, headers: { Authorization: `Bearer ${adminToken}` } },
@@ -55,8 +55,13 @@ async function main(): Promise<void> {
           res.on('end', () => {
             if (res.statusCode === 404) return resolve(undefined);
             if (res.statusCode !== 200) return reject(new Error(`reading configmap ${name}: HTTP ${res.statusCode}`));
-            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data?: Record<string, string> };
-            resolve(body.data ?? {});
+            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+              data?: Record<string, string>;
+              binaryData?: Record<string, string>;
+            };
+            // As a kubelet does: `data` as UTF-8 text, `binaryData` (base64) as its exact bytes.
+            const binary = Object.entries(body.binaryData ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]);
+            resolve({ ...body.data, ...Object.fromEntries(binary) });
           });
         },
       );

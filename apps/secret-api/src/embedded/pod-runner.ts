@@ -39,8 +39,8 @@ export interface PodRunnerOptions {
   secretRefreshBin: string;
   /** Preloaded into the container's process: connections leave from the pod IP. */
   podNetworkModule: string;
-  /** Reads a ConfigMap's data (for configMap volumes); undefined when it does not exist. */
-  readConfigMap: (namespace: string, name: string) => Promise<Record<string, string> | undefined>;
+  /** Reads a ConfigMap's files, `data` and `binaryData` (for configMap volumes); undefined when it does not exist. */
+  readConfigMap: (namespace: string, name: string) => Promise<Record<string, string | Buffer> | undefined>;
   /** The env of a container, as kube-dev resolves it (literal values and fieldRefs). */
   containerEnv: (run: PodContainerRun) => Record<string, string>;
   /** The init container to run for real (the controller's SECRET_CONTROLLER_INIT_CONTAINER). */
