@@ -136,8 +136,6 @@ export function parseConfig(env: Record<string, string | undefined>): Readonly<C
 /** Annotations we own (product.md §6: prefix `secret-api.dev/`). */
 export const ANNOTATIONS = {
   role: 'secret-api.dev/role',
-  /** On a Namespace: the apps (besides the one of its own name) its pods may get SecretIDs of; `*` for any. */
-  apps: 'secret-api.dev/apps',
   restartOnChange: 'secret-api.dev/restart-on-change',
   /** Written on a pod after delivery: `<init container restartCount>`, so a new leader does not deliver again. */
   delivered: 'secret-api.dev/secret-id-delivered',

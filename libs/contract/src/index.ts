@@ -14,3 +14,4 @@ export * from './changes.js';
 export * from './routes.js';
 export * from './openapi.js';
 export * from './deployer-yml.js';
+export * from './namespace-apps.js';

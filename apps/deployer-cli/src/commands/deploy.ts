@@ -115,16 +115,18 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
       return { ...result, manifests: objects };
     }
 
-    const { flatten, NAMESPACE_APPS } = await import('../deploy/kube.js');
+    const { flatten } = await import('../deploy/kube.js');
+    let created = false;
     if (flags['create-namespace']) {
-      const created = await this.spin(`Checking namespace ${cluster.namespace}`, () =>
+      created = await this.spin(`Checking namespace ${cluster.namespace}`, () =>
         kube.ensureNamespace(cluster.namespace, app),
       );
       if (created) this.note(`namespace ${cluster.namespace} created`);
     }
-    if (cluster.namespace !== app && !(await kube.namespaceRuns(cluster.namespace, app))) {
+    // A namespace this deploy created carries the grant already: no second read.
+    if (!created && cluster.namespace !== app && !(await kube.namespaceRuns(cluster.namespace, app))) {
       this.note(
-        `warning: namespace ${cluster.namespace} does not list ${app} in its ${NAMESPACE_APPS} annotation: ` +
+        `warning: namespace ${cluster.namespace} does not list ${app} in its ${contract.NAMESPACE_APPS_ANNOTATION} annotation: ` +
           'secret-controller gives its pods no SecretID until a cluster admin adds it',
       );
     }

@@ -4,14 +4,13 @@
  */
 import { ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { NAMESPACE_APPS_ANNOTATION, namespaceRunsApp } from '@secret-api/contract';
 import { UsageError } from '../errors.js';
 import { describeObject, isList } from '../inject/manifests.js';
 import type { KubeObject } from '../inject/manifests.js';
 import { ClusterUnreachableError, KubeApiError } from './errors.js';
 
 export const FIELD_MANAGER = 'deployer';
-/** The Namespace annotation listing the apps (besides the one of its name) whose pods may run there. */
-export const NAMESPACE_APPS = 'secret-api.dev/apps';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
@@ -98,7 +97,7 @@ export function connectCluster(context: string, namespace: string): Cluster {
       const namespace: KubeObject = {
         apiVersion: 'v1',
         kind: 'Namespace',
-        metadata: { name, ...(name !== app && { annotations: { [NAMESPACE_APPS]: app } }) },
+        metadata: { name, ...(name !== app && { annotations: { [NAMESPACE_APPS_ANNOTATION]: app } }) },
       };
       if ((await this.read(namespace)) !== undefined) return false;
       await call(`creating namespace ${name}`, () => client.create(namespace as KubernetesObject));
@@ -111,9 +110,9 @@ export function connectCluster(context: string, namespace: string): Cluster {
       } catch {
         return true; // a deployer without rights to read Namespaces: nothing to say
       }
-      const annotations = (found?.['metadata'] as { annotations?: Record<string, string> } | undefined)?.annotations;
-      const apps = (annotations?.[NAMESPACE_APPS] ?? '').split(',').map((a) => a.trim());
-      return found === undefined || apps.includes(app) || apps.includes('*');
+      if (found === undefined) return true; // the apply that follows says so
+      const annotations = (found['metadata'] as { annotations?: Record<string, string> } | undefined)?.annotations;
+      return namespaceRunsApp(name, annotations?.[NAMESPACE_APPS_ANNOTATION], app);
     },
   };
 }

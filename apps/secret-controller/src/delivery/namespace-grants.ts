@@ -9,7 +9,7 @@
  * Read with GET, kept a few seconds so a burst of pods in one namespace costs one read, and so an annotation added
  * by the platform team counts within seconds; at most `maxEntries` namespaces are remembered.
  */
-import { ANNOTATIONS } from '../config.js';
+import { NAMESPACE_APPS_ANNOTATION, namespaceRunsApp } from '@secret-api/contract';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 
 export interface NamespaceGrantsOptions {
@@ -23,31 +23,25 @@ const TTL_MS = 5_000;
 const MAX_ENTRIES = 1_000;
 
 export class NamespaceGrants {
-  private readonly cache = new Map<string, { apps: ReadonlySet<string>; until: number }>();
+  /** Each namespace's annotation value ('' for none), read at most once per `ttlMs`. */
+  private readonly cache = new Map<string, { listed: string; until: number }>();
 
   constructor(private readonly options: NamespaceGrantsOptions) {}
 
   /** Whether pods of `namespace` may get SecretIDs of `app`. Throws what reading the Namespace threw. */
   async allows(namespace: string, app: string): Promise<boolean> {
     if (namespace === app) return true;
-    const apps = await this.appsOf(namespace);
-    return apps.has('*') || apps.has(app);
+    return namespaceRunsApp(namespace, await this.listedBy(namespace), app);
   }
 
-  private async appsOf(namespace: string): Promise<ReadonlySet<string>> {
+  private async listedBy(namespace: string): Promise<string> {
     const now = (this.options.now ?? Date.now)();
     const cached = this.cache.get(namespace);
-    if (cached && cached.until > now) return cached.apps;
+    if (cached && cached.until > now) return cached.listed;
     const object = await this.options.kube.get<KubeObject>(`/api/v1/namespaces/${encodeURIComponent(namespace)}`);
-    const listed = object.metadata?.annotations?.[ANNOTATIONS.apps] ?? '';
-    const apps = new Set(
-      listed
-        .split(',')
-        .map((a) => a.trim())
-        .filter((a) => a !== ''),
-    );
+    const listed = object.metadata?.annotations?.[NAMESPACE_APPS_ANNOTATION] ?? '';
     if (this.cache.size >= (this.options.maxEntries ?? MAX_ENTRIES)) this.cache.clear();
-    this.cache.set(namespace, { apps, until: now + (this.options.ttlMs ?? TTL_MS) });
-    return apps;
+    this.cache.set(namespace, { listed, until: now + (this.options.ttlMs ?? TTL_MS) });
+    return listed;
   }
 }

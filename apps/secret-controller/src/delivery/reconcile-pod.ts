@@ -15,7 +15,7 @@
  *     leader but not yet sent never left its memory and expires unused with its wrapping TTL;
  *   - after the intake accepted it: nothing more to do, the annotation already says so.
  */
-import type { TSecretIdResponse } from '@secret-api/contract';
+import { NAMESPACE_APPS_ANNOTATION, type TSecretIdResponse } from '@secret-api/contract';
 import { ANNOTATIONS } from '../config.js';
 import { podPath, type KubeClient } from '../kube/client.js';
 import type { EventRecorder } from '../kube/events.js';
@@ -143,7 +143,7 @@ export class PodReconciler {
         pod,
         restartCount,
         `namespace ${pod.namespace} may not run app ${app}: a namespace runs the app of its own name and those its ` +
-          `${ANNOTATIONS.apps} annotation lists (a cluster admin adds ${app} there)`,
+          `${NAMESPACE_APPS_ANNOTATION} annotation lists (a cluster admin adds ${app} there)`,
       );
       return;
     }
