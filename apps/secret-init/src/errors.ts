@@ -53,6 +53,15 @@ export class InterceptedError extends SecretInitError {
   override readonly exitCode: number = EXIT.intercepted;
 }
 
+/**
+ * Vault does not know the wrapping token: already unwrapped, expired, or never issued. Vault cannot tell
+ * these apart, and neither can a pod that anyone on the network may post to; so at the intake port it is
+ * refused and the wait goes on. The controller, which knows the token it sent was real, raises the alarm.
+ */
+export class NotLiveWrappingTokenError extends InterceptedError {
+  override name = 'NotLiveWrappingTokenError';
+}
+
 export class IntakeTimeoutError extends SecretInitError {
   override name = 'IntakeTimeoutError';
   override readonly exitCode: number = EXIT.timeout;

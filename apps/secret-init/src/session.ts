@@ -5,7 +5,13 @@
 import { createHash } from 'node:crypto';
 import type { Config } from './config.js';
 import type { SecretInitError } from './errors.js';
-import { ConfigError, InterceptedError, VaultUnreachableError } from './errors.js';
+import {
+  ConfigError,
+  IntakeTimeoutError,
+  InterceptedError,
+  NotLiveWrappingTokenError,
+  VaultUnreachableError,
+} from './errors.js';
 import { IntakeRefusal, waitForDelivery, type Delivery } from './intake/server.js';
 import type { Logger } from './log.js';
 import type { VaultClient } from './vault/client.js';
@@ -15,6 +21,8 @@ import {
   kubernetesLogin,
   secretIdPath,
   tokenSession,
+  checkWrappingToken,
+  unwrapCheckedToken,
   unwrapSecretId,
   type Session,
 } from './vault/login.js';
@@ -60,6 +68,11 @@ export async function obtainSession(
     }
     case 'intake': {
       const expected = expectedPath(config);
+      const refused = { notLive: 0 };
+      // Only one delivery is unwrapped: a second good one waits here, then is left intact. Every
+      // failure from the unwrap on ends the wait, so the first token taken up is the last.
+      let taken = false;
+      const oneAtATime = serialized();
       void checkVault(client, log).then(() => client.openConnections(connections - 1));
       return waitForDelivery({
         host: config.intake.host,
@@ -67,17 +80,46 @@ export async function obtainSession(
         timeoutMs: config.intake.timeoutMs,
         onListening: (a) => log.info('waiting for the SecretID', { host: a.host, port: a.port, path: '/secret-id' }),
         accept: async (delivery) => {
-          let secretId: string;
           try {
-            secretId = await unwrapSecretId(client, delivery.wrappingToken, expected);
+            // Lookups run side by side, so a flood of made-up tokens does not keep the real one waiting.
+            await checkWrappingToken(client, delivery.wrappingToken, expected);
           } catch (err) {
+            if (err instanceof NotLiveWrappingTokenError) refused.notLive++;
             throw refusal(err, delivery, config, log);
           }
-          return loggedIn(await appRoleLogin(client, config.approle.mount, creds.roleId, secretId), log);
+          return oneAtATime(async () => {
+            if (taken) throw new IntakeRefusal(503, 'a SecretID was already taken up; this one was not used', null);
+            taken = true;
+            let secretId: string;
+            try {
+              secretId = await unwrapCheckedToken(client, delivery.wrappingToken);
+            } catch (err) {
+              throw refusal(err, delivery, config, log);
+            }
+            return loggedIn(await appRoleLogin(client, config.approle.mount, creds.roleId, secretId), log);
+          });
         },
+      }).catch((err: unknown) => {
+        if (err instanceof IntakeTimeoutError && refused.notLive > 0) {
+          throw new IntakeTimeoutError(
+            `${err.message}; ${refused.notLive} ${refused.notLive === 1 ? 'delivery' : 'deliveries'} carried a wrapping ` +
+              "token Vault did not know (see the warnings above, and the controller's SecretIdIntercepted events)",
+          );
+        }
+        throw err;
       });
     }
   }
+}
+
+/** Runs the functions given to it one after another, in the order they came. */
+function serialized(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (fn) => {
+    const run = tail.then(fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
 }
 
 /**
@@ -94,6 +136,21 @@ async function checkVault(client: VaultClient, log: Logger): Promise<void> {
 }
 
 function refusal(err: unknown, delivery: Delivery, config: Config, log: Logger): unknown {
+  if (err instanceof NotLiveWrappingTokenError) {
+    // Anyone who can reach the port can post a made-up token: that must not stop the pod. The
+    // controller gets this 409 too for a token it did send, and raises the alarm it alone can raise.
+    log.warn(
+      'refused a wrapping token Vault does not know (already unwrapped, expired, or never issued); still waiting',
+      {
+        ...who(config, delivery),
+      },
+    );
+    return new IntakeRefusal(
+      409,
+      'Vault does not know this wrapping token: it was already unwrapped, has expired, or never existed',
+      null,
+    );
+  }
   if (err instanceof InterceptedError) {
     alarm(log, config, delivery, err);
     return new IntakeRefusal(409, 'this wrapping token was already used; the pod will not start with it', err);

@@ -1,9 +1,11 @@
 /**
  * The intake port, with secret-init running as a child process: it takes exactly one good
- * response-wrapped SecretID, checked before unwrapping, and refuses everything else — a reused
- * token with 409 and an alarm that names the pod but never the token.
+ * response-wrapped SecretID, checked before unwrapping, and refuses everything else without
+ * stopping; only a token used by someone else between its lookup and its unwrap raises the alarm,
+ * which names the pod but never the token.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP, CLUSTER, ROLE, putSecret, startStack, type Stack } from './support/vault.js';
@@ -70,26 +72,86 @@ describe('secret-init intake', () => {
     expect(p.stderr()).not.toContain(token);
   });
 
-  it('a wrapping token already unwrapped is refused with 409 and an alarm naming the pod and token accessor, and the pod fails', async () => {
+  it('a token Vault does not know (made up, or already unwrapped) is refused with 409 and a warning, and the pod keeps waiting', async () => {
+    // Anyone who can reach the pod can post: a made-up token must not stop it. Only the controller knows
+    // whether a refused token was one it sent; it raises the alarm (secret-controller's tests).
     const p = startIntake();
     const port = await p.listening();
-    const token = await stack.wrappedSecretId();
-    // Someone else unwrapped it first.
-    const stolen = await stack.root.call('POST', 'sys/wrapping/unwrap', undefined, {}, token);
-    expect(stolen.status).toBe(200);
-    const r = await post(port, JSON.stringify({ wrappingToken: token, accessor: 'acc-1234' }));
+    const used = await stack.wrappedSecretId();
+    expect((await stack.root.call('POST', 'sys/wrapping/unwrap', undefined, {}, used)).status).toBe(200);
+    const r = await post(port, JSON.stringify({ wrappingToken: used, accessor: 'acc-1234' }));
     expect(r.status).toBe(409);
-    const { code } = await p.exited;
-    expect(code).toBe(3);
-    const alarm = p.logs().find((l) => String(l['msg']).startsWith('ALARM'));
-    expect(alarm).toMatchObject({
-      level: 'error',
+    expect(r.text).toContain('already unwrapped');
+    expect((await post(port, deliver('hvs.made-up-by-anyone-on-the-network'))).status).toBe(409);
+    expect((await post(port, deliver(await stack.wrappedSecretId()))).status).toBe(204);
+    expect((await p.exited).code, p.stderr()).toBe(0);
+    expect(readFileSync(join(p.base, 'out', 'app.conf'), 'utf8')).toBe('key=intake-api-key');
+    const warnings = p
+      .logs()
+      .filter((l) => String(l['msg']).startsWith('refused a wrapping token Vault does not know'));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatchObject({
+      level: 'warn',
       pod: 'myapp-7d9f-abcde',
       namespace: 'shop',
       wrappingTokenAccessor: 'acc-1234',
     });
-    expect(p.stderr()).not.toContain(token);
-    expect(() => readFileSync(join(p.base, 'out', 'app.conf'))).toThrow();
+    expect(p.logs().some((l) => String(l['msg']).startsWith('ALARM'))).toBe(false);
+    expect(p.stderr()).not.toContain(used);
+  });
+
+  it('a flood of made-up tokens does not keep the real one out', async () => {
+    const p = startIntake();
+    const port = await p.listening();
+    const flood = Array.from({ length: 12 }, (_, i) => post(port, deliver(`hvs.flood-${i}`)));
+    const real = post(port, deliver(await stack.wrappedSecretId()));
+    expect((await real).status).toBe(204);
+    for (const r of await Promise.allSettled(flood)) {
+      // Each made-up one is refused (409), or finds the port closing once the real one is in.
+      if (r.status === 'fulfilled') expect([409, 503]).toContain(r.value.status);
+    }
+    expect((await p.exited).code, p.stderr()).toBe(0);
+  });
+
+  it('a token live at the lookup but used by someone else before the unwrap raises the alarm, and the pod fails (exit 3)', async () => {
+    // Vault through a proxy that, like an interceptor racing the pod, unwraps the token just before the pod does.
+    const proxy = http.createServer((req, res) => {
+      const forward = () => {
+        const upstream = http.request(
+          `${stack.vault.address}${req.url}`,
+          { method: req.method, headers: req.headers },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        req.pipe(upstream);
+      };
+      const token = req.headers['x-vault-token'];
+      if (req.url === '/v1/sys/wrapping/unwrap' && typeof token === 'string') {
+        void stack.root.call('POST', 'sys/wrapping/unwrap', undefined, {}, token).then(forward);
+      } else forward();
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const p = startIntake({ VAULT_ADDR: `http://127.0.0.1:${(proxy.address() as { port: number }).port}` });
+      const port = await p.listening();
+      const token = await stack.wrappedSecretId();
+      const r = await post(port, JSON.stringify({ wrappingToken: token, accessor: 'acc-5678' }));
+      expect(r.status).toBe(409);
+      expect((await p.exited).code).toBe(3);
+      const alarm = p.logs().find((l) => String(l['msg']).startsWith('ALARM'));
+      expect(alarm).toMatchObject({
+        level: 'error',
+        pod: 'myapp-7d9f-abcde',
+        namespace: 'shop',
+        wrappingTokenAccessor: 'acc-5678',
+      });
+      expect(p.stderr()).not.toContain(token);
+      expect(() => readFileSync(join(p.base, 'out', 'app.conf'))).toThrow();
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it('a foreign token (another role) or a wrong-path token is refused with 400, not unwrapped, and the right one still works', async () => {
@@ -121,5 +183,13 @@ describe('secret-init intake', () => {
     const { code } = await p.exited;
     expect(code).toBe(4);
     expect(p.stderr()).toContain('no SecretID was delivered');
+  });
+
+  it('a timeout after refused unknown tokens says how many there were', async () => {
+    const p = startIntake({ SECRET_INIT_TIMEOUT: '1' });
+    const port = await p.listening();
+    expect((await post(port, deliver('hvs.not-a-real-one'))).status).toBe(409);
+    expect((await p.exited).code).toBe(4);
+    expect(p.stderr()).toContain('1 delivery carried a wrapping token Vault did not know');
   });
 });

@@ -207,17 +207,18 @@ export class PodReconciler {
         return;
       }
       case 'intercepted': {
-        // The pod fails (secret-init exits 3); its restart brings a new restartCount and a new delivery.
-        this.served.set(key, { uid: pod.uid, restartCount });
-        deps.queue.forget(key);
+        // The pod cannot tell a token someone used before it from one made up by anyone who can reach its port, so
+        // it refuses and keeps waiting; we know this one was ours. Alarm, then a fresh SecretID: an interceptor
+        // gets nothing from the pod failing, and each further interception is one more alarm, up to maxAttempts.
         deps.metrics.interceptions.inc();
-        deps.log.error('ALARM: the init container says its wrapping token was already used', where);
+        deps.log.error('ALARM: the init container says the wrapping token we delivered was already used', where);
         deps.events.record(
           podTarget(pod),
           'Warning',
           'SecretIdIntercepted',
           `The init container reports that the SecretID delivered for app ${app} had already been unwrapped: it may have been intercepted`,
         );
+        this.retry(key, pod, restartCount, 'the intake said the wrapping token we delivered was already used');
         return;
       }
       case 'unreachable':

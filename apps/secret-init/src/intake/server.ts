@@ -1,14 +1,17 @@
 /**
  * The port the controller delivers the SecretID to. It accepts exactly one good
  * `POST /secret-id` (`{"wrappingToken": "…"}`, the Secret API's response shape, forwarded as is),
- * then closes. A bad request is answered and the wait goes on; an alarm (a token already used)
- * or a Vault failure after unwrapping ends it. Bounded body, bounded wait.
+ * then closes. A bad request is answered and the wait goes on; an alarm (a token used between its
+ * lookup and its unwrap) or a Vault failure after unwrapping ends it. Anyone who can reach the pod
+ * can post here, so deliveries are handled side by side (at most MAX_IN_FLIGHT): a flood of bad
+ * ones neither stops the pod nor keeps the controller's from being read. Bounded body, bounded wait.
  */
 import http from 'node:http';
 import * as z from 'zod/mini';
 import { IntakeTimeoutError, SecretInitError } from '../errors.js';
 
 export const MAX_BODY_BYTES = 4096;
+export const MAX_IN_FLIGHT = 16;
 
 const ZDelivery = z.object({
   wrappingToken: z.string().check(z.minLength(1), z.maxLength(1024)),
@@ -34,14 +37,17 @@ export interface IntakeOptions<T> {
   port: number;
   timeoutMs: number;
   onListening?: (address: { host: string; port: number }) => void;
-  /** Handles one delivery. Resolves: answer 204 and finish. Throws IntakeRefusal: answer it. */
+  /**
+   * Handles one delivery; may be called again before an earlier call settles. Resolves: answer 204 and
+   * finish. Throws IntakeRefusal: answer it.
+   */
   accept: (delivery: Delivery) => Promise<T>;
 }
 
 /** Listens until one delivery is accepted (resolves with its result) or the wait fails. */
 export function waitForDelivery<T>(opts: IntakeOptions<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    let busy = false;
+    let inFlight = 0;
     let done = false;
     const server = http.createServer({ requestTimeout: 10_000, headersTimeout: 5_000 }, (req, res) => {
       void handle(req, res);
@@ -71,8 +77,9 @@ export function waitForDelivery<T>(opts: IntakeOptions<T>): Promise<T> {
         res.setHeader('Allow', 'POST');
         return answer(res, 405, 'use POST');
       }
-      if (busy || done) return answer(res, 503, 'a SecretID is already being processed');
-      busy = true;
+      if (done) return answer(res, 503, 'a SecretID was already accepted');
+      if (inFlight >= MAX_IN_FLIGHT) return answer(res, 503, 'too many deliveries at once; deliver again');
+      inFlight++;
       try {
         const body = await readBody(req);
         if (body === null) return answer(res, 413, `the body must be at most ${MAX_BODY_BYTES} bytes`);
@@ -91,7 +98,7 @@ export function waitForDelivery<T>(opts: IntakeOptions<T>): Promise<T> {
         res.once('finish', () => finish(() => reject(failure)));
         return answer(res, 502, 'the SecretID could not be used; see the init container log');
       } finally {
-        busy = false;
+        inFlight--;
       }
     }
 

@@ -4,7 +4,7 @@
  * role's secret-id path; then unwrap), Kubernetes auth with the pod's service-account JWT, or a
  * plain token for local use.
  */
-import { InterceptedError, SecretInitError, VaultHttpError } from '../errors.js';
+import { InterceptedError, NotLiveWrappingTokenError, SecretInitError, VaultHttpError } from '../errors.js';
 import type { VaultClient, VaultEnvelope } from './client.js';
 
 /** The token this run works with, and what the refresh sidecar needs to know about it. */
@@ -44,13 +44,24 @@ export function secretIdPath(mount: string, role: string): string {
 
 /**
  * Looks the wrapping token up, checks its creation path, unwraps it and returns the SecretID.
- * An already-used token throws InterceptedError: the alarm is the caller's to raise.
+ * A token Vault does not know throws NotLiveWrappingTokenError; one that was live at the lookup and
+ * used by someone else before the unwrap throws InterceptedError. The alarm is the caller's to raise.
  */
 export async function unwrapSecretId(
   client: VaultClient,
   wrappingToken: string,
   expectedPath: string,
 ): Promise<string> {
+  await checkWrappingToken(client, wrappingToken, expectedPath);
+  return unwrapCheckedToken(client, wrappingToken);
+}
+
+/** The lookup Vault advises before unwrapping: it consumes nothing, so a made-up token costs one request. */
+export async function checkWrappingToken(
+  client: VaultClient,
+  wrappingToken: string,
+  expectedPath: string,
+): Promise<void> {
   const lookup = await client.send({
     method: 'POST',
     path: 'sys/wrapping/lookup',
@@ -59,7 +70,7 @@ export async function unwrapSecretId(
     idempotent: true,
   });
   if (isInvalidWrapping(lookup.status, lookup.body?.errors)) {
-    throw new InterceptedError('the wrapping token was already unwrapped, has expired, or never existed');
+    throw new NotLiveWrappingTokenError('the wrapping token was already unwrapped, has expired, or never existed');
   }
   if (lookup.status !== 200) {
     throw new SecretInitError(`POST sys/wrapping/lookup: Vault answered ${lookup.status}`);
@@ -68,6 +79,10 @@ export async function unwrapSecretId(
   if (typeof creationPath !== 'string' || creationPath !== expectedPath) {
     throw new WrongWrappingPathError(String(creationPath ?? ''), expectedPath);
   }
+}
+
+/** Unwraps a token `checkWrappingToken` passed. Failing now, after a good lookup, means someone else used it. */
+export async function unwrapCheckedToken(client: VaultClient, wrappingToken: string): Promise<string> {
   // Unwrapping consumes the token: never retried after the request may have reached Vault.
   const unwrapped = await client.send({ method: 'POST', path: 'sys/wrapping/unwrap', token: wrappingToken });
   if (isInvalidWrapping(unwrapped.status, unwrapped.body?.errors)) {
