@@ -79,6 +79,11 @@ describe('parsing deployer.yml', () => {
       { path: 'secrets.SECRET_1A', line: 8, column: 3 },
     ],
     [
+      "a secret variable that would set the loader's LD_PRELOAD (secret-init refuses it)",
+      `${VALID}secrets:\n  SECRET_LD_PRELOAD: secret/data/myapp/lib\n`,
+      { path: 'secrets.SECRET_LD_PRELOAD', line: 8, column: 3 },
+    ],
+    [
       'a secret path with a .. segment',
       `${VALID}secrets:\n  SECRET_DB: secret/../sys/raw\n`,
       { path: 'secrets.SECRET_DB', line: 8, column: 14 },

@@ -6,6 +6,7 @@
  * the bundle carries a few dozen kilobytes of zod instead of 750 and start-up skips building
  * the classic API's method tables (≈ 90 ms of CPU on a loaded 2-core node).
  */
+import { isServiceLinkVariable } from '@secret-api/pod-env';
 import { readFileSync } from 'node:fs';
 import { parseClusterName, validateAppName, type ClusterName } from '@secret-api/vault-policy';
 import * as z from 'zod/mini';
@@ -306,11 +307,12 @@ function checked<T>(name: string, f: () => T): T {
   }
 }
 
+/** The settings that are set: empty is unset, and so is a service link (a Service named `secret-init`). */
 function pickDefined(env: Env): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of Object.keys(schema.shape)) {
     const v = env[k];
-    if (v !== undefined && v !== '') out[k] = v;
+    if (v !== undefined && v !== '' && !isServiceLinkVariable(k, v)) out[k] = v;
   }
   return out;
 }

@@ -116,6 +116,72 @@ describe('secret-init run: the env file', () => {
     expect(r.stderr).toContain(`SECRET_GONE: GET secret/data/${APP}/GONE: not found`);
     expect(() => readFileSync(join(base, 'env', 'variables'))).toThrow();
   });
+  it('the variables Kubernetes adds for a Service named secret-… are neither secrets nor settings', async () => {
+    const base = tempDir('servicelinks');
+    const envFile = join(base, 'env', 'variables');
+    const links = {
+      // A Service "secret-db" (10.0.0.11:5432) and one named "secret-init" in the pod's namespace.
+      SECRET_DB_SERVICE_HOST: '10.0.0.11',
+      SECRET_DB_SERVICE_PORT: '5432',
+      SECRET_DB_PORT: 'tcp://10.0.0.11:5432',
+      SECRET_DB_PORT_5432_TCP: 'tcp://10.0.0.11:5432',
+      SECRET_DB_PORT_5432_TCP_PROTO: 'tcp',
+      SECRET_DB_PORT_5432_TCP_PORT: '5432',
+      SECRET_DB_PORT_5432_TCP_ADDR: '10.0.0.11',
+      SECRET_INIT_PORT: 'tcp://10.0.0.12:8099',
+      SECRET_INIT_SERVICE_HOST: '10.0.0.12',
+    };
+    const ok = await run({
+      ...links,
+      VAULT_ADDR: stack.vault.address,
+      VAULT_ROLE_ID: stack.roleId,
+      VAULT_SECRET_ID: await stack.secretId(),
+      SECRET_INIT_OUTPUT_DIR: join(base, 'out'),
+      SECRET_INIT_LEASE_DIR: join(base, 'leases'),
+      SECRET_INIT_ENV_FILE: envFile,
+      SECRET_API_KEY: `secret/data/${APP}/API_KEY`,
+    });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readFileSync(envFile, 'utf8').match(/^export \w+/gm)).toEqual(['export API_KEY']);
+
+    // Waiting for its SecretID, it listens on its default port, not on "tcp://…".
+    const waiting = await run({
+      ...links,
+      VAULT_ADDR: stack.vault.address,
+      VAULT_ROLE_ID: stack.roleId,
+      SECRET_INIT_APP: APP,
+      SECRET_INIT_CLUSTER: CLUSTER,
+      SECRET_INIT_LISTEN: '127.0.0.1',
+      SECRET_INIT_TIMEOUT: '0.3',
+      SECRET_INIT_OUTPUT_DIR: join(base, 'out2'),
+      SECRET_INIT_LEASE_DIR: join(base, 'leases2'),
+    });
+    expect(waiting.code, waiting.stderr).toBe(4);
+    expect(waiting.logs.find((l) => l['msg'] === 'waiting for the SecretID')).toMatchObject({ port: 8099 });
+  });
+
+  it('a secret may not set a variable that makes the shell, the loader or a runtime load code (exit 2)', async () => {
+    for (const name of ['SECRET_LD_PRELOAD', 'SECRET_PATH', 'SECRET_NODE_OPTIONS', 'SECRET_BASH_ENV']) {
+      const base = tempDir('reserved');
+      const r = await run({
+        VAULT_ADDR: stack.vault.address,
+        VAULT_TOKEN: stack.vault.rootToken,
+        SECRET_INIT_OUTPUT_DIR: join(base, 'out'),
+        SECRET_INIT_LEASE_DIR: join(base, 'leases'),
+        SECRET_INIT_ENV_FILE: join(base, 'env', 'variables'),
+        [name]: `secret/data/${APP}/API_KEY`,
+      });
+      expect(r.code, name).toBe(2);
+      expect(r.stderr).toContain(`${name}: ${name.slice('SECRET_'.length)} makes a shell, the loader or a runtime`);
+      expect(() => readFileSync(join(base, 'env', 'variables'))).toThrow();
+      const exec = await run({ VAULT_ADDR: stack.vault.address, VAULT_TOKEN: stack.vault.rootToken, [name]: 'x/y' }, [
+        'exec',
+        '--',
+        'true',
+      ]);
+      expect(exec.code, name).toBe(2);
+    }
+  });
 });
 
 describe('secret-init exec', () => {

@@ -7,6 +7,7 @@
  *   3. VAULT_TOKEN_FILE (with VAULT_ADDR, and LEASE_IDS if any).
  * A bad value stops the program with one line naming the variable — never echoing a token.
  */
+import { isServiceLinkVariable } from '@secret-api/pod-env';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnvFile } from './env-file.js';
 import { ConfigError } from './errors.js';
@@ -173,7 +174,9 @@ function seconds(env: Env, name: string, fallback: number, max: number): number 
 }
 
 function port(env: Env, name: string): number {
-  const v = optional(env, name);
+  const given = optional(env, name);
+  // A Service named `secret-refresh` in the namespace sets SECRET_REFRESH_PORT=tcp://…: not a setting.
+  const v = given !== undefined && isServiceLinkVariable(name, given) ? undefined : given;
   if (v === undefined) return DEFAULTS.port;
   const n = /^\d+$/.test(v) ? Number(v) : NaN;
   if (!(n >= 0 && n <= 65535)) throw new ConfigError(`${name} must be a port number (0 picks a free one)`);

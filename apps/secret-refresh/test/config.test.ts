@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULTS, loadConfig } from '../src/config.js';
 import { runOnce, tempDir } from './support/program.js';
 
 const TOKEN = 'hvs.PLANTED-TOKEN-VALUE-5d2a';
@@ -59,6 +60,12 @@ describe('secret-refresh configuration', () => {
     ],
   ])('%o is refused naming the variable', async (env, pattern) => {
     await failsWith({ SECRET_REFRESH_LEASE_DIR: '', ...env }, pattern);
+  });
+
+  it('SECRET_REFRESH_PORT set by a Service named secret-refresh (tcp://…) is not a setting: the default port stays', () => {
+    const env = { VAULT_TOKEN: TOKEN, VAULT_ADDR: 'http://v:8200', SECRET_REFRESH_LEASE_DIR: '' };
+    expect(loadConfig({ ...env, SECRET_REFRESH_PORT: 'tcp://10.0.0.13:8098' }).listen.port).toBe(DEFAULTS.port);
+    expect(loadConfig({ ...env, SECRET_REFRESH_PORT: '9000' }).listen.port).toBe(9000);
   });
 
   it('a lease file with a missing field names the file and the field', async () => {

@@ -5,6 +5,7 @@
  * and CI linters) is generated from it. Errors name the file position (line and column) of the offending value,
  * found by walking the YAML document's nodes along zod's issue path.
  */
+import { reservedNameProblem } from '@secret-api/pod-env';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Node } from 'yaml';
 import { z } from 'zod';
@@ -21,7 +22,12 @@ const ZSecretEnvName = z
   .string()
   // NAME becomes a shell variable in /env/variables: secret-init refuses one that starts with a digit, so does this.
   .regex(/^SECRET_[A-Z_][A-Z0-9_]*$/, 'must be SECRET_<NAME> with NAME in A-Z, 0-9 and _, not starting with a digit')
-  .refine((name) => !name.startsWith('SECRET_INIT_'), 'SECRET_INIT_* names are secret-init settings, not secrets');
+  .refine((name) => !name.startsWith('SECRET_INIT_'), 'SECRET_INIT_* names are secret-init settings, not secrets')
+  .superRefine((name, ctx) => {
+    // secret-init refuses these too; saying so at deploy time beats a pod that fails to start.
+    const problem = reservedNameProblem(name.slice('SECRET_'.length));
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: name });
+  });
 
 /** `<vault path>[#field]`, the characters secret-init accepts in paths (no empty, `.` or `..` segments). */
 const ZSecretRef = z

@@ -89,6 +89,8 @@ export function secretInitContainer(options: InjectOptions): KubeObject {
     { name: 'VAULT_ROLE_ID', value: options.roleId },
     { name: 'SECRET_INIT_APP', value: options.app },
     { name: 'SECRET_INIT_CLUSTER', value: options.cluster },
+    // Explicit, so the port the manifest declares is the one it listens on whatever a Service named secret-init sets.
+    { name: 'SECRET_INIT_PORT', value: String(INTAKE_PORT) },
     { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
     ...Object.keys(options.secrets)
@@ -122,6 +124,7 @@ export function secretRefreshContainer(options: InjectOptions): KubeObject {
     name: SECRET_REFRESH,
     image: options.images.secretRefresh,
     restartPolicy: 'Always',
+    env: [{ name: 'SECRET_REFRESH_PORT', value: String(REFRESH_PROBE_PORT) }],
     ports: [{ name: 'refresh-probe', containerPort: REFRESH_PROBE_PORT, protocol: 'TCP' }],
     readinessProbe: probe('/readyz'),
     livenessProbe: probe('/healthz'),

@@ -2,8 +2,10 @@
  * The `SECRET_<NAME>=<vault path>[#field]` convention (kube-vault-auth-init): each such variable
  * names a Vault path to read; NAME gets the field's value (default field `value`; KV v2 answers
  * are looked into automatically). `SECRET_INIT_*` variables configure secret-init itself and
- * are not part of the convention.
+ * are not part of the convention, and neither are the variables Kubernetes adds for a Service
+ * named `secret-…` (`SECRET_DB_SERVICE_HOST=10.0.0.11`).
  */
+import { isServiceLinkVariable, reservedNameProblem } from '@secret-api/pod-env';
 import { ConfigError } from '../errors.js';
 import { vaultPathProblem } from '../vault/paths.js';
 
@@ -22,8 +24,11 @@ export function parseSecretVariables(env: Record<string, string | undefined>): S
   const out: SecretVariable[] = [];
   for (const [key, raw] of Object.entries(env)) {
     if (!key.startsWith('SECRET_') || key.startsWith('SECRET_INIT_') || raw === undefined) continue;
+    if (isServiceLinkVariable(key, raw)) continue;
     const name = key.slice('SECRET_'.length);
     if (!NAME.test(name)) throw new ConfigError(`${key}: the name after SECRET_ must be a shell variable name`);
+    const reserved = reservedNameProblem(name);
+    if (reserved) throw new ConfigError(`${key}: ${reserved}`);
     const value = raw.trim();
     const hash = value.indexOf('#');
     const path = hash < 0 ? value : value.slice(0, hash);

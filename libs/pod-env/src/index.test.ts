@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { isServiceLinkVariable, reservedNameProblem } from './index.js';
+
+describe('isServiceLinkVariable', () => {
+  // What the kubelet sets for a Service "secret-db" (ClusterIP 10.0.0.11, port 5432 named "pg") and an IPv6 one.
+  const links: Array<[string, string]> = [
+    ['SECRET_DB_SERVICE_HOST', '10.0.0.11'],
+    ['SECRET_DB_SERVICE_PORT', '5432'],
+    ['SECRET_DB_SERVICE_PORT_PG', '5432'],
+    ['SECRET_DB_PORT', 'tcp://10.0.0.11:5432'],
+    ['SECRET_DB_PORT_5432_TCP', 'tcp://10.0.0.11:5432'],
+    ['SECRET_DB_PORT_5432_TCP_PROTO', 'tcp'],
+    ['SECRET_DB_PORT_5432_TCP_PORT', '5432'],
+    ['SECRET_DB_PORT_5432_TCP_ADDR', '10.0.0.11'],
+    ['SECRET_INIT_PORT', 'tcp://10.0.0.12:8099'],
+    ['SECRET_DNS_PORT_53_UDP', 'udp://[fd00:10:96::a]:53'],
+    ['SECRET_DNS_SERVICE_HOST', 'fd00:10:96::a'],
+    ['SECRET_SCTP_PORT_9_SCTP_PROTO', 'sctp'],
+  ];
+  it.each(links)('%s=%s is a service link', (name, value) => {
+    expect(isServiceLinkVariable(name, value)).toBe(true);
+  });
+
+  const notLinks: Array<[string, string]> = [
+    ['SECRET_DB_PORT', 'secret/data/myapp/db#port'],
+    ['SECRET_DB_PORT', 'DB_PORT'],
+    ['SECRET_DB_SERVICE_HOST', 'secret/db#host'],
+    ['SECRET_DB_SERVICE_HOST', 'tcp://10.0.0.11:5432'],
+    ['SECRET_DB_PASSWORD', '10.0.0.11'],
+    ['SECRET_INIT_PORT', '8099'],
+    ['SECRET_DB_PORT', 'http://10.0.0.11:5432'],
+    ['SECRET_DB_PORT_5432_TCP_PROTO', 'secret/db'],
+  ];
+  it.each(notLinks)('%s=%s is not', (name, value) => {
+    expect(isServiceLinkVariable(name, value)).toBe(false);
+  });
+});
+
+describe('reservedNameProblem', () => {
+  it.each(['PATH', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'DYLD_INSERT_LIBRARIES', 'BASH_ENV', 'NODE_OPTIONS', 'IFS'])(
+    '%s is refused',
+    (name) => {
+      expect(reservedNameProblem(name)).toContain(name);
+    },
+  );
+  it.each(['DB_PASSWORD', 'API_KEY', 'PATHS', 'MY_PATH', 'HOME', 'OLD_PRELOAD'])('%s is allowed', (name) => {
+    expect(reservedNameProblem(name)).toBeNull();
+  });
+});
