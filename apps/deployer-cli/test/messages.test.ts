@@ -113,13 +113,24 @@ describe('API errors', () => {
 describe('unknown commands', () => {
   it.each([
     [['secret', 'list', 'myapp'], "Error: 'secret list' is not a deployer command.\nDid you mean secrets list?"],
-    [['apps', 'updat', 'myapp'], "Error: 'apps updat' is not a deployer command.\nDid you mean apps update?"],
     [['roleids', 'myapp'], "Error: 'roleids' is not a deployer command.\nDid you mean roleid?"],
     [['sekrits', 'get', 'a', 'B'], "Error: 'sekrits get' is not a deployer command.\nDid you mean secrets get?"],
   ])('deployer %j suggests the nearest command, runs nothing and exits 1', async (argv, message) => {
     const r = await runCli(argv, { env: env() });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`${message}\nRun 'deployer --help' for every command.\n`);
+    expect(api.requests).toEqual([]);
+  });
+
+  it.each([
+    [['apps', 'updat', 'myapp'], "Error: 'deployer apps' has no such command.\nDid you mean apps update?"],
+    [['secrets', 'lst', 'myapp'], "Error: 'deployer secrets' has no such command.\nDid you mean secrets list?"],
+    [['secrets', 'hunter2'], "Error: 'deployer secrets' has no such command."],
+  ])('deployer %j suggests only commands of the topic and repeats nothing after it', async (argv, message) => {
+    const r = await runCli(argv, { env: env() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`${message}\nRun 'deployer ${argv[0]} --help' for its commands.\n`);
+    expect(r.stderr).not.toContain(`'${argv[1]}'`);
     expect(api.requests).toEqual([]);
   });
 

@@ -14,7 +14,7 @@ import { docsRouter } from './http/docs.js';
 import { dotSegmentError } from './http/dot-segments.js';
 import { errorHandler, respondWithError } from './http/error-handler.js';
 import type { Operation } from './http/operation.js';
-import { operationRoute } from './http/pipeline.js';
+import { authenticate, operationRoute } from './http/pipeline.js';
 import { requestContext } from './http/request-context.js';
 import { routeTable } from './http/route-table.js';
 import { appOperations } from './routes/apps.js';
@@ -65,14 +65,24 @@ export function createApp(ctx: ApiContext): RequestListener {
       if (refused) return respondWithError(req, apiRes, path, refused);
 
       const match = findRoute(req.method ?? 'GET', path);
-      if (match === undefined) return others(req, res);
-      if (match.kind === 'other-method') {
-        const notAllowed = new ApiError(
-          'method_not_allowed',
-          `${req.method} is not supported on ${match.path}; use ${match.allow}`,
-          { headers: { Allow: match.allow } },
+      if (match === undefined && !isApiPath(path)) return others(req, res);
+      if (match === undefined || match.kind === 'other-method') {
+        const refusal =
+          match === undefined
+            ? new ApiError('not_found', `no route for ${req.method} ${path.slice(0, 200)}`)
+            : new ApiError(
+                'method_not_allowed',
+                `${req.method} is not supported on ${match.path}; use ${match.allow}`,
+                {
+                  headers: { Allow: match.allow },
+                },
+              );
+        // product.md §4: authentication comes first; which routes and methods exist is for authenticated callers.
+        authenticate(req, ctx).then(
+          () => respondWithError(req, apiRes, path, refusal),
+          (err: unknown) => respondWithError(req, apiRes, path, err),
         );
-        return respondWithError(req, apiRes, path, notAllowed);
+        return;
       }
       const query = typeof url.query === 'string' ? url.query : null;
       match
@@ -83,6 +93,11 @@ export function createApp(ctx: ApiContext): RequestListener {
       respondWithError(req, apiRes, path, err);
     }
   };
+}
+
+/** The API's own namespace, where every route but the probes, metrics and documents wants a caller. */
+function isApiPath(path: string): boolean {
+  return path === '/v1' || path.startsWith('/v1/');
 }
 
 /** The request target as a URL (express's parser: origin or absolute form), or undefined when it is none. */

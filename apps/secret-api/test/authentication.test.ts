@@ -18,10 +18,13 @@ afterAll(async () => stack?.close());
 const now = () => Math.floor(Date.now() / 1000);
 const ADMIN = { sub: 'alice@example.com', groups: [ADMIN_GROUP] };
 
+/** RFC 7235 §4.1 with RFC 6750 §3's auth-params: quoted values of printable ASCII without `"` or `\`. */
+const BEARER_CHALLENGE = /^Bearer realm="[^"\\]*"(, (error|error_description)="[\x20\x21\x23-\x5b\x5d-\x7e]*")*$/;
+
 function expect401(reply: ApiReply, detail?: RegExp) {
   expect(reply.status, reply.text).toBe(401);
   expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(reply.headers.get('www-authenticate')).toMatch(/^Bearer /);
+  expect(reply.headers.get('www-authenticate')).toMatch(BEARER_CHALLENGE);
   expect(reply.body).toMatchObject({ status: 401, type: 'urn:secret-api:problem:unauthenticated' });
   if (detail) expect(reply.body.detail).toMatch(detail);
 }
@@ -105,6 +108,27 @@ describe('JWT attacks', () => {
     expect401(await stack.client.get('/v1/apps'));
     expect401(await stack.client.get('/v1/apps', { headers: { Authorization: 'Bearer ' } }));
     expect401(await stack.client.get('/v1/apps', { headers: { Authorization: `Basic ${btoa('a:b')}` } }));
+  });
+
+  it('the challenge names an error only when Bearer credentials were sent (RFC 6750 §3.1)', async () => {
+    const none = await stack.client.get('/v1/apps');
+    expect(none.headers.get('www-authenticate')).toBe('Bearer realm="secret-api"');
+    const basic = await stack.client.get('/v1/apps', { headers: { Authorization: `Basic ${btoa('a:b')}` } });
+    expect(basic.headers.get('www-authenticate')).toBe('Bearer realm="secret-api"');
+    const refused = await stack.client.get('/v1/apps', { token: 'not-a-jwt' });
+    expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer realm="secret-api", error="invalid_token", /);
+  });
+
+  it('which routes and methods exist is for authenticated callers: 401 first, then 404 or 405', async () => {
+    expect401(await stack.client.get('/v1/no-such-route'));
+    expect401(await stack.client.call('OPTIONS', '/v1/apps/myapp/secrets'));
+    expect401(await stack.client.call('DELETE', '/v1/whoami'));
+    const token = await stack.issuer.sign(ADMIN);
+    expect((await stack.client.get('/v1/no-such-route', { token })).status).toBe(404);
+    const options = await stack.client.call('OPTIONS', '/v1/apps/myapp/secrets', { token });
+    expect(options.status).toBe(405);
+    expect(options.headers.get('allow')).toContain('GET');
+    expect((await stack.client.get('/no-such-page')).status).toBe(404); // outside the API: no caller needed
   });
 
   it('a token refused never shows up in the response or the logs', async () => {

@@ -115,12 +115,58 @@ describe('secret lifecycle', () => {
     expect((await owner.get('/v1/apps/myapp/secrets/PAGED/versions?cursor=AA')).status).toBe(400);
   });
 
+  it('a fingerprint tells equal values apart within one key only: a guess on another key or app never matches', async () => {
+    // An owner who may not reveal writes a guess where it costs nothing and compares fingerprints.
+    await owner.put(`${S}/TARGET`, { value: 'the-real-password' });
+    await owner.put(`${S}/GUESS`, { value: 'the-real-password' });
+    await admin.put('/v1/scopes/global/secrets/GUESS', { value: 'the-real-password' });
+    const shown = async (path: string) => (await admin.get(`${path}/versions`)).body.items[0].fingerprint as string;
+    const target = await shown(`${S}/TARGET`);
+    expect(target).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await shown(`${S}/GUESS`)).not.toBe(target);
+    expect(await shown('/v1/scopes/global/secrets/GUESS')).not.toBe(target);
+    // Within the key, the same value still shows the same fingerprint, as a rollback does above.
+    await owner.put(`${S}/TARGET`, { value: 'another' });
+    await owner.put(`${S}/TARGET`, { value: 'the-real-password' });
+    const items = (await admin.get(`${S}/TARGET/versions`)).body.items as { fingerprint: string }[];
+    expect(items.map((i) => i.fingerprint === target)).toEqual([true, false, true]);
+  });
+
   it('a stale cas is a 409 and writes nothing', async () => {
     await owner.put(`${S}/API_KEY`, { value: 'a' });
     const stale = await owner.put(`${S}/API_KEY`, { value: 'b', cas: 0 });
     expect(stale.status).toBe(409);
     expect(stale.body.type).toBe('urn:secret-api:problem:cas_mismatch');
     expect((await owner.get(`${S}/API_KEY/versions`)).body.items).toHaveLength(1);
+  });
+
+  it('existence before authorization: an owner who may not reveal gets 404 for a key or version not there, 403 otherwise', async () => {
+    await owner.put(`${S}/THERE`, { value: 'x' });
+    expect((await owner.get(`${S}/NOT_THERE?reveal=true`)).status).toBe(404);
+    expect((await owner.get(`${S}/THERE?reveal=true&version=99`)).status).toBe(404);
+    const refused = await owner.get(`${S}/THERE?reveal=true`);
+    expect(refused.status).toBe(403);
+    expect(refused.text).not.toContain('"x"');
+    // Someone with no part in the app learns nothing of its keys: 403 either way.
+    const stranger = await stack.as('eve@example.com', ['team-elsewhere']);
+    expect((await stranger.get(`${S}/NOT_THERE`)).status).toBe(403);
+    expect((await stranger.get(`${S}/THERE`)).status).toBe(403);
+  });
+
+  it('cas 0 means "only if it does not exist", and a deleted key does not', async () => {
+    expect((await owner.put(`${S}/DEL`, { value: 'x' })).status).toBe(200);
+    expect((await owner.delete(`${S}/DEL`)).status).toBe(204);
+    expect((await owner.get(`${S}/DEL`)).status).toBe(404);
+    const wrong = await owner.put(`${S}/DEL`, { value: 'y', cas: 5 });
+    expect(wrong.status).toBe(409);
+    expect(wrong.body.detail).toBe(
+      'DEL does not exist (its version 1 was deleted), so cas 5 does not hold; retry with cas 0',
+    );
+    const created = await owner.put(`${S}/DEL`, { value: 'y', cas: 0 });
+    expect(created.status, created.text).toBe(200);
+    expect(created.body.version).toBe(2);
+    expect((await owner.put(`${S}/DEL`, { value: 'z', cas: 0 })).status).toBe(409);
+    expect((await revealer.get(`${S}/DEL?reveal=true`)).body.value).toBe('y');
   });
 
   it('the database never holds a value, only a keyed fingerprint', async () => {

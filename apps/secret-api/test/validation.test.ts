@@ -183,6 +183,22 @@ describe('bodies', () => {
     expect((await admin.get('/v1/apps/x1')).status).toBe(404);
   });
 
+  it('one problem with a field is one entry of errors[], however many of its checks it fails', async () => {
+    const replies = [
+      await admin.post('/v1/apps', { name: 'a'.repeat(70), ownerGroups: [''] }),
+      await admin.put('/v1/scopes/global/secrets/BIG', { value: 'x'.repeat(400_000) }),
+      await admin.get('/v1/audit?since=garbage'),
+    ];
+    for (const reply of replies) {
+      expectProblem(reply, 400);
+      const paths = reply.body.errors.map((e: { path: string }) => e.path);
+      expect(paths).toEqual([...new Set(paths)]);
+    }
+    expect(replies[0]!.body.errors).toHaveLength(2); // the name and the group
+    expect(replies[1]!.body.detail).toBe('/body/value: secret value must be at most 65536 bytes');
+    expect(replies[2]!.body.errors).toHaveLength(1);
+  });
+
   it('a body that is not JSON is a 400; a body of another media type is a 415', async () => {
     expectProblem(
       await admin.call('POST', '/v1/apps', { rawBody: '{"name": ', headers: { 'Content-Type': 'application/json' } }),

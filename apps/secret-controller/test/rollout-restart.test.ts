@@ -72,6 +72,7 @@ describe('restart on change', () => {
       secretApi: {
         listChanges: async () => ({
           items: [{ scope: 'app', app: 'myapp', key: 'API_KEY', version: 2, changedAt }],
+          nextCursor: 'c2',
           cursor: 'c2',
           more: false,
         }),

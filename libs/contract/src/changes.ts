@@ -36,7 +36,9 @@ export type TSecretChange = z.infer<typeof ZSecretChange>;
 export const ZChangesResponse = z.object({
   /** Changes that concern the cluster, oldest first. */
   items: z.array(ZSecretChange),
-  /** Pass as `after` next time. */
+  /** Pass as `after` next time. Always present: a stream has a next position even when nothing is waiting. */
+  nextCursor: ZChangeCursor,
+  /** @deprecated `nextCursor` under its first name, for controllers older than the API. */
   cursor: ZChangeCursor,
   /** true when more changes are already waiting: ask again at once. */
   more: z.boolean(),
@@ -48,7 +50,7 @@ export const listChangesRoute = route({
   method: 'GET',
   path: '/v1/clusters/:cluster/changes',
   summary:
-    "New secret versions that concern a cluster's apps (their own secrets, global, the cluster's project and cluster scopes), for restart-on-change",
+    "New secret versions that concern a cluster's apps (the own secrets of apps with an AppRole in the cluster, global, the cluster's project and cluster scopes), for restart-on-change",
   tag: 'changes',
   roles: 'the controller of the cluster (a subject listed on it), admins',
   auth: true,

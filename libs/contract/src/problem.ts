@@ -96,21 +96,25 @@ export function toPointer(path: readonly PropertyKey[], prefix = ''): string {
 }
 
 /**
- * Turns a zod error into `errors: [{path, message}]`. An unknown key is reported at its own path
- * (`/body/extra`) so the field is named; `prefix` says which part of the request was parsed.
+ * Turns a zod error into `errors: [{path, message}]`, one per field: zod runs every check of a field even after one
+ * failed (a too-long name also fails its pattern, a malformed time also its range), and the first says what is
+ * wrong. An unknown key is reported at its own path (`/body/extra`) so the field is named; `prefix` says which part
+ * of the request was parsed.
  */
 export function zodErrorToProblemErrors(error: z.ZodError, prefix = ''): TProblemFieldError[] {
-  const out: TProblemFieldError[] = [];
+  const byPath = new Map<string, string>();
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        out.push({ path: toPointer([...issue.path, key], prefix), message: `unknown field '${key}'` });
+        const path = toPointer([...issue.path, key], prefix);
+        if (!byPath.has(path)) byPath.set(path, `unknown field '${key}'`);
       }
     } else {
-      out.push({ path: toPointer(issue.path, prefix), message: issue.message });
+      const path = toPointer(issue.path, prefix);
+      if (!byPath.has(path)) byPath.set(path, issue.message);
     }
   }
-  return out.slice(0, 100);
+  return [...byPath].slice(0, 100).map(([path, message]) => ({ path, message }));
 }
 
 /** A 400 validation problem for a zod error. */

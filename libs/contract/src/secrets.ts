@@ -20,6 +20,7 @@ import {
   queryBool,
   queryInt,
 } from './names.js';
+import { ZListQuery } from './clusters.js';
 import { route } from './route.js';
 
 export const ZSetSecretBody = z.strictObject({
@@ -28,8 +29,8 @@ export const ZSetSecretBody = z.strictObject({
   /**
    * Check-and-set: the version the caller expects to be current (0 = the key must not exist).
    * Versions are the API's own: they only grow, even when Vault's numbering restarts. A key whose
-   * versions Vault no longer has (KV metadata deleted, Vault restored from an older backup) does
-   * not exist for `cas`: set it with `cas: 0`, or without `cas`.
+   * versions Vault no longer has (KV metadata deleted, Vault restored from an older backup), or whose
+   * current version was deleted, does not exist for `cas`: set it with `cas: 0`, or without `cas`.
    */
   cas: z
     .number({ error: 'cas must be a number' })
@@ -146,9 +147,10 @@ export function secretRoutesFor(scope: SecretScope) {
       id: `list${s.idPart}Secrets`,
       method: 'GET',
       path: `${s.prefix}/secrets`,
-      summary: 'List keys with version, updatedAt, updatedBy (no values)',
+      summary: 'List keys with version, updatedAt, updatedBy (no values), by key, a page at a time',
       roles: s.roles.read,
       params: s.params,
+      query: ZListQuery,
       responses: { 200: ZSecretList },
     }),
     set: route({

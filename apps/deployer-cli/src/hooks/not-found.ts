@@ -60,6 +60,22 @@ const hook: Hook<'command_not_found'> = async function (options) {
       argv,
     );
   }
+  // Under a topic (`secrets frob`), the guess is one of its commands, never a look-alike elsewhere (`secret-id`),
+  // and the word after the topic is not repeated: it may be a value.
+  const topic = words[0] ?? '';
+  const topicCommands = options.config.commandIDs.filter((id) => id.startsWith(`${topic}:`));
+  if (words.length > 1 && topicCommands.length > 0) {
+    // Compared without the topic, which matches anyway and would make any word look close.
+    const rest = nearestCommand(
+      words.slice(1),
+      topicCommands.map((id) => id.slice(topic.length + 1)),
+    );
+    const guess = rest === undefined ? undefined : `${topic} ${rest}`;
+    const lines = [`'${bin} ${topic}' has no such command.`];
+    if (guess !== undefined) lines.push(`Did you mean ${guess}?`);
+    lines.push(`Run '${bin} ${topic} --help' for its commands.`);
+    failUsage(lines.join(argv.includes('--json') ? ' ' : '\n'), argv);
+  }
   const suggestion = nearestCommand(words, options.config.commandIDs);
   // Only as many words as could name a command, never what follows: it may be a value.
   const typed = words.slice(0, suggestion?.split(' ').length ?? 1).join(' ');

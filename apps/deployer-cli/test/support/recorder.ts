@@ -63,6 +63,7 @@ function cannedBody(route: RouteContract): unknown {
   if (id === 'listClusterChanges') {
     return {
       items: [{ scope: 'app', app: 'myapp', key: 'KEY', version: 2, changedAt: NOW }],
+      nextCursor: '7',
       cursor: '7',
       more: false,
     };

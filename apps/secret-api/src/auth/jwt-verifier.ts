@@ -14,9 +14,16 @@ import { checkJwksFile, FileKeySet, JwksSourceError, selectPublicKeys } from './
 import type { KeyResolver } from './jwks-file.js';
 import { DEFAULT_MAX_VERIFIED_TOKENS, VerifiedTokenCache } from './verified-token-cache.js';
 
-/** The request's token is missing or not acceptable: the API answers 401. `reason` is safe to show the client. */
+/**
+ * The request's token is missing or not acceptable: the API answers 401. `reason` is safe to show the client.
+ * `credentials`: whether the request carried any Bearer credentials at all (RFC 6750 §3.1: without them, the
+ * challenge names no error).
+ */
 export class AuthenticationError extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    readonly credentials: 'none' | 'given' = 'given',
+  ) {
     super(reason);
     this.name = 'AuthenticationError';
   }
@@ -239,12 +246,15 @@ function rejectFutureIssuance(payload: JWTPayload, clockSkewSeconds: number): vo
 export function bearerToken(header: string | undefined): string {
   const value = header?.trim() ?? '';
   if (value === '') {
-    throw new AuthenticationError('Authorization header is missing; send "Authorization: Bearer <token>"');
+    throw new AuthenticationError('Authorization header is missing; send "Authorization: Bearer <token>"', 'none');
   }
   const space = value.search(/\s/);
   const scheme = space === -1 ? value : value.slice(0, space);
   if (scheme.toLowerCase() !== 'bearer') {
-    throw new AuthenticationError('Authorization header must use the Bearer scheme: "Authorization: Bearer <token>"');
+    throw new AuthenticationError(
+      'Authorization header must use the Bearer scheme: "Authorization: Bearer <token>"',
+      'none',
+    );
   }
   const token = space === -1 ? '' : value.slice(space).trim();
   if (token === '') throw new AuthenticationError('Authorization header has no token after "Bearer"');

@@ -81,6 +81,16 @@ function databaseDataError(err: unknown): Mapped | undefined {
   return undefined;
 }
 
+/**
+ * RFC 6750 §3: a request without Bearer credentials gets the bare challenge; a refused token gets
+ * `invalid_token` and a description, whose characters RFC 6750 §3 limits to printable ASCII without `"` and `\`.
+ */
+function bearerChallenge(err: AuthenticationError): string {
+  if (err.credentials === 'none') return 'Bearer realm="secret-api"';
+  const description = err.message.replaceAll('"', "'").replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '?');
+  return `Bearer realm="secret-api", error="invalid_token", error_description="${description}"`;
+}
+
 function map(err: unknown): Mapped {
   if (err instanceof ApiError) {
     return {
@@ -94,7 +104,7 @@ function map(err: unknown): Mapped {
     return {
       code: 'unauthenticated',
       detail: err.message,
-      headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${err.message}"` },
+      headers: { 'WWW-Authenticate': bearerChallenge(err) },
     };
   }
   if (err instanceof IssuerUnavailableError) {

@@ -3,7 +3,7 @@ import { validationProblem, type RouteContract } from '@secret-api/contract';
 import type { App, Cluster } from '@secret-api/prisma';
 import type { IncomingMessage } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Identity } from '../auth/identity.js';
 import { bearerToken } from '../auth/jwt-verifier.js';
 import { decide } from '../authz/permissions.js';
@@ -34,6 +34,7 @@ function parsePart<S extends z.ZodType>(schema: S, input: unknown, prefix: strin
 }
 
 const EMPTY = Object.freeze({});
+const NO_QUERY = z.strictObject({});
 const NO_ROLES: ReadonlySet<Role> = Object.freeze(new Set<Role>());
 
 /**
@@ -51,7 +52,7 @@ function mayChangeTargets(route: RouteContract): boolean {
   );
 }
 
-async function authenticate(req: IncomingMessage, ctx: ApiContext): Promise<Identity> {
+export async function authenticate(req: IncomingMessage, ctx: ApiContext): Promise<Identity> {
   refuseRepeatedAuthorization(req);
   return ctx.verifier.verify(bearerToken(req.headers.authorization));
 }
@@ -112,8 +113,13 @@ export function operationRoute(op: Operation, ctx: ApiContext): Route {
     if (identity) res.locals.subject = identity.principal;
 
     const params = route.params ? parsePart(route.params, target.params, '/params') : EMPTY;
-    // node's querystring, as express's "simple" query parser: a repeated name is an array, nothing nests.
-    const query = route.query ? parsePart(route.query, { ...parseQuery(target.query ?? '') }, '/query') : EMPTY;
+    // node's querystring, as express's "simple" query parser: a repeated name is an array, nothing nests. A route
+    // without query parameters refuses any (`?force=yes` on a delete must not pass for a flag that does nothing);
+    // the unauthenticated probes, metrics and document take what scrapers and caches add.
+    const query =
+      route.query || (target.query && route.auth)
+        ? parsePart(route.query ?? NO_QUERY, { ...parseQuery(target.query ?? '') }, '/query')
+        : EMPTY;
     const body = await parseBody(route, req, res);
 
     const names = params as { app?: string; cluster?: string };

@@ -46,9 +46,9 @@ function operationsFor(scope: SecretScope): Operation[] {
       route: r.list,
       action: 'secret.list',
       permission: read,
-      handle: async ({ params }, ctx) => ({
+      handle: async ({ params, query }, ctx) => ({
         status: 200,
-        body: await listSecrets(ctx, where(params as Params).folder),
+        body: await listSecrets(ctx, where(params as Params).folder, query),
       }),
     }),
     operation({
@@ -79,19 +79,17 @@ function operationsFor(scope: SecretScope): Operation[] {
       handle: async ({ params: raw, query, identity, app, cluster }, ctx) => {
         const params = raw as KeyParams;
         const wantsValue = query.reveal === true;
+        const read = { path: kvPath(where(params), params.key), key: params.key, version: query.version };
         if (wantsValue) {
           const decision = decide(reveal, identity, { app, cluster }, ctx.config.auth.adminGroups);
-          if (!decision.allowed)
+          if (!decision.allowed) {
+            // Existence before authorization (product.md §4): this caller may list the keys, so a key or version
+            // that is not there is a 404 for it, not a 403 about values.
+            await getSecret(ctx, { ...read, reveal: false });
             throw forbidden(decision.reason.replace('may not do this', 'may not read values here'));
+          }
         }
-        const loc = where(params);
-        const body = await getSecret(ctx, {
-          path: kvPath(loc, params.key),
-          key: params.key,
-          version: query.version,
-          reveal: wantsValue,
-        });
-        return { status: 200, body };
+        return { status: 200, body: await getSecret(ctx, { ...read, reveal: wantsValue }) };
       },
     }),
     operation({

@@ -85,7 +85,7 @@ export class RolloutRestarter {
     const page: TChangesResponse = await this.deps.secretApi.listChanges(after);
     this.deps.metrics.changePolls.inc({ result: 'ok' });
     if (after !== undefined && page.items.length > 0) await this.restartFor(page.items);
-    if (page.cursor !== after) this.deps.cursor.save(page.cursor);
+    if (page.nextCursor !== after) this.deps.cursor.save(page.nextCursor);
     return page.more;
   }
 

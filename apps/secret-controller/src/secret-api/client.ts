@@ -77,6 +77,9 @@ export class SecretApiClient {
   async listChanges(after: string | undefined): Promise<TChangesResponse> {
     const path = buildPath(listChangesRoute.path, { cluster: this.options.cluster });
     const query = after === undefined ? '' : `?after=${after}`;
-    return ZChangesResponse.parse(await this.call('GET', `${path}${query}`));
+    const body = (await this.call('GET', `${path}${query}`)) as Record<string, unknown> | null;
+    // An API older than this controller names the position `cursor` only.
+    const compatible = body && body['nextCursor'] === undefined ? { ...body, nextCursor: body['cursor'] } : body;
+    return ZChangesResponse.parse(compatible);
   }
 }

@@ -7,6 +7,9 @@
  * version that may still become visible: ids are handed out before the row commits and a set confirms its
  * row only after the Vault write. A row left unconfirmed past {@link UNCONFIRMED_GIVE_UP_MS} (its write
  * failed, or a crash awaits repair) no longer holds the stream back.
+ *
+ * An app's own secrets are reported only for apps with an AppRole in the cluster: the controller of one cluster
+ * learns nothing of the keys of apps that never run there.
  */
 import type { TChangesQuery, TChangesResponse, TSecretChange } from '@secret-api/contract';
 import { splitClusterName } from '@secret-api/contract';
@@ -16,7 +19,7 @@ export const SETTLE_MS = 1_000;
 export const UNCONFIRMED_GIVE_UP_MS = 60_000;
 const DEFAULT_LIMIT = 500;
 
-export type ListChangesDeps = { prisma: Pick<PrismaClient, 'secretVersion' | '$queryRaw'> };
+export type ListChangesDeps = { prisma: Pick<PrismaClient, 'secretVersion' | 'appRoleBinding' | '$queryRaw'> };
 
 interface HistoryRow {
   id: bigint;
@@ -68,9 +71,9 @@ export async function listChanges(
       orderBy: { id: 'asc' },
       select: { id: true },
     });
-    if (blocking) return { items: [], cursor: (blocking.id - 1n).toString(), more: false };
+    if (blocking) return page([], blocking.id - 1n, false);
     const last = await deps.prisma.secretVersion.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
-    return { items: [], cursor: (last?.id ?? 0n).toString(), more: false };
+    return page([], last?.id ?? 0n, false);
   }
 
   const limit = query.limit ?? DEFAULT_LIMIT;
@@ -80,16 +83,38 @@ export async function listChanges(
     take: limit + 1,
     select,
   });
+  const runsHere = await appsIn(deps, cluster, rows);
   const items: TSecretChange[] = [];
   let cursor = BigInt(query.after);
   let scanned = 0;
   for (const row of rows.slice(0, limit)) {
-    if (!settled(row)) return { items, cursor: cursor.toString(), more: false };
+    if (!settled(row)) return page(items, cursor, false);
     scanned++;
     cursor = row.id;
     if (!row.confirmed) continue; // given up on: its write never completed
     const change = changeFor(row, cluster);
-    if (change) items.push(change);
+    if (change && (change.scope !== 'app' || runsHere.has(change.app as string))) items.push(change);
   }
-  return { items, cursor: cursor.toString(), more: rows.length > limit && scanned === limit };
+  return page(items, cursor, rows.length > limit && scanned === limit);
+}
+
+/** The apps of these rows that have an AppRole in the cluster: one query, and none for a poll with no app rows. */
+async function appsIn(deps: ListChangesDeps, cluster: string, rows: HistoryRow[]): Promise<Set<string>> {
+  const apps = new Set<string>();
+  for (const row of rows) {
+    const parts = row.path.split('/');
+    if (parts.length === 2) apps.add(parts[0] as string);
+  }
+  if (apps.size === 0) return apps;
+  const bound = await deps.prisma.appRoleBinding.findMany({
+    where: { clusterName: cluster, appName: { in: [...apps] } },
+    select: { appName: true },
+  });
+  return new Set(bound.map((b) => b.appName));
+}
+
+/** `cursor` is `nextCursor` under its first name, kept for controllers older than the API they poll. */
+function page(items: TSecretChange[], position: bigint, more: boolean): TChangesResponse {
+  const nextCursor = position.toString();
+  return { items, nextCursor, cursor: nextCursor, more };
 }

@@ -1,6 +1,7 @@
 /** The keys of a scope with their current version, time and author. Values never leave Vault here. */
-import { ZSecretKey, type TSecretList, type TSecretMetadata } from '@secret-api/contract';
+import { ZSecretKey, type TListQuery, type TSecretList, type TSecretMetadata } from '@secret-api/contract';
 import type { KvMetadata } from '@secret-api/vault-client';
+import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../pagination.js';
 import type { SecretDeps } from './deps.js';
 import { describeKvVersion } from './history-rows.js';
 import { repairKeysIfNeeded } from './repair.js';
@@ -10,13 +11,21 @@ import { rowOfKvVersion, versionState } from './versions.js';
 const PARALLELISM = 8;
 
 /**
- * Per key one metadata read from Vault (KV v2 has no bulk read), then one query for the history
- * rows of every key (repair's check, which also holds each key's current row), whatever the number
- * of keys; a key needing repair costs more, under its own lock.
+ * One LIST, then per key of the page one metadata read from Vault (KV v2 has no bulk read), then one
+ * query for the history rows of every key of the page (repair's check, which also holds each key's
+ * current row); a key needing repair costs more, under its own lock. A page is `limit` keys after
+ * the cursor (the last key of the previous page); a deleted key among them is not listed, so a page
+ * may hold fewer items than that.
  */
-export async function listSecrets(deps: SecretDeps, folder: string): Promise<TSecretList> {
+export async function listSecrets(deps: SecretDeps, folder: string, query: TListQuery = {}): Promise<TSecretList> {
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  const after = decodeCursor(query.cursor, isKey);
   // Keys written outside the API with names the API would refuse are not listed; folders neither.
-  const keys = (await deps.kv.list(folder)).filter((k) => ZSecretKey.safeParse(k).success).sort();
+  const following = (await deps.kv.list(folder))
+    .filter((k) => isKey(k) && (after === undefined || k > after))
+    .sort(byCodeUnit);
+  const keys = following.slice(0, limit);
+  const nextCursor = following.length > limit ? encodeCursor(keys[keys.length - 1] as string) : undefined;
   const metas: { key: string; path: string; meta: KvMetadata | null }[] = [];
   let next = 0;
   await Promise.all(
@@ -41,5 +50,11 @@ export async function listSecrets(deps: SecretDeps, folder: string): Promise<TSe
         return { key, version, updatedAt: new Date(state.createdTime).toISOString(), updatedBy: actor };
       }),
   );
-  return { items: items.filter((i): i is TSecretMetadata => i !== null) };
+  return {
+    items: items.filter((i): i is TSecretMetadata => i !== null),
+    ...(nextCursor !== undefined && { nextCursor }),
+  };
 }
+
+const isKey = (key: string): boolean => ZSecretKey.safeParse(key).success;
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

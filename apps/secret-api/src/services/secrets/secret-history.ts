@@ -8,6 +8,7 @@ import { Prisma } from '@secret-api/prisma';
 import { notFound } from '../../http/api-error.js';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, positiveIntegerUpTo } from '../pagination.js';
 import type { SecretDeps } from './deps.js';
+import { shownFingerprint } from './fingerprint.js';
 import { repairKeysIfNeeded } from './repair.js';
 import { rowState } from './versions.js';
 
@@ -82,7 +83,7 @@ async function readHistory(
         actor: r.actor,
         createdAt: r.createdAt.toISOString(),
         comment: r.comment,
-        fingerprint: r.fingerprint,
+        fingerprint: shownFingerprint(deps.historyKey, path, r.fingerprint),
         deleted: state?.deleted ?? false,
         // Gone from Vault: destroyed, removed with the key's metadata, forgotten by a Vault restored
         // from an older backup, or beyond the mount's max_versions.

@@ -30,14 +30,14 @@ import { valueData } from './kv-value.js';
 import { confirm, insertPending, lockAndRecord, recordedWithLock, type Written } from './pending-row.js';
 import { checkLocked, type CheckedKey } from './repair.js';
 import { withSecretLock } from './secret-lock.js';
-import { rowOfKvVersion } from './versions.js';
+import { rowOfKvVersion, versionState } from './versions.js';
 
 export interface SetSecretInput {
   path: string;
   key: string;
   value: string;
   comment?: string | undefined;
-  /** The API version the caller expects to be current; 0 = the key must not exist in Vault. */
+  /** The API version the caller expects to be current; 0 = the key must not exist (never set, or deleted). */
   cas?: number | undefined;
   actor: string;
 }
@@ -50,9 +50,22 @@ async function currentVersion(deps: SecretDeps, path: string, { meta, rows }: Ch
   return row ? row.version : (await describeKvVersion(deps, path, meta, meta.current_version)).version;
 }
 
-function casMismatch(key: string, expected: number, current: number): ApiError {
+function casMismatch(key: string, expected: number, current: number, live: boolean): ApiError {
+  if (!live && current !== 0) {
+    return new ApiError(
+      'cas_mismatch',
+      `${key} does not exist (its version ${current} was deleted), so cas ${expected} does not hold; retry with cas 0`,
+    );
+  }
   const now = current === 0 ? 'does not exist in Vault' : `is at version ${current}`;
   return new ApiError('cas_mismatch', `${key} ${now}, not ${expected}; read it again and retry with cas ${current}`);
+}
+
+/** Whether the key's current Vault version can be read: not deleted, not destroyed. */
+function isLive(meta: CheckedKey['meta']): boolean {
+  if (!meta || meta.current_version === 0) return false;
+  const state = versionState(meta, meta.current_version);
+  return state !== null && !state.deleted && !state.destroyed;
 }
 
 /**
@@ -92,7 +105,10 @@ async function setFromVault(deps: SecretDeps, input: SetSecretInput): Promise<Wr
   const kvCurrent = checked.meta?.current_version ?? 0;
   if (input.cas !== undefined) {
     const current = await currentVersion(deps, input.path, checked);
-    if (input.cas !== current) throw casMismatch(input.key, input.cas, current);
+    const live = isLive(checked.meta);
+    // cas 0 is "only if it does not exist", and a deleted key does not: reads answer 404 for it.
+    const holds = input.cas === current || (input.cas === 0 && !live);
+    if (!holds) throw casMismatch(input.key, input.cas, current, live);
   }
   const row = await insertPending(deps, input, kvCurrent + 1);
   const written = await writeToVault(deps, input, { row, kvVersion: kvCurrent + 1, kvCreatedTime: null });
