@@ -150,10 +150,10 @@ describe('what an injected Deployment runs', () => {
 });
 
 describe('injecting twice', () => {
-  it.each(GOLDEN_INPUTS)('changes nothing in %s the second time', async (name) => {
+  it.each(GOLDEN_INPUTS)('changes nothing in %s the second time, byte for byte', async (name) => {
     const once = await injectFile(name);
     const twice = inject(fromYaml(renderManifests(once)), injection.options, injection.configMap).objects;
-    expect(twice).toEqual(once);
+    expect(renderManifests(twice)).toBe(renderManifests(once));
   });
 
   it('replaces the earlier injection when the RoleID or the templates changed', async () => {
@@ -319,9 +319,40 @@ ${spec}`;
       '      containers: [{ name: a, image: a, volumeMounts: [{ name: s, mountPath: /etc/secrets }] }]\n      volumes: [{ name: s, emptyDir: {} }]',
       'Deployment/api: container a already mounts something at /etc/secrets',
     ],
+    [
+      'an app container that mounts /etc/secrets/ (a trailing slash is the same path)',
+      '      containers: [{ name: a, image: a, volumeMounts: [{ name: s, mountPath: /etc/secrets/ }] }]\n      volumes: [{ name: s, emptyDir: {} }]',
+      'Deployment/api: container a already mounts something at /etc/secrets',
+    ],
+    [
+      'an app container that mounts //env//',
+      '      containers: [{ name: a, image: a, volumeMounts: [{ name: s, mountPath: //env// }] }]\n      volumes: [{ name: s, emptyDir: {} }]',
+      'Deployment/api: container a already mounts something at /env',
+    ],
+    [
+      "an app container on secret-init's intake port",
+      '      containers: [{ name: a, image: a, ports: [{ containerPort: 8099 }] }]',
+      "Deployment/api: container a uses port 8099, secret-init's intake",
+    ],
+    [
+      "an app sidecar on secret-refresh's probe port",
+      '      containers: [{ name: a, image: a }]\n      initContainers: [{ name: side, image: s, restartPolicy: Always, ports: [{ containerPort: 8098, protocol: TCP }] }]',
+      "Deployment/api: container side uses port 8098, secret-refresh's probe",
+    ],
     ['a pod template without containers', '      containers: []', 'Deployment/api: its pod template has no containers'],
   ])('refuses %s, naming the object', (_what, spec, message) => {
     expect(() => inject(fromYaml(deployment(spec)), injection.options, injection.configMap)).toThrow(message);
+  });
+
+  it("refuses kustomize's own file and an object without a name, naming the document", () => {
+    const kustomization =
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [deploy.yaml]\n';
+    expect(() => fromYaml(kustomization, 'k8s/kustomization.yaml')).toThrow(
+      /k8s\/kustomization\.yaml: document 1 is a Kustomization \(kustomize's file.*kubectl kustomize/,
+    );
+    const unnamed =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\n---\napiVersion: v1\nkind: Pod\nspec: {}\n';
+    expect(() => fromYaml(unnamed, 'pods.yaml')).toThrow('pods.yaml: document 2 (Pod) has no metadata.name');
   });
 
   it('refuses a workload in another namespace than the cluster entry names', () => {
@@ -454,10 +485,11 @@ describe('deployer inject (the command)', () => {
 
 describe("the templates' ConfigMap", () => {
   /** A project in a temp directory whose config directory holds `files`. */
-  async function projectWith(files: Record<string, Buffer | string>) {
+  async function projectWith(files: Record<string, Buffer | string>, yml?: (text: string) => string) {
     const dir = await mkdtemp(join(tmpdir(), 'deployer-config-'));
-    await writeFile(join(dir, 'deployer.yml'), await readFile(join(APP, 'deployer.yml'), 'utf8'));
-    const config = join(dir, (await loadProject(join(dir, 'deployer.yml'))).config.config);
+    const text = await readFile(join(APP, 'deployer.yml'), 'utf8');
+    await writeFile(join(dir, 'deployer.yml'), yml ? yml(text) : text);
+    const config = join(dir, 'config');
     await mkdir(config, { recursive: true });
     for (const [name, content] of Object.entries(files)) await writeFile(join(config, name), content);
     return loadProject(join(dir, 'deployer.yml'));
@@ -483,6 +515,29 @@ describe("the templates' ConfigMap", () => {
     );
     const textOnly = await injectionFor(await projectWith({ 'a.conf': 'x' }), 'aws.stg', ROLE_ID);
     expect(textOnly.configMap).not.toHaveProperty('binaryData');
+  });
+
+  it('adds the refresh sidecar when a template makes leases, even where deployer.yml declares no dynamic credentials', async () => {
+    const noDynamic = (text: string) => text.replace('dynamic:\n  database: true\n', '');
+    const staticOnly = await injectionFor(
+      await projectWith({ 'a.conf.tmpl': '{{ lookup "K" }}' }, noDynamic),
+      'aws.stg',
+      ROLE_ID,
+    );
+    expect(staticOnly.options.leases).toBe(false);
+    for (const call of ['{{ dbPassword "main" }}', '{{ dbUsername "main" }}', '{{ awsCredsEnvVars "deploy" }}']) {
+      const made = await injectionFor(await projectWith({ 'a.conf.tmpl': call }, noDynamic), 'aws.stg', ROLE_ID);
+      expect(made.options.leases, call).toBe(true);
+    }
+  });
+
+  it('refuses a config directory deployer.yml names but that does not exist; a missing default one is no templates', async () => {
+    const named = await projectWith({}, (text) => `${text}config: nothere/\n`);
+    await expect(injectionFor(named, 'aws.stg', ROLE_ID)).rejects.toThrow(/config: nothere\/ does not exist/);
+    const dir = await mkdtemp(join(tmpdir(), 'deployer-noconfig-'));
+    await writeFile(join(dir, 'deployer.yml'), await readFile(join(APP, 'deployer.yml'), 'utf8'));
+    const none = await injectionFor(await loadProject(join(dir, 'deployer.yml')), 'aws.stg', ROLE_ID);
+    expect(none.configMap['data']).toEqual({});
   });
 
   it('refuses a template that is not UTF-8 text', async () => {

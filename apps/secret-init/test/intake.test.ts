@@ -6,6 +6,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP, CLUSTER, ROLE, putSecret, startStack, type Stack } from './support/vault.js';
@@ -111,6 +112,26 @@ describe('secret-init intake', () => {
       if (r.status === 'fulfilled') expect([409, 503]).toContain(r.value.status);
     }
     expect((await p.exited).code, p.stderr()).toBe(0);
+  });
+
+  it('a client that sends its body slowly, or never, does not hold up the real delivery', async () => {
+    const p = startIntake();
+    const port = await p.listening();
+    const stalled = Array.from({ length: 20 }, () => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.write(
+        'POST /secret-id HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"wr',
+      );
+      return socket;
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      expect((await post(port, deliver(await stack.wrappedSecretId()))).status).toBe(204);
+      expect((await p.exited).code, p.stderr()).toBe(0);
+    } finally {
+      for (const socket of stalled) socket.destroy();
+    }
   });
 
   it('a token live at the lookup but used by someone else before the unwrap raises the alarm, and the pod fails (exit 3)', async () => {

@@ -266,6 +266,21 @@ describe('secret-init run: rendering', () => {
     expect(r.stderr).not.toContain(stack.vault.rootToken);
   });
 
+  it('a config symlink to nothing, or one that loops, is named in a one-line error (exit 1), before any login', async () => {
+    for (const [name, target, why] of [
+      ['dangling.conf', 'nowhere.conf', 'a symbolic link to nothing'],
+      ['loop.conf', 'loop.conf', 'a symbolic link that loops'],
+    ]) {
+      const d = dirsWith({ 'ok.conf': 'x' });
+      symlinkSync(target!, join(d.config, name!));
+      const r = await run({ ...baseEnv(d), SECRET_INIT_PORT: '0' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`config file ${name} is ${why}`);
+      expect(r.stderr).not.toContain('internal error');
+      expect(r.logs.some((l) => l['msg'] === 'waiting for the SecretID')).toBe(false);
+    }
+  });
+
   it('reads are de-duplicated across templates: 20 templates sharing 5 secrets make 5 reads', async () => {
     for (let i = 0; i < 5; i++) await putSecret(stack.root, `${APP}/SHARED_${i}`, `v${i}`);
     const files: Record<string, string> = {};

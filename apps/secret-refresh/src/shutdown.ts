@@ -4,19 +4,18 @@
  * default policy, is not an error), all within the shutdown timeout. REVOKE_ON_EXIT=false leaves
  * everything to expire, as kube-vault-auth-renewer does.
  */
-import { VaultRefusedError } from './errors.js';
+import { VaultRefusedError, VaultUnavailableError } from './errors.js';
 import { revoke, type Item } from './items.js';
 import type { Logger } from './log.js';
 import type { VaultClient } from './vault.js';
 
 export async function revokeAll(vault: VaultClient, items: Item[], log: Logger, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const left = () => Math.max(1, deadline - Date.now());
   const leases = items.filter((i) => i.kind === 'lease' && i.state !== 'lost');
   const token = items.find((i) => i.kind === 'token')!;
   const work = (async () => {
-    await Promise.all(leases.map((l) => revokeOne(vault, l, log, left())));
-    await revokeOne(vault, token, log, left());
+    await Promise.all(leases.map((l) => revokeOne(vault, l, log, deadline)));
+    await revokeOne(vault, token, log, deadline);
   })();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
@@ -37,19 +36,41 @@ export async function revokeAll(vault: VaultClient, items: Item[], log: Logger, 
   }
 }
 
-async function revokeOne(vault: VaultClient, item: Item, log: Logger, timeoutMs: number): Promise<void> {
-  try {
-    await revoke(vault, item, timeoutMs);
-    item.state = 'revoked';
-    log.info(`${item.kind} revoked`, { item: item.label });
-  } catch (err) {
-    item.problem = (err as Error).message;
-    if (item.kind === 'lease' && err instanceof VaultRefusedError && err.status === 403) {
-      log.info('not allowed to revoke the lease directly; revoking the token ends it if the token created it', {
-        item: item.label,
-      });
+/**
+ * Revokes one item, trying again while the shutdown budget lasts when Vault is unreachable or answers 5xx: a pod is
+ * often deleted during the very network blip or Vault restart that would otherwise leave its credentials alive.
+ */
+async function revokeOne(vault: VaultClient, item: Item, log: Logger, deadline: number): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await revoke(vault, item, Math.max(1, deadline - Date.now()));
+      item.state = 'revoked';
+      log.info(`${item.kind} revoked`, { item: item.label, ...(attempt > 0 && { attempts: attempt + 1 }) });
       return;
+    } catch (err) {
+      item.problem = (err as Error).message;
+      if (item.kind === 'lease' && err instanceof VaultRefusedError && err.status === 403) {
+        log.info('not allowed to revoke the lease directly; revoking the token ends it if the token created it', {
+          item: item.label,
+        });
+        return;
+      }
+      if (item.kind === 'token' && attempt > 0 && err instanceof VaultRefusedError && err.status === 403) {
+        // An earlier attempt whose answer was lost did revoke it: the token no longer exists.
+        item.state = 'revoked';
+        log.info('token revoked (an earlier attempt went through)', { item: item.label, attempts: attempt + 1 });
+        return;
+      }
+      const wait = Math.min(1_000, 100 * 2 ** attempt);
+      if (!(err instanceof VaultUnavailableError) || Date.now() + wait >= deadline) {
+        log.warn(`could not revoke the ${item.kind}`, {
+          item: item.label,
+          problem: item.problem,
+          attempts: attempt + 1,
+        });
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
-    log.warn(`could not revoke the ${item.kind}`, { item: item.label, problem: item.problem });
   }
 }

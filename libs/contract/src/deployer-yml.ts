@@ -52,6 +52,8 @@ const ZQuantity = z
 
 const ZResourceList = z.strictObject({ cpu: ZQuantity.optional(), memory: ZQuantity.optional() });
 
+export const DEFAULT_CONFIG_DIR = 'config/';
+
 export const DEFAULT_INJECTED_RESOURCES = {
   requests: { cpu: '10m', memory: '32Mi' },
   limits: { memory: '64Mi' },
@@ -81,8 +83,11 @@ export const ZDeployerYml = z
     clusters: z.array(ZDeployerCluster).min(1, 'clusters must name at least one cluster'),
     /** Vault as the pods reach it (a cluster's own `vaultAddr` wins). */
     vaultAddr: ZVaultAddr.optional(),
-    /** Directory of templates (`*.tmpl` rendered, other files copied), relative to deployer.yml. */
-    config: z.string().min(1).default('config/'),
+    /**
+     * Directory of templates (`*.tmpl` rendered, other files copied), relative to deployer.yml. Left out, `config/`
+     * is used if it exists; named, it must exist (a typo must not deploy pods that render nothing).
+     */
+    config: z.string().min(1).optional().meta({ default: DEFAULT_CONFIG_DIR }),
     /** Kubernetes manifests (files or directories of *.yaml / *.yml / *.json), relative to deployer.yml. */
     manifests: z.array(z.string().min(1)).min(1).default(['k8s/']),
     /** `SECRET_<NAME>: <path>[#field]`: read at pod start into the shell-sourceable /env/variables. */

@@ -5,7 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve } from 'node:path';
-import type { TDeployerCluster, TDeployerYml } from '@secret-api/contract';
+import { DEFAULT_CONFIG_DIR, type TDeployerCluster, type TDeployerYml } from '@secret-api/contract';
 import { UsageError } from '../errors.js';
 import { CONFIG_KEY, buildConfigMap, configHash, configMapName } from '../inject/config-map.js';
 import type { InjectOptions } from '../inject/inject.js';
@@ -73,15 +73,22 @@ export function selectCluster(
 /** The templates directory as ConfigMap data: regular files only, one level (ConfigMap keys are file names). */
 /** The config directory's files, as bytes: a binary file (a DER truststore) goes to the ConfigMap's binaryData. */
 export async function readConfigFiles(project: Project): Promise<Map<string, Buffer>> {
-  const dir = resolve(project.dir, project.config.config);
+  const named = project.config.config;
+  const dir = resolve(project.dir, named ?? DEFAULT_CONFIG_DIR);
   const files = new Map<string, Buffer>();
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {
-    // No templates is allowed (an app that only uses SECRET_<NAME> variables); anything else is a real problem.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return files;
-    throw new UsageError(`cannot read the config directory ${dir}`, 'file_unreadable');
+    // No templates is allowed (an app that only uses SECRET_<NAME> variables) where deployer.yml names no directory.
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    if (missing && named === undefined) return files;
+    throw new UsageError(
+      missing
+        ? `${project.file}: config: ${named} does not exist (${dir}); leave config out if the app has no templates`
+        : `cannot read the config directory ${dir}`,
+      'file_unreadable',
+    );
   }
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const path = join(dir, entry.name);
@@ -129,6 +136,18 @@ export async function readManifests(paths: readonly string[]): Promise<Manifest[
   return out;
 }
 
+/**
+ * Whether a template calls a function whose credentials are leases of the pod's token (a database user, AWS keys):
+ * Vault revokes them with the token, within minutes, unless the refresh sidecar keeps the token alive. Read from
+ * the text, not the parse: a mention in a comment adds a sidecar that is not needed, never the other way round.
+ */
+function templatesMakeLeases(files: ReadonlyMap<string, Buffer>): boolean {
+  return [...files].some(
+    ([name, bytes]) =>
+      name.endsWith('.tmpl') && /\b(dbUsername|dbPassword|awsCredsEnvVars)\b/.test(bytes.toString('utf8')),
+  );
+}
+
 export interface Injection {
   options: InjectOptions;
   configMap: KubeObject;
@@ -143,7 +162,8 @@ export async function injectionFor(
 ): Promise<Injection> {
   const cluster = selectCluster(project, clusterName, vaultAddr);
   const { config } = project;
-  const configMap = buildConfigMap(config.app, cluster.namespace, await readConfigFiles(project));
+  const files = await readConfigFiles(project);
+  const configMap = buildConfigMap(config.app, cluster.namespace, files);
   return {
     configMap,
     options: {
@@ -153,7 +173,7 @@ export async function injectionFor(
       vaultAddr: cluster.vaultAddr,
       roleId,
       secrets: config.secrets,
-      leases: config.dynamic.database || config.dynamic.aws,
+      leases: config.dynamic.database || config.dynamic.aws || templatesMakeLeases(files),
       restartOnChange: config.restartOnChange,
       resources: config.resources,
       images: config.images,

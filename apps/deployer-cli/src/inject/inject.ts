@@ -5,13 +5,16 @@
  * additions (recognised by the `secret-api.dev/injected` annotation) are taken out and added again. Whatever
  * cannot be injected safely is an error naming the object, and then nothing is output.
  */
+import { posix } from 'node:path';
 import { UsageError } from '../errors.js';
 import { describeObject, isList, isObject } from './manifests.js';
 import type { KubeObject, Manifest } from './manifests.js';
 import {
   ANNOTATIONS,
+  INTAKE_PORT,
   OWNED_CONTAINERS,
   OWNED_VOLUMES,
+  REFRESH_PROBE_PORT,
   SECRET_INIT,
   SECRET_REFRESH,
   VOLUMES,
@@ -93,18 +96,24 @@ function annotationsOf(metadata: Record<string, unknown>): Record<string, unknow
   return child(metadata, 'annotations');
 }
 
-/** Takes out what an earlier injection added, so adding it again gives the same pod spec. */
+/**
+ * Takes out what an earlier injection added, so adding it again gives the same pod spec, byte for byte: the lists
+ * keep their place among the keys even when emptied (the injection that follows fills them again), so a second
+ * injection does not move the keys after them.
+ */
 function removeEarlierInjection(template: Record<string, unknown>, workload: KubeObject): void {
   const spec = child(template, 'spec');
-  spec['initContainers'] = list(spec['initContainers']).filter((c) => !OWNED_CONTAINERS.includes(String(c['name'])));
-  if ((spec['initContainers'] as unknown[]).length === 0) delete spec['initContainers'];
-  spec['volumes'] = list(spec['volumes']).filter((v) => !OWNED_VOLUMES.includes(String(v['name'])));
-  if ((spec['volumes'] as unknown[]).length === 0) delete spec['volumes'];
+  if ('initContainers' in spec) {
+    spec['initContainers'] = list(spec['initContainers']).filter((c) => !OWNED_CONTAINERS.includes(String(c['name'])));
+  }
+  if ('volumes' in spec) {
+    spec['volumes'] = list(spec['volumes']).filter((v) => !OWNED_VOLUMES.includes(String(v['name'])));
+  }
   for (const container of list(spec['containers'])) {
+    if (!('volumeMounts' in container)) continue;
     container['volumeMounts'] = list(container['volumeMounts']).filter(
       (m) => !OWNED_VOLUMES.includes(String(m['name'])),
     );
-    if ((container['volumeMounts'] as unknown[]).length === 0) delete container['volumeMounts'];
   }
   const annotations = annotationsOf(child(template, 'metadata'));
   for (const key of [ANNOTATIONS.role, ANNOTATIONS.injected, ANNOTATIONS.configHash]) delete annotations[key];
@@ -134,10 +143,21 @@ function problemsWith(template: Record<string, unknown>, options: InjectOptions)
   }
   for (const container of containers) {
     for (const mount of list(container['volumeMounts'])) {
-      if (APP_MOUNT_PATHS.includes(String(mount['mountPath']))) {
-        problems.push(
-          `container ${String(container['name'])} already mounts something at ${String(mount['mountPath'])}`,
-        );
+      // As the kubelet sees it: `/etc/secrets/` and `/etc//secrets` are /etc/secrets.
+      const path = posix.normalize(String(mount['mountPath'])).replace(/(.)\/+$/, '$1');
+      if (APP_MOUNT_PATHS.includes(path)) {
+        problems.push(`container ${String(container['name'])} already mounts something at ${path}`);
+      }
+    }
+  }
+  // One network namespace for the whole pod: a port of the app's is a port of ours.
+  const ourPorts = new Map([[INTAKE_PORT, `${SECRET_INIT}'s intake`]]);
+  if (options.leases) ourPorts.set(REFRESH_PROBE_PORT, `${SECRET_REFRESH}'s probe`);
+  for (const container of [...containers, ...inits]) {
+    for (const port of list(container['ports'])) {
+      const ours = ourPorts.get(Number(port['containerPort']));
+      if (ours && port['protocol'] !== 'UDP' && port['protocol'] !== 'SCTP') {
+        problems.push(`container ${String(container['name'])} uses port ${String(port['containerPort'])}, ${ours}`);
       }
     }
   }

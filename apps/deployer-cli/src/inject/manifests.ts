@@ -38,6 +38,25 @@ export function parseManifests(text: string, source: string): Manifest[] {
         'invalid_manifest',
       );
     }
+    if (value['apiVersion'].startsWith('kustomize.config.k8s.io/')) {
+      // kustomize's own file: not an object any API server takes, and its patches would be lost if passed through.
+      throw new UsageError(
+        `${source}: document ${index + 1} is a ${value['kind']} (kustomize's file, not a Kubernetes object); ` +
+          'render it first (kubectl kustomize DIR > manifests.yaml) and give deployer the result',
+        'invalid_manifest',
+      );
+    }
+    const objects = isList(value) ? (value['items'] as unknown[]) : [value];
+    for (const object of objects) {
+      const metadata = isObject(object) && isObject(object['metadata']) ? object['metadata'] : {};
+      if (typeof metadata['name'] !== 'string' || metadata['name'] === '') {
+        const kind = isObject(object) ? String(object['kind']) : 'an item';
+        throw new UsageError(
+          `${source}: document ${index + 1} (${kind}) has no metadata.name; apply needs one`,
+          'invalid_manifest',
+        );
+      }
+    }
     out.push({ source, object: value });
   }
   return out;

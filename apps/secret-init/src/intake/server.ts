@@ -3,8 +3,9 @@
  * `POST /secret-id` (`{"wrappingToken": "…"}`, the Secret API's response shape, forwarded as is),
  * then closes. A bad request is answered and the wait goes on; an alarm (a token used between its
  * lookup and its unwrap) or a Vault failure after unwrapping ends it. Anyone who can reach the pod
- * can post here, so deliveries are handled side by side (at most MAX_IN_FLIGHT): a flood of bad
- * ones neither stops the pod nor keeps the controller's from being read. Bounded body, bounded wait.
+ * can post here, so deliveries are handled side by side (at most MAX_IN_FLIGHT looked up at once,
+ * counted only once a whole body is in): neither a flood of bad ones nor a client sending its body
+ * slowly stops the pod or keeps the controller's from being read. Bounded body, bounded wait.
  */
 import http from 'node:http';
 import * as z from 'zod/mini';
@@ -49,7 +50,7 @@ export function waitForDelivery<T>(opts: IntakeOptions<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let inFlight = 0;
     let done = false;
-    const server = http.createServer({ requestTimeout: 10_000, headersTimeout: 5_000 }, (req, res) => {
+    const server = http.createServer({ requestTimeout: 5_000, headersTimeout: 5_000 }, (req, res) => {
       void handle(req, res);
     });
     const finish = (outcome: () => void) => {
@@ -78,13 +79,20 @@ export function waitForDelivery<T>(opts: IntakeOptions<T>): Promise<T> {
         return answer(res, 405, 'use POST');
       }
       if (done) return answer(res, 503, 'a SecretID was already accepted');
+      // The body first, holding nothing: a client that sends it slowly (or never) keeps only its own connection.
+      let body: string | null;
+      try {
+        body = await readBody(req);
+      } catch {
+        return void res.destroy();
+      }
+      if (body === null) return answer(res, 413, `the body must be at most ${MAX_BODY_BYTES} bytes`);
+      const delivery = parseDelivery(body);
+      if (delivery === null) return answer(res, 400, 'the body must be JSON {"wrappingToken": "<token>"}');
+      if (done) return answer(res, 503, 'a SecretID was already accepted');
       if (inFlight >= MAX_IN_FLIGHT) return answer(res, 503, 'too many deliveries at once; deliver again');
       inFlight++;
       try {
-        const body = await readBody(req);
-        if (body === null) return answer(res, 413, `the body must be at most ${MAX_BODY_BYTES} bytes`);
-        const delivery = parseDelivery(body);
-        if (delivery === null) return answer(res, 400, 'the body must be JSON {"wrappingToken": "<token>"}');
         const result = await opts.accept(delivery);
         res.once('finish', () => finish(() => resolve(result)));
         res.writeHead(204).end();

@@ -4,7 +4,7 @@
  * `..data` directory; names starting with `..` are that machinery and are skipped, and symlinks
  * are followed.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { GoTemplateError, Template } from '@secret-api/go-template';
 import { RenderError } from '../errors.js';
@@ -36,7 +36,7 @@ export function scanConfigDir(dir: string): SourceFile[] {
       if (name.startsWith('..')) continue;
       const childAbs = join(abs, name);
       const childRel = rel ? `${rel}/${name}` : name;
-      const st = statSync(childAbs);
+      const st = statOf(childAbs, childRel);
       if (st.isDirectory()) walk(childAbs, childRel, depth + 1);
       else if (st.isFile()) {
         if (st.size > MAX_FILE_BYTES) throw new RenderError(`${childRel}: larger than ${MAX_FILE_BYTES} bytes`);
@@ -61,6 +61,24 @@ export function scanConfigDir(dir: string): SourceFile[] {
 }
 
 export const isTemplate = (f: SourceFile): boolean => f.outRel !== f.rel;
+
+/** A config entry's status, following symlinks; a dangling or looping link is named, not an internal error. */
+function statOf(abs: string, rel: string): Stats {
+  try {
+    return statSync(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'a symbolic link to nothing'
+        : code === 'ELOOP'
+          ? 'a symbolic link that loops'
+          : code === 'EACCES'
+            ? 'not readable'
+            : `unreadable (${code ?? 'error'})`;
+    throw new RenderError(`config file ${rel} is ${why}`);
+  }
+}
 
 /** Parses a template file; the template is named by its path, so every error names the file. */
 export function parseTemplate(source: SourceFile): ParsedTemplate {
