@@ -131,6 +131,39 @@ describe('what an injected Deployment runs', () => {
     expect(workload(deployment).metadata.annotations['secret-api.dev/restart-on-change']).toBe('true');
   });
 
+  it("gives secret-init and secret-refresh a private Vault CA from deployer.yml's vaultCACert, and only them", async () => {
+    const options = { ...injection.options, vaultCACert: { configMap: 'vault-ca', key: 'bundle.pem' } };
+    const text = await readFile(join(FIXTURES, 'in', 'deployment.yaml'), 'utf8');
+    const once = inject(fromYaml(text), options, injection.configMap).objects;
+    const spec = podSpec(once[1]);
+    expect(spec.volumes).toContainEqual({
+      name: 'secret-api-vault-ca',
+      configMap: { name: 'vault-ca', items: [{ key: 'bundle.pem', path: 'ca.crt' }] },
+    });
+    for (const container of spec.initContainers.slice(0, 2)) {
+      expect(container.env).toContainEqual({ name: 'VAULT_CACERT', value: '/var/run/secrets/vault-ca/ca.crt' });
+      expect(container.volumeMounts).toContainEqual({
+        name: 'secret-api-vault-ca',
+        mountPath: '/var/run/secrets/vault-ca',
+        readOnly: true,
+      });
+    }
+    expect(JSON.stringify(spec.containers)).not.toContain('vault-ca');
+    // Taken out again by an injection without it.
+    const without = inject(fromYaml(renderManifests(once)), injection.options, injection.configMap).objects;
+    expect(JSON.stringify(without)).not.toContain('vault-ca');
+  });
+
+  it('reads vaultCACert from deployer.yml, a cluster entry winning over the top level', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'deployer-ca-'));
+    const yml = (await readFile(join(APP, 'deployer.yml'), 'utf8'))
+      .replace('    namespace: web\n', '    namespace: web\n    vaultCACert: { configMap: stg-ca }\n')
+      .concat('vaultCACert: { configMap: shared-ca, key: ca.pem }\n');
+    await writeFile(join(dir, 'deployer.yml'), yml);
+    const { options } = await injectionFor(await loadProject(join(dir, 'deployer.yml')), 'aws.stg', ROLE_ID);
+    expect(options.vaultCACert).toEqual({ configMap: 'stg-ca', key: 'ca.crt' });
+  });
+
   it('adds no refresh sidecar and no env volume when the app holds no leases and reads no SECRET_ variables', async () => {
     const plain = { ...injection.options, leases: false, secrets: {} };
     const [, deployment] = inject(

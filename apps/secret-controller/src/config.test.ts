@@ -38,3 +38,22 @@ describe('configuration', () => {
     expect(() => parseConfig(env)).toThrow(message);
   });
 });
+
+describe('files the configuration names', () => {
+  it('a token file or kubeconfig that cannot be read stops the start with a ConfigError naming it (exit 2)', async () => {
+    const { startController } = await import('./controller.js');
+    const noToken = parseConfig({ ...BASE, SECRET_API_TOKEN_FILE: '/nonexistent/token' });
+    await expect(startController(noToken)).rejects.toThrow(
+      new ConfigError('SECRET_API_TOKEN_FILE: cannot read /nonexistent/token (ENOENT)'),
+    );
+    const noKubeconfig = parseConfig({
+      ...BASE,
+      SECRET_API_TOKEN_FILE: new URL(import.meta.url).pathname,
+      KUBERNETES_SERVICE_HOST: undefined,
+      KUBECONFIG: '/nonexistent/kubeconfig',
+    });
+    await expect(startController(noKubeconfig)).rejects.toThrow(
+      new ConfigError('cannot use KUBECONFIG /nonexistent/kubeconfig: cannot read it (ENOENT)'),
+    );
+  });
+});

@@ -2,7 +2,8 @@
  * Wires the controller: a Lease elector; while leading, a pod informer feeding a rate-limited work queue drained
  * by workers running one reconcile, and the restart-on-change poller; health and metrics throughout.
  */
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
+import { TokenFile } from './token-file.js';
 import { KubeClient } from './kube/client.js';
 import { inClusterConnection, kubeconfigConnection, type KubeConnection } from './kube/connection.js';
 import { EventRecorder } from './kube/events.js';
@@ -136,15 +137,34 @@ class Term {
   }
 }
 
+/** The Kubernetes connection; a file it cannot read or parse is a configuration error naming the file. */
 async function connect(config: Config): Promise<KubeConnection> {
-  if (config.kube.kubeconfig) return kubeconfigConnection(config.kube.kubeconfig);
-  const inCluster = config.kube.inCluster as { host: string; port: number };
-  return inClusterConnection(inCluster.host, inCluster.port);
+  const { kubeconfig } = config.kube;
+  try {
+    if (kubeconfig) return await kubeconfigConnection(kubeconfig);
+    const inCluster = config.kube.inCluster as { host: string; port: number };
+    return inClusterConnection(inCluster.host, inCluster.port);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const what = kubeconfig ? `KUBECONFIG ${kubeconfig}` : 'the in-cluster service account';
+    throw new ConfigError(`cannot use ${what}: ${code ? `cannot read it (${code})` : (err as Error).message}`);
+  }
+}
+
+/** The Secret API token must be there at start: a typo in SECRET_API_TOKEN_FILE is a configuration error, not a retry loop. */
+function checkTokenFile(path: string): void {
+  try {
+    new TokenFile(path).read();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`SECRET_API_TOKEN_FILE: ${code ? `cannot read ${path} (${code})` : (err as Error).message}`);
+  }
 }
 
 export async function startController(config: Config, options: ControllerOptions = {}): Promise<RunningController> {
   const log = options.log ?? createLogger(config.logLevel, undefined, { identity: config.identity });
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  checkTokenFile(config.secretApi.tokenFile);
   const kube = new KubeClient(await connect(config));
   const secretApi = new SecretApiClient({ ...config.secretApi, cluster: config.cluster });
   const events = new EventRecorder(kube, config.identity, log);

@@ -3,9 +3,9 @@ import { ConfigError, parseConfig } from './config.js';
 import { startController } from './controller.js';
 
 async function main(): Promise<void> {
-  let config;
+  let controller;
   try {
-    config = parseConfig(process.env);
+    controller = await startController(parseConfig(process.env));
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`secret-controller: ${err.message}\n`);
@@ -13,7 +13,6 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const controller = await startController(config);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

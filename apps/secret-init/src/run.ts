@@ -85,12 +85,23 @@ export async function runExec(config: Config, env: Env, command: readonly string
     const session = await execSession(config, env, client, log);
     client.token = session.token;
     const fetcher = new Fetcher(client);
-    const out = await renderAll(
-      { templates: [], variables, context: functionContext(config), data: templateData(config) },
-      fetcher,
-      log,
-    );
+    let out;
+    try {
+      out = await renderAll(
+        { templates: [], variables, context: functionContext(config), data: templateData(config) },
+        fetcher,
+        log,
+      );
+    } catch (err) {
+      if (session.source !== 'token') await abandon(client, session, log);
+      throw err;
+    }
     values = out.variables;
+    // A token we logged in for has done its work once the values are read, unless leases hang on it (a database
+    // user the command will use dies with it): revoked now, it cannot outlive the command by its TTL.
+    if (session.source !== 'token' && fetcher.leases.length === 0 && (await revokeSelf(client, session))) {
+      log.info('revoked the login token: the values are read', { accessor: session.accessor ?? null });
+    }
   } finally {
     client.close();
   }

@@ -205,6 +205,25 @@ describe('secret-init exec', () => {
     expect(r.stdout).toBe(`${HOSTILE[0]}|${HOSTILE[3]}|none`);
   });
 
+  it('revokes a token it logged in for once the values are read: it does not outlive the command', async () => {
+    const r = await run(
+      {
+        VAULT_ADDR: stack.vault.address,
+        VAULT_ROLE_ID: stack.roleId,
+        VAULT_SECRET_ID: await stack.secretId(),
+        SECRET_INIT_LEASE_DIR: join(tempDir('exec-login'), 'leases'),
+        SECRET_API_KEY: `secret/data/${APP}/API_KEY`,
+      },
+      ['exec', '--', 'bash', '-c', 'printf %s "$API_KEY"'],
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(HOSTILE[0]);
+    const revoked = r.logs.find((l) => l['msg'] === 'revoked the login token: the values are read');
+    expect(revoked?.['accessor']).toEqual(expect.any(String));
+    const lookup = await stack.root.call('POST', 'auth/token/lookup-accessor', { accessor: revoked?.['accessor'] });
+    expect(lookup.status).toBeGreaterThanOrEqual(400);
+  });
+
   it('forwards SIGTERM to the child, and exits 128+15 when the signal kills it', async () => {
     const trapped = start(execEnv(), [
       'exec',

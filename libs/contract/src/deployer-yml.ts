@@ -66,6 +66,24 @@ export const DEFAULT_IMAGES = {
 
 const ZVaultAddr = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
+/**
+ * The CA that signed Vault's certificate, for an https Vault behind a private CA: a key of a ConfigMap in the
+ * cluster's namespace (where trust-manager and the like publish bundles). secret-init and secret-refresh get it as
+ * VAULT_CACERT.
+ */
+const ZVaultCACert = z.strictObject({
+  configMap: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'configMap must be a Kubernetes object name (a-z, 0-9, - and .)')
+    .max(253, 'configMap must be at most 253 characters'),
+  key: z
+    .string()
+    .regex(/^[-._a-zA-Z0-9]+$/, "key must be a ConfigMap key (letters, digits, '-', '_' and '.')")
+    .max(253, 'key must be at most 253 characters')
+    .default('ca.crt'),
+});
+export type TVaultCACert = z.infer<typeof ZVaultCACert>;
+
 export const ZDeployerCluster = z.strictObject({
   /** `<cloud>.<env>`, as registered with the Secret API. */
   name: ZClusterName,
@@ -74,6 +92,8 @@ export const ZDeployerCluster = z.strictObject({
   namespace: ZKubeNamespace,
   /** Vault as the pods of this cluster reach it; default: the top-level `vaultAddr`. */
   vaultAddr: ZVaultAddr.optional(),
+  /** The CA of this cluster's Vault; default: the top-level `vaultCACert`. */
+  vaultCACert: ZVaultCACert.optional(),
 });
 export type TDeployerCluster = z.infer<typeof ZDeployerCluster>;
 
@@ -83,6 +103,8 @@ export const ZDeployerYml = z
     clusters: z.array(ZDeployerCluster).min(1, 'clusters must name at least one cluster'),
     /** Vault as the pods reach it (a cluster's own `vaultAddr` wins). */
     vaultAddr: ZVaultAddr.optional(),
+    /** The CA that signed Vault's certificate, when a private one did (a cluster's own `vaultCACert` wins). */
+    vaultCACert: ZVaultCACert.optional(),
     /**
      * Directory of templates (`*.tmpl` rendered, other files copied), relative to deployer.yml. Left out, `config/`
      * is used if it exists; named, it must exist (a typo must not deploy pods that render nothing).

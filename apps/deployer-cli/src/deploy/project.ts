@@ -66,11 +66,15 @@ export function selectCluster(
     const known = project.config.clusters.map((c) => c.name).join(', ');
     throw new UsageError(`${project.file} has no cluster ${name} (it lists ${known})`, 'unknown_cluster');
   }
-  // The schema guarantees one of the two.
-  return { ...cluster, vaultAddr: vaultAddr ?? cluster.vaultAddr ?? project.config.vaultAddr ?? '' };
+  const vaultCACert = cluster.vaultCACert ?? project.config.vaultCACert;
+  return {
+    ...cluster,
+    // The schema guarantees one of the two.
+    vaultAddr: vaultAddr ?? cluster.vaultAddr ?? project.config.vaultAddr ?? '',
+    ...(vaultCACert && { vaultCACert }),
+  };
 }
 
-/** The templates directory as ConfigMap data: regular files only, one level (ConfigMap keys are file names). */
 /** The config directory's files, as bytes: a binary file (a DER truststore) goes to the ConfigMap's binaryData. */
 export async function readConfigFiles(project: Project): Promise<Map<string, Buffer>> {
   const named = project.config.config;
@@ -171,6 +175,7 @@ export async function injectionFor(
       cluster: cluster.name,
       namespace: cluster.namespace,
       vaultAddr: cluster.vaultAddr,
+      vaultCACert: cluster.vaultCACert,
       roleId,
       secrets: config.secrets,
       leases: config.dynamic.database || config.dynamic.aws || templatesMakeLeases(files),

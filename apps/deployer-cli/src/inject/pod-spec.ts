@@ -25,7 +25,11 @@ export const VOLUMES = {
   secrets: { name: 'secret-api-secrets', mountPath: '/etc/secrets' },
   env: { name: 'secret-api-env', mountPath: '/env' },
   leases: { name: 'secret-api-leases', mountPath: '/var/run/secrets/vault' },
+  /** Only with deployer.yml's `vaultCACert`: the CA of Vault's certificate, always as `ca.crt` here. */
+  vaultCA: { name: 'secret-api-vault-ca', mountPath: '/var/run/secrets/vault-ca' },
 } as const;
+
+const VAULT_CA_FILE = `${VOLUMES.vaultCA.mountPath}/ca.crt`;
 
 export const OWNED_CONTAINERS: readonly string[] = [SECRET_INIT, SECRET_REFRESH];
 export const OWNED_VOLUMES: readonly string[] = Object.values(VOLUMES).map((v) => v.name);
@@ -41,6 +45,8 @@ export interface InjectOptions {
   /** Where the ConfigMap lives; a workload elsewhere could not mount it. */
   namespace: string;
   vaultAddr: string;
+  /** A ConfigMap key holding the CA of Vault's certificate (a private CA), for secret-init and secret-refresh. */
+  vaultCACert?: { configMap: string; key: string } | undefined;
   /** Goes into the pod spec (that is its job); never into the report or a log line. */
   roleId: string;
   /** `SECRET_<NAME>` -> `<path>[#field]`. */
@@ -86,6 +92,7 @@ export function hasEnvFile(options: InjectOptions): boolean {
 export function secretInitContainer(options: InjectOptions): KubeObject {
   const env: KubeObject[] = [
     { name: 'VAULT_ADDR', value: options.vaultAddr },
+    ...vaultCAEnv(options),
     { name: 'VAULT_ROLE_ID', value: options.roleId },
     { name: 'SECRET_INIT_APP', value: options.app },
     { name: 'SECRET_INIT_CLUSTER', value: options.cluster },
@@ -102,6 +109,7 @@ export function secretInitContainer(options: InjectOptions): KubeObject {
     { name: VOLUMES.secrets.name, mountPath: VOLUMES.secrets.mountPath },
     ...(hasEnvFile(options) ? [{ name: VOLUMES.env.name, mountPath: VOLUMES.env.mountPath }] : []),
     { name: VOLUMES.leases.name, mountPath: VOLUMES.leases.mountPath },
+    ...vaultCAMounts(options),
   ];
   return {
     name: SECRET_INIT,
@@ -124,13 +132,16 @@ export function secretRefreshContainer(options: InjectOptions): KubeObject {
     name: SECRET_REFRESH,
     image: options.images.secretRefresh,
     restartPolicy: 'Always',
-    env: [{ name: 'SECRET_REFRESH_PORT', value: String(REFRESH_PROBE_PORT) }],
+    env: [{ name: 'SECRET_REFRESH_PORT', value: String(REFRESH_PROBE_PORT) }, ...vaultCAEnv(options)],
     ports: [{ name: 'refresh-probe', containerPort: REFRESH_PROBE_PORT, protocol: 'TCP' }],
     readinessProbe: probe('/readyz'),
     livenessProbe: probe('/healthz'),
     resources: resources(options),
     securityContext: securityContext(),
-    volumeMounts: [{ name: VOLUMES.leases.name, mountPath: VOLUMES.leases.mountPath, readOnly: true }],
+    volumeMounts: [
+      { name: VOLUMES.leases.name, mountPath: VOLUMES.leases.mountPath, readOnly: true },
+      ...vaultCAMounts(options),
+    ],
   };
 }
 
@@ -141,7 +152,28 @@ export function injectedVolumes(options: InjectOptions): KubeObject[] {
     { name: VOLUMES.secrets.name, ...memory() },
     ...(hasEnvFile(options) ? [{ name: VOLUMES.env.name, ...memory() }] : []),
     { name: VOLUMES.leases.name, ...memory() },
+    ...(options.vaultCACert
+      ? [
+          {
+            name: VOLUMES.vaultCA.name,
+            configMap: {
+              name: options.vaultCACert.configMap,
+              items: [{ key: options.vaultCACert.key, path: 'ca.crt' }],
+            },
+          },
+        ]
+      : []),
   ];
+}
+
+function vaultCAEnv(options: InjectOptions): KubeObject[] {
+  return options.vaultCACert ? [{ name: 'VAULT_CACERT', value: VAULT_CA_FILE }] : [];
+}
+
+function vaultCAMounts(options: InjectOptions): KubeObject[] {
+  return options.vaultCACert
+    ? [{ name: VOLUMES.vaultCA.name, mountPath: VOLUMES.vaultCA.mountPath, readOnly: true }]
+    : [];
 }
 
 /**

@@ -16,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { holdParentPipe, PARENT_WATCH_ENV, PARENT_WATCH_IMPORT } from './own-child.js';
 
@@ -108,13 +108,36 @@ async function prepareVolumes(
       if (data === undefined && configMap['optional'] !== true) {
         throw new Error(`configmap ${namespace}/${String(configMap['name'])} not found`);
       }
-      for (const [key, value] of Object.entries(data ?? {})) {
-        if (/^[A-Za-z0-9._-]+$/.test(key) && key !== '.' && key !== '..') await writeFile(join(volumeDir, key), value);
+      for (const [path, value] of projected(data ?? {}, configMap)) {
+        await mkdir(dirname(join(volumeDir, path)), { recursive: true, mode: 0o700 });
+        await writeFile(join(volumeDir, path), value);
       }
     }
     dirs.set(name, volumeDir);
   }
   return dirs;
+}
+
+/**
+ * The files of a configMap volume, as a kubelet projects them: every key under its own name, or with `items` only the
+ * keys listed, each at its `path` (a listed key the ConfigMap lacks is an error unless the volume is optional).
+ */
+export function projected(data: Record<string, string | Buffer>, configMap: Obj): [string, string | Buffer][] {
+  const safe = (path: string) =>
+    path.split('/').every((s) => /^[A-Za-z0-9._-]+$/.test(s) && s !== '.' && !s.startsWith('..'));
+  const items = list(configMap['items']);
+  if (items.length === 0) return Object.entries(data).filter(([key]) => safe(key));
+  const out: [string, string | Buffer][] = [];
+  for (const item of items) {
+    const key = String(item['key']);
+    const path = String(item['path'] ?? key);
+    if (!(key in data)) {
+      if (configMap['optional'] === true) continue;
+      throw new Error(`configmap ${String(configMap['name'])} has no key ${key}`);
+    }
+    if (safe(path)) out.push([path, data[key] as string | Buffer]);
+  }
+  return out;
 }
 
 /** kube-dev's InitContainerRunner: secret-init and secret-refresh for real, anything else "succeeds" (undefined). */
