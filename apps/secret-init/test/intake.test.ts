@@ -5,12 +5,12 @@
  * which names the pod but never the token.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP, CLUSTER, ROLE, putSecret, startStack, type Stack } from './support/vault.js';
 import { start, tempDir } from './support/program.js';
+import { startVaultProxy } from './support/vault-proxy.js';
 
 let stack: Stack;
 
@@ -136,26 +136,14 @@ describe('secret-init intake', () => {
 
   it('a token live at the lookup but used by someone else before the unwrap raises the alarm, and the pod fails (exit 3)', async () => {
     // Vault through a proxy that, like an interceptor racing the pod, unwraps the token just before the pod does.
-    const proxy = http.createServer((req, res) => {
-      const forward = () => {
-        const upstream = http.request(
-          `${stack.vault.address}${req.url}`,
-          { method: req.method, headers: req.headers },
-          (answer) => {
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
-          },
-        );
-        req.pipe(upstream);
-      };
+    const proxy = await startVaultProxy(stack.vault.address, (req, _res, forward) => {
       const token = req.headers['x-vault-token'];
-      if (req.url === '/v1/sys/wrapping/unwrap' && typeof token === 'string') {
-        void stack.root.call('POST', 'sys/wrapping/unwrap', undefined, {}, token).then(forward);
-      } else forward();
+      if (req.url !== '/v1/sys/wrapping/unwrap' || typeof token !== 'string') return false;
+      void stack.root.call('POST', 'sys/wrapping/unwrap', undefined, {}, token).then(forward);
+      return true;
     });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {
-      const p = startIntake({ VAULT_ADDR: `http://127.0.0.1:${(proxy.address() as { port: number }).port}` });
+      const p = startIntake({ VAULT_ADDR: proxy.address });
       const port = await p.listening();
       const token = await stack.wrappedSecretId();
       const r = await post(port, JSON.stringify({ wrappingToken: token, accessor: 'acc-5678' }));
@@ -171,7 +159,7 @@ describe('secret-init intake', () => {
       expect(p.stderr()).not.toContain(token);
       expect(() => readFileSync(join(p.base, 'out', 'app.conf'))).toThrow();
     } finally {
-      await new Promise((resolve) => proxy.close(resolve));
+      await proxy.close();
     }
   });
 

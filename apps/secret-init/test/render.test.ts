@@ -7,11 +7,12 @@
 import { execFileSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP, CLUSTER, PKI_MOUNT, ROLE, putSecret, startStack, pgQuery, type Stack } from './support/vault.js';
 import { listTree, run, start, tempDir } from './support/program.js';
+import { startVaultProxy } from './support/vault-proxy.js';
 
 let stack: Stack;
 
@@ -186,22 +187,14 @@ describe('secret-init run: rendering', () => {
   it('stopped while it renders (SIGTERM, a deleted pod), it revokes its token before it exits: no lease outlives it', async () => {
     // Vault through a proxy that never answers one read, so the render is under way when the signal comes.
     const held: http.ServerResponse[] = [];
-    const proxy = http.createServer((req, res) => {
-      if (req.url?.endsWith(`/secret/data/${APP}/SLOW`)) return void held.push(res);
-      const upstream = http.request(
-        `${stack.vault.address}${req.url}`,
-        { method: req.method, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      req.pipe(upstream);
+    const proxy = await startVaultProxy(stack.vault.address, (req, res) => {
+      if (!req.url?.endsWith(`/secret/data/${APP}/SLOW`)) return false;
+      held.push(res);
+      return true;
     });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {
       const d = dirsWith({ 'slow.conf.tmpl': 'x = {{ lookup "SLOW" }}\n' });
-      const address = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+      const address = proxy.address;
       const r = start({ ...baseEnv(d), VAULT_ADDR: address, VAULT_SECRET_ID: await stack.secretId() });
       for (let i = 0; held.length === 0 && i < 200; i++) await new Promise((w) => setTimeout(w, 25));
       expect(held).toHaveLength(1);
@@ -214,7 +207,7 @@ describe('secret-init run: rendering', () => {
       expect(() => listTree(d.out)).toThrow();
     } finally {
       for (const res of held) res.destroy();
-      await new Promise((resolve) => proxy.close(resolve));
+      await proxy.close();
     }
   });
 
