@@ -34,6 +34,7 @@ describe('deployer.yml JSON Schema', () => {
         'restartOnChange',
         'secrets',
         'vaultAddr',
+        'vaultCACert',
       ].sort(),
     );
     expect(schema.required).toEqual(['app', 'clusters']);
