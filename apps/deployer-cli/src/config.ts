@@ -69,16 +69,24 @@ export async function saveConfig(config: SavedConfig, path = configPath()): Prom
   await rename(temp, path);
 }
 
-/** Normalises and checks an API URL (http or https, no trailing slash). */
+/**
+ * Normalises and checks an API URL (http or https, no trailing slash). The value is never repeated in an error: a
+ * token pasted in its place, or a password in it, would land in the terminal's scrollback and the CI log.
+ */
 export function normaliseApiUrl(value: string): string {
   let url: URL;
   try {
     url = new URL(value.trim());
   } catch {
-    throw new UsageError(`'${value}' is not a URL; give the Secret API's base URL, e.g. https://secrets.example.com`);
+    throw new UsageError("the Secret API URL is not a URL; give the API's base URL, e.g. https://secrets.example.com");
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`'${value}' is not an http(s) URL`);
+    throw new UsageError(`the Secret API URL must be http:// or https://, not ${url.protocol}//`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new UsageError(
+      'the Secret API URL must not carry a user or password (user:password@host); the token is the credential',
+    );
   }
   return url.toString().replace(/\/+$/, '');
 }

@@ -12,6 +12,8 @@ describe('--since', () => {
     ['2026-01-02T03:04:05Z', '2026-01-02T03:04:05.000Z'],
     ['2026-01-02T03:04:05+02:00', '2026-01-02T01:04:05.000Z'],
     ['2026-01-02', '2026-01-02T00:00:00.000Z'],
+    // Further back than the epoch: everything.
+    ['99999999h', '1970-01-01T00:00:00.000Z'],
   ])('%s is %s', (input, expected) => {
     expect(parseSince(input, NOW)).toBe(expected);
   });

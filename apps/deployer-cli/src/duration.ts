@@ -10,13 +10,15 @@ export function parseSince(value: string, now: Date = new Date()): string {
   const duration = /^(\d{1,9})([smhd])$/.exec(trimmed);
   if (duration) {
     const [, amount, unit] = duration as unknown as [string, string, keyof typeof UNIT_MS];
-    return new Date(now.getTime() - Number(amount) * UNIT_MS[unit]).toISOString();
+    // Further back than the epoch is "everything": no audit event is older, and the API takes no earlier time.
+    return new Date(Math.max(0, now.getTime() - Number(amount) * UNIT_MS[unit])).toISOString();
   }
   if (ISO.test(trimmed)) {
     const time = new Date(trimmed.length === 10 ? `${trimmed}T00:00:00Z` : trimmed);
     if (!Number.isNaN(time.getTime())) return time.toISOString();
   }
   throw new UsageError(
-    `--since '${value}' is neither a duration (90s, 30m, 24h, 7d) nor an ISO-8601 timestamp (2026-01-02T03:04:05Z)`,
+    `--since '${value}' is neither a duration (90s, 30m, 24h, 7d) nor an ISO-8601 date or timestamp with Z or an ` +
+      'offset (2026-01-02, 2026-01-02T03:04:05Z, 2026-01-02T04:04:05+01:00)',
   );
 }

@@ -102,6 +102,16 @@ function plainMessage(err: Error): string {
       'a value is read from stdin, a hidden prompt or --from-file, never from the command line)'
     );
   }
+  const flags = (err as { flags?: unknown }).flags;
+  if (Array.isArray(flags) && err.message.startsWith('Nonexistent flag')) {
+    // `--value=hunter2`, `-phunter2`: the name only; what follows it may be a secret typed on the command line.
+    const names = flags.map((f) => {
+      const flag = String(f);
+      return flag.startsWith('--') ? flag.split('=')[0] : flag.slice(0, 2);
+    });
+    const cut = names.some((name, i) => name !== String(flags[i]));
+    return `Nonexistent flag${names.length === 1 ? '' : 's'}: ${names.join(', ')}${cut ? ' (the value given with it is not shown)' : ''}`;
+  }
   return err.message.replace(FLAG_PARSE, '$1: ');
 }
 

@@ -116,7 +116,7 @@ describe('usage errors exit 1', () => {
   it('an unknown command', async () => {
     const r = await runCli(['frobnicate'], { env });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^Error: 'frobnicate' is not a deployer command\./);
+    expect(r.stderr).toMatch(/^Error: That is not a deployer command\./);
   });
 
   it('in --json mode the parse error is a JSON document on stdout, with the same exit code', async () => {

@@ -75,6 +75,19 @@ describe('deployer login', () => {
     await rm(other, { recursive: true, force: true });
   });
 
+  it.each([
+    ['http://user:pw-secret@127.0.0.1:1', 'must not carry a user or password'],
+    ['eyJhbGciOiJFUzI1NiJ9.pasted-token', 'is not a URL'],
+    ['ftp://pw-secret.example', 'must be http:// or https://'],
+  ])('an API URL %s is refused (exit 1) without being repeated', async (url, message) => {
+    const other = await tempHome();
+    const r = await runCli(['login', '--api-url', url, '--token-stdin'], { env: baseEnv(other), input: 'x\n' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(message);
+    expect(r.stdout + r.stderr).not.toMatch(/pw-secret|pasted-token/);
+    await rm(other, { recursive: true, force: true });
+  });
+
   it('without a terminal and without --token-stdin it refuses (exit 1) instead of hanging', async () => {
     const r = await runCli(['login', '--api-url', api.url], { env: baseEnv(home) });
     expect(r.code).toBe(1);

@@ -134,10 +134,24 @@ describe('unknown commands', () => {
     expect(api.requests).toEqual([]);
   });
 
-  it('suggests nothing for a word that is not near any command', async () => {
+  it('suggests nothing for a word that is not near any command, and does not repeat it (it may be a token)', async () => {
     const r = await runInProcess(['frobnicate'], env());
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe("Error: 'frobnicate' is not a deployer command.\nRun 'deployer --help' for every command.\n");
+    expect(r.stderr).toBe("Error: That is not a deployer command.\nRun 'deployer --help' for every command.\n");
+  });
+
+  it.each([
+    [['secrets', 'set', 'myapp', 'KEY', '--value=hunter2'], 'Nonexistent flag: --value (the value given with it'],
+    [['login', '--token=eyJsecret'], 'Nonexistent flag: --token (the value given with it'],
+    [['secrets', 'set', 'myapp', 'KEY', '-phunter2'], 'Nonexistent flag: -p (the value given with it'],
+  ])('deployer %j: an unknown flag is named without the value given with it', async (argv, message) => {
+    const r = await runCli(argv, { env: env() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(message);
+    expect(r.stdout + r.stderr).not.toMatch(/hunter2|eyJsecret/);
+    const json = await runCli([...argv, '--json'], { env: env() });
+    expect(json.stdout + json.stderr).not.toMatch(/hunter2|eyJsecret/);
+    expect(api.requests).toEqual([]);
   });
 });
 

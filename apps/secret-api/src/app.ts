@@ -78,6 +78,8 @@ export function createApp(ctx: ApiContext): RequestListener {
                 },
               );
         // product.md §4: authentication comes first; which routes and methods exist is for authenticated callers.
+        // The probes, metrics and documents outside /v1 answer anyone.
+        if (!isApiPath(path)) return respondWithError(req, apiRes, path, refusal);
         authenticate(req, ctx).then(
           () => respondWithError(req, apiRes, path, refusal),
           (err: unknown) => respondWithError(req, apiRes, path, err),

@@ -3,9 +3,11 @@
  * migrations under an advisory lock, so replicas may start together), connect to Vault, listen.
  */
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { STATUS_CODES, createServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { createDatabase, type Database } from '@secret-api/prisma';
+import { errorStatus, problem } from '@secret-api/contract';
 import {
   VaultClient,
   VaultPermissionError,
@@ -279,6 +281,7 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
   // Slow clients must not hold sockets forever; a request never needs longer than Vault's bound.
   server.requestTimeout = 60_000;
   server.headersTimeout = 20_000;
+  server.on('clientError', answerUnparsable);
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
@@ -310,4 +313,26 @@ export async function startSecretApi(config: Config, options: StartOptions = {})
         await db.close();
       })()),
   };
+}
+
+/**
+ * What Node's HTTP parser refuses before any route sees it (headers over 16 KiB, a control byte in a header, a
+ * malformed request line) is answered like every other error, as problem+json, instead of Node's empty body.
+ */
+function answerUnparsable(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return void socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  }
+  const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'bad_request';
+  const detail =
+    code === 'headers_too_large'
+      ? 'the request line and headers are larger than 16 KiB'
+      : 'the request is not valid HTTP/1.1 (a malformed request line or header)';
+  const body = JSON.stringify(problem(code, detail));
+  const status = errorStatus(code);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

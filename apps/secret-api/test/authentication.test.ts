@@ -128,7 +128,11 @@ describe('JWT attacks', () => {
     const options = await stack.client.call('OPTIONS', '/v1/apps/myapp/secrets', { token });
     expect(options.status).toBe(405);
     expect(options.headers.get('allow')).toContain('GET');
-    expect((await stack.client.get('/no-such-page')).status).toBe(404); // outside the API: no caller needed
+    // Outside /v1 (probes, metrics, documents) no caller is needed.
+    expect((await stack.client.get('/no-such-page')).status).toBe(404);
+    const post = await stack.client.call('POST', '/healthz');
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toContain('GET');
   });
 
   it('a token refused never shows up in the response or the logs', async () => {

@@ -54,4 +54,13 @@ describe('GET /v1/clusters/:cluster/changes', () => {
     expect(page.body.nextCursor).toBe(page.body.cursor);
     expect(BigInt(page.body.nextCursor)).toBeGreaterThan(BigInt(head.body.nextCursor));
   });
+
+  it('moves a cursor past the newest change (a restored database) back to the head', async () => {
+    const head = (await controller.get('/v1/clusters/aws.stg/changes')).body.nextCursor as string;
+    for (const ahead of ['99999', '9007199254740993']) {
+      const reply = await controller.get(`/v1/clusters/aws.stg/changes?after=${ahead}`);
+      expect(reply.status, reply.text).toBe(200);
+      expect(reply.body).toMatchObject({ items: [], nextCursor: head, more: false });
+    }
+  });
 });

@@ -1,6 +1,7 @@
 /**
- * Query parameters are part of every route's contract: a route refuses one it does not define (400, nothing
- * changed) rather than ignoring it, and the lists of product.md §4 are `{items, nextCursor?}` pages.
+ * Query parameters and bodies are part of every route's contract: a route refuses a parameter it does not define,
+ * or a body when it takes none (400, nothing changed), rather than ignoring it; and the lists of product.md §4 are
+ * `{items, nextCursor?}` pages.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATIONS } from '../src/app.js';
@@ -36,6 +37,27 @@ describe('an unknown query parameter', () => {
     expect((await admin.get('/v1/apps/myapp')).status).toBe(200);
     expect((await admin.get('/v1/apps/myapp/secrets/K')).status).toBe(200);
     expect((await admin.get('/v1/clusters/aws.stg')).status).toBe(200);
+  });
+});
+
+describe('a body sent to a route that takes none', () => {
+  const routes = OPERATIONS.map((op) => op.route).filter((r) => r.auth && !r.body && r.method !== 'GET');
+
+  it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s refuses it with 400', async (_name, route) => {
+    const path = route.path.replace(/:(\w+)/g, (_m, name: string) => PARAMS[name] ?? name);
+    for (const opts of [{ body: { x: 1 } }, { rawBody: 'garbage', headers: { 'Content-Type': 'application/json' } }]) {
+      const reply = await admin.call(route.method, path, opts);
+      expect(reply.status, reply.text).toBe(400);
+      expect(reply.headers.get('content-type')).toContain('application/problem+json');
+    }
+  });
+
+  it('changed nothing, and an empty object (what some clients always send) is no body', async () => {
+    expect((await admin.get('/v1/apps/myapp')).status).toBe(200);
+    expect((await admin.get('/v1/apps/myapp/secrets/K')).status).toBe(200);
+    expect((await admin.get('/v1/clusters/aws.stg')).status).toBe(200);
+    const ensured = await admin.put('/v1/apps/myapp/clusters/aws.stg/approle', {});
+    expect(ensured.status, ensured.text).toBe(200);
   });
 });
 

@@ -233,6 +233,12 @@ describe('secret lifecycle', () => {
     expect((await owner.get('/v1/scopes/global/secrets')).status).toBe(403);
     expect((await admin.get('/v1/scopes/global/secrets/LOG_ENDPOINT?reveal=true')).body.value).toBe('x');
     expect((await admin.put('/v1/scopes/cluster/no.such/secrets/X', { value: 'x' })).status).toBe(404);
+    // Like a cluster scope's cluster, a project scope's cloud must be one a registered cluster runs on.
+    const noCloud = await admin.put('/v1/scopes/project/zz/secrets/X', { value: 'x' });
+    expect(noCloud.status).toBe(404);
+    expect(noCloud.body.detail).toBe("no cluster of cloud 'zz' is registered");
+    expect((await admin.get('/v1/scopes/project/zz/secrets')).status).toBe(404);
+    expect((await owner.get('/v1/scopes/project/zz/secrets')).status).toBe(404);
   });
 
   it('strangers get 403, bad keys 400, unknown keys 404', async () => {

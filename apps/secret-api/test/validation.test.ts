@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -197,6 +198,29 @@ describe('bodies', () => {
     expect(replies[0]!.body.errors).toHaveLength(2); // the name and the group
     expect(replies[1]!.body.detail).toBe('/body/value: secret value must be at most 65536 bytes');
     expect(replies[2]!.body.errors).toHaveLength(1);
+  });
+
+  it("what Node's HTTP parser refuses is answered as problem+json too: 431 for huge headers, 400 for a control byte", async () => {
+    const { hostname, port } = new URL(stack.api.url);
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), hostname);
+        let text = '';
+        socket.on('data', (c) => (text += c.toString('latin1')));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+        socket.end(request);
+      });
+    for (const [request, status, type] of [
+      [`GET /v1/whoami HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'headers_too_large'],
+      ['GET /v1/whoami HTTP/1.1\r\nHost: x\r\nX-Bad: a\x01b\r\n\r\n', 400, 'bad_request'],
+    ] as const) {
+      const answer = await raw(request);
+      expect(answer.startsWith(`HTTP/1.1 ${status} `)).toBe(true);
+      expect(answer).toContain('Content-Type: application/problem+json');
+      const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+      expect(body).toMatchObject({ status, type: `urn:secret-api:problem:${type}` });
+    }
   });
 
   it('a body that is not JSON is a 400; a body of another media type is a 415', async () => {

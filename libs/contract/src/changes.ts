@@ -8,7 +8,7 @@ import { route } from './route.js';
  * "before everything"; leaving `after` out asks for the current head (no items), which is where a new reader starts.
  */
 export const ZChangeCursor = z
-  .string({ error: 'after must be a string' })
+  .string({ error: 'after must be given once, as a string' })
   .regex(/^(0|[1-9][0-9]{0,18})$/, 'after must be a cursor returned by this route (a decimal number)')
   // zod runs every check even after the regex failed: only a decimal string reaches BigInt.
   .refine((v) => !/^[0-9]{1,19}$/.test(v) || BigInt(v) <= 2n ** 63n - 1n, { error: 'after is out of range' });

@@ -115,7 +115,9 @@ export const deleteClusterRoute = route({
   path: '/v1/clusters/:cluster',
   summary:
     'Delete a cluster; refused (409) while apps have AppRoles ensured in it, unless force=true, which decommissions ' +
-    'them; with If-Match, only if the cluster still has that ETag (else 412, nothing deleted)',
+    'them; with If-Match, only if the cluster still has that ETag (else 412, nothing deleted). The secrets of its ' +
+    'cluster scope are kept (they describe the environment the name stands for, and a cluster registered again ' +
+    'under the name finds them); delete them with DELETE /v1/scopes/cluster/:cluster/secrets/:key',
   tag: 'clusters',
   roles: 'admin',
   auth: true,

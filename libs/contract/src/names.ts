@@ -182,7 +182,7 @@ export type TComment = z.infer<typeof ZComment>;
 
 /** An opaque pagination cursor. */
 export const ZCursor = z
-  .string({ error: 'cursor must be a string' })
+  .string({ error: 'cursor must be given once, as a string' })
   .min(1, 'cursor must not be empty')
   .max(512, 'cursor must be at most 512 characters')
   .regex(/^[A-Za-z0-9_=-]+$/, 'cursor is malformed');
@@ -200,11 +200,14 @@ export function uniqueList<T extends z.ZodType<string>>(item: T, field: string, 
 
 /** Query-string integer (`?version=3`): decimal digits, turned into a number. */
 export function queryInt(field: string, max: number) {
-  return z
-    .string({ error: `${field} must be a string` })
-    .regex(/^[1-9][0-9]{0,9}$/, `${field} must be a positive integer`)
-    .transform(Number)
-    .refine((n) => n <= max, { error: `${field} must be at most ${max}` });
+  return (
+    z
+      // A query parameter is a string unless it is repeated (`?limit=1&limit=2` parses as a list).
+      .string({ error: `${field} must be given once` })
+      .regex(/^[1-9][0-9]{0,9}$/, `${field} must be a positive integer`)
+      .transform(Number)
+      .refine((n) => n <= max, { error: `${field} must be at most ${max}` })
+  );
 }
 
 /** Query-string boolean: exactly `true` or `false`. */

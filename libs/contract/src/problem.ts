@@ -28,6 +28,8 @@ export const ERROR_TABLE = {
   precondition_failed: { status: 412, title: 'Precondition failed' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  /** The request line or headers are larger than the server reads (Node's 16 KiB). */
+  headers_too_large: { status: 431, title: 'Request header fields too large' },
   internal: { status: 500, title: 'Internal server error' },
   vault_unavailable: { status: 503, title: 'Vault unavailable' },
   database_unavailable: { status: 503, title: 'Database unavailable' },

@@ -77,9 +77,10 @@ const hook: Hook<'command_not_found'> = async function (options) {
     failUsage(lines.join(argv.includes('--json') ? ' ' : '\n'), argv);
   }
   const suggestion = nearestCommand(words, options.config.commandIDs);
-  // Only as many words as could name a command, never what follows: it may be a value.
-  const typed = words.slice(0, suggestion?.split(' ').length ?? 1).join(' ');
-  const lines = [`'${typed}' is not a ${bin} command.`];
+  // Repeated only when it is a near miss of a command, and only as many words as that command has: anything else
+  // typed may be a value (`deployer <token>`).
+  const typed = suggestion === undefined ? undefined : words.slice(0, suggestion.split(' ').length).join(' ');
+  const lines = [typed === undefined ? `That is not a ${bin} command.` : `'${typed}' is not a ${bin} command.`];
   if (suggestion !== undefined) lines.push(`Did you mean ${suggestion}?`);
   lines.push(`Run '${bin} --help' for every command.`);
   failUsage(lines.join(argv.includes('--json') ? ' ' : '\n'), argv);

@@ -69,6 +69,9 @@ const SECRET_INIT_PATHS: Record<string, string> = {
 };
 
 /** secret-refresh's own defaults (apps/secret-refresh/src/config.ts): it reads what secret-init wrote. */
+/** Variables both programs read as a path inside the container, mapped to the host like the mounts they name. */
+const FILE_VARIABLES = ['VAULT_CACERT', 'VAULT_SECRET_ID_FILE', 'VAULT_TOKEN_FILE', 'KUBERNETES_TOKEN_FILE'];
+
 const SECRET_REFRESH_PATHS: Record<string, string> = {
   SECRET_REFRESH_LEASE_DIR: '/var/run/secrets/vault',
   SECRET_REFRESH_ENV_FILE: '/env/variables',
@@ -176,9 +179,17 @@ async function runContainer(options: PodRunnerOptions, program: ContainerProgram
     });
     const rootfs = join(dir, 'rootfs');
     const env = options.containerEnv(run);
-    const paths = Object.fromEntries(
-      Object.entries(program.paths).map(([name, fallback]) => [name, hostPath(mounts, rootfs, env[name] ?? fallback)]),
-    );
+    const paths = Object.fromEntries([
+      ...Object.entries(program.paths).map(([name, fallback]) => [
+        name,
+        hostPath(mounts, rootfs, env[name] ?? fallback),
+      ]),
+      // Files a container is pointed at by path (deployer.yml's vaultCACert, a mounted SecretID): set only when given.
+      ...FILE_VARIABLES.filter((name) => env[name]).map((name) => [
+        name,
+        hostPath(mounts, rootfs, env[name] as string),
+      ]),
+    ]);
     for (const name of program.writes) {
       const path = paths[name] as string;
       await mkdir(name.endsWith('_FILE') ? join(path, '..') : path, { recursive: true, mode: 0o700 });

@@ -13,7 +13,7 @@ import { ApiError } from './api-error.js';
 import type { Preconditions } from '../services/entity-tag.js';
 import { problemCodeOf } from './error-handler.js';
 import type { AuditInfo, Operation, OperationInput } from './operation.js';
-import { readJsonBody } from './json-body.js';
+import { hasBody, readJsonBody } from './json-body.js';
 import type { Logger } from '../observability/logger.js';
 import { requestLog, type ApiResponse } from './request-context.js';
 import { sendEmpty, sendText } from './respond.js';
@@ -73,7 +73,16 @@ function refuseRepeatedAuthorization(req: IncomingMessage): void {
 }
 
 async function parseBody(route: RouteContract, req: IncomingMessage, res: ApiResponse): Promise<unknown> {
-  if (!route.body) return EMPTY;
+  if (!route.body) {
+    // A route without a body takes none, or an empty JSON object (what some clients always send): anything else is
+    // a request meant for another route, or a field this one does not have, and must not pass for a valid call.
+    if (!hasBody(req)) return EMPTY;
+    const sent = await readJsonBody(req, res);
+    if (sent === undefined || isEmptyObject(sent)) return EMPTY;
+    throw new ApiError('validation', 'this route takes no request body', {
+      errors: [{ path: '/body', message: 'this route takes no request body' }],
+    });
+  }
   const body = await readJsonBody(req, res);
   if (body === undefined) {
     if (route.bodyRequired === false) return parsePart(route.body, {}, '/body');
@@ -82,6 +91,17 @@ async function parseBody(route: RouteContract, req: IncomingMessage, res: ApiRes
     });
   }
   return parsePart(route.body, body, '/body');
+}
+
+/** A project scope names a cloud: like a cluster scope's cluster, one that no registered cluster runs on is a 404. */
+async function requireCloud(ctx: ApiContext, cloud: string): Promise<undefined> {
+  const any = await ctx.prisma.cluster.findFirst({ where: { cloud }, select: { name: true } });
+  if (!any) throw new ApiError('not_found', `no cluster of cloud '${cloud}' is registered`);
+  return undefined;
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
 }
 
 /**
@@ -122,10 +142,11 @@ export function operationRoute(op: Operation, ctx: ApiContext): Route {
         : EMPTY;
     const body = await parseBody(route, req, res);
 
-    const names = params as { app?: string; cluster?: string };
-    const [app, cluster]: [App | undefined, Cluster | undefined] = await Promise.all([
+    const names = params as { app?: string; cluster?: string; cloud?: string };
+    const [app, cluster]: [App | undefined, Cluster | undefined, undefined] = await Promise.all([
       names.app === undefined ? undefined : ctx.targets.app(names.app),
       names.cluster === undefined ? undefined : ctx.targets.cluster(names.cluster),
+      names.cloud === undefined ? undefined : requireCloud(ctx, names.cloud),
     ]);
 
     const { requestId, callerRequestId } = res.locals;

@@ -83,6 +83,13 @@ export async function listChanges(
     take: limit + 1,
     select,
   });
+  if (rows.length === 0) {
+    // A cursor past the newest row (a database restored from a backup, reset, or a cursor from elsewhere) would
+    // wait, unanswered, until new ids caught up with it: the reader is moved back to the head instead.
+    const last = await deps.prisma.secretVersion.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
+    const head = last?.id ?? 0n;
+    if (BigInt(query.after) > head) return page([], head, false);
+  }
   const runsHere = await appsIn(deps, cluster, rows);
   const items: TSecretChange[] = [];
   let cursor = BigInt(query.after);
