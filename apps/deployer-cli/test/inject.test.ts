@@ -558,10 +558,31 @@ describe("the templates' ConfigMap", () => {
       ROLE_ID,
     );
     expect(staticOnly.options.leases).toBe(false);
-    for (const call of ['{{ dbPassword "main" }}', '{{ dbUsername "main" }}', '{{ awsCredsEnvVars "deploy" }}']) {
+    for (const call of [
+      '{{ dbPassword "main" }}',
+      '{{ dbUsername "main" }}',
+      '{{ awsCredsEnvVars "deploy" }}',
+      '{{ rawRead "database/creds/aws.stg.myapp" "username" }}',
+      '{{ rawRead "aws/sts/deploy" "access_key" }}',
+      '{{ $p := printf "database/creds/%s" .app }}{{ rawRead $p "username" }}',
+    ]) {
       const made = await injectionFor(await projectWith({ 'a.conf.tmpl': call }, noDynamic), 'aws.stg', ROLE_ID);
       expect(made.options.leases, call).toBe(true);
     }
+    const kvRaw = await injectionFor(
+      await projectWith({ 'a.conf.tmpl': '{{ rawRead "secret/data/myapp/api" "key" }}' }, noDynamic),
+      'aws.stg',
+      ROLE_ID,
+    );
+    expect(kvRaw.options.leases).toBe(false);
+    // A SECRET_ variable naming a dynamic engine's path makes a lease too.
+    const dbVariable = (text: string) =>
+      noDynamic(text).replace(
+        '  SECRET_API_KEY: secret/data/myapp/api#key\n',
+        '  SECRET_DB_USER: database/creds/aws.stg.myapp#username\n',
+      );
+    const fromVariable = await injectionFor(await projectWith({}, dbVariable), 'aws.stg', ROLE_ID);
+    expect(fromVariable.options.leases).toBe(true);
   });
 
   it('refuses a config directory deployer.yml names but that does not exist; a missing default one is no templates', async () => {

@@ -39,6 +39,20 @@ describe('configuration', () => {
   });
 });
 
+describe('Kubernetes service links', () => {
+  it('are not settings: a Service named secret-init or secret-controller-health leaves the ports at their defaults', () => {
+    const c = parseConfig({
+      ...BASE,
+      SECRET_INIT_PORT: 'tcp://10.0.0.12:8099',
+      SECRET_CONTROLLER_HEALTH_PORT: 'tcp://10.0.0.13:8081',
+      KUBERNETES_SERVICE_PORT: '443',
+    });
+    expect(c.intakePort).toBe(8099);
+    expect(c.health.port).toBe(8081);
+    expect(c.kube.inCluster).toEqual({ host: '10.0.0.1', port: 443 });
+  });
+});
+
 describe('files the configuration names', () => {
   it('a token file or kubeconfig that cannot be read stops the start with a ConfigError naming it (exit 2)', async () => {
     const { startController } = await import('./controller.js');

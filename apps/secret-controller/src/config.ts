@@ -2,6 +2,7 @@
  * Configuration from the environment, parsed once by one zod schema and frozen. A bad value stops the process
  * with one line naming the variable (exit 2). No secret has a default: tokens come from files only.
  */
+import { isServiceLinkVariable } from '@secret-api/pod-env';
 import { z } from 'zod';
 import { ZAppName, ZClusterName } from '@secret-api/contract';
 
@@ -82,7 +83,13 @@ export interface Config {
 }
 
 export function parseConfig(env: Record<string, string | undefined>): Readonly<Config> {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  // Empty is unset, and so is a service link posing as one of our settings (`SECRET_INIT_PORT=tcp://…` from a
+  // Service named secret-init). KUBERNETES_SERVICE_HOST/PORT are service links too, and the ones we want.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(
+      ([k, v]) => v !== undefined && v !== '' && !(k.startsWith('SECRET_') && isServiceLinkVariable(k, v)),
+    ),
+  );
   const result = ZEnv.safeParse(present);
   if (!result.success) {
     const issue = result.error.issues[0] as z.core.$ZodIssue;

@@ -81,6 +81,8 @@ export async function runExec(config: Config, env: Env, command: readonly string
   const variables = parseSecretVariables(env);
   const client = newClient(config);
   let values: Map<string, string>;
+  /** A token we logged in for that the command's leases still hang on: ours to revoke if the command never starts. */
+  let keptForLeases: Session | undefined;
   try {
     const session = await execSession(config, env, client, log);
     client.token = session.token;
@@ -99,14 +101,27 @@ export async function runExec(config: Config, env: Env, command: readonly string
     values = out.variables;
     // A token we logged in for has done its work once the values are read, unless leases hang on it (a database
     // user the command will use dies with it): revoked now, it cannot outlive the command by its TTL.
-    if (session.source !== 'token' && fetcher.leases.length === 0 && (await revokeSelf(client, session))) {
-      log.info('revoked the login token: the values are read', { accessor: session.accessor ?? null });
+    if (session.source !== 'token') {
+      if (fetcher.leases.length > 0) keptForLeases = session;
+      else if (await revokeSelf(client, session)) {
+        log.info('revoked the login token: the values are read', { accessor: session.accessor ?? null });
+      }
     }
   } finally {
     client.close();
   }
   log.info('starting the command', { command: command[0]!, variables: variables.map((v: SecretVariable) => v.name) });
-  return execChild(command, childEnvironment(env, values));
+  try {
+    return await execChild(command, childEnvironment(env, values));
+  } catch (err) {
+    // The command never ran: the credentials made for it must not live on until the token's TTL.
+    if (keptForLeases) {
+      const revoker = newClient(config);
+      revoker.token = keptForLeases.token;
+      await abandon(revoker, keptForLeases, log).finally(() => revoker.close());
+    }
+    throw err;
+  }
 }
 
 /** exec prefers a token it is given or the init container left behind, and logs in only otherwise. */

@@ -84,6 +84,10 @@ export async function obtainSession(
             // Lookups run side by side, so a flood of made-up tokens does not keep the real one waiting.
             await checkWrappingToken(client, delivery.wrappingToken, expected);
           } catch (err) {
+            // Once a token is taken up, one Vault no longer knows is most likely that one, sent twice.
+            if (err instanceof NotLiveWrappingTokenError && taken) {
+              throw new IntakeRefusal(503, 'a SecretID was already taken up; this one was not used', null);
+            }
             if (err instanceof NotLiveWrappingTokenError) refused.notLive++;
             throw refusal(err, delivery, config, log);
           }

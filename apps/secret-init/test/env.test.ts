@@ -172,7 +172,9 @@ describe('secret-init run: the env file', () => {
         [name]: `secret/data/${APP}/API_KEY`,
       });
       expect(r.code, name).toBe(2);
-      expect(r.stderr).toContain(`${name}: ${name.slice('SECRET_'.length)} makes a shell, the loader or a runtime`);
+      expect(r.stderr).toContain(
+        `${name}: ${name.slice('SECRET_'.length)} is read by a shell, the loader, a runtime or a tool`,
+      );
       expect(() => readFileSync(join(base, 'env', 'variables'))).toThrow();
       const exec = await run({ VAULT_ADDR: stack.vault.address, VAULT_TOKEN: stack.vault.rootToken, [name]: 'x/y' }, [
         'exec',

@@ -274,6 +274,28 @@ describe('secret-init run: rendering', () => {
     }
   });
 
+  it('exec keeps a token whose leases the command will use, and revokes it when the command cannot start', async () => {
+    const r = await run(
+      {
+        VAULT_ADDR: stack.vault.address,
+        VAULT_ROLE_ID: stack.roleId,
+        SECRET_INIT_APP: APP,
+        SECRET_INIT_CLUSTER: CLUSTER,
+        VAULT_SECRET_ID: await stack.secretId(),
+        SECRET_INIT_LEASE_DIR: join(tempDir('exec-nocmd'), 'leases'),
+        SECRET_DB_USER: `database/creds/${ROLE}#username`,
+      },
+      ['exec', '--', '/nonexistent/command'],
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('cannot run /nonexistent/command');
+    expect(r.logs.some((l) => l['msg'] === 'revoked the login token: the values are read')).toBe(false);
+    const revoked = r.logs.find((l) => l['msg'] === 'revoked the token after the failure');
+    expect(revoked?.['accessor']).toEqual(expect.any(String));
+    const lookup = await stack.root.call('POST', 'auth/token/lookup-accessor', { accessor: revoked?.['accessor'] });
+    expect(lookup.status).toBeGreaterThanOrEqual(400);
+  });
+
   it('reads are de-duplicated across templates: 20 templates sharing 5 secrets make 5 reads', async () => {
     for (let i = 0; i < 5; i++) await putSecret(stack.root, `${APP}/SHARED_${i}`, `v${i}`);
     const files: Record<string, string> = {};

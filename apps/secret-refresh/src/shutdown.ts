@@ -1,5 +1,5 @@
 /**
- * On SIGTERM/SIGINT: revoke every lease, then the token (revoking the token also ends the
+ * On SIGTERM/SIGINT: revoke every lease and the token (revoking the token also ends the
  * leases it created — which is why a lease Vault will not let us revoke directly, as with the
  * default policy, is not an error), all within the shutdown timeout. REVOKE_ON_EXIT=false leaves
  * everything to expire, as kube-vault-auth-renewer does.
@@ -13,10 +13,9 @@ export async function revokeAll(vault: VaultClient, items: Item[], log: Logger, 
   const deadline = Date.now() + timeoutMs;
   const leases = items.filter((i) => i.kind === 'lease' && i.state !== 'lost');
   const token = items.find((i) => i.kind === 'token')!;
-  const work = (async () => {
-    await Promise.all(leases.map((l) => revokeOne(vault, l, log, deadline)));
-    await revokeOne(vault, token, log, deadline);
-  })();
+  // Side by side: the token's revocation (which ends every lease it made) must not wait behind lease revocations
+  // that a hanging Vault holds for a whole client timeout.
+  const work = Promise.all([...leases, token].map((item) => revokeOne(vault, item, log, deadline)));
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
   const outcome = await Promise.race([work.then(() => 'done' as const), timedOut]);
@@ -43,7 +42,9 @@ export async function revokeAll(vault: VaultClient, items: Item[], log: Logger, 
 async function revokeOne(vault: VaultClient, item: Item, log: Logger, deadline: number): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await revoke(vault, item, Math.max(1, deadline - Date.now()));
+      // Each try gets at most half of what is left, so a Vault that takes the connection and never answers still
+      // leaves time for another try once it is back.
+      await revoke(vault, item, Math.max(1, Math.floor((deadline - Date.now()) / 2)));
       item.state = 'revoked';
       log.info(`${item.kind} revoked`, { item: item.label, ...(attempt > 0 && { attempts: attempt + 1 }) });
       return;

@@ -189,6 +189,32 @@ describe('secret-refresh with the lease directory', () => {
     }
   });
 
+  it('on SIGTERM while Vault takes connections and never answers, it still revokes the token once Vault is back', async () => {
+    const created = await stack.root('POST', 'auth/token/create', { ttl: '120s', policies: ['default'] });
+    const login = {
+      token: created.body.auth.client_token as string,
+      accessor: created.body.auth.accessor as string,
+      ttl: 120,
+    };
+    const proxy = await startProxy({ host: '127.0.0.1', port: stack.vault.port });
+    const dir = join(tempDir('revoke-hung'), 'leases');
+    writeLeaseDir(dir, proxy.address, login, []);
+    const p = start({ SECRET_REFRESH_LEASE_DIR: dir, SECRET_REFRESH_SHUTDOWN_TIMEOUT: '8' });
+    try {
+      await p.waitForLog((l) => l.msg.startsWith('ready'));
+      proxy.hang();
+      p.child.kill('SIGTERM');
+      await sleep(1_500);
+      proxy.release();
+      const { code } = await p.exited;
+      expect(code, p.stderr()).toBe(0);
+      expect(p.logs().find((l) => l.msg.startsWith('token revoked'))?.['attempts']).toBeGreaterThan(1);
+      expect(await stack.tokenAlive(login.token)).toBe(false);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('a token past its max TTL is reported as lost with the reason, before it expires', async () => {
     const created = await stack.root('POST', 'auth/token/create', {
       // Long enough that the program is running before the token's first renewal, even on a loaded machine.

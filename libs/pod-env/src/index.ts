@@ -4,11 +4,14 @@
  */
 
 /**
- * Variables that make a shell, the dynamic loader or a language runtime load or run what they name. secret-init
- * never sets one from a secret (`SECRET_LD_PRELOAD`, `SECRET_NODE_OPTIONS`): whoever may write the app's
- * secrets could otherwise run code in the app's containers, which only whoever writes its pod spec may.
+ * Variables a secret may not set, because a shell, the dynamic loader, a language runtime or a common tool acts on
+ * them: it loads or runs what they name, trusts the certificates they name, or sends its traffic where they say.
+ * secret-init never sets one from a secret (`SECRET_LD_PRELOAD`, `SECRET_NODE_OPTIONS`, `SECRET_HTTPS_PROXY`):
+ * whoever may write the app's secrets could otherwise run code in the app's containers or read their traffic,
+ * which only whoever writes the pod spec may. Compared without regard to case (`https_proxy` is read too).
  */
-const CODE_LOADING_NAMES = new Set([
+const RESERVED_NAMES = new Set([
+  // shells
   'PATH',
   'IFS',
   'ENV',
@@ -18,27 +21,71 @@ const CODE_LOADING_NAMES = new Set([
   'BASHOPTS',
   'PS4',
   'PROMPT_COMMAND',
+  'ZDOTDIR',
+  'HOME',
+  'SHELL',
+  // the C library and loader
   'GCONV_PATH',
+  'GLIBC_TUNABLES',
+  'LOCPATH',
+  'NLSPATH',
+  'HOSTALIASES',
+  'RESOLV_HOST_CONF',
+  // runtimes
   'NODE_OPTIONS',
   'NODE_PATH',
-  'PYTHONSTARTUP',
-  'PYTHONPATH',
-  'PYTHONHOME',
-  'PERL5OPT',
-  'PERL5LIB',
-  'PERLLIB',
-  'RUBYOPT',
-  'RUBYLIB',
+  'NODE_REPL_EXTERNAL_MODULE',
+  'NODE_EXTRA_CA_CERTS',
+  'NODE_TLS_REJECT_UNAUTHORIZED',
+  'CLASSPATH',
   'JAVA_TOOL_OPTIONS',
   '_JAVA_OPTIONS',
   'JDK_JAVA_OPTIONS',
+  'PERLLIB',
+  // tools that run a command they are given
+  'BROWSER',
+  'EDITOR',
+  'VISUAL',
+  'PAGER',
+  'LESSOPEN',
+  'LESSCLOSE',
+  // trust and traffic
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'CURL_CA_BUNDLE',
+  'REQUESTS_CA_BUNDLE',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'ALL_PROXY',
+  'NO_PROXY',
+  'FTP_PROXY',
 ]);
-const CODE_LOADING_PREFIXES = ['LD_', 'DYLD_'];
+const RESERVED_PREFIXES = [
+  'LD_',
+  'DYLD_',
+  'PYTHON',
+  'PERL5',
+  'RUBY',
+  'GEM_',
+  'BUNDLE_',
+  'LUA_',
+  'DOTNET_',
+  'CORECLR_',
+  'COR_',
+  'COMPLUS_',
+  'PHP',
+  'GIT_',
+  'ERL_',
+  'R_PROFILE',
+  'R_ENVIRON',
+  'R_LIBS',
+];
 
 /** Why a secret may not be exported under `name`, or null when it may. */
 export function reservedNameProblem(name: string): string | null {
-  if (CODE_LOADING_NAMES.has(name) || CODE_LOADING_PREFIXES.some((p) => name.startsWith(p))) {
-    return `${name} makes a shell, the loader or a runtime load what it names; a secret may not set it`;
+  const upper = name.toUpperCase();
+  if (RESERVED_NAMES.has(upper) || RESERVED_PREFIXES.some((p) => upper.startsWith(p))) {
+    return `${name} is read by a shell, the loader, a runtime or a tool, which act on what it names; a secret may not set it`;
   }
   return null;
 }

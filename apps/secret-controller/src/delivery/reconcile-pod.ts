@@ -226,6 +226,10 @@ export class PodReconciler {
         this.retry(key, pod, restartCount, `intake at ${podIP}:${deps.intakePort} not reachable (${outcome.reason})`);
         return;
       case 'refused':
+        // 503: busy (a flood of deliveries) or Vault unreachable from the pod; the token was only looked up, never
+        // unwrapped, so the same one is offered again rather than a new SecretID minted per try.
+        if (outcome.status === 503)
+          this.unsent.set(key, { uid: pod.uid, restartCount, secretId, issuedAt: Date.now() });
         this.retry(key, pod, restartCount, `intake answered ${outcome.status}`);
         return;
     }

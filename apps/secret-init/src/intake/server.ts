@@ -12,7 +12,7 @@ import * as z from 'zod/mini';
 import { IntakeTimeoutError, SecretInitError } from '../errors.js';
 
 export const MAX_BODY_BYTES = 4096;
-export const MAX_IN_FLIGHT = 16;
+export const MAX_IN_FLIGHT = 64;
 
 const ZDelivery = z.object({
   wrappingToken: z.string().check(z.minLength(1), z.maxLength(1024)),

@@ -8,14 +8,26 @@ export interface Proxy {
   address: string;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** From now on, connections are accepted and never answered (a hung Vault); open ones are cut. */
+  hang(): void;
+  /** New connections reach Vault again; the ones taken while hanging stay unanswered until stop(). */
+  release(): void;
 }
 
 export async function startProxy(target: { host: string; port: number }): Promise<Proxy> {
   const sockets = new Set<net.Socket>();
+  const held = new Set<net.Socket>();
+  let hanging = false;
   let server: net.Server | undefined;
   let port = 0;
   const listen = async () => {
     server = net.createServer((client) => {
+      if (hanging) {
+        held.add(client);
+        client.on('error', () => undefined);
+        client.on('close', () => held.delete(client));
+        return;
+      }
       const upstream = net.connect(target.port, target.host);
       for (const s of [client, upstream]) {
         sockets.add(s);
@@ -39,9 +51,16 @@ export async function startProxy(target: { host: string; port: number }): Promis
     async stop() {
       const s = server;
       server = undefined;
-      for (const sock of sockets) sock.destroy();
+      for (const sock of [...sockets, ...held]) sock.destroy();
       await new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve()));
     },
     start: listen,
+    hang() {
+      hanging = true;
+      for (const sock of sockets) sock.destroy();
+    },
+    release() {
+      hanging = false;
+    },
   };
 }
