@@ -12,6 +12,7 @@ import {
   ZSecretKey,
   ZSecretValue,
   ZSubjectPattern,
+  ZVersion,
   splitClusterName,
   zodErrorToProblemErrors,
 } from './index.js';
@@ -150,4 +151,14 @@ describe('comments', () => {
     'keeps %s',
     (comment) => expect(ZComment.parse(comment)).toBe(comment),
   );
+});
+
+describe('version numbers', () => {
+  it('say what is wrong first: a number past 2^53 is too large, not "not an integer"', () => {
+    expect(messages(ZVersion, 2 ** 53 + 2)[0]).toBe('version is too large');
+    expect(messages(ZVersion, 2_147_483_648)[0]).toBe('version is too large');
+    expect(messages(ZVersion, 1.5)).toEqual(['version must be an integer']);
+    expect(messages(ZVersion, 0)[0]).toBe('version must be at least 1');
+    expect(ZVersion.parse(2_147_483_647)).toBe(2_147_483_647);
+  });
 });

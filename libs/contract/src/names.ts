@@ -156,11 +156,12 @@ export const ZQueryTimestamp = ZTimestamp.refine(
 );
 
 /** A secret version number (KV v2 versions start at 1). */
+// The range first: 9007199254740993 is "too large", not "not an integer" (beyond 2^53 no number is safely one).
 export const ZVersion = z
   .number({ error: 'version must be a number' })
-  .int('version must be an integer')
+  .max(2_147_483_647, 'version is too large')
   .min(1, 'version must be at least 1')
-  .max(2_147_483_647, 'version is too large');
+  .int('version must be an integer');
 export type TVersion = z.infer<typeof ZVersion>;
 
 /**

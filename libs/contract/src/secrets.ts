@@ -34,9 +34,9 @@ export const ZSetSecretBody = z.strictObject({
    */
   cas: z
     .number({ error: 'cas must be a number' })
-    .int('cas must be an integer')
-    .min(0, 'cas must be at least 0')
     .max(2_147_483_647, 'cas must be at most 2147483647 (a version number)')
+    .min(0, 'cas must be at least 0')
+    .int('cas must be an integer')
     .optional(),
 });
 export type TSetSecretBody = z.infer<typeof ZSetSecretBody>;

@@ -31,7 +31,7 @@ export function decodeCursor(
   if (cursor === undefined) return undefined;
   const key = Buffer.from(cursor, 'base64url').toString('utf8');
   if (key.length === 0 || encodeCursor(key) !== cursor || !isKey(key)) {
-    throw new ApiError('validation', 'cursor is malformed', {
+    throw new ApiError('validation', '/query/cursor: cursor is malformed', {
       errors: [{ path: '/query/cursor', message: 'cursor is malformed' }],
     });
   }
