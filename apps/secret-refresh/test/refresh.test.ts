@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killAll, sleep, start, tempDir, waitFor, type LogLine } from './support/program.js';
-import { startProxy } from './support/proxy.js';
+import { startProxy, type Proxy } from './support/proxy.js';
 import { APP, CLUSTER, TTL, call, startStack, writeLeaseDir, type Stack } from './support/stack.js';
 
 const SECRET_INIT = fileURLToPath(new URL('../../secret-init/dist/main.js', import.meta.url));
@@ -162,7 +162,11 @@ describe('secret-refresh with the lease directory', () => {
     }
   });
 
-  it('on SIGTERM while Vault is unreachable, it keeps trying to revoke within the shutdown timeout', async () => {
+  /**
+   * SIGTERM while `outage` makes Vault fail (its answer: how to end it), Vault back `backAfterMs` later: the token is
+   * revoked all the same, after more than one try.
+   */
+  async function revokedThrough(outage: (proxy: Proxy) => Promise<() => Promise<void> | void>, backAfterMs: number) {
     const created = await stack.root('POST', 'auth/token/create', { ttl: '120s', policies: ['default'] });
     const login = {
       token: created.body.auth.client_token as string,
@@ -175,37 +179,10 @@ describe('secret-refresh with the lease directory', () => {
     const p = start({ SECRET_REFRESH_LEASE_DIR: dir, SECRET_REFRESH_SHUTDOWN_TIMEOUT: '8' });
     try {
       await p.waitForLog((l) => l.msg.startsWith('ready'));
-      await proxy.stop();
+      const end = await outage(proxy);
       p.child.kill('SIGTERM');
-      await sleep(700);
-      await proxy.start();
-      const { code } = await p.exited;
-      expect(code, p.stderr()).toBe(0);
-      const revoked = p.logs().find((l) => l.msg.startsWith('token revoked'));
-      expect(revoked?.['attempts']).toBeGreaterThan(1);
-      expect(await stack.tokenAlive(login.token)).toBe(false);
-    } finally {
-      await proxy.stop();
-    }
-  });
-
-  it('on SIGTERM while Vault takes connections and never answers, it still revokes the token once Vault is back', async () => {
-    const created = await stack.root('POST', 'auth/token/create', { ttl: '120s', policies: ['default'] });
-    const login = {
-      token: created.body.auth.client_token as string,
-      accessor: created.body.auth.accessor as string,
-      ttl: 120,
-    };
-    const proxy = await startProxy({ host: '127.0.0.1', port: stack.vault.port });
-    const dir = join(tempDir('revoke-hung'), 'leases');
-    writeLeaseDir(dir, proxy.address, login, []);
-    const p = start({ SECRET_REFRESH_LEASE_DIR: dir, SECRET_REFRESH_SHUTDOWN_TIMEOUT: '8' });
-    try {
-      await p.waitForLog((l) => l.msg.startsWith('ready'));
-      proxy.hang();
-      p.child.kill('SIGTERM');
-      await sleep(1_500);
-      proxy.release();
+      await sleep(backAfterMs);
+      await end();
       const { code } = await p.exited;
       expect(code, p.stderr()).toBe(0);
       expect(p.logs().find((l) => l.msg.startsWith('token revoked'))?.['attempts']).toBeGreaterThan(1);
@@ -213,6 +190,20 @@ describe('secret-refresh with the lease directory', () => {
     } finally {
       await proxy.stop();
     }
+  }
+
+  it('on SIGTERM while Vault is unreachable, it keeps trying to revoke within the shutdown timeout', async () => {
+    await revokedThrough(async (proxy) => {
+      await proxy.stop();
+      return () => proxy.start();
+    }, 700);
+  });
+
+  it('on SIGTERM while Vault takes connections and never answers, it still revokes the token once Vault is back', async () => {
+    await revokedThrough(async (proxy) => {
+      proxy.hang();
+      return () => proxy.release();
+    }, 1_500);
   });
 
   it('a token past its max TTL is reported as lost with the reason, before it expires', async () => {
