@@ -30,6 +30,22 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
+describe('creating', () => {
+  it('a cluster or an app answers 201 with a Location that reads it back', async () => {
+    for (const [path, body] of [
+      ['/v1/clusters', { name: 'azure.qa', controllerSubjects: [CONTROLLER] }],
+      ['/v1/apps', { name: 'located', ownerGroups: ['team-myapp'] }],
+    ] as const) {
+      const created = await admin.post(path, body);
+      expect(created.status).toBe(201);
+      const location = created.headers.get('location');
+      expect(location).toBe(`${path}/${body.name}`);
+      expect((await admin.get(location as string)).body).toEqual(created.body);
+    }
+    expect((await admin.delete('/v1/clusters/azure.qa')).status).toBe(204);
+  });
+});
+
 describe('PATCH /v1/clusters/:cluster', () => {
   it('replaces the controller subjects, and only the listed controller can then mint SecretIDs', async () => {
     expect((await owner.put('/v1/apps/myapp/clusters/gcp.dev/approle')).status).toBe(200);

@@ -31,7 +31,13 @@ export const appOperations = [
       refuseSelfGrant(identity, { revealGroups: body.revealGroups });
       await refuseDeployersThatControl(ctx, body.name, body.deployers);
       const created = await createApp(ctx, body, identity.principal);
-      return { status: 201, body: created, auditDetails: { after: grantsOf(created) } };
+      return {
+        status: 201,
+        body: created,
+        // RFC 9110 §15.3.2: where the new app is read from.
+        headers: { Location: `/v1/apps/${encodeURIComponent(created.name)}` },
+        auditDetails: { after: grantsOf(created) },
+      };
     },
   }),
   operation({

@@ -28,6 +28,7 @@ export const clusterOperations = [
       return {
         status: 201,
         body: created,
+        headers: { Location: `/v1/clusters/${encodeURIComponent(created.name)}` },
         auditDetails: { after: { controllerSubjects: created.controllerSubjects } },
       };
     },
