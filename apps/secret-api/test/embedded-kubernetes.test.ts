@@ -335,6 +335,14 @@ describe('the embedded Kubernetes as part of the stack', { timeout: 60_000 }, ()
     api?.kill('SIGINT');
     expect(await exited).toBe(0);
     for (const child of children) expect(alive(child.pid), child.cmdline).toBe(false);
+    // Every pod's refresh sidecar revoked its token and leases before vault-dev stopped: no database user outlives
+    // the stack.
+    const podsDir = join(root, '.data', 'kube', 'aws.stg', 'pods', 'myapp');
+    const logs = readdirSync(podsDir)
+      .map((pod) => join(podsDir, pod, 'secret-refresh.log'))
+      .filter(existsSync);
+    expect(logs.length).toBeGreaterThanOrEqual(2);
+    for (const log of logs) expect(await readFile(log, 'utf8'), log).toContain('revoked the token');
     // A stop is not a crash: nothing else is reported as having died.
     expect(apiOutput).not.toMatch(/kube-dev \(aws\.stg\) \(pid \d+\) (exited|was killed)/);
   });

@@ -215,8 +215,8 @@ describe('embedded dev stack: nothing configured', () => {
     expect(banner).toMatch(/do not export VAULT_ADDR/);
   });
 
-  it('names the dev-token command for acting as someone else', () => {
-    expect(banner).toContain('export SECRET_API_TOKEN=$(npx secret-api dev-token --subject ');
+  it('names the dev-token command for acting as someone else, with its data directory (not ./.data here)', () => {
+    expect(banner).toContain(`export SECRET_API_TOKEN=$(npx secret-api dev-token --data-dir ${dataDir} --subject `);
   });
 
   it('refuses a second stack on the same data directory while the first runs, naming the holder, touching nothing', async () => {

@@ -1,4 +1,5 @@
 import { Flags, ux } from '@oclif/core';
+import { vaultAddrFlag } from '../deploy/flags.js';
 import { DeployerCommand } from '../base-command.js';
 import { resolve } from 'node:path';
 import type { ApplyAction, Cluster } from '../deploy/kube.js';
@@ -55,15 +56,12 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
       allowNo: true,
     }),
     timeout: Flags.string({ summary: 'How long to wait for the rollout (90s, 5m, 1h).', default: '5m' }),
-    'vault-addr': Flags.string({
-      summary: "Vault as this cluster's pods reach it, instead of deployer.yml's vaultAddr.",
-      description:
-        'For a cluster whose pods reach Vault at another address than deployer.yml says, e.g. the embedded ' +
-        "stack's vault-dev (its address is in `npm start`'s output).",
-      helpValue: 'URL',
-    }),
+    'vault-addr': vaultAddrFlag,
     'create-namespace': Flags.boolean({
       summary: "Create the deployer.yml entry's namespace first when the cluster has none of that name.",
+      description:
+        'The namespace is created with the annotation secret-api.dev/apps: <app>, which lets the secret-controller ' +
+        "deliver the app's SecretIDs to pods there (a namespace named like the app needs none).",
       default: false,
     }),
   };

@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import { vaultAddrFlag } from '../deploy/flags.js';
 import { DeployerCommand } from '../base-command.js';
 import { UsageError } from '../errors.js';
 import type { InjectReport } from '../inject/inject.js';
@@ -13,8 +14,8 @@ export default class Inject extends DeployerCommand<InjectCommandResult> {
   static override summary = "Add secret-init, the refresh sidecar and in-memory secret volumes to an app's manifests.";
   static override description = `Reads Kubernetes manifests (files, directories, or stdin when none or "-" is given; \
 multi-document YAML and Lists) and adds to every Deployment, StatefulSet, DaemonSet, Job, CronJob and Pod: the \
-secret-init init container (with the RoleID), the secret-refresh native sidecar when deployer.yml uses database or \
-aws credentials, in-memory volumes for /etc/secrets and /env (read-only in the app's containers) and for the lease directory \
+secret-init init container (with the RoleID and Vault's address: deployer.yml's, or --vault-addr), the \
+secret-refresh native sidecar when the app's secrets make leases (database or aws credentials), in-memory volumes for /etc/secrets and /env (read-only in the app's containers) and for the lease directory \
 (secret-init and secret-refresh only: it holds the pod's Vault token), the templates' ConfigMap at /config, a pod \
 fsGroup (1000 unless the pod sets its own) so the app's containers can read the files whatever user they run as, and \
 the ${'`'}secret-api.dev/role${'`'} annotation. Prints the manifests on stdout and what was injected or skipped on \
@@ -54,12 +55,13 @@ own, and it is never written to the report.`;
       required: true,
     }),
     'deployer-yml': Flags.string({ summary: "The app's deployer.yml.", default: 'deployer.yml' }),
+    'vault-addr': vaultAddrFlag,
   };
 
   async run(): Promise<InjectCommandResult> {
     const { flags, argv } = await this.parse(Inject);
     const [
-      { loadProject, injectionFor, readManifests },
+      { loadProject, injectionFor, readManifests, parseVaultAddr },
       { inject },
       { parseManifests, renderManifests },
       { reportLines },
@@ -70,7 +72,8 @@ own, and it is never written to the report.`;
       import('../inject/report.js'),
     ]);
     const project = await loadProject(flags['deployer-yml']);
-    const { options, configMap } = await injectionFor(project, flags.cluster, flags['role-id']);
+    const vaultAddr = flags['vault-addr'] === undefined ? undefined : parseVaultAddr(flags['vault-addr']);
+    const { options, configMap } = await injectionFor(project, flags.cluster, flags['role-id'], vaultAddr);
     const paths = (argv as string[]).filter((p) => p !== '-');
     if (paths.length === 0 && process.stdin.isTTY) {
       throw new UsageError('give manifest files or directories, or pipe manifests on stdin', 'no_manifests');

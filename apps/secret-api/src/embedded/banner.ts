@@ -4,6 +4,7 @@
  * particular switches the embedded stack off (production mode), so vault-dev's address and token are printed
  * apart, as a per-command prefix for direct Vault access, never as an `export`.
  */
+import { resolve } from 'node:path';
 import { DEV_DATABASE_CONNECTION, type DevEnginesReport } from './dev-engines.js';
 import { DEV_ADMIN_SUBJECT } from './dev-issuer.js';
 import type { EmbeddedCluster } from './kubernetes.js';
@@ -26,6 +27,11 @@ export interface BannerInput {
 /** Single-quotes a value only when the shell would otherwise split or expand it. */
 export function shellValue(value: string): string {
   return /^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** dev-token finds the issuer in ./.data or $DATA_DIR; another shell has neither set, so a non-default one is named. */
+function dataDirOption(dataDir: string): string {
+  return resolve(dataDir) === resolve('.data') ? '' : ` --data-dir ${shellValue(dataDir)}`;
 }
 
 export function renderBanner(input: BannerInput): string {
@@ -57,7 +63,7 @@ export function renderBanner(input: BannerInput): string {
     lines.push(
       '',
       'To act as someone else (owner, CI deployer, cluster controller), mint a token with the dev issuer:',
-      '  export SECRET_API_TOKEN=$(npx secret-api dev-token --subject alice@example.com --group team-a)',
+      `  export SECRET_API_TOKEN=$(npx secret-api dev-token${dataDirOption(input.dataDir)} --subject alice@example.com --group team-a)`,
     );
     if (input.devSubjectPrefix) {
       lines.push(

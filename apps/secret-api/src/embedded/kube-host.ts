@@ -5,7 +5,7 @@
  */
 import { request } from 'node:https';
 import { pathToFileURL } from 'node:url';
-import { clearPods, podContainerRunner, type PodContainerRun } from './pod-runner.js';
+import { CONTAINER_STOP_MS, clearPods, podContainerRunner, type PodContainerRun } from './pod-runner.js';
 
 /** The part of kube-dev's library this host uses (restated: product code does not import kube-dev's types). */
 interface KubeDevLibrary {
@@ -68,6 +68,14 @@ async function main(): Promise<void> {
       req.on('error', reject);
       req.end();
     });
+  const containers = podContainerRunner({
+    podsDir,
+    secretInitBin: setting('KUBE_HOST_SECRET_INIT'),
+    secretRefreshBin: setting('KUBE_HOST_SECRET_REFRESH'),
+    podNetworkModule: setting('KUBE_HOST_POD_NETWORK'),
+    readConfigMap,
+    containerEnv: library.containerEnv,
+  });
   const kube = await library.startKubeDev({
     port: 0,
     host: '127.0.0.1',
@@ -75,14 +83,7 @@ async function main(): Promise<void> {
     adminToken,
     issuer: setting('KUBE_HOST_ISSUER'),
     namespaces: setting('KUBE_HOST_NAMESPACES').split(','),
-    runInitContainer: podContainerRunner({
-      podsDir,
-      secretInitBin: setting('KUBE_HOST_SECRET_INIT'),
-      secretRefreshBin: setting('KUBE_HOST_SECRET_REFRESH'),
-      podNetworkModule: setting('KUBE_HOST_POD_NETWORK'),
-      readConfigMap,
-      containerEnv: library.containerEnv,
-    }),
+    runInitContainer: containers,
   });
   ca = kube.caCertPem;
   address = kube.address;
@@ -94,7 +95,12 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
   const stop = () => {
-    void kube.close().then(() => process.exit(0));
+    // The containers first: stopping the kubelet sends each SIGTERM, and the refresh sidecars revoke their pods'
+    // tokens and leases while Vault still runs (the stack stops vault-dev after us).
+    void kube
+      .close()
+      .then(() => containers.drain(CONTAINER_STOP_MS))
+      .then(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

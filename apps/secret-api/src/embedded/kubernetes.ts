@@ -24,6 +24,7 @@ import type { ChildRecord } from './child-record.js';
 import { DEV_AUDIENCE } from './dev-issuer.js';
 import { EmbeddedConfigError } from './dev-engines.js';
 import type { KubeHostReady } from './kube-host.js';
+import { CONTAINER_STOP_MS } from './pod-runner.js';
 import { kubePost } from './kube-call.js';
 import { compiledModule, locatePackageFile } from './locate.js';
 
@@ -178,6 +179,8 @@ async function startStandIn(
     }),
     log,
     ...(record && { record }),
+    // Beyond kube-host's wait for its pods' containers (CONTAINER_STOP_MS), so it is not killed mid-revocation.
+    stopGraceMs: CONTAINER_STOP_MS + 2_000,
   });
   let timer: NodeJS.Timeout | undefined;
   try {

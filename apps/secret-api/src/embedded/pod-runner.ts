@@ -143,6 +143,9 @@ export function projected(data: Record<string, string | Buffer>, configMap: Obj)
   return out;
 }
 
+/** How long stopping waits for the pods' containers (secret-refresh revokes in well under a second with Vault up). */
+export const CONTAINER_STOP_MS = 8_000;
+
 /** kube-dev's InitContainerRunner: secret-init and secret-refresh for real, anything else "succeeds" (undefined). */
 export function podContainerRunner(options: PodRunnerOptions) {
   const programs = new Map<string, ContainerProgram>([
@@ -160,13 +163,37 @@ export function podContainerRunner(options: PodRunnerOptions) {
       { bin: options.secretRefreshBin, paths: SECRET_REFRESH_PATHS, writes: [], listen: 'SECRET_REFRESH_LISTEN' },
     ],
   ]);
-  return (run: PodContainerRun): Promise<number> | undefined => {
+  const running = new Set<Promise<unknown>>();
+  const logs = new Set<Promise<unknown>>();
+  const runner = (run: PodContainerRun): Promise<number> | undefined => {
     const program = programs.get(String(run.container['name']));
-    return program && runContainer(options, program, run);
+    if (!program) return undefined;
+    const exited = runContainer(options, program, run, logs);
+    running.add(exited);
+    void exited.finally(() => running.delete(exited));
+    return exited;
   };
+  return Object.assign(runner, {
+    /**
+     * Waits, at most `ms`, for every container to exit: once the kubelet stops, each got SIGTERM, and a refresh
+     * sidecar revokes its token and leases then (a database user left behind would outlive the stack).
+     */
+    drain: async (ms: number): Promise<void> => {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
+      await Promise.race([Promise.allSettled([...running]), deadline]);
+      await Promise.race([Promise.allSettled([...logs]), deadline]);
+      clearTimeout(timer);
+    },
+  });
 }
 
-async function runContainer(options: PodRunnerOptions, program: ContainerProgram, run: PodContainerRun) {
+async function runContainer(
+  options: PodRunnerOptions,
+  program: ContainerProgram,
+  run: PodContainerRun,
+  logs: Set<Promise<unknown>>,
+) {
   const namespace = run.pod.metadata.namespace ?? 'default';
   const dir = podDir(options.podsDir, namespace, run.pod.metadata.name ?? 'pod');
   const log = join(dir, `${String(run.container['name'])}.log`);
@@ -196,6 +223,10 @@ async function runContainer(options: PodRunnerOptions, program: ContainerProgram
     }
     return await new Promise<number>((resolve) => {
       const out = createWriteStream(log, { flags: 'a', mode: 0o600 });
+      // Written after the exit too (a sidecar's last lines say what it revoked): stopping waits for the file.
+      const written = new Promise<void>((resolve) => out.once('close', () => resolve()));
+      logs.add(written);
+      void written.then(() => logs.delete(written));
       // The pod's directory removed under a running container (the next start clears pods) must not stop the host.
       out.on('error', () => undefined);
       const child = spawn(process.execPath, [program.bin], {
