@@ -141,11 +141,12 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
 
   /** Polls each workload until its status says rolled out; progress only on a terminal. */
   private async waitForRollout(kube: Cluster, applied: KubeObjectLike[], timeoutMs: number): Promise<string[]> {
-    const [{ WAITED_KINDS, rolloutState }, { describeObject }, { RolloutTimeoutError }] = await Promise.all([
-      import('../deploy/rollout.js'),
-      import('../inject/manifests.js'),
-      import('../deploy/errors.js'),
-    ]);
+    const [{ WAITED_KINDS, rolloutState, podSelector, podProblems }, { describeObject }, { RolloutTimeoutError }] =
+      await Promise.all([
+        import('../deploy/rollout.js'),
+        import('../inject/manifests.js'),
+        import('../deploy/errors.js'),
+      ]);
     const workloads = applied.filter((o) => WAITED_KINDS.has(String(o['kind'])));
     const progress = !this.jsonEnabled() && Boolean(process.stderr.isTTY) && !process.env['CI'];
     const deadline = Date.now() + timeoutMs;
@@ -160,8 +161,12 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
         if (progress) ux.action.status = state.message;
         if (Date.now() >= deadline) {
           if (progress) ux.action.stop('timed out');
+          const selector = podSelector(workload);
+          // What is wrong with its pods, when the cluster says: a crash-looping secret-init is the usual answer.
+          const problems = selector ? podProblems(await kube.pods(selector).catch(() => [])) : [];
+          const why = problems.length > 0 ? `\n${problems.map((p) => `  ${p}`).join('\n')}` : '';
           throw new RolloutTimeoutError(
-            `${name} did not roll out within ${timeoutMs / 1000} s (${state.message}); it was applied, and Kubernetes keeps rolling it out`,
+            `${name} did not roll out within ${timeoutMs / 1000} s (${state.message}); it was applied, and Kubernetes keeps rolling it out${why}`,
           );
         }
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));

@@ -17,6 +17,8 @@ export type ApplyAction = 'created' | 'configured' | 'unchanged';
 export interface Cluster {
   context: string;
   read(object: KubeObject): Promise<KubeObject | undefined>;
+  /** The pods of the context's namespace that match a label selector. */
+  pods(labelSelector: string): Promise<KubeObject[]>;
   apply(object: KubeObject): Promise<{ object: KubeObject; action: ApplyAction }>;
   /**
    * Creates the namespace when there is none of that name, granted to `app` (secret-controller delivers SecretIDs
@@ -74,6 +76,12 @@ export function connectCluster(context: string, namespace: string): Cluster {
         if (err instanceof ApiException && err.code === 404) return undefined;
         throw kubeError(err, `reading ${describeObject(object)}`, server);
       }
+    },
+    async pods(labelSelector) {
+      const list = await call(`listing the pods of ${labelSelector}`, () =>
+        client.list('v1', 'Pod', namespace, undefined, undefined, undefined, undefined, labelSelector),
+      );
+      return list.items as unknown as KubeObject[];
     },
     async apply(object) {
       const before = await this.read(object);

@@ -45,3 +45,40 @@ export function rolloutState(object: KubeObject): RolloutState {
         : `${Math.min(updated, ready)} of ${wanted} updated replicas available`,
   };
 }
+
+type Obj = Record<string, unknown>;
+
+/** The workload's pod selector (`spec.selector.matchLabels`) as a label selector; undefined when it has none. */
+export function podSelector(workload: KubeObject): string | undefined {
+  const selector = ((workload['spec'] ?? {}) as Obj)['selector'] as Obj | undefined;
+  const labels = selector?.['matchLabels'] as Record<string, string> | undefined;
+  if (!labels || Object.keys(labels).length === 0) return undefined;
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/**
+ * Why pods are not ready, from their container statuses: a container waiting for a reason other than a normal start
+ * (CrashLoopBackOff, ImagePullBackOff, CreateContainerConfigError, …), with its last exit code when it has one. One
+ * line per pod and container, at most `max`, so a timeout says what to look at rather than only that it timed out.
+ */
+export function podProblems(pods: readonly KubeObject[], max = 5): string[] {
+  const normal = new Set(['ContainerCreating', 'PodInitializing']);
+  const out: string[] = [];
+  for (const pod of pods) {
+    const name = String(((pod['metadata'] ?? {}) as Obj)['name'] ?? '(unnamed)');
+    const status = (pod['status'] ?? {}) as Obj;
+    for (const key of ['initContainerStatuses', 'containerStatuses']) {
+      for (const c of (Array.isArray(status[key]) ? status[key] : []) as Obj[]) {
+        const waiting = ((c['state'] ?? {}) as Obj)['waiting'] as Obj | undefined;
+        const reason = waiting?.['reason'];
+        if (typeof reason !== 'string' || normal.has(reason)) continue;
+        const last = ((c['lastState'] ?? {}) as Obj)['terminated'] as Obj | undefined;
+        const exit = typeof last?.['exitCode'] === 'number' ? `, last exit code ${String(last['exitCode'])}` : '';
+        out.push(`pod ${name}: container ${String(c['name'])} ${reason}${exit}`);
+      }
+    }
+  }
+  return out.slice(0, max);
+}
