@@ -229,9 +229,10 @@ describe('secret-init exec', () => {
   it('forwards SIGTERM to the child, and exits 128+15 when the signal kills it', async () => {
     const trapped = start(execEnv(), [
       'exec',
-      'bash',
-      '-c',
-      'trap "echo got-term; exit 42" TERM; echo ready; while :; do sleep 0.05; done',
+      process.execPath,
+      '-e',
+      "process.on('SIGTERM', () => { process.stdout.write('got-term\\n'); process.exit(42); });" +
+        " process.stdout.write('ready\\n'); setInterval(() => undefined, 1000);",
     ]);
     await waitForOutput(() => trapped.stdout(), 'ready');
     trapped.child.kill('SIGTERM');
@@ -239,9 +240,15 @@ describe('secret-init exec', () => {
     expect(t.code).toBe(42);
     expect(trapped.stdout()).toContain('got-term');
 
-    const killed = start(execEnv(), ['exec', '--', 'bash', '-c', 'echo ready; exec sleep 30']);
+    // The process that says "ready" is the one the signal must kill: no shell in between to race with.
+    const killed = start(execEnv(), [
+      'exec',
+      '--',
+      process.execPath,
+      '-e',
+      "process.stdout.write('ready\\n'); setInterval(() => undefined, 1000);",
+    ]);
     await waitForOutput(() => killed.stdout(), 'ready');
-    await new Promise((r) => setTimeout(r, 100)); // let bash exec into sleep
     killed.child.kill('SIGTERM');
     expect((await killed.exited).code).toBe(128 + 15);
   });
