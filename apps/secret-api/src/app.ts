@@ -69,7 +69,7 @@ export function createApp(ctx: ApiContext): RequestListener {
       if (match === undefined || match.kind === 'other-method') {
         const refusal =
           match === undefined
-            ? new ApiError('not_found', `no route for ${req.method} ${path.slice(0, 200)}`)
+            ? noRoute(req.method, path)
             : new ApiError(
                 'method_not_allowed',
                 `${req.method} is not supported on ${match.path}; use ${match.allow}`,
@@ -97,6 +97,10 @@ export function createApp(ctx: ApiContext): RequestListener {
   };
 }
 
+function noRoute(method: string | undefined, path: string): ApiError {
+  return new ApiError('not_found', `no route for ${method} ${path.slice(0, 200)}`);
+}
+
 /** The API's own namespace, where every route but the probes, metrics and documents wants a caller. */
 function isApiPath(path: string): boolean {
   return path === '/v1' || path.startsWith('/v1/');
@@ -119,7 +123,7 @@ function otherPaths(): express.Express {
   app.set('case sensitive routing', true);
   app.use(docsRouter());
   app.use((req: Request, _res: Response, next: NextFunction) => {
-    next(new ApiError('not_found', `no route for ${req.method} ${req.path.slice(0, 200)}`));
+    next(noRoute(req.method, req.path));
   });
   app.use(errorHandler());
   return app;

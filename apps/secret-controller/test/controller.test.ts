@@ -4,14 +4,13 @@
  * failed refresh sidecars get their pod restarted.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/log.js';
 import { parseConfig } from '../src/config.js';
 import { startController, type RunningController } from '../src/controller.js';
 import type { KubeObject } from '../src/kube/client.js';
-import { CLUSTER, SECRET_INIT_BIN, controllerEnv, startStack, type Stack } from './support/stack.js';
+import { CLUSTER, SECRET_INIT_BIN, controllerEnv, fakeIntake, startStack, type Stack } from './support/stack.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kubernetes JSON read field by field
 type Json = any;
@@ -159,20 +158,10 @@ describe('secret-controller', () => {
     let captured: Json;
     stack.inProcess.set(
       'capture-intake',
-      (run) =>
-        new Promise((resolve) => {
-          const server = http.createServer((req, res) => {
-            const chunks: Buffer[] = [];
-            req.on('data', (c: Buffer) => chunks.push(c));
-            req.on('end', () => {
-              captured = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-              res.writeHead(204).end();
-              server.close();
-              resolve(0);
-            });
-          });
-          server.listen(8099, run.podIP);
-        }),
+      fakeIntake((delivery) => {
+        captured = delivery;
+        return 204;
+      }),
     );
     await stack.k8s.create('/api/v1/namespaces/apps/pods', {
       metadata: { name: 'capture', annotations: { 'secret-api.dev/role': 'myapp' } },
@@ -211,19 +200,10 @@ describe('secret-controller', () => {
     const delivered: string[] = [];
     stack.inProcess.set(
       'record-intake',
-      (run) =>
-        new Promise((resolve) => {
-          const server = http.createServer((req, res) => {
-            req.resume();
-            req.on('end', () => {
-              delivered.push(`${run.pod.metadata.namespace}/${run.pod.metadata.name}`);
-              res.writeHead(204).end();
-              server.close();
-              resolve(0);
-            });
-          });
-          server.listen(8099, run.podIP);
-        }),
+      fakeIntake((_delivery, run) => {
+        delivered.push(`${run.pod.metadata.namespace}/${run.pod.metadata.name}`);
+        return 204;
+      }),
     );
     const podIn = (namespace: string) =>
       stack.k8s.create(`/api/v1/namespaces/${namespace}/pods`, {
@@ -256,21 +236,10 @@ describe('secret-controller', () => {
     const received: string[] = [];
     stack.inProcess.set(
       'alarm-intake',
-      (run) =>
-        new Promise((resolve) => {
-          const server = http.createServer((req, res) => {
-            const chunks: Buffer[] = [];
-            req.on('data', (c: Buffer) => chunks.push(c));
-            req.on('end', () => {
-              received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')).wrappingToken);
-              if (received.length === 1) return void res.writeHead(409).end();
-              res.writeHead(204).end();
-              server.close();
-              resolve(0);
-            });
-          });
-          server.listen(8099, run.podIP);
-        }),
+      fakeIntake((delivery) => {
+        received.push(delivery.wrappingToken);
+        return received.length === 1 ? 409 : 204;
+      }),
     );
     await stack.k8s.create('/api/v1/namespaces/apps/pods', {
       metadata: { name: 'intercepted', annotations: { 'secret-api.dev/role': 'myapp' } },

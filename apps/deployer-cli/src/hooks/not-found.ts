@@ -71,19 +71,29 @@ const hook: Hook<'command_not_found'> = async function (options) {
       topicCommands.map((id) => id.slice(topic.length + 1)),
     );
     const guess = rest === undefined ? undefined : `${topic} ${rest}`;
-    const lines = [`'${bin} ${topic}' has no such command.`];
-    if (guess !== undefined) lines.push(`Did you mean ${guess}?`);
-    lines.push(`Run '${bin} ${topic} --help' for its commands.`);
-    failUsage(lines.join(argv.includes('--json') ? ' ' : '\n'), argv);
+    failWithHint(
+      `'${bin} ${topic}' has no such command.`,
+      guess,
+      `Run '${bin} ${topic} --help' for its commands.`,
+      argv,
+    );
   }
   const suggestion = nearestCommand(words, options.config.commandIDs);
   // Repeated only when it is a near miss of a command, and only as many words as that command has: anything else
   // typed may be a value (`deployer <token>`).
   const typed = suggestion === undefined ? undefined : words.slice(0, suggestion.split(' ').length).join(' ');
-  const lines = [typed === undefined ? `That is not a ${bin} command.` : `'${typed}' is not a ${bin} command.`];
-  if (suggestion !== undefined) lines.push(`Did you mean ${suggestion}?`);
-  lines.push(`Run '${bin} --help' for every command.`);
-  failUsage(lines.join(argv.includes('--json') ? ' ' : '\n'), argv);
+  failWithHint(
+    typed === undefined ? `That is not a ${bin} command.` : `'${typed}' is not a ${bin} command.`,
+    suggestion,
+    `Run '${bin} --help' for every command.`,
+    argv,
+  );
 };
+
+/** What was wrong, the guess if there is one, where to look: lines on a terminal, one sentence run in JSON. */
+function failWithHint(what: string, guess: string | undefined, help: string, argv: readonly string[]): never {
+  const lines = [what, ...(guess === undefined ? [] : [`Did you mean ${guess}?`]), help];
+  failUsage(lines.join(argv.includes('--json') ? ' ' : '\n'), argv);
+}
 
 export default hook;

@@ -40,6 +40,28 @@ type Json = any;
 /** An in-process init container: handles the intake POST itself (a test decides the answer). */
 export type InProcessInit = (run: InitContainerRun) => Promise<number>;
 
+/**
+ * An in-process stand-in for secret-init's intake port: each delivery's JSON body goes to `answer`, whose status is
+ * sent back; the "container" exits 0 after the first 2xx, as secret-init does once it has its SecretID.
+ */
+export function fakeIntake(answer: (delivery: Json, run: InitContainerRun) => number): InProcessInit {
+  return (run) =>
+    new Promise((resolve) => {
+      const server = http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          const status = answer(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json, run);
+          res.writeHead(status).end();
+          if (status >= 300) return;
+          server.close();
+          resolve(0);
+        });
+      });
+      server.listen(8099, run.podIP);
+    });
+}
+
 export interface Stack {
   kube: KubeDev;
   vault: VaultDev;
