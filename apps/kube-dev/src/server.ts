@@ -50,7 +50,9 @@ export interface KubeDevOptions {
    * its own when their pods run real processes that listen on their pod IPs.
    */
   podCIDR?: string;
+  /** The kubelet's first restart back-off (default 10 s), doubled per restart up to maxRestartBackoffMs (default 5 min). */
   restartBackoffMs?: number;
+  maxRestartBackoffMs?: number;
   /** Watch length when the client sends no timeoutSeconds (the real server: 30–60 min). */
   watchTimeoutSeconds?: number;
   bookmarkIntervalMs?: number;
@@ -118,6 +120,7 @@ export async function startKubeDev(options: KubeDevOptions = {}): Promise<KubeDe
     ...(options.runInitContainer ? { runInitContainer: options.runInitContainer } : {}),
     ...(options.podCIDR !== undefined ? { podCIDR: options.podCIDR } : {}),
     ...(options.restartBackoffMs !== undefined ? { restartBackoffMs: options.restartBackoffMs } : {}),
+    ...(options.maxRestartBackoffMs !== undefined ? { maxRestartBackoffMs: options.maxRestartBackoffMs } : {}),
   });
   for (const c of controllers) c.start();
   kubelet.start();

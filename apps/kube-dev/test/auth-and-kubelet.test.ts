@@ -12,7 +12,7 @@ import { call } from './support/https.js';
 let kube: KubeDev;
 
 beforeAll(async () => {
-  kube = await startKubeDev({ namespaces: ['apps'], runInitContainer: commandRunner() });
+  kube = await startKubeDev({ namespaces: ['apps'], runInitContainer: commandRunner(), restartBackoffMs: 200 });
   await call(kube, 'POST', '/api/v1/namespaces/apps/serviceaccounts', { metadata: { name: 'web' } });
 });
 
@@ -233,11 +233,57 @@ process.on('SIGTERM', () => { fs.writeFileSync(process.env.MARK, 'stopped'); pro
       expect(await fetchText(`${url}/`)).not.toBe(firstPid);
       expect((await read()).status.phase).toBe('Running');
 
+      // A second exit backs off twice as long: the status still shows CrashLoopBackOff after the first wait.
+      const secondPid = await fetchText(`${url}/`);
+      await fetchText(`${url}/exit`);
+      await expect.poll(async () => (await sidecarStatus()).restartCount, { timeout: 5000 }).toBe(2);
+      const backingOff = Date.now();
+      await expect.poll(async () => (await sidecarStatus()).state.running !== undefined, { timeout: 5000 }).toBe(true);
+      expect(Date.now() - backingOff).toBeGreaterThanOrEqual(300);
+      await expect.poll(() => fetchText(`${url}/`).catch(() => ''), { timeout: 5000 }).toMatch(/^\d+$/);
+      expect(await fetchText(`${url}/`)).not.toBe(secondPid);
+
       expect((await call(kube, 'DELETE', '/api/v1/namespaces/apps/pods/with-sidecar')).status).toBe(200);
       await expect.poll(() => existsSync(mark), { timeout: 5000 }).toBe(true);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('marks a rollout whose pods never become ready ProgressDeadlineExceeded after progressDeadlineSeconds', async () => {
+    const waitsForever = {
+      name: 'wait',
+      image: 'wait:1',
+      command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'],
+    };
+    const created = await call(kube, 'POST', '/apis/apps/v1/namespaces/apps/deployments', {
+      metadata: { name: 'stalled' },
+      spec: {
+        replicas: 1,
+        progressDeadlineSeconds: 1,
+        selector: { matchLabels: { app: 'stalled' } },
+        template: {
+          metadata: { labels: { app: 'stalled' } },
+          spec: {
+            serviceAccountName: 'web',
+            initContainers: [waitsForever],
+            containers: [{ name: 'app', image: 'a:1' }],
+          },
+        },
+      },
+    });
+    expect(created.status).toBe(201);
+    const progressing = async () =>
+      (
+        (await call(kube, 'GET', '/apis/apps/v1/namespaces/apps/deployments/stalled')).body.status?.conditions ?? []
+      ).find((c: { type: string }) => c.type === 'Progressing');
+    expect(await progressing()).toMatchObject({ status: 'True', reason: 'ReplicaSetUpdated' });
+    await expect.poll(progressing, { timeout: 10_000 }).toMatchObject({
+      status: 'False',
+      reason: 'ProgressDeadlineExceeded',
+      message: expect.stringMatching(/has timed out progressing/),
+    });
+    expect((await call(kube, 'DELETE', '/apis/apps/v1/namespaces/apps/deployments/stalled')).status).toBe(200);
   });
 
   it('rejects a pod whose service account does not exist with 403', async () => {

@@ -72,6 +72,32 @@ describe('kubectl', () => {
     );
   });
 
+  it('refuses a misspelt field (kubectl sends fieldValidation=Strict), naming it, and stores nothing', async () => {
+    const misspelt = (name: string) =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name, labels: { app: 'web' } },
+        data: { a: 'b' },
+        dataa: { c: 'd' },
+      });
+    const applied = await kubectl.run(['apply', '--server-side', '-f', '-'], misspelt('typo-ssa'));
+    expect(applied.code).not.toBe(0);
+    expect(applied.stderr).toContain('.dataa: field not declared in schema');
+    const created = await kubectl.run(['create', '-f', '-'], misspelt('typo-create'));
+    expect(created.code).not.toBe(0);
+    expect(created.stderr).toContain('strict decoding error: unknown field "dataa"');
+    expect((await kubectl.run(['get', 'configmap', 'typo-ssa', 'typo-create'])).stderr).toMatch(/NotFound/);
+
+    // Deep in a pod template, through a strategic merge patch (kubectl patch asks for warnings): dropped, with a warning.
+    await kubectl.run(['apply', '--server-side', '-f', '-'], deploymentManifest(1));
+    const patch = { spec: { template: { spec: { containers: [{ name: 'app', imagePulPolicy: 'Always' }] } } } };
+    const patched = await kubectl.run(['patch', 'deployment', 'web', '-p', JSON.stringify(patch)]);
+    expect(patched.code).toBe(0);
+    expect(patched.stderr).toBe('Warning: unknown field "spec.template.spec.containers[0].imagePulPolicy"\n');
+    expect(patched.stdout).toContain('deployment.apps/web patched (no change)');
+  });
+
   it('reports a conflict when another manager applies a field kubectl owns, until forced', async () => {
     await kubectl.run(['apply', '--server-side', '-f', '-'], deploymentManifest(1));
     const conflict = await kubectl.run(

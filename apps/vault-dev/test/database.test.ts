@@ -212,6 +212,9 @@ describe('database/creds', () => {
     const orphan = await ctx.client.post('auth/token/create-orphan', { policies: ['db-reader'] });
     const theirs = await creds(ctx.client.as(orphan.body.auth.client_token));
     expect((await ctx.client.post('auth/token/revoke', { token: parent })).status).toBe(204);
+    // Expired as the revoke answers (Vault's RevokeByToken), while the user is dropped in the background.
+    const lookup = await ctx.client.post('sys/leases/lookup', { lease_id: mine.lease_id });
+    expect(lookup.body.errors ?? lookup.body.data.ttl).toEqual(lookup.body.errors ? ['invalid lease'] : 0);
     expect(await waitFor(async () => (await roleRow(mine.data.username)) === undefined)).toBe(true);
     expect(await canConnectAs(mine.data.username)).toBe(false);
     expect(await canConnectAs(theirs.data.username)).toBe(true);

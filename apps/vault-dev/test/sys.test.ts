@@ -107,6 +107,37 @@ describe('sys/mounts', () => {
     expect(tune.body.data).toMatchObject({ default_lease_ttl: 3600, max_lease_ttl: 7200 });
   });
 
+  it("a mount's max lease TTL may exceed the system's (a CA of ten years), its default may not without one", async () => {
+    expect(
+      (await ctx.client.post('sys/mounts/pki-long', { type: 'pki', config: { max_lease_ttl: '87600h' } })).status,
+    ).toBe(204);
+    expect((await ctx.client.get('sys/mounts/pki-long/tune')).body.data.max_lease_ttl).toBe(315360000);
+    await ctx.client.post('sys/mounts/pki-tuned', { type: 'pki' });
+    expect((await ctx.client.post('sys/mounts/pki-tuned/tune', { max_lease_ttl: '87600h' })).status).toBe(204);
+    const root = await ctx.client.post('pki-tuned/root/generate/internal', {
+      common_name: 'long.example',
+      ttl: '43800h',
+    });
+    expect(root.status).toBe(200);
+    const days = (root.body.data.expiration * 1000 - Date.now()) / 86_400_000;
+    expect(Math.round(days)).toBe(1825);
+
+    const defaultOnly = await ctx.client.post('sys/mounts/too-long', {
+      type: 'kv',
+      config: { default_lease_ttl: '800h' },
+    });
+    expect(defaultOnly.status).toBe(400);
+    expect(defaultOnly.body.errors).toEqual(['given default lease TTL greater than system max lease TTL of 2764800']);
+    const inverted = await ctx.client.post('sys/mounts/pki-tuned/tune', {
+      default_lease_ttl: '2h',
+      max_lease_ttl: '1h',
+    });
+    expect(inverted.status).toBe(400);
+    expect(inverted.body.errors).toEqual([
+      'backend max lease TTL of 3600 would be less than backend default lease TTL of 7200',
+    ]);
+  });
+
   it('sys/internal/ui/mounts/<path> tells the CLI the KV version of a mount', async () => {
     const r = await ctx.client.get('sys/internal/ui/mounts/secret/foo');
     expect(r.status).toBe(200);

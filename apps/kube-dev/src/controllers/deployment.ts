@@ -2,7 +2,10 @@
  * A ReplicaSet-less deployment controller: pods are created straight from the
  * template with a `pod-template-hash` label, pods of an older template are
  * removed once the new ones are ready, and the status carries what
- * `kubectl rollout status` reads (observedGeneration and the replica counts).
+ * `kubectl rollout status` reads (observedGeneration, the replica counts, and
+ * the Progressing condition: a rollout that makes no progress for
+ * spec.progressDeadlineSeconds is marked ProgressDeadlineExceeded, as the real
+ * controller's progress.go does).
  */
 import { createHash } from 'node:crypto';
 import { formatTime, randomSuffix } from '../api/meta.js';
@@ -46,8 +49,13 @@ function condition(type: string, status: string, reason: string, message: string
   };
 }
 
+/** Counts whose growth is progress (util.DeploymentProgressing); so is a new generation, or fewer old pods. */
+const PROGRESS_FIELDS = ['updatedReplicas', 'readyReplicas', 'availableReplicas'];
+
 export class DeploymentController {
   private readonly pending = new Set<string>();
+  /** A check of each stalled rollout's deadline, when no event would come to make it. */
+  private readonly deadlines = new Map<string, NodeJS.Timeout>();
   private unsubscribe?: () => void;
 
   constructor(private readonly registry: Registry) {}
@@ -66,6 +74,8 @@ export class DeploymentController {
 
   stop(): void {
     this.unsubscribe?.();
+    for (const timer of this.deadlines.values()) clearTimeout(timer);
+    this.deadlines.clear();
   }
 
   /** Work is deferred and de-duplicated: many events for one deployment give one reconcile. */
@@ -155,7 +165,8 @@ export class DeploymentController {
     const available = ready;
     const done = updated.length === desired && old.length === 0 && updated.filter(isReady).length === desired;
     const now = formatTime(this.registry.now());
-    const previous = ((deployment['status'] ?? {}) as Obj)['conditions'];
+    const before = (deployment['status'] ?? {}) as Obj;
+    const previous = before['conditions'];
     const status: Obj = {
       observedGeneration: deployment.metadata.generation ?? 1,
       replicas: all.length,
@@ -181,28 +192,72 @@ export class DeploymentController {
               now,
               previous,
             ),
-        done
-          ? condition(
-              'Progressing',
-              'True',
-              'NewReplicaSetAvailable',
-              `ReplicaSet "${deployment.metadata.name}-${templateHash((deployment['spec'] as Obj)['template'])}" has successfully progressed.`,
-              now,
-              previous,
-            )
-          : condition(
-              'Progressing',
-              'True',
-              'ReplicaSetUpdated',
-              `ReplicaSet "${deployment.metadata.name}-${templateHash((deployment['spec'] as Obj)['template'])}" is progressing.`,
-              now,
-              previous,
-            ),
       ],
     };
     if (!status['readyReplicas']) delete status['readyReplicas'];
     if (!status['availableReplicas']) delete status['availableReplicas'];
+    (status['conditions'] as Obj[]).push(this.progressing(deployment, done, status, before, now));
     if (deepEqual(deployment['status'], status)) return;
     this.registry.write(deployments, { ...deployment, status });
+  }
+
+  /**
+   * The Progressing condition: True while the rollout makes progress (its lastUpdateTime moves with each step), False
+   * with ProgressDeadlineExceeded once spec.progressDeadlineSeconds pass without any, until the next step.
+   */
+  private progressing(deployment: KubeObject, done: boolean, status: Obj, before: Obj, now: string): Obj {
+    const key = `${deployment.metadata.namespace ?? ''}/${deployment.metadata.name ?? ''}`;
+    clearTimeout(this.deadlines.get(key));
+    this.deadlines.delete(key);
+    const rs = `ReplicaSet "${deployment.metadata.name}-${templateHash((deployment['spec'] as Obj)['template'])}"`;
+    const old = (Array.isArray(before['conditions']) ? before['conditions'] : []).find(
+      (c): c is Obj => isPlainObject(c) && c['type'] === 'Progressing',
+    );
+    if (done) {
+      return condition('Progressing', 'True', 'NewReplicaSetAvailable', `${rs} has successfully progressed.`, now, [
+        old,
+      ]);
+    }
+    const count = (o: Obj, field: string): number => (typeof o[field] === 'number' ? o[field] : 0);
+    const grew = (field: string) => count(status, field) > count(before, field);
+    const oldPods = (o: Obj) => count(o, 'replicas') - count(o, 'updatedReplicas');
+    const progressed =
+      old === undefined ||
+      count(before, 'observedGeneration') !== count(status, 'observedGeneration') ||
+      PROGRESS_FIELDS.some(grew) ||
+      oldPods(status) < oldPods(before);
+    // A rollout that completed is not stalled when a pod fails later (only a new rollout can time out), and one
+    // that timed out stays so until it moves again.
+    if (!progressed && (old['reason'] === 'NewReplicaSetAvailable' || old['reason'] === 'ProgressDeadlineExceeded')) {
+      return old;
+    }
+    const since = progressed || typeof old['lastUpdateTime'] !== 'string' ? now : old['lastUpdateTime'];
+    const deadlineSeconds = (deployment['spec'] as Obj)['progressDeadlineSeconds'];
+    const leftMs =
+      typeof deadlineSeconds === 'number'
+        ? Date.parse(since) + deadlineSeconds * 1000 - this.registry.now().getTime()
+        : Infinity;
+    if (leftMs <= 0) {
+      return condition('Progressing', 'False', 'ProgressDeadlineExceeded', `${rs} has timed out progressing.`, now, [
+        old,
+      ]);
+    }
+    if (Number.isFinite(leftMs)) {
+      const timer = setTimeout(() => {
+        this.deadlines.delete(key);
+        this.enqueue(deployment.metadata.namespace ?? '', deployment.metadata.name ?? '');
+      }, leftMs + 5);
+      timer.unref();
+      this.deadlines.set(key, timer);
+    }
+    return {
+      type: 'Progressing',
+      status: 'True',
+      lastUpdateTime: since,
+      lastTransitionTime:
+        old?.['status'] === 'True' && typeof old['lastTransitionTime'] === 'string' ? old['lastTransitionTime'] : now,
+      reason: 'ReplicaSetUpdated',
+      message: `${rs} is progressing.`,
+    };
   }
 }

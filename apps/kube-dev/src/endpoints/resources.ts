@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { errors } from '../api/errors.js';
+import { unknownFields, type FieldValidation } from '../api/field-validation.js';
 import { isPlainObject, type KubeObject } from '../api/object.js';
 import { applyJsonPatch } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
@@ -93,6 +94,47 @@ function toScale(obj: KubeObject): unknown {
         .join(','),
     },
   };
+}
+
+function fieldValidationOf(query: URLSearchParams): FieldValidation {
+  const value = query.get('fieldValidation');
+  if (value === null || value === '') return 'Warn';
+  if (value === 'Strict' || value === 'Warn' || value === 'Ignore') return value;
+  throw errors.badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict", got "${value}"`);
+}
+
+/**
+ * Finds the unknown fields of a write's body (an object, or a merge or strategic patch of one) and does what
+ * `fieldValidation` says: Strict refuses the write with 400, Warn (the default) and Ignore drop them, Warn with one
+ * `Warning: 299` header each (kubectl prints them). A JSON patch's values are not checked.
+ */
+function checkFields(
+  def: ResourceDef,
+  query: URLSearchParams,
+  res: ServerResponse,
+  body: unknown,
+  target: { apply?: boolean; namespace?: string | undefined; name?: string } = {},
+): void {
+  const mode = fieldValidationOf(query);
+  const found = unknownFields(apiVersionOf(def), def.kind, body, mode !== 'Strict');
+  if (found.length === 0 || mode === 'Ignore') return;
+  if (mode === 'Strict') {
+    if (target.apply) {
+      const where = `${target.namespace ? `${target.namespace}/` : ''}${target.name ?? ''}`;
+      throw errors.badRequest(
+        `failed to create typed patch object (${where}; ${apiVersionOf(def)}, Kind=${def.kind}): ` +
+          found.map((p) => `.${p}: field not declared in schema`).join(', '),
+      );
+    }
+    throw errors.badRequest(
+      `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ` +
+        found.map((p) => `unknown field "${p}"`).join(', '),
+    );
+  }
+  res.setHeader(
+    'Warning',
+    found.map((p) => `299 - "unknown field \\"${p}\\""`),
+  );
 }
 
 async function readPatchBody(req: IncomingMessage, type: PatchType): Promise<unknown> {
@@ -205,7 +247,9 @@ export async function serveResource(
     }
     if (method === 'POST') {
       const { fieldManager, dryRun } = writeQuery(def, query, req);
-      const created = registry.create(def, ns, parseJson(await readBody(req)), { fieldManager, dryRun });
+      const body = parseJson(await readBody(req));
+      checkFields(def, query, res, body);
+      const created = registry.create(def, ns, body, { fieldManager, dryRun });
       sendJson(res, 201, created);
       return;
     }
@@ -235,7 +279,9 @@ export async function serveResource(
       return;
     case 'PUT': {
       const { fieldManager, dryRun } = writeQuery(def, query, req);
-      const result = registry.update(def, ns, name, parseJson(await readBody(req)), {
+      const body = parseJson(await readBody(req));
+      checkFields(def, query, res, body);
+      const result = registry.update(def, ns, name, body, {
         fieldManager,
         dryRun,
         ...(subresource ? { subresource } : {}),
@@ -248,7 +294,9 @@ export async function serveResource(
       if (!type) throw errors.unsupportedMediaType(mediaType(req));
       const { fieldManager, dryRun } = writeQuery(def, query, req);
       const force = query.get('force');
-      const result = registry.patch(def, ns, name, type, await readPatchBody(req, type), {
+      const patch = await readPatchBody(req, type);
+      if (type !== 'json') checkFields(def, query, res, patch, { apply: type === 'apply', namespace: ns, name });
+      const result = registry.patch(def, ns, name, type, patch, {
         fieldManager: type === 'apply' ? (query.get('fieldManager') ?? '') : fieldManager,
         dryRun,
         ...(subresource ? { subresource } : {}),

@@ -51,8 +51,16 @@ export function serveWatch(
     const now = inScope(event.object);
     const before = event.type === 'MODIFIED' ? inScope(event.previous) : now;
     if (event.type === 'MODIFIED' && now !== before) {
-      // Moving into the selector is an ADDED, moving out a DELETED.
-      send(now ? 'ADDED' : 'DELETED', event.object);
+      // Moving into the selector is an ADDED with the object as it is now; moving out a DELETED with the object as
+      // the watcher last matched it, stamped with the new resourceVersion (the apiserver's cacheWatcher does so).
+      if (now) send('ADDED', event.object);
+      else {
+        const last = event.previous as KubeObject;
+        send('DELETED', {
+          ...last,
+          metadata: { ...last.metadata, resourceVersion: event.object.metadata.resourceVersion },
+        });
+      }
     } else if (now) send(event.type, event.object);
   };
 

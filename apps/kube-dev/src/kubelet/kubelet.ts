@@ -3,16 +3,18 @@
  * its pod CIDR (127.10/16 by default), walks init containers one at a time (a test may run them as real
  * processes), then marks the pod Running and Ready. A native sidecar (an init container with restartPolicy
  * Always) the runner runs keeps running beside the pod and is restarted whenever it exits, after a back-off
- * its status shows as CrashLoopBackOff. Each step is one status write, which watchers see as one MODIFIED
+ * its status shows as CrashLoopBackOff (the kubelet's: 10 s doubling to 5 min, restart-backoff.ts). Each step is one status write, which watchers see as one MODIFIED
  * event. Deleting a pod stops what runs (the runner's signal aborts) and completes the delete with grace 0.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { formatTime } from '../api/meta.js';
 import { isPlainObject, type KubeObject } from '../api/object.js';
 import type { Registry } from '../registry/generic.js';
 import { pods } from '../registry/index.js';
 import { groupResource } from '../registry/types.js';
 import { PodIpAllocator } from './ip-allocator.js';
+import { MAX_RESTART_BACKOFF_MS, nextRestartBackoff, type RestartBackoffEntry } from './restart-backoff.js';
 
 type Obj = Record<string, unknown>;
 
@@ -36,13 +38,20 @@ export interface KubeletOptions {
   runInitContainer?: InitContainerRunner;
   /** Where pod IPs come from: a /16 or /24 inside 127.0.0.0/8 (default 127.10.0.0/16). */
   podCIDR?: string;
-  /** Wait before restarting a failed init container (restartPolicy Always/OnFailure) or an exited sidecar. */
+  /**
+   * First wait before restarting a failed init container (restartPolicy Always/OnFailure) or an exited
+   * sidecar, doubled on each restart up to maxRestartBackoffMs; default 10 s, as a kubelet.
+   */
   restartBackoffMs?: number;
+  /** Cap of that wait; default 5 min, or 30 × restartBackoffMs when only that is given (the kubelet's ratio). */
+  maxRestartBackoffMs?: number;
 }
 
 interface PodRun {
   controller: AbortController;
   ip?: string;
+  /** Each init container's current restart back-off, by index. */
+  backoffs: Map<number, RestartBackoffEntry>;
 }
 
 function containers(pod: KubeObject, list: 'containers' | 'initContainers'): Obj[] {
@@ -77,7 +86,7 @@ export class Kubelet {
       const pod = event.object;
       const uid = pod.metadata.uid ?? '';
       if (event.type === 'ADDED' && !this.runs.has(uid)) {
-        const run: PodRun = { controller: new AbortController() };
+        const run: PodRun = { controller: new AbortController(), backoffs: new Map() };
         this.runs.set(uid, run);
         setImmediate(() => void this.runPod(pod, run).catch(() => undefined));
       } else if (event.type === 'MODIFIED' && pod.metadata.deletionTimestamp) {
@@ -138,9 +147,17 @@ export class Kubelet {
     };
   }
 
-  /** Writes the restart's back-off of init container `index`: CrashLoopBackOff, restartCount + 1, the exit in lastState. */
-  private backOff(pod: KubeObject, run: PodRun, index: number, terminated: Obj): boolean {
-    return this.step(pod, run, (_p, status) => {
+  /**
+   * Writes the restart's back-off of init container `index` (CrashLoopBackOff, restartCount + 1, the exit
+   * in lastState) and waits it out; false when the pod is gone or going.
+   */
+  private async backOff(pod: KubeObject, run: PodRun, index: number, terminated: Obj): Promise<boolean> {
+    const initialMs = this.options.restartBackoffMs;
+    const maxMs =
+      this.options.maxRestartBackoffMs ?? (initialMs === undefined ? MAX_RESTART_BACKOFF_MS : initialMs * 30);
+    const backoff = nextRestartBackoff(run.backoffs.get(index), Date.now(), initialMs, maxMs);
+    run.backoffs.set(index, backoff);
+    const wrote = this.step(pod, run, (_p, status) => {
       const s = initStatus(status, index);
       Object.assign(s, {
         started: false,
@@ -150,6 +167,9 @@ export class Kubelet {
         state: { waiting: { reason: 'CrashLoopBackOff' } },
       });
     });
+    if (!wrote) return false;
+    await sleep(backoff.delayMs, undefined, { signal: run.controller.signal }).catch(() => undefined);
+    return !run.controller.signal.aborted;
   }
 
   /** Writes init container `index` as running (a sidecar is ready once it runs). */
@@ -191,9 +211,8 @@ export class Kubelet {
       const wrote =
         this.step(pod, run, (_p, status) => {
           Object.assign(initStatus(status, index), { started: false, ready: false, state: { terminated } });
-        }) && this.backOff(pod, run, index, terminated);
+        }) && (await this.backOff(pod, run, index, terminated));
       if (!wrote) return;
-      await new Promise((r) => setTimeout(r, this.options.restartBackoffMs ?? 1000));
       current = this.running(pod, run, index, true);
     }
   }
@@ -297,8 +316,7 @@ export class Kubelet {
           });
           return;
         }
-        if (!this.backOff(pod, run, i, terminated)) return;
-        await new Promise((r) => setTimeout(r, this.options.restartBackoffMs ?? 1000));
+        if (!(await this.backOff(pod, run, i, terminated))) return;
       }
     }
 

@@ -172,10 +172,19 @@ export class ExpirationManager implements Persistable {
     }
   }
 
-  /** A revoked token takes its leases with it (in the background, as Vault). */
+  /**
+   * A revoked token takes its leases with it (in the background, as Vault). Like Vault's RevokeByToken, each lease
+   * expires now, before the revoke answers: a lookup or renewal meanwhile finds it over (ttl 0), never still live.
+   */
   revokeByToken(tokenId: string): void {
+    const now = this.now();
     for (const lease of this.leases.values()) {
-      if (lease.tokenId === tokenId) void this.revokeInBackground(lease.leaseId);
+      if (lease.tokenId !== tokenId) continue;
+      if (lease.expireTime > now) {
+        lease.expireTime = now;
+        this.changes.mark(LEASE + lease.leaseId);
+      }
+      void this.revokeInBackground(lease.leaseId);
     }
   }
 

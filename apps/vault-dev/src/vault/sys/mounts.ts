@@ -92,8 +92,9 @@ function enable(core: Core, mountClass: MountClass) {
     if (config.defaultLeaseTTL && config.maxLeaseTTL && config.defaultLeaseTTL > config.maxLeaseTTL) {
       return errorResponse('given default lease TTL greater than given max lease TTL');
     }
-    if ((config.maxLeaseTTL ?? 0) > SYSTEM_MAX_TTL) {
-      return errorResponse('given max lease TTL greater than system max lease TTL');
+    // A mount's max may exceed the system's (PKI CAs of years); only a default with no max of its own may not.
+    if (!config.maxLeaseTTL && (config.defaultLeaseTTL ?? 0) > SYSTEM_MAX_TTL) {
+      return errorResponse(`given default lease TTL greater than system max lease TTL of ${SYSTEM_MAX_TTL}`);
     }
     try {
       core.router.mount(mountClass, {
@@ -211,12 +212,17 @@ function tuneWrite(core: Core, mountClass: MountClass) {
     } catch (err) {
       return errorResponse(`unable to parse TTL: ${(err as Error).message}`);
     }
-    const effectiveMax = next.maxLeaseTTL || SYSTEM_MAX_TTL;
-    if ((next.defaultLeaseTTL || SYSTEM_DEFAULT_TTL) > effectiveMax) {
-      return errorResponse('backend max lease TTL is smaller than the backend default lease TTL');
+    // Vault's tuneMountTTLs: a max is checked only against the default, never against the system's max.
+    if (next.defaultLeaseTTL && !next.maxLeaseTTL && next.defaultLeaseTTL > SYSTEM_MAX_TTL) {
+      return errorResponse(
+        `new backend default lease TTL of ${next.defaultLeaseTTL} greater than system max lease TTL of ${SYSTEM_MAX_TTL}`,
+      );
     }
-    if (next.maxLeaseTTL > SYSTEM_MAX_TTL)
-      return errorResponse('backend max lease TTL greater than system max lease TTL');
+    if (next.defaultLeaseTTL && next.maxLeaseTTL && next.maxLeaseTTL < next.defaultLeaseTTL) {
+      return errorResponse(
+        `backend max lease TTL of ${next.maxLeaseTTL} would be less than backend default lease TTL of ${next.defaultLeaseTTL}`,
+      );
+    }
     if (d.has('audit_non_hmac_request_keys')) next.auditNonHmacRequestKeys = d.get('audit_non_hmac_request_keys');
     if (d.has('audit_non_hmac_response_keys')) next.auditNonHmacResponseKeys = d.get('audit_non_hmac_response_keys');
     if (d.has('listing_visibility')) next.listingVisibility = d.get('listing_visibility');
