@@ -49,6 +49,10 @@ path "auth/approle/role/+" {
     "token_period"          = []
     "token_policies"        = ["default", "secret-api/read-*"]
     "token_ttl"             = []
+    # Written only to put back a default changed by hand (an ensure repairs that drift).
+    "token_explicit_max_ttl"  = []
+    "token_no_default_policy" = [false]
+    "token_type"              = ["default"]
   }
   # "policies": the allow-list already refuses it; the explicit deny keeps the legacy alias
   # (which also sets token_policies) closed should someone widen the list with "*".

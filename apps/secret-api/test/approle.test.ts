@@ -137,6 +137,44 @@ describe('ensure', () => {
     expect(role.body.data).toMatchObject({ token_ttl: 300, secret_id_num_uses: 1 });
   });
 
+  it('defaults changed by hand that cut token lives short or widen the token role show in the plan, and are put back', async () => {
+    const before = (await owner.get(ROLE)).body.roleId;
+    await stack.vaultCall('POST', 'auth/approle/role/aws.stg.myapp', {
+      token_explicit_max_ttl: 5,
+      token_no_default_policy: true,
+    });
+    await stack.vaultCall('POST', 'auth/token/roles/getsecretid-aws.stg.myapp', {
+      allowed_policies_glob: ['*'],
+      token_period: 7,
+    });
+    const plan = await owner.get(`${ROLE}/plan`);
+    expect(plan.body.changes.slice(2)).toEqual([
+      {
+        kind: 'approle',
+        name: 'aws.stg.myapp',
+        action: 'update',
+        fields: ['token_explicit_max_ttl', 'token_no_default_policy'],
+      },
+      {
+        kind: 'tokenRole',
+        name: 'getsecretid-aws.stg.myapp',
+        action: 'update',
+        fields: ['allowed_policies_glob', 'token_period'],
+      },
+    ]);
+    const repaired = await owner.put(ROLE);
+    expect(repaired.status, repaired.text).toBe(200);
+    expect(repaired.body).toEqual({ roleName: 'aws.stg.myapp', roleId: before, changed: true });
+    const role = (await stack.vaultCall('GET', 'auth/approle/role/aws.stg.myapp')).body.data;
+    expect(role).toMatchObject({ token_explicit_max_ttl: 0, token_no_default_policy: false, token_period: 300 });
+    const tokenRole = (await stack.vaultCall('GET', 'auth/token/roles/getsecretid-aws.stg.myapp')).body.data;
+    expect(tokenRole.allowed_policies_glob ?? []).toEqual([]);
+    expect(tokenRole).toMatchObject({ token_period: 0, allowed_policies: ['secret-api/getsecretid-aws.stg.myapp'] });
+    expect(
+      (await owner.get(`${ROLE}/plan`)).body.changes.every((c: { action: string }) => c.action === 'unchanged'),
+    ).toBe(true);
+  });
+
   it('a role deleted by hand is recreated by the next ensure, with a new RoleID that GET then reports', async () => {
     const before = (await owner.get(ROLE)).body.roleId;
     await stack.vaultCall('DELETE', 'auth/approle/role/aws.stg.myapp');

@@ -5,7 +5,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,8 +59,13 @@ interface Server {
 }
 
 /** Starts `secret-api` and resolves once its banner (with the admin token) is printed. */
-async function startServer(): Promise<Server> {
-  const child = spawn(process.execPath, [BIN], { env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+async function startServer({ ownGroup = false } = {}): Promise<Server> {
+  const child = spawn(process.execPath, [BIN], {
+    env: userEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // A process group of its own, as a terminal gives `npm start`: a signal to the group reaches every child too.
+    detached: ownGroup,
+  });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -155,6 +160,23 @@ describe('npm start on one data directory', { timeout: 120_000 }, () => {
     expect((await server.admin.post('/v1/apps', { name: 'kept-2', ownerGroups: ['t'] })).status).toBe(201);
     server.child.kill('SIGHUP');
     expect((await server.exited).code).toBe(0);
+    expect(await lockIsGone()).toBe(true);
+  });
+
+  it('a signal to the whole process group stops everything without reporting the children as failed', async () => {
+    const server = await startServer({ ownGroup: true });
+    expect((await server.admin.get('/v1/whoami')).status).toBe(200);
+    // A request still arriving holds the API's close open, so the children are gone well before it ends.
+    const slow = connect(port, '127.0.0.1');
+    await new Promise((resolve) => slow.once('connect', resolve));
+    slow.write('POST /v1/apps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{');
+    slow.on('error', () => undefined);
+    setTimeout(() => slow.destroy(), 2_000);
+    process.kill(-(server.child.pid as number), 'SIGTERM');
+    const { code, stderr } = await server.exited;
+    expect(code).toBe(0);
+    expect(stderr).toContain('SIGTERM: shutting down');
+    expect(stderr).not.toMatch(/exited with code|was killed by|Vault is unavailable/);
     expect(await lockIsGone()).toBe(true);
   });
 

@@ -332,6 +332,41 @@ describe('one identity per issuer', () => {
     expectProblem(await impostor.get('/v1/apps/myapp/clusters/aws.stg/approle'), 403, 'forbidden');
   });
 
+  it('a controller subject or deployer pattern no principal can match is kept, with a warning that says why', async () => {
+    const boss = await as(first, 'alice', [ADMIN_GROUP]);
+    const cluster = await boss.post('/v1/clusters', {
+      name: 'gcp.stg',
+      controllerSubjects: ['system:serviceaccount:secrets:controller', 'second:ctl'],
+    });
+    expect(cluster.status).toBe(201);
+    expect(cluster.body.controllerSubjects).toEqual(['system:serviceaccount:secrets:controller', 'second:ctl']);
+    expect(cluster.headers.get('warning')).toBe(
+      `299 - "controller subject 'system:serviceaccount:secrets:controller' can never match a caller: every ` +
+        `principal this Secret API accepts starts with one of 'first:', 'second:' (the issuer's subject prefix; ` +
+        `see GET /v1/whoami's principal)"`,
+    );
+    const patched = await boss.patch('/v1/clusters/gcp.stg', { controllerSubjects: ['second:ctl', 'third:ctl'] });
+    expect(patched.status).toBe(200);
+    expect(patched.headers.get('warning')).toMatch(/^299 - "controller subject 'third:ctl' can never match/);
+    expect(
+      (await boss.patch('/v1/clusters/gcp.stg', { controllerSubjects: ['second:ctl'] })).headers.get('warning'),
+    ).toBeNull();
+
+    // A pattern may reach a prefix through its glob: `*:deploy` and `fir*:x` can match `first:…`, `repo:*` cannot.
+    const app = await boss.post('/v1/apps', {
+      name: 'warned',
+      ownerGroups: ['team'],
+      deployers: ['*:deploy', 'fir*:x', 'first:repo:*', 'repo:acme/*'],
+    });
+    expect(app.status).toBe(201);
+    const warning = app.headers.get('warning') ?? '';
+    expect(warning).toMatch(/^299 - "deployer pattern 'repo:acme\/\*' can never match a caller/);
+    expect(warning.match(/299 - /g)).toHaveLength(1);
+    const quiet = await boss.patch('/v1/apps/warned', { deployers: ['second:repo:*'] });
+    expect(quiet.status).toBe(200);
+    expect(quiet.headers.get('warning')).toBeNull();
+  });
+
   it('whoami and the audit trail name the principal', async () => {
     const who = await (await as(second, 'ctl')).get('/v1/whoami');
     expect(who.body).toMatchObject({ subject: 'ctl', issuer: 'https://second.test.example', principal: 'second:ctl' });

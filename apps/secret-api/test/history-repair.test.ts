@@ -207,3 +207,44 @@ describe('a database failure between the Vault write and the history row', () =>
     expect((await stack.vaultCall('GET', 'secret/metadata/myapp/K')).status).toBe(404);
   });
 });
+
+describe('a set that never reached Vault', () => {
+  it('leaves no pending row: a version written later outside the API, then deleted, is not credited to its author', async () => {
+    let vaultProxy: Awaited<ReturnType<typeof startTcpProxy>> | undefined;
+    const stack = await startStack('neverreached', {
+      env: async ({ vault }) => {
+        const url = new URL(vault.address);
+        vaultProxy = await startTcpProxy({ host: url.hostname, port: Number(url.port) });
+        return { VAULT_ADDR: `http://127.0.0.1:${vaultProxy.port}` };
+      },
+    });
+    cleanups.push(() => stack.close());
+    cleanups.push(async () => vaultProxy?.close());
+    const admin = await stack.admin();
+    const owner = await stack.as('alice@example.com', ['team']);
+    expect((await admin.post('/v1/apps', { name: 'myapp', ownerGroups: ['team'] })).status).toBe(201);
+    expect((await owner.put('/v1/apps/myapp/secrets/PEND', { value: 'alice-v1', comment: 'first' })).status).toBe(200);
+
+    await vaultProxy!.cut();
+    const failed = await owner.put('/v1/apps/myapp/secrets/PEND', { value: 'alice-v2', comment: 'failed' });
+    expect(failed.status).toBe(503);
+    await vaultProxy!.restore();
+
+    // Bob writes version 2 in Vault directly and deletes it: its value can no longer be compared.
+    expect((await stack.vaultCall('POST', 'secret/data/myapp/PEND', { data: { value: 'bob' } })).status).toBe(200);
+    expect((await stack.vaultCall('DELETE', 'secret/data/myapp/PEND')).status).toBe(204);
+    const history = await owner.get('/v1/apps/myapp/secrets/PEND/versions');
+    expect(history.status).toBe(200);
+    expect(
+      history.body.items.map((i: { version: number; actor: string; comment: string | null; deleted: boolean }) => [
+        i.version,
+        i.actor,
+        i.comment,
+        i.deleted,
+      ]),
+    ).toEqual([
+      [2, 'system', 'recorded by repair: written outside the Secret API', true],
+      [1, 'alice@example.com', 'first', false],
+    ]);
+  });
+});

@@ -126,3 +126,26 @@ describe('text that is valid stays byte for byte what was sent', () => {
     expect((await revealer.get('/v1/apps/myapp/secrets/LOOKALIKE?reveal=true')).body.value).toBe(value);
   });
 });
+
+describe('a member named twice in one object is a 400 (RFC 8259 §4: its meaning is up to the parser)', () => {
+  it.each([
+    ['the value', '{"value":"a","value":"b"}', 'value'],
+    ['spelled with an escape', '{"value":"a","\\u0076alue":"b"}', 'value'],
+    ['after other members', '{"cas":1,"comment":"x","value":"a","cas":2}', 'cas'],
+  ])('%s, and nothing is written', async (_name, body, member) => {
+    const reply = await send('PUT', '/v1/apps/myapp/secrets/DB_PASSWORD', Buffer.from(body));
+    expect(reply.status, JSON.stringify(reply.json)).toBe(400);
+    expect(String(reply.json.detail)).toContain(`the member "${member}" twice in one object`);
+    expect(await current()).toMatchObject({ value: 'before', version: 1 });
+  });
+
+  it('on every route with a body, nested objects included; the same name in two objects is fine', async () => {
+    const twiceNested = Buffer.from('{"name":"dup","ownerGroups":["t"],"x":{"a":1,"a":2}}');
+    expect((await send('POST', '/v1/apps', twiceNested)).json.detail).toContain('"a" twice');
+    const apart = await send('POST', '/v1/clusters', Buffer.from('{"name":"aws.dup","controllerSubjects":["x"]}'));
+    expect(apart.status, JSON.stringify(apart.json)).toBe(201);
+    const sameNameApart = Buffer.from('{"cidrList":["127.0.0.1/32"],"metadata":{"pod":"p","namespace":"n"}}');
+    const secretId = await send('POST', '/v1/apps/myapp/clusters/aws.stg/secret-id', sameNameApart);
+    expect(secretId.status).not.toBe(400);
+  });
+});

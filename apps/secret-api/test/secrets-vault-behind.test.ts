@@ -226,3 +226,34 @@ describe('a key Vault has fewer versions of than the history', () => {
     noServerErrors();
   });
 });
+
+describe('a key with delete_version_after set in Vault', () => {
+  it('stays live until its deletion time: read, listed, guarded by cas, deleted by the API', async () => {
+    await setAll('SCHEDULED', ['one']);
+    const meta = await stack.vaultCall('POST', 'secret/metadata/myapp/SCHEDULED', { delete_version_after: '1h' });
+    expect(meta.status).toBe(204);
+    await setAll('SCHEDULED', ['two']);
+    expect((await stack.vaultCall('GET', 'secret/data/myapp/SCHEDULED')).body.data.metadata.deletion_time).not.toBe('');
+
+    const read = await revealer.get(`${S}/SCHEDULED?reveal=true`);
+    expect(read.status, read.text).toBe(200);
+    expect(read.body).toMatchObject({ version: 2, value: 'two' });
+    expect((await owner.get(S)).body.items.map((i: { key: string }) => i.key)).toContain('SCHEDULED');
+    expect(await history('SCHEDULED')).toEqual([
+      [2, 'live'],
+      [1, 'live'],
+    ]);
+    const overwrite = await owner.put(`${S}/SCHEDULED`, { value: 'three', cas: 0 });
+    expect(overwrite.status, overwrite.text).toBe(409);
+    expect((await owner.post(`${S}/SCHEDULED/rollback`, { version: 1 })).status).toBe(200);
+
+    expect((await owner.delete(`${S}/SCHEDULED`)).status).toBe(204);
+    expect((await revealer.get(`${S}/SCHEDULED?reveal=true`)).status).toBe(404);
+    expect(await history('SCHEDULED')).toEqual([
+      [3, 'deleted'],
+      [2, 'deleted'],
+      [1, 'deleted'],
+    ]);
+    noServerErrors();
+  });
+});

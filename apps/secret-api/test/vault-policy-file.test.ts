@@ -9,6 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import {
+  APPROLE_DEFAULTS,
   parseTemplate,
   renderDynamicRoles,
   renderVaultObjects,
@@ -159,6 +160,14 @@ const OPERATIONS: ReadonlyArray<{ readonly does: string; readonly run: (r: Run) 
       await api.must(204, 'POST', path, { body });
       const role = (await api.must(200, 'GET', path)).body;
       same(pick(role, 'data', 'token_policies'), ['default', objects.readPolicy.name], `${path} token_policies`);
+    },
+  },
+  {
+    does: 'puts back the AppRole fields it leaves at their defaults, when they were changed by hand',
+    async run({ api, objects }) {
+      const { path, body } = objects.approle;
+      await api.must(204, 'POST', path, { body: { ...body, ...APPROLE_DEFAULTS } });
+      same(pick((await api.must(200, 'GET', path)).body, 'data', 'token_type'), 'default', `${path} token_type`);
     },
   },
   {

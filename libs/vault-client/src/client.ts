@@ -517,6 +517,7 @@ export class VaultClient {
     options: SendOptions,
   ): Promise<VaultReply> {
     const deadline = Date.now() + this.totalTimeoutMs;
+    let everSent = false;
     for (let attempt = 1; ; attempt++) {
       const remaining = deadline - Date.now();
       let failure: Unavailable;
@@ -527,6 +528,7 @@ export class VaultClient {
         if (!(outcome instanceof Unavailable)) return outcome;
         failure = outcome;
       }
+      if (!failure.notSent) everSent = true;
       const mayRetry = failure.notSent || (options.idempotent && failure.retryable);
       const delay = this.backoff(attempt);
       if (!mayRetry || attempt >= this.retry.attempts || Date.now() + delay >= deadline) {
@@ -536,6 +538,7 @@ export class VaultClient {
           path,
           attempts: attempt,
           detail: failure.detail,
+          neverSent: !everSent,
           ...(failure.status !== undefined ? { status: failure.status } : {}),
         });
       }

@@ -41,8 +41,16 @@ export class VaultUnavailableError extends VaultError {
   readonly reason: UnavailableReason;
   /** How many requests were sent (or attempted) before giving up. */
   readonly attempts: number;
+  /**
+   * No attempt reached Vault (each found no connection: refused, no route, no such host), so Vault did not apply
+   * the request; otherwise whether it did is unknown.
+   */
+  readonly neverSent: boolean;
 
-  constructor(reason: UnavailableReason, details: VaultErrorDetails & { attempts: number; detail?: string }) {
+  constructor(
+    reason: UnavailableReason,
+    details: VaultErrorDetails & { attempts: number; detail?: string; neverSent?: boolean },
+  ) {
     const what = details.detail ?? reason;
     super(
       `Vault at ${details.address} is unavailable (${what}) for ${details.method} ${details.path} after ${details.attempts} attempt(s)`,
@@ -50,6 +58,7 @@ export class VaultUnavailableError extends VaultError {
     );
     this.reason = reason;
     this.attempts = details.attempts;
+    this.neverSent = details.neverSent ?? false;
   }
 }
 

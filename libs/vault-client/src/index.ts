@@ -1,6 +1,6 @@
 /** @secret-api/vault-client: the only place product code talks to Vault (through node-vault). */
 export { VaultClient, type SendOptions, type VaultMethod, type VaultReply } from './client.js';
-export { KvV2 } from './kv-v2.js';
+export { KvV2, isDeletedAt } from './kv-v2.js';
 export {
   VaultCasMismatchError,
   VaultClientStateError,

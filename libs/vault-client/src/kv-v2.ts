@@ -76,3 +76,14 @@ export class KvV2 {
     return this.client.list(p ? `${this.mount}/metadata/${p}` : `${this.mount}/metadata`);
   }
 }
+
+/**
+ * Whether a KV v2 version is deleted at `now`: its deletion_time has passed. A deletion_time in the future is
+ * delete_version_after's schedule (per key or mount-wide): until then the version is live, readable, and the
+ * current version for cas.
+ */
+export function isDeletedAt(deletionTime: string, now: number = Date.now()): boolean {
+  if (deletionTime === '') return false;
+  const at = Date.parse(deletionTime);
+  return Number.isNaN(at) || at <= now;
+}

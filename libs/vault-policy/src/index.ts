@@ -68,6 +68,8 @@ export {
   type Profiles,
 } from './profiles.js';
 export {
+  APPROLE_DEFAULTS,
+  TOKEN_ROLE_DEFAULTS,
   renderVaultObjects,
   type AppRoleBody,
   type RenderOptions,

@@ -133,9 +133,59 @@ describe('plan', () => {
 
   it('ignores fields Vault returns that we do not set', () => {
     const actual = vaultState();
-    actual.approle = { ...actual.approle, token_type: 'service', local_secret_ids: true, some_future_field: 'x' };
-    actual.tokenRole = { ...actual.tokenRole, path_suffix: 'pods', allowed_entity_aliases: ['a'] };
+    actual.approle = { ...actual.approle, local_secret_ids: true, some_future_field: 'x' };
+    actual.tokenRole = { ...actual.tokenRole, name: 'getsecretid-aws.stg.myapp', some_future_field: 'y' };
     expect(isUpToDate(planChanges(desired, actual))).toBe(true);
+  });
+
+  it('sees, and would put back, fields set by hand that cut token lives short or widen what a role grants', () => {
+    const actual = vaultState();
+    actual.approle = {
+      ...actual.approle,
+      token_explicit_max_ttl: 5,
+      token_no_default_policy: true,
+      token_type: 'batch',
+    };
+    actual.tokenRole = {
+      ...actual.tokenRole,
+      allowed_policies_glob: ['*'],
+      token_period: 7,
+      token_no_default_policy: true,
+      allowed_entity_aliases: ['*'],
+      path_suffix: 'x',
+    };
+    const { changes } = planChanges(desired, actual);
+    expect(changes.find((c) => c.kind === 'approle')).toMatchObject({
+      action: 'update',
+      fields: ['token_explicit_max_ttl', 'token_no_default_policy', 'token_type'],
+    });
+    expect(changes.find((c) => c.kind === 'tokenRole')).toMatchObject({
+      action: 'update',
+      fields: [
+        'allowed_entity_aliases',
+        'allowed_policies_glob',
+        'path_suffix',
+        'token_no_default_policy',
+        'token_period',
+      ],
+    });
+    // The AppRole's defaults are written back where they drifted; the token role, which the API may not write
+    // them to, is created anew.
+    const writes = pendingWrites(desired, planChanges(desired, actual));
+    expect(writes.find((w) => w.kind === 'approle')?.body).toEqual({
+      ...desired.approle.body,
+      token_explicit_max_ttl: 0,
+      token_no_default_policy: false,
+      token_type: 'default',
+    });
+    expect(writes.find((w) => w.kind === 'tokenRole')).toMatchObject({ recreate: true, body: desired.tokenRole.body });
+    // A drift in a written field alone is a plain update, and writes no default.
+    const ttlOnly = vaultState();
+    ttlOnly.approle = { ...ttlOnly.approle, token_ttl: 60 };
+    ttlOnly.tokenRole = { ...ttlOnly.tokenRole, renewable: false };
+    const plain = pendingWrites(desired, planChanges(desired, ttlOnly));
+    expect(plain.find((w) => w.kind === 'approle')?.body).toEqual(desired.approle.body);
+    expect(plain.find((w) => w.kind === 'tokenRole')?.recreate).toBeUndefined();
   });
 
   it('treats policy and CIDR lists as sets, as Vault does', () => {

@@ -3,7 +3,13 @@
  * the `GET .../approle/plan` response of product.md §4; `pendingWrites` turns
  * it into the writes, so an ensure writes only what differs.
  */
-import type { AppRoleBody, TokenRoleBody, VaultObjects } from './render.js';
+import {
+  APPROLE_DEFAULTS,
+  TOKEN_ROLE_DEFAULTS,
+  type AppRoleBody,
+  type TokenRoleBody,
+  type VaultObjects,
+} from './render.js';
 import { differingFields } from './vault-fields.js';
 
 export type ObjectKind = 'approle' | 'policy' | 'tokenRole' | 'databaseRole' | 'awsRole' | 'pkiRole';
@@ -51,8 +57,12 @@ export interface PendingWrite {
    * fields against each other (token_ttl ≤ token_max_ttl), and writing the
    * token_* names clears legacy aliases.
    */
-  body: AppRoleBody | TokenRoleBody | { policy: string };
+  body: AppRoleBody | TokenRoleBody | { policy: string } | Record<string, unknown>;
+  /** Delete the object first and create it anew: a token role with a field set that the API may not write. */
+  recreate?: boolean;
 }
+
+const DEFAULTS = { approle: APPROLE_DEFAULTS, tokenRole: TOKEN_ROLE_DEFAULTS } as const;
 
 function planRole(
   kind: 'approle' | 'tokenRole',
@@ -61,7 +71,7 @@ function planRole(
 ): PlannedChange {
   const base = { kind, name: desired.name, path: desired.path };
   if (actual === null) return { ...base, action: 'create' };
-  const fields = differingFields(desired.body as Record<string, unknown>, actual);
+  const fields = differingFields({ ...DEFAULTS[kind], ...(desired.body as Record<string, unknown>) }, actual);
   return fields.length === 0 ? { ...base, action: 'unchanged' } : { ...base, action: 'update', fields };
 }
 
@@ -97,8 +107,19 @@ export function pendingWrites(desired: VaultObjects, plan: Plan): PendingWrite[]
     .filter((change) => change.action !== 'unchanged')
     .map((change): PendingWrite => {
       const base = { kind: change.kind as PendingWrite['kind'], name: change.name, path: change.path };
-      if (change.kind === 'approle') return { ...base, body: desired.approle.body };
-      if (change.kind === 'tokenRole') return { ...base, body: desired.tokenRole.body };
+      const defaulted = (change.fields ?? []).filter(
+        (f) => change.kind in DEFAULTS && f in DEFAULTS[change.kind as keyof typeof DEFAULTS],
+      );
+      if (change.kind === 'approle') {
+        // The defaults only where they drifted, written back explicitly.
+        const reset = Object.fromEntries(
+          defaulted.map((f) => [f, APPROLE_DEFAULTS[f as keyof typeof APPROLE_DEFAULTS]]),
+        );
+        return { ...base, body: { ...desired.approle.body, ...reset } };
+      }
+      if (change.kind === 'tokenRole') {
+        return { ...base, body: desired.tokenRole.body, ...(defaulted.length > 0 && { recreate: true }) };
+      }
       const policy = change.name === desired.readPolicy.name ? desired.readPolicy : desired.getSecretIdPolicy;
       return { ...base, body: { policy: policy.hcl } };
     });

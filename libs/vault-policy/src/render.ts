@@ -42,6 +42,34 @@ export interface TokenRoleBody {
   token_num_uses: number;
 }
 
+/**
+ * Fields of an AppRole the template leaves at Vault's defaults, which would change the pods' tokens if set by hand
+ * (cut their lives short, drop the default policy, make them batch tokens): compared with Vault, so the plan shows
+ * them and an ensure puts them back. Not sent when they are right (a Vault policy written for an older Secret API
+ * need not allow them).
+ */
+export const APPROLE_DEFAULTS = {
+  token_explicit_max_ttl: 0,
+  token_no_default_policy: false,
+  token_type: 'default',
+} as const;
+
+/**
+ * The same for the token role: the fields that would widen what its tokens may be granted (policy globs, entity
+ * aliases) or change their kind and life. The Secret API's Vault policy does not let it write them (it could then
+ * widen the role itself), so a token role with one of them set is deleted and created again.
+ */
+export const TOKEN_ROLE_DEFAULTS = {
+  allowed_entity_aliases: [],
+  allowed_policies_glob: [],
+  disallowed_policies_glob: [],
+  path_suffix: '',
+  token_bound_cidrs: [],
+  token_no_default_policy: false,
+  token_period: 0,
+  token_type: 'default-service',
+} as const;
+
 export interface RenderedPolicy {
   name: string;
   /** `sys/policies/acl/<name>` */

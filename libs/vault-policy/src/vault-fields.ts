@@ -6,13 +6,28 @@
 import { parseDurationSeconds } from './duration.js';
 
 type FieldKind =
-  'duration' | 'count' | 'policySet' | 'cidrSet' | 'bool' | 'stringSet' | 'stringList' | 'jsonText' | 'text';
+  | 'duration'
+  | 'count'
+  | 'policySet'
+  | 'cidrSet'
+  | 'bool'
+  | 'stringSet'
+  | 'stringList'
+  | 'jsonText'
+  | 'text'
+  | 'emptyText';
 
 /** Every field a rendered AppRole, token-role or dynamic-credential role body sets. */
 const FIELD_KINDS: Record<string, FieldKind> = {
   bind_secret_id: 'bool',
   orphan: 'bool',
   renewable: 'bool',
+  token_no_default_policy: 'bool',
+  token_type: 'text',
+  path_suffix: 'emptyText',
+  allowed_entity_aliases: 'stringSet',
+  allowed_policies_glob: 'stringSet',
+  disallowed_policies_glob: 'stringSet',
   secret_id_num_uses: 'count',
   token_num_uses: 'count',
   secret_id_ttl: 'duration',
@@ -129,6 +144,10 @@ export function normalizeField(field: string, value: unknown): unknown {
         return value;
       }
     case 'text':
+      return typeof value === 'string' ? value : undefined;
+    case 'emptyText':
+      // A string Vault may leave out when empty.
+      if (value === undefined || value === null) return '';
       return typeof value === 'string' ? value : undefined;
     default:
       return value;

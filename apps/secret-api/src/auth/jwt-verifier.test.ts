@@ -152,9 +152,14 @@ describe('time', () => {
     await expectRefused(verifier.verify(token), 'token has no "exp" claim');
   });
 
-  it('a token whose exp is not a number is refused', async () => {
-    const token = await forge(idp, { sub: 'a', groups: [], iss: idp.issuer, aud: idp.audience, exp: 'tomorrow' });
-    await expectRefused(verifier.verify(token), 'token "exp" claim is invalid');
+  it('a token whose exp, iat or nbf is not a number is refused, saying so', async () => {
+    const base = { sub: 'a', groups: [], iss: idp.issuer, aud: idp.audience };
+    const exp = await forge(idp, { ...base, exp: 'tomorrow' });
+    await expectRefused(verifier.verify(exp), 'token "exp" claim is not a number');
+    const iat = await forge(idp, { ...base, exp: now() + 60, iat: '1' });
+    await expectRefused(verifier.verify(iat), 'token "iat" claim is not a number');
+    const nbf = await forge(idp, { ...base, exp: now() + 60, nbf: '1' });
+    await expectRefused(verifier.verify(nbf), 'token "nbf" claim is not a number');
   });
 });
 

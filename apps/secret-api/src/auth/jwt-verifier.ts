@@ -474,6 +474,10 @@ function toPublicError(err: unknown): AuthenticationError | IssuerUnavailableErr
   if (err instanceof errors.JWTClaimValidationFailed) {
     const claim = CLAIM_NAMES.has(err.claim) ? err.claim : undefined;
     if (err.reason === 'missing' && claim) return new AuthenticationError(`token has no "${claim}" claim`);
+    // A date claim of the wrong type ("iat": "1"), not one out of range.
+    if (err.reason === 'invalid' && (err.claim === 'iat' || err.claim === 'nbf' || err.claim === 'exp')) {
+      return new AuthenticationError(`token "${err.claim}" claim is not a number`);
+    }
     if (err.claim === 'nbf') return new AuthenticationError('token is not yet valid');
     if (err.claim === 'aud') return new AuthenticationError('token audience is not accepted');
     if (err.claim === 'iss') return new AuthenticationError('token issuer is not trusted');

@@ -24,11 +24,58 @@ export const NOT_UTF8 = 'entity.not.utf8';
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 const mayHoldLoneSurrogate = new WeakSet<IncomingMessage>();
 
+const duplicated = new WeakMap<IncomingMessage, string>();
+
+/**
+ * The first member name that appears twice in one object of `text`, or undefined. RFC 8259 §4 leaves such a body's
+ * meaning to the parser (JSON.parse keeps the last, another layer may read the first), so it is refused rather than
+ * guessed at. Scans valid JSON only (it runs before the parse, which refuses anything else): it tracks strings and
+ * the member names of each open object, with no recursion however deep the nesting.
+ */
+export function duplicateMember(text: string): string | undefined {
+  const open: (Set<string> | null)[] = []; // an object's names so far; null for an array
+  let nameNext = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let end = i + 1;
+      while (end < text.length && text.charCodeAt(end) !== 0x22) end += text.charCodeAt(end) === 0x5c ? 2 : 1;
+      const names = open[open.length - 1];
+      if (nameNext && names) {
+        let name: string;
+        try {
+          name = JSON.parse(text.slice(i, end + 1)) as string;
+        } catch {
+          return undefined; // not valid JSON after all: the parse says so
+        }
+        if (names.has(name)) return name;
+        names.add(name);
+        nameNext = false;
+      }
+      i = end;
+    } else if (c === 0x7b /* { */) {
+      open.push(new Set());
+      nameNext = true;
+    } else if (c === 0x5b /* [ */) {
+      open.push(null);
+      nameNext = false;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      open.pop();
+      nameNext = false;
+    } else if (c === 0x2c /* , */) {
+      nameNext = Boolean(open[open.length - 1]);
+    }
+  }
+  return undefined;
+}
+
 /** Runs on the raw (decompressed) bytes before they are decoded. */
 function checkText(req: IncomingMessage, _res: ServerResponse, raw: Buffer): void {
   if (!isUtf8(raw))
     throw Object.assign(new Error('the request body is not valid UTF-8'), { status: 400, type: NOT_UTF8 });
   if (raw.includes('\\u') && SURROGATE_ESCAPE.test(raw.toString('latin1'))) mayHoldLoneSurrogate.add(req);
+  const name = duplicateMember(raw.toString('utf8'));
+  if (name !== undefined) duplicated.set(req, name);
 }
 
 /** The limit applies to the decoded body too, so a small compressed body cannot expand past it. */
@@ -59,6 +106,14 @@ export async function readJsonBody(req: IncomingMessage, res: ServerResponse): P
     parse(req, res, (err?: unknown) => (err ? reject(err) : resolve()));
   });
   const body = (req as IncomingMessage & { body?: unknown }).body;
+  const twice = duplicated.get(req);
+  if (twice !== undefined) {
+    const shown = twice.length > 64 ? `${twice.slice(0, 64)}…` : twice;
+    throw new ApiError(
+      'bad_request',
+      `the request body names the member ${JSON.stringify(shown)} twice in one object; JSON member names must be unique`,
+    );
+  }
   if (mayHoldLoneSurrogate.has(req) && !wellFormed(body)) {
     throw new ApiError(
       'bad_request',

@@ -15,6 +15,7 @@ import { deleteApp } from '../services/apps/delete-app.js';
 import { listApps } from '../services/apps/list-apps.js';
 import { patchApp } from '../services/apps/patch-app.js';
 import { refuseDeployersThatControl } from '../services/login-carriers.js';
+import { unreachablePrincipalsHeader } from '../services/principal-reach.js';
 
 /** Who holds which right on an app: what an app.create or app.update event records. */
 function grantsOf(app: TApp): Pick<TApp, 'ownerGroups' | 'deployers' | 'revealGroups'> {
@@ -35,7 +36,10 @@ export const appOperations = [
         status: 201,
         body: created,
         // RFC 9110 §15.3.2: where the new app is read from.
-        headers: { Location: `/v1/apps/${encodeURIComponent(created.name)}` },
+        headers: {
+          Location: `/v1/apps/${encodeURIComponent(created.name)}`,
+          ...unreachablePrincipalsHeader(ctx.config.auth.issuers, 'deployer pattern', created.deployers),
+        },
         auditDetails: { after: grantsOf(created) },
       };
     },
@@ -71,7 +75,14 @@ export const appOperations = [
       return {
         status: 200,
         body: after,
-        headers: { ETag: etag },
+        headers: {
+          ETag: etag,
+          ...unreachablePrincipalsHeader(
+            ctx.config.auth.issuers,
+            'deployer pattern',
+            added(before.deployers, after.deployers),
+          ),
+        },
         auditDetails: { before: grantsOf(before), after: grantsOf(after) },
       };
     },

@@ -14,6 +14,7 @@ import { deleteCluster } from '../services/clusters/delete-cluster.js';
 import { listClusters } from '../services/clusters/list-clusters.js';
 import { updateCluster } from '../services/clusters/update-cluster.js';
 import { refuseControllersThatDeploy } from '../services/login-carriers.js';
+import { unreachablePrincipalsHeader } from '../services/principal-reach.js';
 
 export const clusterOperations = [
   operation({
@@ -28,7 +29,10 @@ export const clusterOperations = [
       return {
         status: 201,
         body: created,
-        headers: { Location: `/v1/clusters/${encodeURIComponent(created.name)}` },
+        headers: {
+          Location: `/v1/clusters/${encodeURIComponent(created.name)}`,
+          ...unreachablePrincipalsHeader(ctx.config.auth.issuers, 'controller subject', created.controllerSubjects),
+        },
         auditDetails: { after: { controllerSubjects: created.controllerSubjects } },
       };
     },
@@ -67,7 +71,14 @@ export const clusterOperations = [
       return {
         status: 200,
         body: after,
-        headers: { ETag: etag },
+        headers: {
+          ETag: etag,
+          ...unreachablePrincipalsHeader(
+            ctx.config.auth.issuers,
+            'controller subject',
+            added(before.controllerSubjects, after.controllerSubjects),
+          ),
+        },
         auditDetails: {
           before: { controllerSubjects: before.controllerSubjects },
           after: { controllerSubjects: after.controllerSubjects },

@@ -66,6 +66,7 @@ function operationsFor(scope: SecretScope): Operation[] {
           comment: body.comment,
           cas: body.cas,
           actor: identity.principal,
+          app: loc.app,
         });
         ctx.metrics.secretSets.inc({ scope });
         return { status: 200, body: result };
@@ -109,11 +110,13 @@ function operationsFor(scope: SecretScope): Operation[] {
       audit: audited(),
       handle: async ({ params: raw, body, identity }, ctx) => {
         const params = raw as KeyParams;
+        const loc = where(params);
         const result = await rollbackSecret(ctx, {
-          path: kvPath(where(params), params.key),
+          path: kvPath(loc, params.key),
           key: params.key,
           version: body.version,
           actor: identity.principal,
+          app: loc.app,
         });
         ctx.metrics.secretSets.inc({ scope });
         return { status: 200, body: result };

@@ -3,14 +3,17 @@
  * applied it: the way to put a crash or a database failure exactly between "Vault has the new
  * version" and "the API has heard so".
  */
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createListAwareServer, originalMethod } from 'vault-dev';
 
 export interface VaultGate {
   address: string;
-  /** Hold the response of the next request whose method and path match. */
-  arm(match: (method: string, path: string) => boolean): void;
-  /** Resolves once Vault has answered the held request (its write is applied). */
+  /**
+   * Hold the response of the next request whose method and path match; with `before`, hold the request itself,
+   * before Vault sees it.
+   */
+  arm(match: (method: string, path: string) => boolean, options?: { before?: boolean }): void;
+  /** Resolves once the request is held: with Vault's answer (its write applied), or before it reached Vault. */
   held(): Promise<void>;
   /** Lets the held response through. */
   release(): void;
@@ -20,19 +23,27 @@ export interface VaultGate {
 export async function startVaultGate(target: string): Promise<VaultGate> {
   const upstream = new URL(target);
   let matcher: ((method: string, path: string) => boolean) | null = null;
+  let holdBefore = false;
   let heldResolve: () => void = () => undefined;
   let heldPromise = new Promise<void>((r) => (heldResolve = r));
   let releaseResolve: () => void = () => undefined;
   let releasePromise = new Promise<void>((r) => (releaseResolve = r));
 
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const hold = matcher !== null && matcher(req.method ?? '', req.url ?? '');
+  // Vault's LIST verb, which Node's own server refuses, passes through as LIST.
+  const server = createListAwareServer(async (req: IncomingMessage, res: ServerResponse) => {
+    const method = originalMethod(req);
+    let hold = matcher !== null && matcher(method, req.url ?? '');
     if (hold) matcher = null;
+    if (hold && holdBefore) {
+      hold = false;
+      heldResolve();
+      await releasePromise;
+    }
     const proxied = request(
       {
         host: upstream.hostname,
         port: upstream.port,
-        method: req.method,
+        method,
         path: req.url,
         headers: req.headers,
       },
@@ -53,23 +64,21 @@ export async function startVaultGate(target: string): Promise<VaultGate> {
     proxied.on('error', () => res.destroy());
     req.pipe(proxied);
   });
-  server.listen(0, '127.0.0.1');
-  await new Promise<void>((r) => server.once('listening', () => r()));
-  const { port } = server.address() as AddressInfo;
+  const { port } = await server.listen(0, '127.0.0.1');
   return {
     address: `http://127.0.0.1:${port}`,
-    arm(match) {
+    arm(match, options = {}) {
       matcher = match;
+      holdBefore = options.before === true;
       heldPromise = new Promise<void>((r) => (heldResolve = r));
       releasePromise = new Promise<void>((r) => (releaseResolve = r));
     },
     held: () => heldPromise,
     release: () => releaseResolve(),
-    close: () =>
-      new Promise<void>((resolve) => {
-        releaseResolve();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      releaseResolve();
+      server.httpServer.closeAllConnections();
+      await server.close();
+    },
   };
 }

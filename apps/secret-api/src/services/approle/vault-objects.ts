@@ -99,10 +99,18 @@ export async function readRoleId(vault: VaultReads, desired: VaultObjects): Prom
 
 /**
  * Writes policies before the roles that name them; within each step the writes are independent, so
- * they go together (one round trip per step, not per object). Each write is a full, idempotent upsert.
+ * they go together (one round trip per step, not per object). Each write is a full, idempotent upsert; a token role
+ * to be created anew is deleted first.
  */
-export async function writeObjects(vault: Pick<VaultClient, 'write'>, writes: readonly PendingWrite[]): Promise<void> {
-  const write = (w: PendingWrite) => vault.write(w.path, w.body, { idempotent: true });
+export async function writeObjects(
+  vault: Pick<VaultClient, 'write' | 'delete'>,
+  writes: readonly PendingWrite[],
+): Promise<void> {
+  const write = async (w: PendingWrite) => {
+    // A token role with a field set that the API's own policy does not let it write back (plan.ts).
+    if (w.recreate) await vault.delete(w.path);
+    await vault.write(w.path, w.body, { idempotent: true });
+  };
   await settleAll(writes.filter((w) => w.kind === 'policy').map(write));
   await settleAll(writes.filter((w) => w.kind !== 'policy').map(write));
 }

@@ -2,7 +2,8 @@
  * Decommission: remove the app's Vault objects in every cluster (its dynamic-credential roles too), its secrets (every version, from
  * KV v2 and from the history), then the app. An app created later under the same name starts empty:
  * its owners must not inherit the values, nor its pods the read access. Under the app's lock, so no
- * ensure can recreate objects behind us. Vault first: if Vault fails half-way the app is still
+ * ensure can recreate objects behind us, and with the app's row locked from the start, so no set records a new
+ * version meanwhile (pending-row.ts reads the row FOR KEY SHARE). Vault first: if Vault fails half-way the app is still
  * there and the same DELETE finishes the job. The audit trail keeps the record. With If-Match (or
  * If-None-Match), the app's row is locked and compared before anything is removed: a precondition that
  * fails deletes nothing.
@@ -36,7 +37,12 @@ export async function deleteApp(
     name,
     async (tx) => {
       // Locked (404 when there is none): a PATCH cannot change what the preconditions were compared with.
-      requirePreconditions(preconditions, appEntityTag(await lockApp(tx, name)), `app '${name}'`);
+      requirePreconditions(preconditions, appEntityTag(await lockApp(tx, name, true)), `app '${name}'`);
+      // The history first (its deletion commits with the app's): a set already past its app check (it recorded a
+      // pending row before we locked the app) confirms that row after its Vault write, and its confirmation now
+      // waits for this transaction, then finds the row gone and removes the key from Vault itself
+      // (set-secret.ts). One that confirmed before this had written to Vault before the keys are listed below.
+      await tx.secretVersion.deleteMany({ where: { path: { startsWith: `${name}/` } } });
       // Every cluster, not only the recorded bindings: a crash between an ensure's Vault writes and
       // its database write leaves objects without a binding, and they must go too.
       const clusters = await tx.cluster.findMany({ select: { name: true }, orderBy: { name: 'asc' } });
@@ -56,7 +62,6 @@ export async function deleteApp(
       // Keys only: an app's folder holds no sub-folders the API writes.
       const keys = (await deps.kv.list(name)).filter((k) => !k.endsWith('/'));
       await inParallel(keys, (key) => deps.kv.deleteMetadata(`${name}/${key}`));
-      await tx.secretVersion.deleteMany({ where: { path: { startsWith: `${name}/` } } });
       await tx.app.delete({ where: { name } });
     },
     { timeoutMs: 300_000 },

@@ -50,10 +50,18 @@ export async function patchApp(
 
 /** The app as it is, its row locked until the transaction ends (a concurrent PATCH waits here). */
 /** The app, its row locked until the transaction ends (404 when there is none). */
-export async function lockApp(tx: Prisma.TransactionClient, name: string): Promise<TApp> {
-  const [row] = await tx.$queryRaw<
-    { name: string; owner_groups: string[]; deployers: string[]; reveal_groups: string[]; created_at: Date }[]
-  >`SELECT name, owner_groups, deployers, reveal_groups, created_at FROM apps WHERE name = ${name} FOR UPDATE`;
+/**
+ * Reads the app's row locked for this transaction (404 when there is none). A change locks it `FOR NO KEY UPDATE`,
+ * which secret sets (reading it `FOR KEY SHARE`, pending-row.ts) do not wait for; the decommission `FOR UPDATE`,
+ * which they do.
+ */
+export async function lockApp(tx: Prisma.TransactionClient, name: string, forDelete = false): Promise<TApp> {
+  type Row = { name: string; owner_groups: string[]; deployers: string[]; reveal_groups: string[]; created_at: Date };
+  const [row] = forDelete
+    ? await tx.$queryRaw<Row[]>`
+        SELECT name, owner_groups, deployers, reveal_groups, created_at FROM apps WHERE name = ${name} FOR UPDATE`
+    : await tx.$queryRaw<Row[]>`
+        SELECT name, owner_groups, deployers, reveal_groups, created_at FROM apps WHERE name = ${name} FOR NO KEY UPDATE`;
   if (!row) throw notFound(`app '${name}' does not exist`);
   return {
     name: row.name,

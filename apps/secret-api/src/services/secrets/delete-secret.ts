@@ -4,7 +4,7 @@
  * a Vault operator can still undelete by hand. A later set continues the version numbering. A key
  * Vault no longer has (its versions all deleted, or forgotten) is a 404.
  */
-import type { VaultClient } from '@secret-api/vault-client';
+import { isDeletedAt, type VaultClient } from '@secret-api/vault-client';
 import type { SecretDeps } from './deps.js';
 import { repairLocked } from './repair.js';
 import { withSecretLock } from './secret-lock.js';
@@ -18,7 +18,7 @@ export async function deleteSecret(
     const meta = await repairLocked(deps, input.path);
     liveCurrent(meta, input.key);
     const live = Object.entries(meta!.versions)
-      .filter(([, v]) => v.deletion_time === '' && !v.destroyed)
+      .filter(([, v]) => !isDeletedAt(v.deletion_time) && !v.destroyed)
       .map(([n]) => Number(n));
     await deps.vault.write(`${deps.kvMount}/delete/${input.path}`, { versions: live }, { idempotent: true });
   });

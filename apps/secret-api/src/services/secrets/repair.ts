@@ -18,6 +18,11 @@ import { rowState } from './versions.js';
 
 export { SYSTEM_ACTOR as REPAIR_ACTOR } from './history-rows.js';
 const OUTSIDE_COMMENT = 'recorded by repair: written outside the Secret API';
+/**
+ * How long after a set records its row its Vault write can still be applied: the Vault client's whole budget for
+ * a request (retries included, VAULT_TIMEOUT_MS) is far less, and the clocks of Vault and the database may differ.
+ */
+const OWN_WRITE_WINDOW_MS = 5 * 60_000;
 
 export interface RowState {
   id: bigint;
@@ -28,6 +33,8 @@ export interface RowState {
   confirmed: boolean;
   fingerprint: string;
   actor: string;
+  /** When the row was recorded (for a pending row: just before its Vault write was sent). */
+  createdAt: Date;
 }
 
 /** A key as repair sees it: Vault's metadata and the history rows that matter for it. */
@@ -80,16 +87,16 @@ export async function loadRowsOfKeys(
   }
   const rows = await deps.prisma.$queryRaw<RowState[]>`
     SELECT v.id, v.path, v.version, v.kv_version AS "kvVersion", v.kv_created_time AS "kvCreatedTime",
-           v.confirmed, v.fingerprint, v.actor
+           v.confirmed, v.fingerprint, v.actor, v.created_at AS "createdAt"
     FROM secret_versions v
     JOIN unnest(${keptPaths}::text[], ${keptVersions}::int[]) AS kept(path, kv_version)
       ON v.path = kept.path AND v.kv_version = kept.kv_version
     UNION
-    SELECT v.id, v.path, v.version, v.kv_version, v.kv_created_time, v.confirmed, v.fingerprint, v.actor
+    SELECT v.id, v.path, v.version, v.kv_version, v.kv_created_time, v.confirmed, v.fingerprint, v.actor, v.created_at
     FROM secret_versions v
     WHERE NOT v.confirmed AND v.path = ANY(${paths}::text[])
     UNION
-    SELECT v.id, v.path, v.version, v.kv_version, v.kv_created_time, v.confirmed, v.fingerprint, v.actor
+    SELECT v.id, v.path, v.version, v.kv_version, v.kv_created_time, v.confirmed, v.fingerprint, v.actor, v.created_at
     FROM secret_versions v
     JOIN unnest(${paths}::text[], ${currents}::int[]) AS k(path, current_version)
       ON v.path = k.path AND v.kv_version > k.current_version`;
@@ -166,14 +173,24 @@ async function settle(
     }
     const actual = info ? await versionFingerprint(deps, path, row.kvVersion) : null;
     const kvCreatedTime = info?.created_time ?? null;
-    if (actual === null || actual === row.fingerprint) {
+    // A set's write is sent right after its row is recorded and is never resent later: a version Vault created
+    // well after that is someone else's, even where its value can no longer be read to compare.
+    const tooLate = kvCreatedTime !== null && Date.parse(kvCreatedTime) - row.createdAt.getTime() > OWN_WRITE_WINDOW_MS;
+    if (!tooLate && (actual === null || actual === row.fingerprint)) {
       // Vault holds our write (or no longer shows the value, and under the lock with cas only ours could be there).
       await deps.prisma.secretVersion.update({ where: { id: row.id }, data: { confirmed: true, kvCreatedTime } });
     } else {
-      // Someone outside the API wrote this version; our write lost its check-and-set.
+      // Someone outside the API wrote this version; our write lost its check-and-set (or never happened).
       await deps.prisma.secretVersion.update({
         where: { id: row.id },
-        data: { confirmed: true, kvCreatedTime, actor: SYSTEM_ACTOR, comment: OUTSIDE_COMMENT, fingerprint: actual },
+        data: {
+          confirmed: true,
+          kvCreatedTime,
+          actor: SYSTEM_ACTOR,
+          comment: OUTSIDE_COMMENT,
+          fingerprint: actual ?? '',
+          ...(kvCreatedTime !== null && { createdAt: new Date(kvCreatedTime) }),
+        },
       });
     }
     recorded.add(row.kvVersion);

@@ -9,7 +9,7 @@ import { rowState } from './versions.js';
 
 export async function rollbackSecret(
   deps: SecretDeps,
-  input: { path: string; key: string; version: number; actor: string },
+  input: { path: string; key: string; version: number; actor: string; app?: string | undefined },
 ): Promise<TSecretVersionRef> {
   const meta = await repairIfNeeded(deps, input.path);
   const row = await deps.prisma.secretVersion.findUnique({
@@ -36,5 +36,6 @@ export async function rollbackSecret(
     value,
     comment: `rollback to version ${input.version}`,
     actor: input.actor,
+    app: input.app,
   });
 }

@@ -21,13 +21,22 @@
  * restored from an older backup), Vault writes version 1 again while the history goes on.
  */
 import type { TSecretVersionRef } from '@secret-api/contract';
-import { VaultCasMismatchError } from '@secret-api/vault-client';
+import { VaultCasMismatchError, VaultUnavailableError } from '@secret-api/vault-client';
 import type { HeldKey } from '../../db/key-lock.js';
 import { ApiError } from '../../http/api-error.js';
 import type { SecretDeps } from './deps.js';
 import { describeKvVersion } from './history-rows.js';
 import { valueData } from './kv-value.js';
-import { confirm, insertPending, lockAndRecord, recordedWithLock, type Written } from './pending-row.js';
+import {
+  appExists,
+  appGone,
+  confirm,
+  foundAppGone,
+  insertPending,
+  lockAndRecord,
+  recordedWithLock,
+  type Written,
+} from './pending-row.js';
 import { checkLocked, type CheckedKey } from './repair.js';
 import { withSecretLock } from './secret-lock.js';
 import { rowOfKvVersion, versionState } from './versions.js';
@@ -40,6 +49,8 @@ export interface SetSecretInput {
   /** The API version the caller expects to be current; 0 = the key must not exist (never set, or deleted). */
   cas?: number | undefined;
   actor: string;
+  /** The app whose secret this is (none for a shared scope): it must exist until the version is confirmed. */
+  app?: string | undefined;
 }
 
 /** The API version of the key's current Vault version; 0 when Vault has none (never set, or forgotten). */
@@ -83,6 +94,12 @@ async function writeToVault(deps: SecretDeps, input: SetSecretInput, pending: Wr
       await deps.prisma.secretVersion.delete({ where: { id: pending.row.id } });
       return null;
     }
+    if (err instanceof VaultUnavailableError && err.neverSent) {
+      // No attempt reached Vault (no connection at all): nothing was written, so nothing is left for repair to
+      // guess about — a version written there later, by anyone, is not this set's. The row goes; the 503 stands.
+      await deps.prisma.secretVersion.delete({ where: { id: pending.row.id } }).catch(() => undefined);
+      throw err;
+    }
     // Whether Vault applied it is unknown: the unconfirmed row stays for repair to settle.
     throw err;
   }
@@ -122,9 +139,15 @@ export async function setSecret(deps: SecretDeps, input: SetSecretInput): Promis
     input.path,
     input.key,
     async (held) => {
+      if (input.app !== undefined && foundAppGone(held.read)) throw appGone(input.app);
       const written = (await setFromHistory(deps, input, held)) ?? (await setFromVault(deps, input));
       // A null creation time (Vault gave none) is filled in by repair on the key's next access.
-      await confirm(deps, held, written);
+      if (!(await confirm(deps, held, written)) && input.app !== undefined && !(await appExists(deps, input.app))) {
+        // Decommissioned while this set wrote (it deleted the row before listing the app's keys in Vault, so this
+        // key may have been missed): the app's secrets must not outlive it.
+        await deps.kv.deleteMetadata(input.path);
+        throw appGone(input.app);
+      }
       return { key: input.key, version: written.row.version };
     },
     { lockedRead: lockAndRecord(deps, input) },

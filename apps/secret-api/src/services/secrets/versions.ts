@@ -5,7 +5,7 @@
  * the KV version and its `created_time`, so a row is matched to Vault only by the very version it
  * describes, never by a later one that reuses the number.
  */
-import type { KvMetadata } from '@secret-api/vault-client';
+import { isDeletedAt, type KvMetadata } from '@secret-api/vault-client';
 import { notFound } from '../../http/api-error.js';
 
 /** What Vault says about one KV version of a key. */
@@ -29,7 +29,7 @@ export function versionState(meta: KvMetadata, kvVersion: number): KvVersionStat
   return {
     kvVersion,
     createdTime: info.created_time,
-    deleted: info.deletion_time !== '',
+    deleted: isDeletedAt(info.deletion_time),
     destroyed: info.destroyed,
   };
 }
