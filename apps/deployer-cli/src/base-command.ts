@@ -40,6 +40,7 @@ export abstract class DeployerCommand<T> extends Command {
         token: config.token,
         userAgent: this.config.userAgent,
         tokenSource: config.source.token,
+        onWarning: (text) => process.stderr.write(`Warning: ${text}\n`),
       }),
       config,
     };

@@ -88,6 +88,13 @@ export function normaliseApiUrl(value: string): string {
       'the Secret API URL must not carry a user or password (user:password@host); the token is the credential',
     );
   }
+  // Every request's path is appended to this base: a query or fragment would swallow it (each call would go to `/`),
+  // and may carry a credential (`?access_token=…`) that error messages would then repeat.
+  if (url.search !== '' || url.hash !== '' || /[?#]/.test(value)) {
+    throw new UsageError(
+      "the Secret API URL must not have a query (?…) or fragment (#…); give the API's base URL, e.g. https://secrets.example.com",
+    );
+  }
   return url.toString().replace(/\/+$/, '');
 }
 

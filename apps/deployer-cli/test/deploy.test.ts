@@ -214,7 +214,30 @@ describe('deployer deploy', () => {
     expect((await apps.listNamespacedDeployment({ namespace: 'shop-prd' })).items).toEqual([]);
   });
 
-  it('exits 4 and names the object when another field manager owns a field it would change', async () => {
+  it('stops waiting, exit 5, when Kubernetes reports the rollout exceeded its progress deadline', async () => {
+    // Pods of a service account that does not exist are never admitted: the rollout makes no progress.
+    const stalled = join(dir, 'stalled');
+    await mkdir(join(stalled, 'config'), { recursive: true });
+    await mkdir(join(stalled, 'k8s'), { recursive: true });
+    await writeFile(join(stalled, 'deployer.yml'), DEPLOYER_YML);
+    await writeFile(join(stalled, 'config', 'app.conf.tmpl'), 'x\n');
+    await writeFile(
+      join(stalled, 'k8s', 'web.yaml'),
+      DEPLOYMENT.replace('  replicas: 2\n', '  replicas: 1\n  progressDeadlineSeconds: 2\n').replace(
+        '    spec:\n      containers:',
+        '    spec:\n      serviceAccountName: nobody\n      containers:',
+      ),
+    );
+    const r = await runCli(
+      ['deploy', '--deployer-yml', join(stalled, 'deployer.yml'), '--cluster', 'aws.prd', '--timeout', '90s'],
+      { env },
+    );
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain('Deployment/shop-prd/web exceeded its progress deadline (2 s)');
+    expect(r.stderr).not.toContain('did not roll out within');
+  });
+
+  it('exits 4 naming the object when another field manager owns a field it would change; --force-conflicts takes it', async () => {
     await objects.patch(
       {
         apiVersion: 'v1',
@@ -231,5 +254,12 @@ describe('deployer deploy', () => {
     const r = await deploy('--cluster', 'aws.stg');
     expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toContain('refused applying ConfigMap/shop/shop-secret-init-config');
+    expect(r.stderr).toContain('deployer deploy --force-conflicts');
+
+    // --force-conflicts takes the field back, as kubectl apply --server-side --force-conflicts does.
+    const forced = await deploy('--cluster', 'aws.stg', '--force-conflicts');
+    expect(forced.code, forced.stderr).toBe(0);
+    const configMap = await core.readNamespacedConfigMap({ name: 'shop-secret-init-config', namespace: 'shop' });
+    expect(configMap.data?.['db.conf.tmpl']).toBe('user={{ dbUsername }}\npassword={{ dbPassword }}\n');
   });
 });

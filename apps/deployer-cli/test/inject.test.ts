@@ -164,15 +164,15 @@ describe('what an injected Deployment runs', () => {
     expect(options.vaultCACert).toEqual({ configMap: 'stg-ca', key: 'ca.crt' });
   });
 
-  it('adds no refresh sidecar and no env volume when the app holds no leases and reads no SECRET_ variables', async () => {
-    const plain = { ...injection.options, leases: false, secrets: {} };
+  it('adds the refresh sidecar to an app that holds no leases too (it revokes the token when the pod stops), and no env volume without SECRET_ variables', async () => {
+    const plain = { ...injection.options, secrets: {} };
     const [, deployment] = inject(
       await readManifests([join(FIXTURES, 'in', 'deployment.yaml')]),
       plain,
       injection.configMap,
     ).objects;
     const spec = podSpec(deployment);
-    expect(spec.initContainers.map((c) => c.name)).toEqual(['secret-init']);
+    expect(spec.initContainers.map((c) => c.name)).toEqual(['secret-init', 'secret-refresh']);
     expect(spec.volumes.map((v) => v.name)).toEqual([
       'cache',
       'secret-api-config',
@@ -548,41 +548,6 @@ describe("the templates' ConfigMap", () => {
     );
     const textOnly = await injectionFor(await projectWith({ 'a.conf': 'x' }), 'aws.stg', ROLE_ID);
     expect(textOnly.configMap).not.toHaveProperty('binaryData');
-  });
-
-  it('adds the refresh sidecar when a template makes leases, even where deployer.yml declares no dynamic credentials', async () => {
-    const noDynamic = (text: string) => text.replace('dynamic:\n  database: true\n', '');
-    const staticOnly = await injectionFor(
-      await projectWith({ 'a.conf.tmpl': '{{ lookup "K" }}' }, noDynamic),
-      'aws.stg',
-      ROLE_ID,
-    );
-    expect(staticOnly.options.leases).toBe(false);
-    for (const call of [
-      '{{ dbPassword "main" }}',
-      '{{ dbUsername "main" }}',
-      '{{ awsCredsEnvVars "deploy" }}',
-      '{{ rawRead "database/creds/aws.stg.myapp" "username" }}',
-      '{{ rawRead "aws/sts/deploy" "access_key" }}',
-      '{{ $p := printf "database/creds/%s" .app }}{{ rawRead $p "username" }}',
-    ]) {
-      const made = await injectionFor(await projectWith({ 'a.conf.tmpl': call }, noDynamic), 'aws.stg', ROLE_ID);
-      expect(made.options.leases, call).toBe(true);
-    }
-    const kvRaw = await injectionFor(
-      await projectWith({ 'a.conf.tmpl': '{{ rawRead "secret/data/myapp/api" "key" }}' }, noDynamic),
-      'aws.stg',
-      ROLE_ID,
-    );
-    expect(kvRaw.options.leases).toBe(false);
-    // A SECRET_ variable naming a dynamic engine's path makes a lease too.
-    const dbVariable = (text: string) =>
-      noDynamic(text).replace(
-        '  SECRET_API_KEY: secret/data/myapp/api#key\n',
-        '  SECRET_DB_USER: database/creds/aws.stg.myapp#username\n',
-      );
-    const fromVariable = await injectionFor(await projectWith({}, dbVariable), 'aws.stg', ROLE_ID);
-    expect(fromVariable.options.leases).toBe(true);
   });
 
   it('refuses a config directory deployer.yml names but that does not exist; a missing default one is no templates', async () => {

@@ -79,6 +79,9 @@ describe('deployer login', () => {
     ['http://user:pw-secret@127.0.0.1:1', 'must not carry a user or password'],
     ['eyJhbGciOiJFUzI1NiJ9.pasted-token', 'is not a URL'],
     ['ftp://pw-secret.example', 'must be http:// or https://'],
+    ['http://127.0.0.1:1/?access_token=pw-secret', 'must not have a query (?…) or fragment (#…)'],
+    ['http://127.0.0.1:1#pw-secret', 'must not have a query (?…) or fragment (#…)'],
+    ['http://127.0.0.1:1/?', 'must not have a query (?…) or fragment (#…)'],
   ])('an API URL %s is refused (exit 1) without being repeated', async (url, message) => {
     const other = await tempHome();
     const r = await runCli(['login', '--api-url', url, '--token-stdin'], { env: baseEnv(other), input: 'x\n' });

@@ -37,6 +37,47 @@ const env = (): Record<string, string | undefined> => ({
   SECRET_API_TOKEN: 'a-token',
 });
 
+describe('a value typed on the command line', () => {
+  it.each([
+    [['secrets', 'set', 'myapp', 'DB_PASSWORD=hunter2']],
+    [['secrets', 'set', '--scope', 'global', 'DB_PASSWORD=hunter2']],
+    [['secrets', 'get', 'myapp', 'DB_PASSWORD=hunter2']],
+  ])('deployer %j is refused (exit 1), not echoed, nothing sent', async (args) => {
+    const r = await runInProcess(args, env());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("secret key 'DB_PASSWORD=…' is invalid: a key cannot contain '='");
+    expect(r.stdout + r.stderr).not.toContain('hunter2');
+    expect(api.requests).toEqual([]);
+  });
+});
+
+describe('API warnings', () => {
+  it('are printed on stderr as kubectl prints them; the command still succeeds', async () => {
+    next = {
+      status: 201,
+      body: {
+        name: 'myapp',
+        ownerGroups: ['g'],
+        deployers: ['repo:*'],
+        revealGroups: [],
+        createdAt: '2026-01-02T03:04:05.000Z',
+      },
+      headers: {
+        Warning: `299 - "deployer pattern 'repo:*' can never match a caller", 299 - "a \\"quoted\\" word"`,
+      },
+    };
+    const r = await runInProcess(
+      ['apps', 'create', 'myapp', '--owner-group', 'g', '--deployer', 'repo:*', '--json'],
+      env(),
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ name: 'myapp' });
+    expect(r.stderr).toBe(
+      "Warning: deployer pattern 'repo:*' can never match a caller\n" + 'Warning: a "quoted" word\n',
+    );
+  });
+});
+
 describe('API errors', () => {
   it('429 is exit 5 like a 5xx: worth retrying later, not a mistake in the call', async () => {
     next = problem(429, 'too_many_requests', 'slow down');

@@ -79,6 +79,16 @@ describe('secrets set', () => {
     expect((await reveal('TLS_KEY')).stdout).toBe('-----BEGIN KEY-----\nabc\n-----END KEY-----\n');
   });
 
+  it('keeps a leading byte-order mark, from a file and from stdin: it is part of the value', async () => {
+    const path = join(files, 'bom.txt');
+    await writeFile(path, '\ufeffwith-bom');
+    expect((await runCli(['secrets', 'set', 'shop', 'BOM_FILE', '--from-file', path], { env: owner })).code).toBe(0);
+    expect((await reveal('BOM_FILE')).stdout).toBe('\ufeffwith-bom');
+    const piped = await runCli(['secrets', 'set', 'shop', 'BOM_STDIN'], { env: owner, input: '\ufeffpiped\n' });
+    expect(piped.code).toBe(0);
+    expect((await reveal('BOM_STDIN')).stdout).toBe('\ufeffpiped');
+  });
+
   it('refuses an empty value and a missing file (exit 1)', async () => {
     expect((await runCli(['secrets', 'set', 'shop', 'EMPTY'], { env: owner, input: '\n' })).code).toBe(1);
     const missing = await runCli(['secrets', 'set', 'shop', 'X', '--from-file', join(files, 'nope')], { env: owner });

@@ -41,9 +41,23 @@ export interface ApiClientOptions {
   userAgent?: string;
   /** Where the token came from, to say how to replace it when the API refuses it. */
   tokenSource?: 'env' | 'config' | 'login';
+  /** Told each warning an answer carries (a `Warning: 299 - "…"` header), as kubectl prints them. */
+  onWarning?: (text: string) => void;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * The texts of the warnings in a `Warning` header (RFC 7234 §5.5: `299 - "text"`, several joined by commas), as the
+ * Secret API and the Kubernetes API server send them (a header value carries no control characters: HTTP parsers
+ * refuse them).
+ */
+export function warningTexts(header: string | string[] | undefined): string[] {
+  const values = header === undefined ? [] : Array.isArray(header) ? header : [header];
+  return values.flatMap((value) =>
+    [...value.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)].map((m) => (m[1] ?? '').replace(/\\(.)/g, '$1')),
+  );
+}
 
 export class ApiClient {
   constructor(private readonly options: ApiClientOptions) {}
@@ -85,6 +99,7 @@ export class ApiClient {
       throw transportError(err, this.options.apiUrl, what, timeoutMs);
     }
     const text = res.body;
+    for (const warning of warningTexts(res.headers.warning)) this.options.onWarning?.(warning);
 
     // Every status the route declares is one of its answers (readiness answers 503 with the same body as 200).
     const schema = route.responses[res.status];

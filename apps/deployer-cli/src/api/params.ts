@@ -35,6 +35,16 @@ export function checkParams(route: RouteContract, params: Readonly<Record<string
         if (problems.has(name)) continue; // one message per parameter
         const word = PARAM_WORDS[name] ?? name;
         const value = params[name] ?? '';
+        const assignment = name === 'key' ? value.indexOf('=') : -1;
+        if (assignment >= 0) {
+          // `KEY=VALUE`, as heroku config:set and kubectl --from-literal take it: what follows `=` may be the secret.
+          problems.set(
+            name,
+            `${word} '${value.slice(0, assignment)}=…' is invalid: a key cannot contain '=', and a secret value is ` +
+              'never taken from the command line (it would stay in shell history and CI logs); pipe it in or use --from-file',
+          );
+          continue;
+        }
         problems.set(name, `${word} '${value}' is invalid: ${reason(word, value, issue.message)}`);
       }
       throw new UsageError([...problems.values()].join('\n'), 'validation');

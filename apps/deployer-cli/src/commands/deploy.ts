@@ -57,6 +57,13 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
     }),
     timeout: Flags.string({ summary: 'How long to wait for the rollout (90s, 5m, 1h).', default: '5m' }),
     'vault-addr': vaultAddrFlag,
+    'force-conflicts': Flags.boolean({
+      summary: 'Take over fields another field manager owns (kubectl scale, an autoscaler) instead of failing.',
+      description:
+        'As kubectl apply --server-side --force-conflicts. Without it, a field of the manifest that another manager ' +
+        'has set since is a conflict (exit 4) and nothing of that object changes.',
+      default: false,
+    }),
     'create-namespace': Flags.boolean({
       summary: "Create the deployer.yml entry's namespace first when the cluster has none of that name.",
       description:
@@ -86,7 +93,9 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
     // The kubeconfig context is checked before anything is written anywhere (Vault included).
     const kube = flags['dry-run']
       ? undefined
-      : (await import('../deploy/kube.js')).connectCluster(cluster.context, cluster.namespace);
+      : (await import('../deploy/kube.js')).connectCluster(cluster.context, cluster.namespace, {
+          forceConflicts: flags['force-conflicts'],
+        });
     const { api, contract } = await this.connect();
     const role = await this.spin(`Ensuring the AppRole of ${app} in ${cluster.name}`, () =>
       api.send(contract.ensureAppRoleRoute, { params: { app, cluster: cluster.name } }),
@@ -141,12 +150,15 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
 
   /** Polls each workload until its status says rolled out; progress only on a terminal. */
   private async waitForRollout(kube: Cluster, applied: KubeObjectLike[], timeoutMs: number): Promise<string[]> {
-    const [{ WAITED_KINDS, rolloutState, podSelector, podProblems }, { describeObject }, { RolloutTimeoutError }] =
-      await Promise.all([
-        import('../deploy/rollout.js'),
-        import('../inject/manifests.js'),
-        import('../deploy/errors.js'),
-      ]);
+    const [
+      { WAITED_KINDS, rolloutState, podSelector, podProblems },
+      { describeObject },
+      { RolloutFailedError, RolloutTimeoutError },
+    ] = await Promise.all([
+      import('../deploy/rollout.js'),
+      import('../inject/manifests.js'),
+      import('../deploy/errors.js'),
+    ]);
     const workloads = applied.filter((o) => WAITED_KINDS.has(String(o['kind'])));
     const progress = !this.jsonEnabled() && Boolean(process.stderr.isTTY) && !process.env['CI'];
     const deadline = Date.now() + timeoutMs;
@@ -159,12 +171,17 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
         const state = current === undefined ? { done: false, message: 'not found' } : rolloutState(current);
         if (state.done) break;
         if (progress) ux.action.status = state.message;
-        if (Date.now() >= deadline) {
-          if (progress) ux.action.stop('timed out');
+        if (state.failed !== undefined || Date.now() >= deadline) {
+          if (progress) ux.action.stop(state.failed !== undefined ? 'failed' : 'timed out');
           const selector = podSelector(workload);
           // What is wrong with its pods, when the cluster says: a crash-looping secret-init is the usual answer.
           const problems = selector ? podProblems(await kube.pods(selector).catch(() => [])) : [];
           const why = problems.length > 0 ? `\n${problems.map((p) => `  ${p}`).join('\n')}` : '';
+          if (state.failed !== undefined) {
+            throw new RolloutFailedError(
+              `${name} ${state.failed}: Kubernetes stopped waiting for it (it was applied; fix it and deploy again)${why}`,
+            );
+          }
           throw new RolloutTimeoutError(
             `${name} did not roll out within ${timeoutMs / 1000} s (${state.message}); it was applied, and Kubernetes keeps rolling it out${why}`,
           );

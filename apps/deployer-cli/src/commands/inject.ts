@@ -15,7 +15,7 @@ export default class Inject extends DeployerCommand<InjectCommandResult> {
   static override description = `Reads Kubernetes manifests (files, directories, or stdin when none or "-" is given; \
 multi-document YAML and Lists) and adds to every Deployment, StatefulSet, DaemonSet, Job, CronJob and Pod: the \
 secret-init init container (with the RoleID and Vault's address: deployer.yml's, or --vault-addr), the \
-secret-refresh native sidecar when the app's secrets make leases (database or aws credentials), in-memory volumes for /etc/secrets and /env (read-only in the app's containers) and for the lease directory \
+secret-refresh native sidecar (it renews the pod's Vault token and leases and revokes them when the pod stops), in-memory volumes for /etc/secrets and /env (read-only in the app's containers) and for the lease directory \
 (secret-init and secret-refresh only: it holds the pod's Vault token), the templates' ConfigMap at /config, a pod \
 fsGroup (1000 unless the pod sets its own) so the app's containers can read the files whatever user they run as, and \
 the ${'`'}secret-api.dev/role${'`'} annotation. Prints the manifests on stdout and what was injected or skipped on \

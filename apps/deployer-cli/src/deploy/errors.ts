@@ -13,3 +13,9 @@ export class ClusterUnreachableError extends NetworkError {}
 
 /** The workloads were applied but did not become ready within --timeout. */
 export class RolloutTimeoutError extends NetworkError {}
+
+/**
+ * Kubernetes gave up on a workload's rollout (ProgressDeadlineExceeded). Unavailable (5) like a timeout: the deploy
+ * was applied and is not ready, and the cause (an image pull, a secret-init that cannot log in) is often outside it.
+ */
+export class RolloutFailedError extends NetworkError {}

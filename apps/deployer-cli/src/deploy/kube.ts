@@ -33,7 +33,15 @@ export interface Cluster {
  * The kubeconfig's context (KUBECONFIG or ~/.kube/config), with deployer.yml's namespace as the default for objects
  * that name none.
  */
-export function connectCluster(context: string, namespace: string): Cluster {
+export interface ConnectOptions {
+  /**
+   * Server-side apply with `force`: take the fields another manager owns (`kubectl scale`, an autoscaler's
+   * replicas) instead of failing with a conflict, as `kubectl apply --server-side --force-conflicts` does.
+   */
+  forceConflicts?: boolean;
+}
+
+export function connectCluster(context: string, namespace: string, options: ConnectOptions = {}): Cluster {
   const loaded = new KubeConfig();
   try {
     loaded.loadFromDefault();
@@ -91,7 +99,7 @@ export function connectCluster(context: string, namespace: string): Cluster {
           undefined,
           undefined,
           FIELD_MANAGER,
-          false,
+          options.forceConflicts === true,
           PatchStrategy.ServerSideApply,
         ),
       )) as KubeObject;
@@ -148,9 +156,16 @@ function kubeError(err: unknown, what: string, server: string): Error {
   if (err instanceof ApiException) {
     const code = err.code;
     const detail = statusMessage(err.body) ?? `HTTP ${code}`;
-    return new KubeApiError(code, `Kubernetes at ${server} refused ${what}: ${detail}`, {
+    const error = new KubeApiError(code, `Kubernetes at ${server} refused ${what}: ${detail}`, {
       code: code === 409 ? 'kube_conflict' : `kube_${code}`,
     });
+    // Another field manager owns a field the manifest sets: say how to take it, as kubectl does.
+    if (code === 409 && /conflict/i.test(detail)) {
+      error.hint =
+        'another field manager (kubectl scale, an autoscaler) owns that field: drop it from the manifest (replicas ' +
+        'under an autoscaler), or take it over with deployer deploy --force-conflicts';
+    }
+    return error;
   }
   const cause =
     (err as { code?: unknown; cause?: { code?: unknown } }).code ?? (err as { cause?: { code?: unknown } }).cause?.code;

@@ -140,28 +140,6 @@ export async function readManifests(paths: readonly string[]): Promise<Manifest[
   return out;
 }
 
-/** KV v2 reads (the default mount) make no lease; a path under any other engine may (database/creds, aws/sts, …). */
-const KV_PATH = /^secret\//;
-const LEASE_FUNCTIONS = /\b(dbUsername|dbPassword|awsCredsEnvVars)\b/;
-const RAW_READS = /\brawRead\b\s*(?:"([^"]*)")?/g;
-
-/**
- * Whether the pod will hold leases of its token (a database user, AWS keys): Vault revokes them with the token,
- * within minutes, unless the refresh sidecar keeps it alive. They come from a `secrets:` path outside the KV mount,
- * from a template calling dbUsername, dbPassword or awsCredsEnvVars, or from a rawRead of such a path (or of one the
- * template computes). Read from the text, not the parse: a mention in a comment adds a sidecar that is not needed,
- * never the other way round.
- */
-function makesLeases(secrets: Readonly<Record<string, string>>, files: ReadonlyMap<string, Buffer>): boolean {
-  if (Object.values(secrets).some((ref) => !KV_PATH.test(ref))) return true;
-  return [...files].some(([name, bytes]) => {
-    if (!name.endsWith('.tmpl')) return false;
-    const text = bytes.toString('utf8');
-    if (LEASE_FUNCTIONS.test(text)) return true;
-    return [...text.matchAll(RAW_READS)].some((m) => m[1] === undefined || !KV_PATH.test(m[1]));
-  });
-}
-
 export interface Injection {
   options: InjectOptions;
   configMap: KubeObject;
@@ -188,7 +166,6 @@ export async function injectionFor(
       vaultCACert: cluster.vaultCACert,
       roleId,
       secrets: config.secrets,
-      leases: config.dynamic.database || config.dynamic.aws || makesLeases(config.secrets, files),
       restartOnChange: config.restartOnChange,
       resources: config.resources,
       images: config.images,

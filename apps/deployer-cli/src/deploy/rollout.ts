@@ -6,6 +6,11 @@ import type { KubeObject } from '../inject/manifests.js';
 
 export interface RolloutState {
   done: boolean;
+  /**
+   * Set when Kubernetes gave up on the rollout (a Deployment's Progressing condition with reason
+   * ProgressDeadlineExceeded, what `kubectl rollout status` fails on): waiting longer changes nothing.
+   */
+  failed?: string;
   /** For the progress line: `1 of 2 updated replicas available`. */
   message: string;
 }
@@ -32,6 +37,19 @@ export function rolloutState(object: KubeObject): RolloutState {
       done: updated === desired && available === desired,
       message: `${Math.min(updated, available)} of ${desired} updated pods available`,
     };
+  }
+  if (object['kind'] === 'Deployment') {
+    const conditions = Array.isArray(status['conditions']) ? (status['conditions'] as Record<string, unknown>[]) : [];
+    const stalled = conditions.find((c) => c['type'] === 'Progressing' && c['reason'] === 'ProgressDeadlineExceeded');
+    if (stalled) {
+      const deadline =
+        typeof spec['progressDeadlineSeconds'] === 'number' ? ` (${spec['progressDeadlineSeconds']} s)` : '';
+      return {
+        done: false,
+        failed: `exceeded its progress deadline${deadline}`,
+        message: String(stalled['message'] ?? ''),
+      };
+    }
   }
   const wanted = spec['replicas'] === undefined ? 1 : num(spec['replicas']);
   const updated = num(status['updatedReplicas']);

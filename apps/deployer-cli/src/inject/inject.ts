@@ -1,6 +1,7 @@
 /**
  * `deployer inject` as a pure function (after linkerd2's inject): manifests and options in, manifests and a report
- * out. Every pod template of a workload gets secret-init, the refresh sidecar when the app holds leases, the
+ * out. Every pod template of a workload gets secret-init, the refresh sidecar (it keeps the pod's token and leases
+ * alive and revokes them when the pod stops, so no pod leaves a live token behind), the
  * in-memory volumes and the role annotation. Injecting an injected manifest gives the same manifest: our earlier
  * additions (recognised by the `secret-api.dev/injected` annotation) are taken out and added again. Whatever
  * cannot be injected safely is an error naming the object, and then nothing is output.
@@ -152,7 +153,7 @@ function problemsWith(template: Record<string, unknown>, options: InjectOptions)
   }
   // One network namespace for the whole pod: a port of the app's is a port of ours.
   const ourPorts = new Map([[INTAKE_PORT, `${SECRET_INIT}'s intake`]]);
-  if (options.leases) ourPorts.set(REFRESH_PROBE_PORT, `${SECRET_REFRESH}'s probe`);
+  ourPorts.set(REFRESH_PROBE_PORT, `${SECRET_REFRESH}'s probe`);
   for (const container of [...containers, ...inits]) {
     for (const port of list(container['ports'])) {
       const ours = ourPorts.get(Number(port['containerPort']));
@@ -180,12 +181,8 @@ function problemsWith(template: Record<string, unknown>, options: InjectOptions)
 
 function addInjection(template: Record<string, unknown>, workload: KubeObject, options: InjectOptions): string[] {
   const spec = child(template, 'spec');
-  const added = [SECRET_INIT];
-  const ours = [secretInitContainer(options)];
-  if (options.leases) {
-    ours.push(secretRefreshContainer(options));
-    added.push(`${SECRET_REFRESH} (native sidecar)`);
-  }
+  const added = [SECRET_INIT, `${SECRET_REFRESH} (native sidecar)`];
+  const ours = [secretInitContainer(options), secretRefreshContainer(options)];
   // First: nothing of the app starts before secret-init has rendered its files.
   spec['initContainers'] = [...ours, ...list(spec['initContainers'])];
   const volumes = injectedVolumes(options);

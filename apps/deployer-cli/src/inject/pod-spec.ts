@@ -51,8 +51,6 @@ export interface InjectOptions {
   roleId: string;
   /** `SECRET_<NAME>` -> `<path>[#field]`. */
   secrets: Readonly<Record<string, string>>;
-  /** The app holds leases (database, aws): the refresh sidecar keeps them alive. */
-  leases: boolean;
   restartOnChange: boolean;
   resources: { requests?: ResourceList | undefined; limits?: ResourceList | undefined };
   images: { secretInit: string; secretRefresh: string };

@@ -3,7 +3,8 @@ import { createReadStream } from 'node:fs';
 import { SECRET_VALUE_MAX_BYTES } from '@secret-api/contract';
 import { UsageError } from '../errors.js';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading byte-order mark is part of the value (the file's exact bytes), not something to strip.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * How much of stdin or a file is read before it is refused as too large: the largest value the API takes, plus one
