@@ -92,6 +92,7 @@ class Lifecycle {
       process.exit(1);
     }, STOP_TIMEOUT_MS);
     force.unref();
+    this.embedded?.stopping();
     this.databaseClosed = this.closeApi();
     this.stopping = this.databaseClosed.then(() => this.stopEmbedded());
     this.stopping.then(

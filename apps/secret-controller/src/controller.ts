@@ -79,11 +79,13 @@ class Term {
       log,
       restartsPerMinute: config.restartsPerMinute,
     });
+    // One view of which namespaces run which apps, for SecretID delivery and restarts alike.
+    const namespaces = new NamespaceGrants({ kube });
     const reconciler = new PodReconciler({
       cache: this.informer,
       queue: this.queue,
       secretApi,
-      namespaces: new NamespaceGrants({ kube }),
+      namespaces,
       kube,
       events,
       restarts,
@@ -96,6 +98,7 @@ class Term {
     this.restarter = new RolloutRestarter({
       secretApi,
       kube,
+      namespaces,
       events,
       metrics,
       log,

@@ -1,7 +1,8 @@
 /**
  * Restart on change skips a deployment whose pods all started after the change: they read the new value when they
  * started. The usual CI order — set the secret, then deploy — must not roll the fresh deployment out twice, and a
- * deployment with a pod from before the change is still restarted. Against a real kube-dev; the change feed is a
+ * deployment with a pod from before the change is still restarted. A deployment in a namespace that may not run the
+ * app is never restarted (nor told, by an Event, which keys changed). Against a real kube-dev; the change feed is a
  * fixed page of the Secret API's answer (its own tests cover how the API builds it).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKubeDev, type KubeDev } from 'kube-dev';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NamespaceGrants } from '../src/delivery/namespace-grants.js';
 import { KubeClient, type KubeObject } from '../src/kube/client.js';
 import { kubeconfigConnection } from '../src/kube/connection.js';
 import { createLogger } from '../src/log.js';
@@ -21,8 +23,14 @@ let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rollout-restart-'));
-  kube = await startKubeDev({ namespaces: ['apps'] });
+  kube = await startKubeDev({ namespaces: ['apps', 'other'] });
   k8s = new KubeClient(await kubeconfigConnection(kube.writeKubeconfig(join(dir, 'kubeconfig'))));
+  // The platform team lets namespace apps run myapp; namespace other runs only an app called other.
+  await k8s.patch(
+    '/api/v1/namespaces/apps',
+    { metadata: { annotations: { 'secret-api.dev/apps': 'myapp' } } },
+    'merge',
+  );
 });
 
 afterAll(async () => {
@@ -30,9 +38,9 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function deploy(name: string): Promise<void> {
+async function deploy(name: string, namespace = 'apps'): Promise<void> {
   const labels = { app: name };
-  await k8s.create('/apis/apps/v1/namespaces/apps/deployments', {
+  await k8s.create(`/apis/apps/v1/namespaces/${namespace}/deployments`, {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name, annotations: { 'secret-api.dev/restart-on-change': 'true' } },
@@ -46,20 +54,21 @@ async function deploy(name: string): Promise<void> {
     },
   });
   await expect
-    .poll(async () => (await k8s.list(`/api/v1/namespaces/apps/pods?labelSelector=app%3D${name}`)).items.length)
+    .poll(async () => (await k8s.list(`/api/v1/namespaces/${namespace}/pods?labelSelector=app%3D${name}`)).items.length)
     .toBe(1);
 }
 
-const restartedAt = async (name: string) =>
+const restartedAt = async (name: string, namespace = 'apps') =>
   (
-    (await k8s.get(`/apis/apps/v1/namespaces/apps/deployments/${name}`)) as KubeObject & {
+    (await k8s.get(`/apis/apps/v1/namespaces/${namespace}/deployments/${name}`)) as KubeObject & {
       spec: { template: { metadata: { annotations?: Record<string, string> } } };
     }
   ).spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'];
 
 describe('restart on change', () => {
-  it('restarts a deployment with a pod from before the change, and leaves one whose pods all came after it', async () => {
+  it('restarts a deployment with a pod from before the change; leaves one whose pods came after it, and one in a namespace that may not run the app', async () => {
     await deploy('early');
+    await deploy('thief', 'other');
     // Pod creation times have whole seconds: the change must be in a later second than the early pod, and the late
     // pods later than the change by the clock margin.
     await new Promise((r) => setTimeout(r, 1100));
@@ -68,6 +77,7 @@ describe('restart on change', () => {
     await deploy('late');
 
     let cursor: string | undefined = 'c1';
+    const recorded: string[] = [];
     const restarter = new RolloutRestarter({
       secretApi: {
         listChanges: async () => ({
@@ -78,7 +88,8 @@ describe('restart on change', () => {
         }),
       },
       kube: k8s,
-      events: { record: () => undefined },
+      namespaces: new NamespaceGrants({ kube: k8s }),
+      events: { record: (target) => void recorded.push(`${String(target.namespace)}/${String(target.name)}`) },
       metrics: createMetrics({ defaultMetrics: false }),
       log: createLogger('error', () => undefined),
       pollMs: 60_000,
@@ -87,6 +98,8 @@ describe('restart on change', () => {
     await restarter.pollOnce();
     expect(await restartedAt('early')).toBeDefined();
     expect(await restartedAt('late')).toBeUndefined();
+    expect(await restartedAt('thief', 'other')).toBeUndefined();
+    expect(recorded).toEqual(['apps/early']);
     expect(cursor).toBe('c2');
   });
 });

@@ -56,7 +56,11 @@ export async function runInit(config: Config, env: Env, log: Logger): Promise<vo
       pending.push({ path: config.envFile, content: envFileContent(out.variables), mode: config.fileMode });
     }
     writeFilesAtomically(pending, OUTPUT_DIR_MODE);
-    writeLeaseDir(config.leaseDir, leaseFile(client.address, session, fetcher.leases), session.token);
+    writeLeaseDir(
+      config.leaseDir,
+      leaseFile(client.address, session, fetcher.leases, new Date(), fetcher.certificates),
+      session.token,
+    );
     log.info('secrets written', {
       files: sources.length,
       templates: templates.length,

@@ -165,6 +165,12 @@ describe('secret-init run: rendering', () => {
       join(d.out, 'tls/cert.pem'),
     ]).toString();
     expect(verified).toContain(': OK');
+    // Certificates, which no lease keeps, are in the lease file for the sidecar (this one, and the rawWrite's).
+    expect(leases.certificates).toHaveLength(2);
+    const serial = cert.serialNumber.toLowerCase().match(/../g)!.join(':');
+    const tls = leases.certificates.find((c: { serial: string }) => c.serial === serial);
+    expect(tls).toMatchObject({ path: expect.stringMatching(/\/issue\//) });
+    expect(Date.parse(tls.expiresAt)).toBe(Date.parse(cert.validTo));
   });
 
   it('a missing secret fails naming file, line, column, function and path; nothing is written and the token is revoked', async () => {

@@ -11,7 +11,7 @@ import { isServiceLinkVariable } from '@secret-api/pod-env';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnvFile } from './env-file.js';
 import { ConfigError } from './errors.js';
-import { hasLeaseFile, readLeaseDir } from './lease-dir.js';
+import { hasLeaseFile, readLeaseDir, type LeaseDirCertificate } from './lease-dir.js';
 import type { LogLevel } from './log.js';
 
 export type Source = 'lease-dir' | 'renewer' | 'token-file';
@@ -34,6 +34,8 @@ export interface Config {
   token: string;
   tokenHint: (Hint & { accessor: string | undefined }) | undefined;
   leases: { leaseId: string; path: string | undefined; hint: Hint | undefined }[];
+  /** PKI certificates the pod holds (from the lease file): the pod must restart before they expire. */
+  certificates: LeaseDirCertificate[];
   /** Upper bound on the wait between two renewals of an item (RENEW_INTERVAL). */
   renewIntervalMs: number;
   revokeOnExit: boolean;
@@ -80,6 +82,7 @@ export function loadConfig(env: Env): Config {
         path: l.path,
         hint: { ttl: l.ttl, renewable: l.renewable, expiresAt: l.expiresAt },
       })),
+      certificates: dir.certificates,
     };
   }
   if (env['SECRET_REFRESH_LEASE_DIR']) {
@@ -131,6 +134,7 @@ export function loadConfig(env: Env): Config {
     token,
     tokenHint: undefined,
     leases: leaseIds(merged, where('LEASE_IDS')).map((leaseId) => ({ leaseId, path: undefined, hint: undefined })),
+    certificates: [],
   };
 }
 

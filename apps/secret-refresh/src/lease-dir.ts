@@ -3,7 +3,10 @@
  * writes it; its README documents it): the token alone in `token`, and `leases.json`:
  *
  *   { version: 1, vaultAddr, writtenAt, token: { accessor?, source, ttl, renewable, expiresAt|null },
- *     leases: [ { leaseId, path, ttl, renewable, expiresAt } ] }
+ *     leases: [ { leaseId, path, ttl, renewable, expiresAt } ],
+ *     certificates?: [ { path, serial, issuedAt, expiresAt } ] }
+ *
+ * (`certificates`: the PKI certificates secret-init rendered, which no lease keeps alive.)
  *
  * Only this module knows the format, so a change on secret-init's side is one edit here. Unknown
  * fields are ignored (secret-init may add some); a missing or mistyped one is a ConfigError
@@ -26,11 +29,21 @@ export interface LeaseDirLease {
   expiresAt: Date;
 }
 
+/** A certificate issued by a PKI engine (no lease): it lasts until `expiresAt` and cannot be renewed. */
+export interface LeaseDirCertificate {
+  /** The Vault path that issued it, e.g. `pki/aws/stg/issue/service-tls`. */
+  path: string;
+  serial: string;
+  issuedAt: Date;
+  expiresAt: Date;
+}
+
 export interface LeaseDir {
   vaultAddr: string;
   token: string;
   tokenInfo: { accessor: string | undefined; ttl: number; renewable: boolean; expiresAt: Date | null };
   leases: LeaseDirLease[];
+  certificates: LeaseDirCertificate[];
 }
 
 /** True when `dir` holds a lease file (then it is the configuration, and must be valid). */
@@ -73,12 +86,23 @@ export function readLeaseDir(dir: string): LeaseDir {
       expiresAt: time(l['expiresAt'], at(`leases[${i}].expiresAt`)),
     };
   });
+  const rawCertificates = root['certificates'] ?? [];
+  if (!Array.isArray(rawCertificates)) throw new ConfigError(`${at('certificates')} must be a list`);
+  const certificates = rawCertificates.map((raw: unknown, i: number) => {
+    const c = object(raw, at(`certificates[${i}]`));
+    return {
+      path: string(c['path'], at(`certificates[${i}].path`)),
+      serial: string(c['serial'], at(`certificates[${i}].serial`)),
+      issuedAt: time(c['issuedAt'], at(`certificates[${i}].issuedAt`)),
+      expiresAt: time(c['expiresAt'], at(`certificates[${i}].expiresAt`)),
+    };
+  });
   const tokenPath = join(dir, TOKEN_FILE);
   const token = readText(tokenPath).trim();
   if (token === '' || /[\s\0]/.test(token)) {
     throw new ConfigError(`${tokenPath} must hold one token (no spaces or control characters)`);
   }
-  return { vaultAddr, token, tokenInfo, leases };
+  return { vaultAddr, token, tokenInfo, leases, certificates };
 }
 
 function readText(path: string): string {

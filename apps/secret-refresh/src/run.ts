@@ -2,6 +2,7 @@
  * The program: serve the probes, look every item up, keep them alive until a signal (then
  * revoke, exit 0) or until one is lost (one error line, exit 2).
  */
+import { CertificateWatch } from './certificates.js';
 import type { Config } from './config.js';
 import { EXIT, type CredentialLostError } from './errors.js';
 import { startHealthServer } from './health.js';
@@ -24,6 +25,7 @@ export async function run(config: Config, log: Logger): Promise<number> {
     from: config.origin,
     vaultAddr: vault.address,
     leases: config.leases.length,
+    certificates: config.certificates.length,
     port: health.port,
     renewIntervalSeconds: config.renewIntervalMs / 1000,
     revokeOnExit: config.revokeOnExit,
@@ -43,6 +45,8 @@ export async function run(config: Config, log: Logger): Promise<number> {
     clientTimeoutMs: config.clientTimeoutMs,
     onLost: (err) => settle({ kind: 'lost', err }),
   });
+  const certificates = new CertificateWatch(config.certificates, (err) => settle({ kind: 'lost', err }));
+  certificates.start();
   void refresher.start().then(() => {
     if (phase !== 'starting' || items.some((i) => i.state !== 'ok')) return;
     phase = 'running';
@@ -51,6 +55,7 @@ export async function run(config: Config, log: Logger): Promise<number> {
 
   const how = await ended;
   refresher.stop();
+  certificates.stop();
   // Later signals must not kill us mid-revocation: the shutdown timeout bounds it instead.
   process.on('SIGTERM', () => undefined);
   process.on('SIGINT', () => undefined);

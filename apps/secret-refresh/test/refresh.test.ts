@@ -122,6 +122,33 @@ describe('secret-refresh with the lease directory', () => {
     expect(await stack.tokenAlive(login.token)).toBe(true);
   });
 
+  it('a PKI certificate of the pod is reported lost at two thirds of its life (exit 2): the pod must restart for a new one', async () => {
+    const login = await stack.login();
+    const dir = join(tempDir('certificate'), 'leases');
+    const issued = Date.now();
+    const certificate = {
+      path: 'pki/aws/stg/issue/service-tls',
+      serial: '3a:1f:00',
+      issuedAt: new Date(issued).toISOString(),
+      expiresAt: new Date(issued + 6_000).toISOString(),
+    };
+    writeLeaseDir(dir, stack.vault.address, login, [], issued, [certificate]);
+    const p = start({ SECRET_REFRESH_LEASE_DIR: dir });
+    await p.waitForLog((l) => l.msg.startsWith('ready'));
+    const { code } = await p.exited;
+    expect(code).toBe(2);
+    const lostAfter = Date.now() - issued;
+    expect(lostAfter).toBeGreaterThanOrEqual(3_500);
+    expect(lostAfter).toBeLessThan(6_000);
+    const errors = p.logs().filter((l) => l.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.msg).toContain(
+      'cannot keep the certificate from pki/aws/stg/issue/service-tls (serial 3a:1f:00) alive',
+    );
+    // The token stays: the app keeps its other credentials until the pod restarts.
+    expect(await stack.tokenAlive(login.token)).toBe(true);
+  });
+
   it('Vault unreachable for a while but back before expiry: it retries, keeps running and keeps renewing', async () => {
     const ttl = 10;
     // A token and a lease of 10 s, so an outage of a few seconds fits before their give-up point.

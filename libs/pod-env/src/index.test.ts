@@ -67,13 +67,43 @@ describe('reservedNameProblem', () => {
     'HTTPS_PROXY',
     'https_proxy',
     'SSL_CERT_FILE',
+    'KUBERNETES_SERVICE_HOST',
+    'kubernetes_service_port',
+    'KUBECONFIG',
+    'VAULT_ADDR',
+    'VAULT_SKIP_VERIFY',
+    'VAULT_CACERT',
+    'AWS_CA_BUNDLE',
+    'AWS_CONFIG_FILE',
+    'AWS_SHARED_CREDENTIALS_FILE',
+    'AWS_ENDPOINT_URL_S3',
+    'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+    'JAVA_OPTS',
+    'MANPAGER',
+    'GIT_PAGER',
+    'SSH_ASKPASS',
+    'SUDO_ASKPASS',
+    'OPENSSL_CONF',
+    'OPENSSL_MODULES',
+    'SSLKEYLOGFILE',
+    'NPM_CONFIG_SCRIPT_SHELL',
   ])('%s is refused', (name) => {
     expect(reservedNameProblem(name)).toContain(name);
   });
-  it.each(['DB_PASSWORD', 'API_KEY', 'PATHS', 'MY_PATH', 'HOMEPAGE_TOKEN', 'OLD_PRELOAD', 'REDIS_URL', 'GITHUB_TOKEN'])(
-    '%s is allowed',
-    (name) => {
-      expect(reservedNameProblem(name)).toBeNull();
-    },
-  );
+  it.each([
+    'DB_PASSWORD',
+    'API_KEY',
+    'PATHS',
+    'MY_PATH',
+    'HOMEPAGE_TOKEN',
+    'OLD_PRELOAD',
+    'REDIS_URL',
+    'GITHUB_TOKEN',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_REGION',
+    'PAGERDUTY_TOKEN',
+  ])('%s is allowed', (name) => {
+    expect(reservedNameProblem(name)).toBeNull();
+  });
 });

@@ -38,6 +38,7 @@ const RESERVED_NAMES = new Set([
   'NODE_EXTRA_CA_CERTS',
   'NODE_TLS_REJECT_UNAUTHORIZED',
   'CLASSPATH',
+  'JAVA_OPTS',
   'JAVA_TOOL_OPTIONS',
   '_JAVA_OPTIONS',
   'JDK_JAVA_OPTIONS',
@@ -46,11 +47,20 @@ const RESERVED_NAMES = new Set([
   'BROWSER',
   'EDITOR',
   'VISUAL',
-  'PAGER',
   'LESSOPEN',
   'LESSCLOSE',
+  'KUBECONFIG',
+  'NPM_CONFIG_USERCONFIG',
   // trust and traffic
   'SSL_CERT_FILE',
+  'SSLKEYLOGFILE',
+  'KRB5_CONFIG',
+  'GODEBUG',
+  'DOCKER_HOST',
+  'AWS_CA_BUNDLE',
+  'AWS_CONFIG_FILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
   'SSL_CERT_DIR',
   'CURL_CA_BUNDLE',
   'REQUESTS_CA_BUNDLE',
@@ -79,12 +89,26 @@ const RESERVED_PREFIXES = [
   'R_PROFILE',
   'R_ENVIRON',
   'R_LIBS',
+  'OPENSSL_',
+  'NPM_CONFIG_',
+  // where in-cluster clients send the pod's service-account token, and where Vault clients send theirs
+  'KUBERNETES_',
+  'VAULT_',
+  // where the AWS SDKs send requests and fetch credentials (static keys, AWS_ACCESS_KEY_ID..., stay allowed)
+  'AWS_ENDPOINT_URL',
+  'AWS_CONTAINER_',
 ];
+/** Names that end like a command some tool runs (`SSH_ASKPASS`, `MANPAGER`, `GIT_PAGER`). */
+const RESERVED_SUFFIXES = ['_ASKPASS', 'PAGER'];
 
 /** Why a secret may not be exported under `name`, or null when it may. */
 export function reservedNameProblem(name: string): string | null {
   const upper = name.toUpperCase();
-  if (RESERVED_NAMES.has(upper) || RESERVED_PREFIXES.some((p) => upper.startsWith(p))) {
+  if (
+    RESERVED_NAMES.has(upper) ||
+    RESERVED_PREFIXES.some((p) => upper.startsWith(p)) ||
+    RESERVED_SUFFIXES.some((s) => upper.endsWith(s))
+  ) {
     return `${name} is read by a shell, the loader, a runtime or a tool, which act on what it names; a secret may not set it`;
   }
   return null;

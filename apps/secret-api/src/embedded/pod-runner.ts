@@ -165,12 +165,17 @@ export function podContainerRunner(options: PodRunnerOptions) {
   ]);
   const running = new Set<Promise<unknown>>();
   const logs = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>): void => {
+    running.add(work);
+    void work.finally(() => running.delete(work));
+  };
+  const volumes = podVolumeReaper(options.podsDir, track);
   const runner = (run: PodContainerRun): Promise<number> | undefined => {
     const program = programs.get(String(run.container['name']));
     if (!program) return undefined;
     const exited = runContainer(options, program, run, logs);
-    running.add(exited);
-    void exited.finally(() => running.delete(exited));
+    track(exited);
+    volumes.started(run, exited);
     return exited;
   };
   return Object.assign(runner, {
@@ -258,6 +263,42 @@ async function runContainer(
     await writeFile(log, `embedded kubelet: ${(err as Error).message}\n`, { flag: 'a' }).catch(() => undefined);
     return 1;
   }
+}
+
+/**
+ * Removes a deleted pod's volumes and root filesystem once its containers have exited, as a kubelet tears down a
+ * pod's emptyDir volumes: the rendered secrets must not outlive the pod on disk. The containers' logs stay (they
+ * hold no secret values) until the next start clears every pod. A pod of the same name created meanwhile owns the
+ * directory from then on and keeps it.
+ */
+function podVolumeReaper(podsDir: string, track: (work: Promise<unknown>) => void) {
+  const owners = new Map<string, string>();
+  const pods = new Map<string, Set<Promise<unknown>>>();
+  return {
+    started(run: PodContainerRun, exited: Promise<unknown>): void {
+      const uid = run.pod.metadata.uid ?? '';
+      const dir = podDir(podsDir, run.pod.metadata.namespace ?? 'default', run.pod.metadata.name ?? 'pod');
+      let containers = pods.get(uid);
+      if (containers === undefined) {
+        containers = new Set();
+        pods.set(uid, containers);
+        owners.set(dir, uid);
+        const removeWhenStopped = async (): Promise<void> => {
+          await Promise.allSettled([...(containers as Set<Promise<unknown>>)]);
+          pods.delete(uid);
+          if (owners.get(dir) !== uid) return;
+          owners.delete(dir);
+          await Promise.all(
+            [join(dir, 'volumes'), join(dir, 'rootfs')].map((d) => rm(d, { recursive: true, force: true })),
+          );
+        };
+        if (run.signal.aborted) track(removeWhenStopped());
+        else run.signal.addEventListener('abort', () => track(removeWhenStopped()), { once: true });
+      }
+      containers.add(exited);
+      void exited.finally(() => containers.delete(exited));
+    },
+  };
 }
 
 /** The stand-in's pods are in memory: volumes left by an earlier run belong to no pod. */

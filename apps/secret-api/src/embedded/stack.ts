@@ -61,6 +61,12 @@ export interface EmbeddedStack {
    * database too. Idempotent.
    */
   stop(): Promise<void>;
+  /**
+   * Says the stack is about to stop: what its children report from now on (an exit, a failed token renewal) is
+   * expected, not news — a signal to the whole process group (Ctrl-C, `kill -- -PGID`) reaches them as it reaches
+   * us, and they may be gone before stop() runs.
+   */
+  stopping(): void;
 }
 
 export interface EmbeddedStackOptions {
@@ -87,9 +93,13 @@ export async function prepareEmbeddedStack(
   options: EmbeddedStackOptions = {},
 ): Promise<EmbeddedStack> {
   if (!isBlank(env['VAULT_ADDR'])) {
-    return { env, started: {}, banner: async () => '', stop: async () => undefined };
+    return { env, started: {}, banner: async () => '', stop: async () => undefined, stopping: () => undefined };
   }
   const log = options.log ?? defaultLog;
+  let stopping = false;
+  const childLog = (line: string): void => {
+    if (!stopping) log(line);
+  };
   // Before the data directory is touched: a bad value must change nothing.
   const engineSettings = devEngineSettings(env);
   const kubernetesWanted = embeddedKubernetesEnabled(env);
@@ -127,12 +137,17 @@ export async function prepareEmbeddedStack(
     }
     // Started beside vault-dev, not after it: the two take about as long, and nothing in one needs the other.
     if (withKubernetes) {
-      kubernetesStarting = startEmbeddedKubernetes({ dataDir, clusters: engineSettings.clusters, log, record });
+      kubernetesStarting = startEmbeddedKubernetes({
+        dataDir,
+        clusters: engineSettings.clusters,
+        log: childLog,
+        record,
+      });
       kubernetesStarting.catch(() => undefined);
     }
     const rootToken = await loadOrCreateVaultRootToken(dataDir);
     vault = await startVaultDevProcess({
-      log,
+      log: childLog,
       dataDir: vaultDevDataDir(dataDir),
       rootToken: rootToken.token,
       record,
@@ -211,6 +226,9 @@ export async function prepareEmbeddedStack(
         });
       },
       stop: () => (stopped ??= stopAll(running, clusters, record, lock)),
+      stopping: () => {
+        stopping = true;
+      },
     };
   } catch (err) {
     kubernetes ??= await kubernetesStarting?.catch(() => undefined);

@@ -48,30 +48,56 @@ describe('what a pod needs', () => {
     expect(decide(restarted, 0)).toMatchObject({ kind: 'deliver', restartCount: 1 });
   });
 
-  it('nothing for pods without the role, with a role that is no app name, or being deleted', () => {
-    expect(decide(pod({ annotations: { 'secret-api.dev/role': 'Not An App!' } }), undefined).kind).toBe('none');
+  it('nothing for pods without the role, or being deleted; a refusal, said once, for a role that is no app name', () => {
+    const misnamed = pod({ annotations: { 'secret-api.dev/role': 'MyApp' } });
+    expect(decide(misnamed, undefined)).toEqual({
+      kind: 'refuse',
+      restartCount: 0,
+      message:
+        'annotation secret-api.dev/role "MyApp" is not an app name (lowercase letters, digits and -): no SecretID is delivered',
+    });
     expect(decide(pod({ deleting: true }), undefined).kind).toBe('none');
     const unannotated = podView({ metadata: { name: 'x', namespace: 'apps', uid: 'u' } }, NAMES);
     expect(decide(unannotated, undefined).kind).toBe('none');
   });
 
-  it('a restart when the refresh sidecar exited non-zero or crash-loops', () => {
-    const exited = pod({
-      status: {
-        initContainerStatuses: [
-          { name: 'secret-init', restartCount: 0, state: { terminated: { exitCode: 0 } } },
-          { name: 'secret-refresh', restartCount: 0, state: { terminated: { exitCode: 1 } } },
-        ],
-      },
+  it('a restart when the refresh sidecar gave up (exit 2), or keeps failing; not for one exit the kubelet restarts from', () => {
+    const refresh = (status: Record<string, unknown>) =>
+      pod({ status: { initContainerStatuses: [{ name: 'secret-refresh', ...status }] } });
+    expect(decide(refresh({ restartCount: 0, state: { terminated: { exitCode: 2 } } }), 0)).toEqual({
+      kind: 'restart',
+      message: "container secret-refresh can no longer keep the pod's credentials alive (exit code 2)",
     });
-    expect(decide(exited, 0)).toEqual({ kind: 'restart', message: 'container secret-refresh exited with code 1' });
-    const looping = pod({
-      status: {
-        initContainerStatuses: [
-          { name: 'secret-refresh', restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff' } } },
-        ],
-      },
+    const backingOffAfterGivingUp = refresh({
+      restartCount: 1,
+      state: { waiting: { reason: 'CrashLoopBackOff' } },
+      lastState: { terminated: { exitCode: 2 } },
     });
-    expect(decide(looping, 0)).toEqual({ kind: 'restart', message: 'container secret-refresh is in CrashLoopBackOff' });
+    expect(decide(backingOffAfterGivingUp, 0).kind).toBe('restart');
+    // Killed (137) or crashed once: the kubelet restarts the sidecar, which takes the same token up again.
+    for (const exitCode of [137, 1]) {
+      expect(decide(refresh({ restartCount: 0, state: { terminated: { exitCode } } }), 0).kind).toBe('none');
+      const waiting = refresh({
+        restartCount: 1,
+        state: { waiting: { reason: 'CrashLoopBackOff' } },
+        lastState: { terminated: { exitCode } },
+      });
+      expect(decide(waiting, 0).kind).toBe('none');
+    }
+    const looping = refresh({
+      restartCount: 3,
+      state: { waiting: { reason: 'CrashLoopBackOff' } },
+      lastState: { terminated: { exitCode: 1 } },
+    });
+    expect(decide(looping, 0)).toEqual({
+      kind: 'restart',
+      message: 'container secret-refresh keeps failing (restarted 3 times, last exit code 1)',
+    });
+    const runningAgain = refresh({
+      restartCount: 3,
+      state: { running: {} },
+      lastState: { terminated: { exitCode: 2 } },
+    });
+    expect(decide(runningAgain, 0).kind).not.toBe('restart');
   });
 });

@@ -12,6 +12,7 @@ export interface ContainerView {
   sidecar: boolean;
   running: boolean;
   restartCount: number;
+  /** The exit code of its last run: the one that just ended, or (restarting, waiting) the one before. */
   exitCode: number | undefined;
   waitingReason: string | undefined;
 }
@@ -41,8 +42,9 @@ function container(pod: KubeObject, name: string): ContainerView | undefined {
   const statuses = list(status[inInit ? 'initContainerStatuses' : 'containerStatuses']);
   const s = statuses.find((c) => c['name'] === name) ?? {};
   const state = (s['state'] ?? {}) as Obj;
-  const terminated = state['terminated'] as Obj | undefined;
   const waiting = state['waiting'] as Obj | undefined;
+  const last = (s['lastState'] ?? {}) as Obj;
+  const terminated = (state['terminated'] ?? (waiting ? last['terminated'] : undefined)) as Obj | undefined;
   return {
     name,
     sidecar: inInit ? inInit['restartPolicy'] === 'Always' : true,
@@ -72,10 +74,17 @@ export function podView(pod: KubeObject, containers: { init: string; refresh: st
   };
 }
 
+/** secret-refresh's exit code for "the token or a lease can no longer be kept alive" (its README). */
+export const REFRESH_GAVE_UP = 2;
+/** Restarts of a crash-looping refresh sidecar after which the pod is replaced rather than left to the kubelet. */
+export const CRASH_LOOPS_BEFORE_RESTART = 3;
+
 export type PodAction =
   | { kind: 'none'; why: string }
   | { kind: 'deliver'; app: string; podIP: string; restartCount: number }
-  | { kind: 'restart'; message: string };
+  | { kind: 'restart'; message: string }
+  /** A pod waiting for a SecretID that it cannot get: said once per run of its init container, as a Warning. */
+  | { kind: 'refuse'; restartCount: number; message: string };
 
 /**
  * The one decision per pod. `servedFor`: the init container restartCount this replica already delivered for, if any;
@@ -85,14 +94,34 @@ export type PodAction =
 export function decide(pod: PodView, servedFor: number | undefined, claimedFor?: number): PodAction {
   if (pod.role === undefined) return { kind: 'none', why: 'no role annotation' };
   if (pod.deleting) return { kind: 'none', why: 'being deleted' };
-  if (!isAppName(pod.role)) return { kind: 'none', why: `role annotation is not an app name` };
+  if (!isAppName(pod.role)) {
+    const init = pod.init;
+    // Said to the pod that waits for a SecretID, so its owner learns why it never comes.
+    if (!init?.running || !pod.podIP) return { kind: 'none', why: 'role annotation is not an app name' };
+    const shown = JSON.stringify(pod.role.length > 64 ? `${pod.role.slice(0, 64)}…` : pod.role);
+    return {
+      kind: 'refuse',
+      restartCount: init.restartCount,
+      message: `annotation ${ANNOTATIONS.role} ${shown} is not an app name (lowercase letters, digits and -): no SecretID is delivered`,
+    };
+  }
   const refresh = pod.refresh;
-  if (refresh?.sidecar) {
-    if (refresh.waitingReason === 'CrashLoopBackOff') {
-      return { kind: 'restart', message: `container ${refresh.name} is in CrashLoopBackOff` };
+  if (refresh?.sidecar && !refresh.running) {
+    // Exit 2 is secret-refresh saying the token or a lease can no longer be kept alive: only a new pod gets new ones.
+    if (refresh.exitCode === REFRESH_GAVE_UP) {
+      return {
+        kind: 'restart',
+        message: `container ${refresh.name} can no longer keep the pod's credentials alive (exit code ${REFRESH_GAVE_UP})`,
+      };
     }
-    if (refresh.exitCode !== undefined && refresh.exitCode !== 0) {
-      return { kind: 'restart', message: `container ${refresh.name} exited with code ${refresh.exitCode}` };
+    // Any other exit (killed, out of memory) the kubelet restarts it from, and it takes the same token up again;
+    // the pod goes only when that keeps failing.
+    if (refresh.waitingReason === 'CrashLoopBackOff' && refresh.restartCount >= CRASH_LOOPS_BEFORE_RESTART) {
+      const code = refresh.exitCode === undefined ? '' : `, last exit code ${refresh.exitCode}`;
+      return {
+        kind: 'restart',
+        message: `container ${refresh.name} keeps failing (restarted ${refresh.restartCount} times${code})`,
+      };
     }
   }
   const init = pod.init;

@@ -118,10 +118,11 @@ export class PodReconciler {
       await this.deps.restarts.restart(key, pod, action.message);
       return;
     }
-    if (action.kind !== 'deliver') return;
+    if (action.kind !== 'deliver' && action.kind !== 'refuse') return;
     const failedFor = this.markOf(this.failed, key, pod);
     if (failedFor !== undefined && failedFor >= action.restartCount) return; // gave up on this container run
-    await this.deliver(key, pod, action.app, action.podIP, action.restartCount);
+    if (action.kind === 'refuse') this.giveUp(key, pod, action.restartCount, action.message);
+    else await this.deliver(key, pod, action.app, action.podIP, action.restartCount);
   }
 
   private async deliver(key: string, pod: PodView, app: string, podIP: string, restartCount: number): Promise<void> {

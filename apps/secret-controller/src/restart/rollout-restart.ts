@@ -5,6 +5,10 @@
  * app reads. The restart is what `kubectl rollout restart` does: a new `kubectl.kubernetes.io/restartedAt` on
  * the pod template. The cursor is kept by the caller (on the Lease), so a new leader resumes where the last left.
  *
+ * Only deployments in a namespace that may run the app (delivery/namespace-grants.ts) are restarted: elsewhere its
+ * pods get no SecretID, and a restart there (with its Event naming the changed keys) would tell whoever may create
+ * deployments in any namespace when another app's secrets change, and which.
+ *
  * A deployment all of whose pods were created after the change (with a margin for the two clocks: the Secret API's
  * and the Kubernetes API server's) is left alone: those pods read the new value when they started. That is the usual
  * CI order — set the secret, then deploy — which would otherwise roll every fresh deployment out a second time.
@@ -12,6 +16,7 @@
 import type { TChangesResponse, TSecretChange } from '@secret-api/contract';
 import { ANNOTATIONS } from '../config.js';
 import { deploymentPath, type KubeClient, type KubeObject } from '../kube/client.js';
+import type { NamespaceGrants } from '../delivery/namespace-grants.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -20,6 +25,7 @@ import type { SecretApiClient } from '../secret-api/client.js';
 export interface RolloutRestartDeps {
   secretApi: Pick<SecretApiClient, 'listChanges'>;
   kube: Pick<KubeClient, 'list' | 'patch'>;
+  namespaces: Pick<NamespaceGrants, 'allows'>;
   events: Pick<EventRecorder, 'record'>;
   metrics: Metrics;
   log: Logger;
@@ -118,6 +124,14 @@ export class RolloutRestarter {
       if (apps !== 'all' && !apps.has(app)) continue;
       const namespace = d.metadata.namespace ?? '';
       const name = d.metadata.name ?? '';
+      if (!(await this.deps.namespaces.allows(namespace, app))) {
+        this.deps.log.info('deployment not restarted: its namespace may not run its app', {
+          namespace,
+          deployment: name,
+          app,
+        });
+        continue;
+      }
       if (!(await this.hasPodsFrom(d, lastChange(items, app)))) {
         this.deps.log.info('deployment not restarted: its pods started after the change', {
           namespace,

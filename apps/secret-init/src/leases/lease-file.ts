@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import type { Session } from '../vault/login.js';
-import type { LeaseRecord } from '../render/fetcher.js';
+import type { CertificateRecord, LeaseRecord } from '../render/fetcher.js';
 import { LEASE_DIR_MODE, LEASE_FILE_MODE, writeFilesAtomically } from '../output/atomic.js';
 
 export const LEASE_FILE = 'leases.json';
@@ -36,6 +36,14 @@ export interface LeaseFileV1 {
     renewable: boolean;
     expiresAt: string;
   }[];
+  /** PKI certificates rendered (no lease keeps them): the sidecar has the pod replaced before they end. */
+  certificates: {
+    /** The Vault path that issued it, e.g. `pki/aws/stg/issue/service-tls`. */
+    path: string;
+    serial: string;
+    issuedAt: string;
+    expiresAt: string;
+  }[];
 }
 
 export function leaseFile(
@@ -43,6 +51,7 @@ export function leaseFile(
   session: Session,
   leases: readonly LeaseRecord[],
   now = new Date(),
+  certificates: readonly CertificateRecord[] = [],
 ): LeaseFileV1 {
   return {
     version: 1,
@@ -61,6 +70,12 @@ export function leaseFile(
       ttl: l.ttl,
       renewable: l.renewable,
       expiresAt: plusSeconds(l.obtainedAt, l.ttl),
+    })),
+    certificates: certificates.map((c) => ({
+      path: c.path,
+      serial: c.serial,
+      issuedAt: c.issuedAt.toISOString(),
+      expiresAt: c.expiresAt.toISOString(),
     })),
   };
 }

@@ -14,10 +14,19 @@ export interface LeaseRecord {
   obtainedAt: Date;
 }
 
+/** A certificate a PKI engine issued (with no lease: PKI roles do not make one by default). */
+export interface CertificateRecord {
+  path: string;
+  serial: string;
+  issuedAt: Date;
+  expiresAt: Date;
+}
+
 export type ReadOutcome = { ok: true; env: VaultEnvelope } | { ok: false; error: Error };
 
 export class Fetcher {
   readonly leases: LeaseRecord[] = [];
+  readonly certificates: CertificateRecord[] = [];
   private readonly results = new Map<string, Promise<ReadOutcome>>();
 
   constructor(private readonly client: VaultClient) {}
@@ -46,6 +55,19 @@ export class Fetcher {
           ttl: env.lease_duration ?? 0,
           renewable: env.renewable === true,
           obtainedAt: new Date(),
+        });
+      } else if (
+        request.method === 'POST' &&
+        typeof env.data?.['certificate'] === 'string' &&
+        typeof env.data['expiration'] === 'number'
+      ) {
+        // A certificate issued for this pod (pki/issue/…), not one read back (a CA, pki/cert/…).
+
+        this.certificates.push({
+          path: request.path,
+          serial: typeof env.data['serial_number'] === 'string' ? env.data['serial_number'] : 'unknown',
+          issuedAt: new Date(),
+          expiresAt: new Date(env.data['expiration'] * 1000),
         });
       }
       return { ok: true, env };

@@ -174,7 +174,21 @@ export async function startStack(): Promise<Stack> {
  * Writes a lease directory in secret-init's format (apps/secret-init/src/leases/lease-file.ts),
  * for tests that need one secret-init did not write (a proxy address, say).
  */
-export function writeLeaseDir(dir: string, vaultAddr: string, login: Login, leases: DbLease[], now = Date.now()): void {
+export interface CertificateEntry {
+  path: string;
+  serial: string;
+  issuedAt: string;
+  expiresAt: string;
+}
+
+export function writeLeaseDir(
+  dir: string,
+  vaultAddr: string,
+  login: Login,
+  leases: DbLease[],
+  now = Date.now(),
+  certificates?: CertificateEntry[],
+): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const at = (s: number) => new Date(now + s * 1000).toISOString();
   const file = {
@@ -189,6 +203,7 @@ export function writeLeaseDir(dir: string, vaultAddr: string, login: Login, leas
       renewable: true,
       expiresAt: at(l.ttl),
     })),
+    ...(certificates && { certificates }),
   };
   writeFileSync(join(dir, 'token'), login.token, { mode: 0o600 });
   chmodSync(join(dir, 'token'), 0o600);
