@@ -4,12 +4,13 @@
  * the next start), and a database that cannot be opened is explained rather than reported as `Aborted()`.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHILD_RECORD_FILE } from '../src/embedded/child-record.js';
 import { LOCK_FILE } from '../src/embedded/data-dir-lock.js';
 import { ApiClient } from './support/http.js';
 
@@ -166,6 +167,17 @@ describe('npm start on one data directory', { timeout: 120_000 }, () => {
   it('a signal to the whole process group stops everything without reporting the children as failed', async () => {
     const server = await startServer({ ownGroup: true });
     expect((await server.admin.get('/v1/whoami')).status).toBe(200);
+    // Every child (vault-dev included) in a process group of its own: the group's signal reaches only the API, which
+    // stops them in order — vault-dev last, after the pods' sidecars have revoked through it.
+    const record = JSON.parse(await readFile(join(dataDir, CHILD_RECORD_FILE), 'utf8')) as {
+      children: { name: string; pid: number }[];
+    };
+    const groupOf = async (pid: number) =>
+      Number((await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')[2]);
+    expect(record.children.map((c) => c.name)).toContain('vault-dev');
+    for (const child of record.children) {
+      expect(await groupOf(child.pid), child.name).not.toBe(server.child.pid);
+    }
     // A request still arriving holds the API's close open, so the children are gone well before it ends.
     const slow = connect(port, '127.0.0.1');
     await new Promise((resolve) => slow.once('connect', resolve));

@@ -22,6 +22,9 @@ import { expirationManagerOf } from './vault/expiration.js';
 import type { LockoutConfig } from './vault/lockout.js';
 import { systemBackendFactory } from './vault/sys/backend.js';
 
+/** How long a shutdown waits for the lease revocations under way. */
+const SHUTDOWN_REVOCATIONS_MS = 3_000;
+
 export interface VaultDevOptions {
   /** 0 (the default for the library) picks a free port. */
   port?: number;
@@ -109,6 +112,8 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
     rootToken: core.rootToken.id,
     core,
     async close() {
+      // Revocations already under way (a token revoked a moment ago, its leases' users being dropped) finish first.
+      await expirationManagerOf(core).settle(SHUTDOWN_REVOCATIONS_MS);
       core.close();
       expirationManagerOf(core).close();
       await server.close();

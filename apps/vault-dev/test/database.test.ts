@@ -9,7 +9,8 @@ import { createTestDatabase, type TestDatabase } from '@secret-api/testing';
 import vault from 'node-vault';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useVaultDev, type VaultClient } from './support/vault.js';
+import { startVaultDev } from '../src/index.js';
+import { VaultClient, useVaultDev } from './support/vault.js';
 
 const ctx = useVaultDev();
 let db: TestDatabase;
@@ -338,5 +339,45 @@ describe('database/rotate-root', () => {
     // The engine still works with the rotated password.
     const body = await creds(ctx.client);
     expect(await canConnectAs(body.data.username)).toBe(true);
+  });
+});
+
+describe('shutting down', () => {
+  it('lets the revocations under way finish: a token revoked just before the server stops takes its users along', async () => {
+    const own = await startVaultDev({ rootToken: 'root' });
+    const root = new VaultClient(own.address, own.rootToken);
+    try {
+      expect((await root.post('sys/mounts/database', { type: 'database' })).status).toBe(204);
+      const url = new URL(db.url);
+      // An admin of its own: an earlier test rotates the shared one's password.
+      const shutdownAdmin = `${admin}_s`;
+      await query(`CREATE ROLE "${shutdownAdmin}" WITH LOGIN CREATEROLE PASSWORD 'shutdown-admin-pw'`);
+      // A member of the owner of the tables, as the shared admin is their owner: the revocation revokes on them.
+      await query(`GRANT "${admin}" TO "${shutdownAdmin}"`);
+      issuedUsers.push(shutdownAdmin);
+      const config = await root.post('database/config/pg', {
+        plugin_name: 'postgresql-database-plugin',
+        connection_url: `postgresql://{{username}}:{{password}}@${url.host}${url.pathname}`,
+        username: shutdownAdmin,
+        password: 'shutdown-admin-pw',
+        allowed_roles: ['app'],
+      });
+      expect(config.status, config.text).toBe(204);
+      await root.post('database/roles/app', {
+        db_name: 'pg',
+        creation_statements: [
+          `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';`,
+        ],
+        default_ttl: '1h',
+      });
+      await root.policy('db-reader', 'path "database/creds/*" { capabilities = ["read"] }');
+      const token = await root.tokenWith(['db-reader']);
+      const mine = await creds(root.as(token));
+      expect(await roleRow(mine.data.username)).toBeDefined();
+      expect((await root.post('auth/token/revoke', { token })).status).toBe(204);
+    } finally {
+      await own.close();
+    }
+    expect(await roleRow(issuedUsers.at(-1) as string)).toBeUndefined();
   });
 });

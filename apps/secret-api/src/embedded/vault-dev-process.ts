@@ -42,7 +42,8 @@ const HOST = '127.0.0.1';
 const STDERR_TAIL_BYTES = 4096;
 /** Another process can take a probed port before the child binds it; a couple of retries cover that race. */
 const START_ATTEMPTS = 3;
-const STOP_GRACE_MS = 5000;
+/** vault-dev may take up to 3 s to finish lease revocations under way, then writes its state: never cut that short. */
+const STOP_GRACE_MS = 8000;
 
 /**
  * Finds vault-dev's CLI. `require.resolve('vault-dev/package.json')` is not usable: the package's `exports` map
@@ -140,6 +141,9 @@ async function launch(cli: string, port: number, options: StartVaultDevOptions):
     name: 'vault-dev',
     script: cli,
     args,
+    // Its own process group, as every child of the stack (child-process.ts): Ctrl-C reaches only us, and we stop
+    // vault-dev last, after the pods' refresh sidecars have revoked their tokens and leases through it.
+    detached: true,
     // The root token goes through the environment, not argv: any local user can read another's argv with `ps`.
     env: {
       ...process.env,

@@ -248,7 +248,32 @@ export class ExpirationManager implements Persistable {
   }
 
   /** Revocation with Vault's retries; after the last failure the lease stays, irrevocable. */
-  private async revokeInBackground(leaseId: string): Promise<void> {
+  /** Revocations under way in the background, which a shutdown lets finish (see {@link settle}). */
+  private readonly inFlight = new Set<Promise<void>>();
+
+  /**
+   * Waits, at most `ms`, for the background revocations under way: a token revoked just before the server stops
+   * (a pod's sidecar revoking as its cluster shuts down) still takes its database users with it. Vault does the
+   * same work from its persisted leases after a restart; this server would too, but only at its next start.
+   */
+  async settle(ms: number): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise((resolve) => (timer = setTimeout(resolve, ms))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  private revokeInBackground(leaseId: string): Promise<void> {
+    const work = this.revokeNow(leaseId);
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+    return work;
+  }
+
+  private async revokeNow(leaseId: string): Promise<void> {
     try {
       await this.revoke(leaseId);
       for (const listener of this.backgroundListeners) listener();
