@@ -107,18 +107,15 @@ export function pendingWrites(desired: VaultObjects, plan: Plan): PendingWrite[]
     .filter((change) => change.action !== 'unchanged')
     .map((change): PendingWrite => {
       const base = { kind: change.kind as PendingWrite['kind'], name: change.name, path: change.path };
-      const defaulted = (change.fields ?? []).filter(
-        (f) => change.kind in DEFAULTS && f in DEFAULTS[change.kind as keyof typeof DEFAULTS],
-      );
+      const fields = change.fields ?? [];
       if (change.kind === 'approle') {
         // The defaults only where they drifted, written back explicitly.
-        const reset = Object.fromEntries(
-          defaulted.map((f) => [f, APPROLE_DEFAULTS[f as keyof typeof APPROLE_DEFAULTS]]),
-        );
+        const reset = Object.fromEntries(Object.entries(APPROLE_DEFAULTS).filter(([f]) => fields.includes(f)));
         return { ...base, body: { ...desired.approle.body, ...reset } };
       }
       if (change.kind === 'tokenRole') {
-        return { ...base, body: desired.tokenRole.body, ...(defaulted.length > 0 && { recreate: true }) };
+        const recreate = fields.some((f) => f in TOKEN_ROLE_DEFAULTS);
+        return { ...base, body: desired.tokenRole.body, ...(recreate && { recreate: true }) };
       }
       const policy = change.name === desired.readPolicy.name ? desired.readPolicy : desired.getSecretIdPolicy;
       return { ...base, body: { policy: policy.hcl } };

@@ -4,7 +4,6 @@
  * the official client (@kubernetes/client-node) models them: each model's attributeTypeMap names its fields and
  * their types. Kinds it does not model are not checked.
  */
-import * as models from '@kubernetes/client-node/dist/gen/models/all.js';
 import { isPlainObject } from './object.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -15,7 +14,18 @@ interface Attribute {
 }
 type Model = { getAttributeTypeMap(): Attribute[] };
 
-const MODELS = models as unknown as Record<string, Model | undefined>;
+/**
+ * The client's models, loaded on the first write that is checked: some 800 modules, a third of a second that every
+ * start of kube-dev (each test, each embedded cluster) would otherwise pay whether it validates anything or not.
+ */
+let MODELS: Record<string, Model | undefined> = {};
+let loading: Promise<void> | undefined;
+function loadModels(): Promise<void> {
+  loading ??= import('@kubernetes/client-node/dist/gen/models/all.js').then((m) => {
+    MODELS = m as unknown as Record<string, Model | undefined>;
+  });
+  return loading;
+}
 const fieldsOf = new Map<string, Map<string, string> | undefined>();
 
 /** The fields of model `name` and their types, or undefined when there is no such model. */
@@ -74,7 +84,8 @@ function walk(value: unknown, type: string, path: string, drop: boolean, out: st
 }
 
 /** The paths of the unknown fields in `body` (an object or a patch of one) of `kind`; removed when `drop`. */
-export function unknownFields(apiVersion: string, kind: string, body: unknown, drop: boolean): string[] {
+export async function unknownFields(apiVersion: string, kind: string, body: unknown, drop: boolean): Promise<string[]> {
+  await loadModels();
   const model = modelOf(apiVersion, kind);
   if (model === undefined) return [];
   const out: string[] = [];

@@ -108,15 +108,15 @@ function fieldValidationOf(query: URLSearchParams): FieldValidation {
  * `fieldValidation` says: Strict refuses the write with 400, Warn (the default) and Ignore drop them, Warn with one
  * `Warning: 299` header each (kubectl prints them). A JSON patch's values are not checked.
  */
-function checkFields(
+async function checkFields(
   def: ResourceDef,
   query: URLSearchParams,
   res: ServerResponse,
   body: unknown,
   target: { apply?: boolean; namespace?: string | undefined; name?: string } = {},
-): void {
+): Promise<void> {
   const mode = fieldValidationOf(query);
-  const found = unknownFields(apiVersionOf(def), def.kind, body, mode !== 'Strict');
+  const found = await unknownFields(apiVersionOf(def), def.kind, body, mode !== 'Strict');
   if (found.length === 0 || mode === 'Ignore') return;
   if (mode === 'Strict') {
     if (target.apply) {
@@ -248,7 +248,7 @@ export async function serveResource(
     if (method === 'POST') {
       const { fieldManager, dryRun } = writeQuery(def, query, req);
       const body = parseJson(await readBody(req));
-      checkFields(def, query, res, body);
+      await checkFields(def, query, res, body);
       const created = registry.create(def, ns, body, { fieldManager, dryRun });
       sendJson(res, 201, created);
       return;
@@ -280,7 +280,7 @@ export async function serveResource(
     case 'PUT': {
       const { fieldManager, dryRun } = writeQuery(def, query, req);
       const body = parseJson(await readBody(req));
-      checkFields(def, query, res, body);
+      await checkFields(def, query, res, body);
       const result = registry.update(def, ns, name, body, {
         fieldManager,
         dryRun,
@@ -295,7 +295,7 @@ export async function serveResource(
       const { fieldManager, dryRun } = writeQuery(def, query, req);
       const force = query.get('force');
       const patch = await readPatchBody(req, type);
-      if (type !== 'json') checkFields(def, query, res, patch, { apply: type === 'apply', namespace: ns, name });
+      if (type !== 'json') await checkFields(def, query, res, patch, { apply: type === 'apply', namespace: ns, name });
       const result = registry.patch(def, ns, name, type, patch, {
         fieldManager: type === 'apply' ? (query.get('fieldManager') ?? '') : fieldManager,
         dryRun,

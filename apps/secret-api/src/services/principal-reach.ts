@@ -15,7 +15,7 @@ function reaches(pattern: string, prefix: string): boolean {
 }
 
 /** The values of `field` no principal can match, each said as a warning naming the prefixes a principal has. */
-export function unreachablePrincipalWarnings(
+function unreachablePrincipalWarnings(
   issuers: readonly { subjectPrefix?: string | undefined }[],
   field: 'controller subject' | 'deployer pattern',
   values: readonly string[],
@@ -33,7 +33,7 @@ export function unreachablePrincipalWarnings(
 }
 
 /** The `Warning` header for these texts (RFC 7234 §5.5 warn-code 299, as Kubernetes sends), or none. */
-export function warningHeader(texts: readonly string[]): { Warning: string } | Record<string, never> {
+function warningHeader(texts: readonly string[]): { Warning: string } | Record<string, never> {
   if (texts.length === 0) return {};
   return { Warning: texts.map((t) => `299 - "${t.replace(/["\\]/g, '\\$&')}"`).join(', ') };
 }
