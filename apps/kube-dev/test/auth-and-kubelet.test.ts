@@ -137,6 +137,9 @@ describe('service-account tokens', () => {
     expect(tampered.status).toBe(201);
     expect(tampered.body.status.authenticated).toBeUndefined();
     expect(tampered.body.status.error).toBeTruthy();
+    const empty = await call(kube, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', { spec: { token: '' } });
+    expect(empty.status).toBe(400);
+    expect(empty.body.message).toBe('token is required for TokenReview in authentication');
 
     // Deleting the bound pod invalidates the token.
     await call(kube, 'DELETE', '/api/v1/namespaces/apps/pods/reviewed?gracePeriodSeconds=0');
@@ -248,6 +251,69 @@ process.on('SIGTERM', () => { fs.writeFileSync(process.env.MARK, 'stopped'); pro
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('deletes a pod gracefully: Terminating while its containers stop, SIGKILL for one still running at the grace period', async () => {
+    // `polite` stops on SIGTERM after a moment of work; `stubborn` ignores SIGTERM. Each answers with its pid.
+    const sidecar = (name: string, port: number, onTerm: string) => ({
+      name,
+      image: `${name}:dev`,
+      restartPolicy: 'Always',
+      command: [
+        process.execPath,
+        '-e',
+        `require('node:http').createServer((q, r) => r.end(String(process.pid))).listen(${port}, process.env.POD_IP);
+process.on('SIGTERM', () => { ${onTerm} });`,
+      ],
+      env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+    });
+    const create = (name: string, grace: number, containers: object[]) =>
+      call(kube, 'POST', '/api/v1/namespaces/apps/pods', {
+        metadata: { name },
+        spec: {
+          serviceAccountName: 'web',
+          terminationGracePeriodSeconds: grace,
+          initContainers: containers,
+          containers: [{ name: 'app', image: 'app:1' }],
+        },
+      });
+    const read = async (name: string) => call(kube, 'GET', `/api/v1/namespaces/apps/pods/${name}`);
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const pidOf = async (name: string, port: number) => {
+      await expect.poll(async () => (await read(name)).body.status?.phase, { timeout: 5000 }).toBe('Running');
+      const url = `http://${(await read(name)).body.status.podIP}:${port}/`;
+      await expect.poll(() => fetchText(url).catch(() => ''), { timeout: 5000 }).toMatch(/^\d+$/);
+      return Number(await fetchText(url));
+    };
+
+    await create('polite', 30, [sidecar('polite', 8097, 'setTimeout(() => process.exit(0), 600);')]);
+    const politePid = await pidOf('polite', 8097);
+    const deleted = Date.now();
+    expect((await call(kube, 'DELETE', '/api/v1/namespaces/apps/pods/polite')).status).toBe(200);
+    // Still there, Terminating, while the container finishes what SIGTERM started; gone once it has exited.
+    const terminating = await read('polite');
+    expect(terminating.status).toBe(200);
+    expect(terminating.body.metadata.deletionTimestamp).toBeDefined();
+    expect(terminating.body.metadata.deletionGracePeriodSeconds).toBe(30);
+    await expect.poll(async () => (await read('polite')).status, { timeout: 5000 }).toBe(404);
+    expect(Date.now() - deleted).toBeGreaterThanOrEqual(500);
+    expect(alive(politePid)).toBe(false);
+
+    await create('stubborn', 1, [sidecar('stubborn', 8096, '/* ignored */')]);
+    const stubbornPid = await pidOf('stubborn', 8096);
+    expect((await call(kube, 'DELETE', '/api/v1/namespaces/apps/pods/stubborn')).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await read('stubborn')).status).toBe(200);
+    expect(alive(stubbornPid)).toBe(true);
+    await expect.poll(async () => (await read('stubborn')).status, { timeout: 5000 }).toBe(404);
+    await expect.poll(() => alive(stubbornPid), { timeout: 3000 }).toBe(false);
   });
 
   it('marks a rollout whose pods never become ready ProgressDeadlineExceeded after progressDeadlineSeconds', async () => {

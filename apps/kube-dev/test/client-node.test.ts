@@ -7,11 +7,14 @@ import {
   CoordinationV1Api,
   CoreV1Api,
   KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
   makeInformer,
   type V1ConfigMap,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeDev, type KubeDev } from '../src/index.js';
+import { call } from './support/https.js';
 
 let kube: KubeDev;
 let kc: KubeConfig;
@@ -71,6 +74,72 @@ describe('client-node', () => {
     expect(statusOf(missing)).toEqual({ code: 404, reason: 'NotFound', kind: 'Status' });
   });
 
+  it('keeps the data and the mark of an immutable ConfigMap or Secret, and lets its metadata change', async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    await core.createNamespacedConfigMap({
+      namespace: 'apps',
+      body: { metadata: { name: 'frozen' }, data: { a: '1' }, immutable: true },
+    });
+    const objects = KubernetesObjectApi.makeApiClient(kc);
+    const edit = ({ metadata, ...body }: { metadata?: object; [field: string]: unknown }, kind = 'ConfigMap') =>
+      objects
+        .patch(
+          { apiVersion: 'v1', kind, ...body, metadata: { name: 'frozen', namespace: 'apps', ...metadata } },
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          PatchStrategy.MergePatch,
+        )
+        .catch((e: unknown) => e);
+    for (const body of [{ data: { a: '2' } }, { binaryData: { b: 'AA==' } }, { immutable: false }]) {
+      const err = await edit(body);
+      expect(statusOf(err)).toEqual({ code: 422, reason: 'Invalid', kind: 'Status' });
+      expect(JSON.parse((err as ApiException<string>).body).message).toContain(
+        'field is immutable when `immutable` is set',
+      );
+    }
+    const relabelled = (await edit({ metadata: { labels: { tier: 'web' } } })) as V1ConfigMap;
+    expect(relabelled.metadata?.labels).toEqual({ tier: 'web' });
+    expect(relabelled.data).toEqual({ a: '1' });
+
+    await core.createNamespacedSecret({
+      namespace: 'apps',
+      body: { metadata: { name: 'frozen' }, data: { k: 'AA==' }, immutable: true },
+    });
+    expect(statusOf(await edit({ stringData: { k: 'new' } }, 'Secret'))).toEqual({
+      code: 422,
+      reason: 'Invalid',
+      kind: 'Status',
+    });
+    await core.deleteNamespacedConfigMap({ name: 'frozen', namespace: 'apps' });
+    await core.deleteNamespacedSecret({ name: 'frozen', namespace: 'apps' });
+  });
+
+  it('refuses a ConfigMap over 1 MiB, names and values together', async () => {
+    const body = (name: string, bytes: number) => ({ metadata: { name }, data: { f: 'x'.repeat(bytes) } });
+    const tooBig = await call(kube, 'POST', '/api/v1/namespaces/apps/configmaps', body('big', 1024 * 1024));
+    expect(tooBig.status).toBe(422);
+    expect(tooBig.body.message).toContain('Too long: must have at most 1048576 bytes');
+    const fits = await call(kube, 'POST', '/api/v1/namespaces/apps/configmaps', body('fits', 1024 * 1024 - 1));
+    expect(fits.status).toBe(201);
+    await call(kube, 'DELETE', '/api/v1/namespaces/apps/configmaps/fits');
+  });
+
+  it('keeps an Event in the namespace of the object it is about', async () => {
+    const event = (namespace: string) => ({
+      metadata: { name: `e-${namespace}` },
+      involvedObject: { kind: 'Pod', namespace, name: 'p' },
+      reason: 'Test',
+      message: 'm',
+      type: 'Normal',
+    });
+    const elsewhere = await call(kube, 'POST', '/api/v1/namespaces/apps/events', event('default'));
+    expect(elsewhere.status).toBe(422);
+    expect(elsewhere.body.message).toContain('involvedObject.namespace: Invalid value');
+    expect((await call(kube, 'POST', '/api/v1/namespaces/apps/events', event('apps'))).status).toBe(201);
+  });
+
   it('keeps an informer in sync across watch timeouts and relists after 410 Expired', async () => {
     const core = kc.makeApiClient(CoreV1Api);
     let lists = 0;
@@ -112,7 +181,9 @@ describe('client-node', () => {
 
   it('lets one leader election candidate win a Lease update and answers the other with 409', async () => {
     const coordination = kc.makeApiClient(CoordinationV1Api);
-    const now = new Date();
+    // A MicroTime, as a real API server decodes it: six fractional digits (client-node would send a Date's three).
+    const micro = () => new Date().toISOString().replace('Z', '000Z') as unknown as Date;
+    const now = micro();
     const lease = await coordination.createNamespacedLease({
       namespace: 'apps',
       body: {
@@ -122,7 +193,7 @@ describe('client-node', () => {
     });
     const takeover = (holder: string) => ({
       ...lease,
-      spec: { ...lease.spec, holderIdentity: holder, renewTime: new Date(), leaseTransitions: 1 },
+      spec: { ...lease.spec, holderIdentity: holder, renewTime: micro(), leaseTransitions: 1 },
     });
     const won = await coordination.replaceNamespacedLease({
       name: 'controller',
@@ -140,6 +211,14 @@ describe('client-node', () => {
       .replaceNamespacedLease({ name: 'controller', namespace: 'apps', body: withoutVersion })
       .catch((e: unknown) => e);
     expect(statusOf(invalid)).toEqual({ code: 422, reason: 'Invalid', kind: 'Status' });
+
+    // A MicroTime has exactly six fractional digits: anything else fails to decode, as on a real API server.
+    for (const renewTime of ['2026-12-04T22:00:00Z', '2026-12-04T22:00:00.123Z', 'yesterday']) {
+      const body = { metadata: { name: 'bad-time' }, spec: { holderIdentity: 'a', renewTime } };
+      const refused = await call(kube, 'POST', '/apis/coordination.k8s.io/v1/namespaces/apps/leases', body);
+      expect(refused.status, renewTime).toBe(400);
+      expect(refused.body.message).toContain('2006-01-02T15:04:05.000000Z07:00');
+    }
 
     const current = await coordination.readNamespacedLease({ name: 'controller', namespace: 'apps' });
     expect(current.spec?.holderIdentity).toBe('b');

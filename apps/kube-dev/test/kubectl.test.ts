@@ -116,6 +116,41 @@ describe('kubectl', () => {
     expect(after.spec.replicas).toBe(3);
   });
 
+  it('puts init containers added in front where the manifest puts them, applied server-side or client-side', async () => {
+    const withInits = (name: string, inits: string[]) =>
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name },
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: { app: name } },
+          template: {
+            metadata: { labels: { app: name } },
+            spec: {
+              initContainers: inits.map((c) => ({ name: c, image: 'busybox:1' })),
+              containers: [{ name: 'app', image: 'busybox:1' }],
+            },
+          },
+        },
+      });
+    const inits = async (name: string) =>
+      JSON.parse(
+        (await kubectl.run(['get', 'deployment', name, '-o', 'json'])).stdout,
+      ).spec.template.spec.initContainers.map((c: { name: string }) => c.name);
+    for (const [name, mode] of [
+      ['order-ssa', ['--server-side']],
+      ['order-csa', []],
+    ] as const) {
+      await kubectl.run(['apply', ...mode, '-f', '-'], withInits(name, ['own']));
+      // What an injection does to an app that runs already: its init containers go first.
+      await kubectl.run(['apply', ...mode, '-f', '-'], withInits(name, ['secret-init', 'secret-refresh', 'own']));
+      expect(await inits(name)).toEqual(['secret-init', 'secret-refresh', 'own']);
+      await kubectl.run(['apply', ...mode, '-f', '-'], withInits(name, ['own', 'secret-init']));
+      expect(await inits(name)).toEqual(['own', 'secret-init']);
+    }
+  });
+
   it('restarts a deployment: new pods replace the old ones and rollout status finishes', async () => {
     await kubectl.run(['create', 'deployment', 'api', '--image', 'nginx:1', '--replicas', '2']);
     expect((await kubectl.run(['rollout', 'status', 'deployment/api', '--timeout', '15s'])).stdout).toContain(

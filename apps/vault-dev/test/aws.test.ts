@@ -81,6 +81,23 @@ describe('aws/creds', () => {
     });
   });
 
+  it('a token on its last use gets no credentials: the lease would die with the token, so Vault refuses, 400', async () => {
+    const leases = async (): Promise<number> =>
+      ((await ctx.client.list('sys/leases/lookup/aws/creds/deploy')).body.data?.keys ?? []).length;
+    const before = await leases();
+    const token = await ctx.client.tokenWith(['aws-user'], { num_uses: 1 });
+    const r = await ctx.client.get('aws/creds/deploy', { token });
+    expect(r.status).toBe(400);
+    expect(r.body).toEqual({
+      errors: ['Secret cannot be returned; token had one use left, so leased credentials were immediately revoked.'],
+    });
+    expect((await ctx.client.post('auth/token/lookup', { token })).status).toBe(403);
+    expect(await leases()).toBe(before);
+    // With a use to spare, the same read answers.
+    const twice = await ctx.client.tokenWith(['aws-user'], { num_uses: 2 });
+    expect((await ctx.client.get('aws/creds/deploy', { token: twice })).status).toBe(200);
+  });
+
   it('assumed_role via aws/sts: ASIA key, session token, arn, non-renewable lease', async () => {
     const r = await ctx.client.post('aws/sts/assume', { ttl: '15m', role_session_name: 'ci' });
     expect(r.status, r.text).toBe(200);

@@ -1,7 +1,8 @@
 /**
  * A ReplicaSet-less deployment controller: pods are created straight from the
- * template with a `pod-template-hash` label, pods of an older template are
- * removed once the new ones are ready, and the status carries what
+ * template with a `pod-template-hash` label; a rolling update replaces old pods with the real controller's
+ * accounting (maxSurge above the desired count, maxUnavailable below it; Recreate removes them all first), each new
+ * template gets the next `deployment.kubernetes.io/revision`, and the status carries what
  * `kubectl rollout status` reads (observedGeneration, the replica counts, and
  * the Progressing condition: a rollout that makes no progress for
  * spec.progressDeadlineSeconds is marked ProgressDeadlineExceeded, as the real
@@ -52,8 +53,31 @@ function condition(type: string, status: string, reason: string, message: string
 /** Counts whose growth is progress (util.DeploymentProgressing); so is a new generation, or fewer old pods. */
 const PROGRESS_FIELDS = ['updatedReplicas', 'readyReplicas', 'availableReplicas'];
 
+/** Where the real controller numbers a deployment's pod templates (pkg/controller/deployment/util). */
+const REVISION = 'deployment.kubernetes.io/revision';
+
+/** An int-or-percent of the desired count: a surge rounds up, an unavailability down (intstr.GetScaledValueFromIntOrPercent). */
+function scaled(value: unknown, desired: number, roundUp: boolean, fallback: string): number {
+  const v = value ?? fallback;
+  if (typeof v === 'number') return Math.max(0, Math.trunc(v));
+  const percent = /^(\d+)%$/.exec(String(v));
+  if (!percent) return 0;
+  const exact = (Number(percent[1]) * desired) / 100;
+  return roundUp ? Math.ceil(exact) : Math.floor(exact);
+}
+
+/** maxSurge and maxUnavailable (25% each by default); both 0 would stall, so unavailability is then 1 (ResolveFenceposts). */
+export function rollingLimits(rollingUpdate: unknown, desired: number): { maxSurge: number; maxUnavailable: number } {
+  const r = isPlainObject(rollingUpdate) ? rollingUpdate : {};
+  const maxSurge = scaled(r['maxSurge'], desired, true, '25%');
+  const maxUnavailable = scaled(r['maxUnavailable'], desired, false, '25%');
+  return { maxSurge, maxUnavailable: maxSurge === 0 && maxUnavailable === 0 ? 1 : Math.min(maxUnavailable, desired) };
+}
+
 export class DeploymentController {
   private readonly pending = new Set<string>();
+  /** Each deployment's pod templates by hash, and the revision each got. */
+  private readonly revisions = new Map<string, Map<string, number>>();
   /** A check of each stalled rollout's deadline, when no event would come to make it. */
   private readonly deadlines = new Map<string, NodeJS.Timeout>();
   private unsubscribe?: () => void;
@@ -103,19 +127,96 @@ export class DeploymentController {
     const current = live.filter((p) => p.metadata.labels?.['pod-template-hash'] === hash);
     const old = live.filter((p) => p.metadata.labels?.['pod-template-hash'] !== hash);
 
-    for (let i = current.length; i < desired; i++) {
-      const created = this.createPod(deployment, template, hash);
-      if (created) current.push(created);
-    }
-    for (const extra of current.slice(desired)) this.deletePod(extra);
-    const updated = current.slice(0, desired);
-    const readyUpdated = updated.filter(isReady).length;
-    // Old pods go once the new ones are ready (a rolling update without surge accounting).
-    if (readyUpdated >= desired || (spec['strategy'] && (spec['strategy'] as Obj)['type'] === 'Recreate')) {
+    const strategy = isPlainObject(spec['strategy']) ? spec['strategy'] : {};
+    if (strategy['type'] === 'Recreate') {
+      // Every old pod goes, and the new ones come once the old are gone (terminating ones included).
       for (const pod of old) this.deletePod(pod);
+      const terminatingOld = owned.some((p) => p.metadata.labels?.['pod-template-hash'] !== hash);
+      if (!terminatingOld) this.scale(deployment, template, hash, current, desired);
+    } else if (old.length === 0) {
+      this.scale(deployment, template, hash, current, desired);
+    } else {
+      this.rollingUpdate(deployment, template, hash, current, old, desired, strategy);
     }
-    const remainingOld = readyUpdated >= desired ? [] : old;
+    this.recordRevision(deployment, hash);
+    const updated = current.slice(0, desired);
+    const remainingOld = old.filter((p) => !p.metadata.deletionTimestamp && this.exists(p));
     this.writeStatus(deployment, updated, remainingOld, desired);
+  }
+
+  /** Creates or deletes pods of the current template until there are `desired`. */
+  private scale(deployment: KubeObject, template: Obj, hash: string, current: KubeObject[], desired: number): void {
+    while (current.length < desired) {
+      const created = this.createPod(deployment, template, hash);
+      if (!created) break;
+      current.push(created);
+    }
+    for (const extra of current.splice(desired)) this.deletePod(extra);
+  }
+
+  /**
+   * One step of a rolling update, with the real controller's accounting (rolling.go): new pods up to `maxSurge` above
+   * the desired count, old pods removed — unready ones first — only while `desired - maxUnavailable` stay available.
+   */
+  private rollingUpdate(
+    deployment: KubeObject,
+    template: Obj,
+    hash: string,
+    current: KubeObject[],
+    old: KubeObject[],
+    desired: number,
+    strategy: Obj,
+  ): void {
+    const { maxSurge, maxUnavailable } = rollingLimits(strategy['rollingUpdate'], desired);
+    const room = Math.min(desired - current.length, desired + maxSurge - (current.length + old.length));
+    for (let i = 0; i < room; i++) {
+      const created = this.createPod(deployment, template, hash);
+      if (!created) break;
+      current.push(created);
+    }
+    if (current.length > desired) for (const extra of current.splice(desired)) this.deletePod(extra);
+
+    const minAvailable = desired - maxUnavailable;
+    const newUnavailable = current.length - current.filter(isReady).length;
+    let maxScaledDown = current.length + old.length - minAvailable - newUnavailable;
+    if (maxScaledDown <= 0) return;
+    const unready = old.filter((p) => !isReady(p));
+    for (const pod of unready.slice(0, maxScaledDown)) {
+      this.deletePod(pod);
+      maxScaledDown--;
+    }
+    const readyOld = old.filter(isReady);
+    let available = current.filter(isReady).length + readyOld.length;
+    for (const pod of readyOld) {
+      if (available <= minAvailable) break;
+      this.deletePod(pod);
+      available--;
+    }
+  }
+
+  /** `deployment.kubernetes.io/revision`: one more for each pod template the deployment has not had before. */
+  private recordRevision(deployment: KubeObject, hash: string): void {
+    const uid = deployment.metadata.uid ?? '';
+    const seen = this.revisions.get(uid) ?? new Map<string, number>();
+    this.revisions.set(uid, seen);
+    let revision = seen.get(hash);
+    if (revision === undefined) {
+      revision = Math.max(0, ...seen.values()) + 1;
+      seen.set(hash, revision);
+    }
+    const annotations = deployment.metadata.annotations ?? {};
+    if (annotations[REVISION] === String(revision)) return;
+    const latest = this.registry.find(deployments, deployment.metadata.namespace, deployment.metadata.name ?? '');
+    if (!latest || latest.metadata.uid !== uid) return;
+    latest.metadata.annotations = { ...latest.metadata.annotations, [REVISION]: String(revision) };
+    this.registry.write(deployments, latest);
+    deployment.metadata = latest.metadata;
+  }
+
+  /** Whether the pod is still there and not being deleted. */
+  private exists(pod: KubeObject): boolean {
+    const found = this.registry.find(pods, pod.metadata.namespace, pod.metadata.name ?? '');
+    return found !== undefined && found.metadata.uid === pod.metadata.uid && !found.metadata.deletionTimestamp;
   }
 
   private createPod(deployment: KubeObject, template: Obj, hash: string): KubeObject | undefined {

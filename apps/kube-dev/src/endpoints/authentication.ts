@@ -127,6 +127,8 @@ export async function serveTokenReview(req: IncomingMessage, res: ServerResponse
   if (!parsed.success)
     throw errors.badRequest(`error decoding TokenReview: ${parsed.error.issues[0]?.message ?? 'invalid body'}`);
   const spec = parsed.data.spec;
+  // pkg/registry/authentication/tokenreview/storage.go
+  if (spec.token === '') throw errors.badRequest('token is required for TokenReview in authentication');
   const result = await ctx.authenticator.authenticate(spec.token, spec.audiences ?? [], ctx.registry.now());
   const status =
     'error' in result

@@ -4,6 +4,7 @@
  * it: literal values and the downward-API fields a pod can ask for.
  */
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import type { InitContainerRun } from './kubelet.js';
 
 type Obj = Record<string, unknown>;
@@ -43,7 +44,8 @@ export interface CommandRunnerOptions {
 }
 
 /**
- * Runs `command` + `args`; resolves with the exit code (137 when the pod is deleted). A container with no command
+ * Runs `command` + `args`; resolves with the exit code (143 or 137 when the pod is deleted: SIGTERM, then SIGKILL
+ * once the grace period is over). A container with no command
  * is left to the kubelet (undefined): an init container succeeds at once, a sidecar runs for the pod's life.
  */
 export function commandRunner(options: CommandRunnerOptions = {}) {
@@ -59,11 +61,15 @@ export function commandRunner(options: CommandRunnerOptions = {}) {
         stdio: ['ignore', 'pipe', 'pipe'],
         signal: run.signal,
       });
+      run.kill.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
       const forward = (chunk: Buffer) => options.onOutput?.(String(run.container['name']), chunk.toString('utf8'));
       child.stdout.on('data', forward);
       child.stderr.on('data', forward);
-      child.on('error', () => resolve(run.signal.aborted ? 137 : 128));
-      child.on('exit', (code) => resolve(code ?? 137));
+      // The abort's error comes at once; a container that started is done only when it exits.
+      child.on('error', () => {
+        if (child.pid === undefined) resolve(run.signal.aborted ? 137 : 128);
+      });
+      child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 9)));
     });
   };
 }

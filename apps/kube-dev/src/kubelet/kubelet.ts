@@ -4,7 +4,8 @@
  * processes), then marks the pod Running and Ready. A native sidecar (an init container with restartPolicy
  * Always) the runner runs keeps running beside the pod and is restarted whenever it exits, after a back-off
  * its status shows as CrashLoopBackOff (the kubelet's: 10 s doubling to 5 min, restart-backoff.ts). Each step is one status write, which watchers see as one MODIFIED
- * event. Deleting a pod stops what runs (the runner's signal aborts) and completes the delete with grace 0.
+ * event. Deleting a pod is graceful: it stays, Terminating, while its containers stop (the runner's `signal`
+ * aborts: SIGTERM; its `kill` aborts when the grace period is over: SIGKILL), and is removed once they have.
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,12 +19,17 @@ import { MAX_RESTART_BACKOFF_MS, nextRestartBackoff, type RestartBackoffEntry } 
 
 type Obj = Record<string, unknown>;
 
+/** What a container gets between SIGTERM and SIGKILL when its pod is removed at once (the kubelet's minimum). */
+const MINIMUM_GRACE_MS = 2000;
+
 export interface InitContainerRun {
   pod: KubeObject;
   container: Obj;
   podIP: string;
-  /** Aborted when the pod is deleted. */
+  /** Aborted when the pod is deleted: stop (SIGTERM), within the pod's grace period. */
   signal: AbortSignal;
+  /** Aborted when the grace period is over and the container still runs: stop at once (SIGKILL). */
+  kill: AbortSignal;
 }
 
 /**
@@ -48,7 +54,14 @@ export interface KubeletOptions {
 }
 
 interface PodRun {
+  /** The pod's terminationGracePeriodSeconds, in ms. */
+  graceMs: number;
   controller: AbortController;
+  killer: AbortController;
+  /** The container runs that have not exited yet. */
+  active: Set<Promise<number>>;
+  /** When the pod's grace period ends (ms since the epoch), once it is being deleted. */
+  deadline?: number;
   ip?: string;
   /** Each init container's current restart back-off, by index. */
   backoffs: Map<number, RestartBackoffEntry>;
@@ -86,25 +99,62 @@ export class Kubelet {
       const pod = event.object;
       const uid = pod.metadata.uid ?? '';
       if (event.type === 'ADDED' && !this.runs.has(uid)) {
-        const run: PodRun = { controller: new AbortController(), backoffs: new Map() };
+        const grace = (pod['spec'] as Obj | undefined)?.['terminationGracePeriodSeconds'];
+        const run: PodRun = {
+          graceMs: (typeof grace === 'number' && grace >= 0 ? grace : 30) * 1000,
+          controller: new AbortController(),
+          killer: new AbortController(),
+          active: new Set(),
+          backoffs: new Map(),
+        };
         this.runs.set(uid, run);
         setImmediate(() => void this.runPod(pod, run).catch(() => undefined));
       } else if (event.type === 'MODIFIED' && pod.metadata.deletionTimestamp) {
-        this.runs.get(uid)?.controller.abort();
-        // The containers stopped: finish the graceful delete.
-        setImmediate(() => this.finishDelete(pod));
+        const run = this.runs.get(uid);
+        if (!run) return;
+        const first = run.deadline === undefined;
+        // From when the kubelet hears of it, as a kubelet counts it (the timestamp has whole seconds only); a second
+        // delete may shorten the grace period, never lengthen it.
+        const graceMs = (pod.metadata.deletionGracePeriodSeconds ?? 30) * 1000;
+        run.deadline = Math.min(run.deadline ?? Infinity, this.registry.now().getTime() + graceMs);
+        if (first) void this.terminate(pod, run);
       } else if (event.type === 'DELETED') {
         const run = this.runs.get(uid);
-        run?.controller.abort();
+        if (run) this.stopRun(run, MINIMUM_GRACE_MS);
         if (run?.ip) this.ips.release(run.ip);
         this.runs.delete(uid);
       }
     });
   }
 
+  /** The node going away: every container gets SIGTERM, and its pod's grace period before SIGKILL. */
   stop(): void {
     this.unsubscribe?.();
-    for (const run of this.runs.values()) run.controller.abort();
+    for (const run of this.runs.values()) this.stopRun(run, run.graceMs);
+  }
+
+  /** SIGTERM to every container of the run now, SIGKILL to those still running after `graceMs`. */
+  private stopRun(run: PodRun, graceMs: number): void {
+    run.controller.abort();
+    if (run.active.size > 0) setTimeout(() => run.killer.abort(), graceMs).unref();
+  }
+
+  /**
+   * A graceful delete, as the kubelet does it: the pod stays (Terminating) while its containers stop — SIGTERM at
+   * once, SIGKILL to any still running when the grace period ends — and is removed once they all have.
+   */
+  private async terminate(pod: KubeObject, run: PodRun): Promise<void> {
+    run.controller.abort();
+    while (run.active.size > 0) {
+      const left = (run.deadline ?? 0) - this.registry.now().getTime();
+      if (left <= 0) {
+        run.killer.abort();
+        await Promise.race([Promise.allSettled([...run.active]), sleep(MINIMUM_GRACE_MS)]);
+        break;
+      }
+      await Promise.race([Promise.allSettled([...run.active]), sleep(Math.min(left, 250))]);
+    }
+    this.finishDelete(pod);
   }
 
   private finishDelete(pod: KubeObject): void {
@@ -128,12 +178,18 @@ export class Kubelet {
   /** Runs an init container through the runner with the pod as it is now; undefined when the runner leaves it to us. */
   private runInit(pod: KubeObject, run: PodRun, container: Obj): Promise<number> | undefined {
     const current = this.registry.find(pods, pod.metadata.namespace, pod.metadata.name ?? '') ?? pod;
-    return this.options.runInitContainer?.({
+    const exited = this.options.runInitContainer?.({
       pod: current,
       container,
       podIP: run.ip ?? '',
       signal: run.controller.signal,
+      kill: run.killer.signal,
     });
+    if (exited !== undefined) {
+      run.active.add(exited);
+      void exited.finally(() => run.active.delete(exited)).catch(() => undefined);
+    }
+    return exited;
   }
 
   /** The terminated state of a container run that exited. */

@@ -163,20 +163,64 @@ export function mergeApplied(target: unknown, applied: unknown, field = ''): unk
     return out;
   }
   if (Array.isArray(applied) && Array.isArray(target)) {
-    if (SET_LISTS.has(field)) return [...target, ...applied.filter((v) => !target.some((t) => deepEqual(t, v)))];
+    if (SET_LISTS.has(field))
+      return mergeInOrder(
+        target,
+        applied,
+        (v) => JSON.stringify(v),
+        (_t, a) => clone(a),
+      );
     if (
       applied.every((item) => itemKey(field, item) !== undefined) &&
       target.every((i) => itemKey(field, i) !== undefined)
     ) {
-      const out = clone(target);
-      for (const item of applied) {
-        const key = itemKey(field, item);
-        const index = out.findIndex((o) => itemKey(field, o) === key);
-        if (index >= 0) out[index] = mergeApplied(out[index], item, '');
-        else out.push(clone(item));
-      }
-      return out;
+      return mergeInOrder(
+        target,
+        applied,
+        (item) => itemKey(field, item) as string,
+        (t, a) => (t === undefined ? clone(a) : mergeApplied(t, a, '')),
+      );
     }
   }
   return clone(applied);
+}
+
+/**
+ * Merges an applied associative list into the live one as structured-merge-diff does (typed/merge.go,
+ * visitListItems): the applied items come in the applied order, and a live item the configuration does not name
+ * stays where it was among them — applying `[first, second]` over `[second]` gives `[first, second]`.
+ */
+function mergeInOrder(
+  live: unknown[],
+  applied: unknown[],
+  keyOf: (item: unknown) => string,
+  merge: (live: unknown, applied: unknown) => unknown,
+): unknown[] {
+  const liveByKey = new Map(live.map((item) => [keyOf(item), item]));
+  const appliedKeys = new Set(applied.map(keyOf));
+  const emitted = new Set<string>();
+  const out: unknown[] = [];
+  const emitApplied = (item: unknown) => {
+    const key = keyOf(item);
+    if (emitted.has(key)) return;
+    emitted.add(key);
+    out.push(merge(liveByKey.get(key), item));
+  };
+  let l = 0;
+  let r = 0;
+  while (l < live.length || r < applied.length) {
+    const liveKey = l < live.length ? keyOf(live[l]) : undefined;
+    if (liveKey !== undefined && emitted.has(liveKey)) {
+      l++;
+    } else if (liveKey !== undefined && !appliedKeys.has(liveKey)) {
+      emitted.add(liveKey);
+      out.push(live[l++]);
+    } else if (r < applied.length) {
+      // The live item is in the configuration too: the applied items up to it come first, in their order.
+      emitApplied(applied[r++]);
+    } else {
+      l++;
+    }
+  }
+  return out;
 }

@@ -31,7 +31,16 @@ function mergeMap(original: Obj, patch: Obj): Obj | undefined {
     for (const key of Object.keys(out)) if (!retainKeys.includes(key)) delete out[key];
   }
   for (const [key, value] of Object.entries(patch)) {
-    if (key === '$patch' || key === '$retainKeys' || key.startsWith(SET_ORDER)) continue;
+    if (key === '$patch' || key === '$retainKeys') continue;
+    if (key.startsWith(SET_ORDER)) {
+      const list = key.slice(SET_ORDER.length);
+      // After the list's own merge, whichever order the patch's keys come in.
+      if (Array.isArray(value) && !(list in patch)) {
+        const current = out[list];
+        if (Array.isArray(current)) out[list] = inElementOrder(list, current, current, value);
+      }
+      continue;
+    }
     if (key.startsWith(DELETE_FROM)) {
       const list = key.slice(DELETE_FROM.length);
       const current = out[list];
@@ -48,7 +57,10 @@ function mergeMap(original: Obj, patch: Obj): Obj | undefined {
       if (merged === undefined) delete out[key];
       else out[key] = merged;
     } else if (Array.isArray(value)) {
-      out[key] = mergeList(key, Array.isArray(current) ? current : [], value);
+      const before = Array.isArray(current) ? current : [];
+      const merged = mergeList(key, before, value);
+      const order = patch[`${SET_ORDER}${key}`];
+      out[key] = Array.isArray(order) ? inElementOrder(key, merged, before, order) : merged;
     } else {
       out[key] = value;
     }
@@ -85,6 +97,38 @@ function mergeList(field: string, original: unknown[], patch: unknown[]): unknow
       else out[index] = merged;
     } else {
       out.push(stripDirectives(item));
+    }
+  }
+  return out;
+}
+
+/**
+ * A merged list in the order `$setElementOrder/<list>` gives (strategicpatch's normalizeElementOrder and
+ * mergeSortedSlice): the items it names in its order, and those it does not (the server's own) placed among them
+ * by where they were in the server's list.
+ */
+function inElementOrder(field: string, merged: unknown[], server: unknown[], order: unknown[]): unknown[] {
+  const mergeKey = MERGE_KEYS[field];
+  const keyOf = (item: unknown): string => JSON.stringify(mergeKey && isPlainObject(item) ? item[mergeKey] : item);
+  const orderIndex = new Map(order.map((item, i) => [keyOf(item), i]));
+  const serverIndex = new Map(server.map((item, i) => [keyOf(item), i]));
+  const named = merged
+    .filter((item) => orderIndex.has(keyOf(item)))
+    .sort((a, b) => (orderIndex.get(keyOf(a)) ?? 0) - (orderIndex.get(keyOf(b)) ?? 0));
+  const serverOnly = merged
+    .filter((item) => !orderIndex.has(keyOf(item)))
+    .sort((a, b) => (serverIndex.get(keyOf(a)) ?? 0) - (serverIndex.get(keyOf(b)) ?? 0));
+  const out: unknown[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < serverOnly.length || j < named.length) {
+    if (j >= named.length) out.push(serverOnly[i++]);
+    else if (i >= serverOnly.length) out.push(named[j++]);
+    else {
+      const left = serverIndex.get(keyOf(serverOnly[i]));
+      const right = serverIndex.get(keyOf(named[j]));
+      if (left !== undefined && right !== undefined && left < right) out.push(serverOnly[i++]);
+      else out.push(named[j++]);
     }
   }
   return out;

@@ -183,7 +183,44 @@ export const configMaps: ResourceDef = {
   verbs: STANDARD_VERBS,
   subresources: [],
   nameRule: 'subdomain',
+  validate: (obj, old) => [...immutableWhenSet(obj, old), ...configMapSize(obj)],
 };
+
+/** What a ConfigMap may hold, names and values together (pkg/apis/core/validation ValidateConfigMap). */
+const MAX_CONFIG_MAP_BYTES = 1024 * 1024;
+
+function configMapSize(obj: KubeObject): FieldCause[] {
+  let total = 0;
+  for (const [key, encoded] of [
+    ['data', false],
+    ['binaryData', true],
+  ] as const) {
+    const entries = obj[key];
+    if (!isPlainObject(entries)) continue;
+    for (const [name, value] of Object.entries(entries)) {
+      const text = String(value);
+      total += Buffer.byteLength(name) + (encoded ? Buffer.from(text, 'base64').length : Buffer.byteLength(text));
+    }
+  }
+  return total > MAX_CONFIG_MAP_BYTES
+    ? [{ field: '[]', type: 'Too long', detail: `must have at most ${MAX_CONFIG_MAP_BYTES} bytes` }]
+    : [];
+}
+
+/**
+ * A ConfigMap or Secret marked `immutable: true` keeps its data and the mark for good: only its metadata may
+ * change (pkg/apis/core/validation ValidateConfigMapUpdate, ValidateSecretUpdate).
+ */
+function immutableWhenSet(obj: KubeObject, old: KubeObject | undefined): FieldCause[] {
+  if (old?.['immutable'] !== true) return [];
+  const detail = 'field is immutable when `immutable` is set';
+  const causes: FieldCause[] = [];
+  if (obj['immutable'] !== true) causes.push({ field: 'immutable', type: 'Forbidden', detail });
+  for (const key of ['data', 'binaryData']) {
+    if (!deepEqual(old[key] ?? {}, obj[key] ?? {})) causes.push({ field: key, type: 'Forbidden', detail });
+  }
+  return causes;
+}
 
 /** `stringData` is write-only: it is merged into base64 `data` and never stored. */
 function foldStringData(obj: KubeObject): void {
@@ -211,10 +248,10 @@ export const secrets: ResourceDef = {
   prepareForCreate(obj) {
     obj['type'] ??= 'Opaque';
   },
-  validate(obj) {
+  validate(obj, old) {
     foldStringData(obj);
     const data = obj['data'];
-    const causes: FieldCause[] = [];
+    const causes: FieldCause[] = immutableWhenSet(obj, old);
     if (isPlainObject(data)) {
       for (const [k, v] of Object.entries(data)) {
         if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) {
@@ -250,5 +287,14 @@ export const events: ResourceDef = {
     reportingComponent: field('reportingComponent'),
     source: field('source', 'component'),
     type: field('type'),
+  },
+  validate(obj) {
+    // pkg/apis/core/validation/events.go: an Event lives in the namespace of the object it is about.
+    const involved = obj['involvedObject'];
+    const namespace = isPlainObject(involved) ? involved['namespace'] : undefined;
+    if (typeof namespace === 'string' && namespace !== '' && namespace !== obj.metadata.namespace) {
+      return [{ field: 'involvedObject.namespace', type: 'Invalid value', detail: 'does not match event.namespace' }];
+    }
+    return [];
   },
 };

@@ -265,7 +265,11 @@ export class Registry {
     if (options.propagationPolicy === 'Orphan') this.orphanDependents(current);
     const grace = this.gracePeriod(def, current, options);
     if (grace > 0) {
-      if (current.metadata.deletionTimestamp) return { object: current, gone: false };
+      // Deleting again may shorten the grace period, never lengthen it (pkg/registry/rest/delete.go).
+      const previous = current.metadata.deletionGracePeriodSeconds;
+      if (current.metadata.deletionTimestamp && (previous === undefined || grace >= previous)) {
+        return { object: current, gone: false };
+      }
       current.metadata.deletionTimestamp = formatTime(new Date(this.now().getTime() + grace * 1000));
       current.metadata.deletionGracePeriodSeconds = grace;
       return { object: this.store.update(groupResource(def), current), gone: false };

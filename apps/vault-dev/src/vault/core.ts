@@ -215,6 +215,17 @@ export class Core {
 
     if (resp?.auth && !resp.error) await this.mintLoginToken(req, mount, resp.auth, resp);
 
+    if (check?.lastUse && resp?.leaseId && !resp.error) {
+      // The token's last use made a lease, which dies with the token at once: Vault refuses to hand out credentials
+      // that are already revoked (request_handling.go).
+      this.tokens.revokeTree(check.token.id);
+      const message =
+        'Secret cannot be returned; token had one use left, so leased credentials were immediately revoked.';
+      const refused: WireResponse = { status: 400, body: { errors: [message] } };
+      this.auditResponse(auditBase, null, refused, message);
+      return refused;
+    }
+
     const wire = this.answer(req, mount, resp);
 
     if (check?.lastUse) this.tokens.revokeTree(check.token.id);
