@@ -3,7 +3,7 @@
  * `$XDG_CONFIG_HOME/deployer/config.json` (default `~/.config/deployer/config.json`); SECRET_API_URL and
  * SECRET_API_TOKEN override the file one by one, which is how CI hands in an OIDC JWT.
  */
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { NotLoggedInError, UsageError } from './errors.js';
@@ -43,6 +43,7 @@ export async function readSavedConfig(path = configPath()): Promise<Partial<Save
     const parsed: unknown = JSON.parse(text);
     if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
     const { apiUrl, token } = parsed as Record<string, unknown>;
+    if (typeof token === 'string') await warnIfOthersMayRead(path);
     return {
       ...(typeof apiUrl === 'string' && { apiUrl }),
       ...(typeof token === 'string' && { token }),
@@ -53,6 +54,20 @@ export async function readSavedConfig(path = configPath()): Promise<Partial<Save
       'config',
     );
   }
+}
+
+/**
+ * Said, not refused (the token works the same): a config file others may read gives them the token. `deployer
+ * login` writes it 0600; a copy, an unpack or a umask-less editor may not have.
+ */
+async function warnIfOthersMayRead(path: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const mode = (await stat(path).catch(() => undefined))?.mode;
+  if (mode === undefined || (mode & 0o077) === 0) return;
+  const octal = (mode & 0o777).toString(8).padStart(4, '0');
+  process.stderr.write(
+    `warning: ${path} holds your token and other users may read it (mode ${octal}); run chmod 600 on it, or 'deployer login' again\n`,
+  );
 }
 
 /** Writes the file with mode 0600 in a 0700 directory, atomically, so a reader never sees half a token. */
@@ -93,6 +108,12 @@ export function normaliseApiUrl(value: string): string {
   if (url.search !== '' || url.hash !== '' || /[?#]/.test(value)) {
     throw new UsageError(
       "the Secret API URL must not have a query (?…) or fragment (#…); give the API's base URL, e.g. https://secrets.example.com",
+    );
+  }
+  // Every route starts with /v1: a base that ends with it would ask for /v1/v1/… and read as "no such route".
+  if (/\/v1\/*$/.test(url.pathname)) {
+    throw new UsageError(
+      "the Secret API URL must not end with /v1 (every route adds it); give the API's base URL, e.g. https://secrets.example.com",
     );
   }
   return url.toString().replace(/\/+$/, '');

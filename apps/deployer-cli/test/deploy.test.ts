@@ -94,10 +94,27 @@ function deploy(...args: string[]): ReturnType<typeof runCli> {
   return runCli(['deploy', '--deployer-yml', join(dir, 'app', 'deployer.yml'), '--timeout', '20s', ...args], { env });
 }
 
+/** The templates' ConfigMap the Deployment's pods mount (its name ends in the digest of the templates). */
+async function mountedConfigMap(namespace: string): Promise<string> {
+  const deployment = await apps.readNamespacedDeployment({ name: 'web', namespace });
+  const name = deployment.spec?.template.spec?.volumes?.find((v) => v.name === 'secret-api-config')?.configMap?.name;
+  expect(name).toMatch(/^shop-secret-init-config-[0-9a-f]{10}$/);
+  return name as string;
+}
+
+/** The names of the app's templates' ConfigMaps in the namespace. */
+async function templateConfigMaps(namespace: string): Promise<string[]> {
+  const list = await core.listNamespacedConfigMap({
+    namespace,
+    labelSelector: 'app.kubernetes.io/managed-by=deployer,secret-api.dev/role=shop',
+  });
+  return list.items.map((c) => c.metadata?.name ?? '').sort();
+}
+
 async function versions(namespace: string): Promise<Record<string, string | undefined>> {
   const [deployment, configMap] = await Promise.all([
     apps.readNamespacedDeployment({ name: 'web', namespace }),
-    core.readNamespacedConfigMap({ name: 'shop-secret-init-config', namespace }),
+    core.readNamespacedConfigMap({ name: await mountedConfigMap(namespace), namespace }),
   ]);
   return { deployment: deployment.metadata?.resourceVersion, configMap: configMap.metadata?.resourceVersion };
 }
@@ -106,7 +123,7 @@ describe('deployer deploy', () => {
   it('creates the ConfigMap and the injected Deployment server-side and waits until it is rolled out', async () => {
     const r = await deploy('--cluster', 'aws.stg');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('ConfigMap/shop/shop-secret-init-config created');
+    expect(r.stderr).toMatch(/ConfigMap\/shop\/shop-secret-init-config-[0-9a-f]{10} created/);
     expect(r.stderr).toContain('Deployment/shop/web created');
     expect(r.stderr).toContain('Deployment/shop/web rolled out');
 
@@ -125,8 +142,11 @@ describe('deployer deploy', () => {
     // The RoleID is in the pod spec, where it belongs, and nowhere in what the deploy printed.
     expect(r.stdout + r.stderr).not.toContain(roleId);
 
-    const configMap = await core.readNamespacedConfigMap({ name: 'shop-secret-init-config', namespace: 'shop' });
+    const configMap = await core.readNamespacedConfigMap({ name: await mountedConfigMap('shop'), namespace: 'shop' });
     expect(configMap.data).toEqual({ 'db.conf.tmpl': 'user={{ dbUsername }}\npassword={{ dbPassword }}\n' });
+    expect(configMap.immutable).toBe(true);
+    // What the templates read, for the secret-controller's restart on change (here: SECRET_API_KEY's path only).
+    expect(deployment.metadata?.annotations?.['secret-api.dev/reads']).toBe('api');
   });
 
   it('changes nothing when deployed again without a change', async () => {
@@ -139,16 +159,45 @@ describe('deployer deploy', () => {
     expect(await versions('shop')).toEqual(before);
   });
 
-  it('rolls the pods when a template changes', async () => {
-    const before = await versions('shop');
+  it('rolls the pods onto a new ConfigMap when a template changes, and removes the old one once nothing uses it', async () => {
+    const before = await mountedConfigMap('shop');
+    // A pod of the old templates that outlives the rollout (as an old ReplicaSet kept for a rollback would).
+    await core.createNamespacedPod({
+      namespace: 'shop',
+      body: {
+        metadata: { name: 'old-templates' },
+        spec: {
+          containers: [{ name: 'c', image: 'c' }],
+          volumes: [{ name: 'secret-api-config', configMap: { name: before } }],
+        },
+      },
+    });
     await writeFile(join(dir, 'app', 'config', 'db.conf.tmpl'), 'user={{ dbUsername }}\n');
     try {
       const r = await deploy('--cluster', 'aws.stg');
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toContain('ConfigMap/shop/shop-secret-init-config configured');
+      const after = await mountedConfigMap('shop');
+      expect(after).not.toBe(before);
+      expect(r.stderr).toContain(`ConfigMap/shop/${after} created`);
       expect(r.stderr).toContain('Deployment/shop/web configured');
-      const after = await versions('shop');
-      expect(after.deployment).not.toBe(before.deployment);
+      // The old templates are still there for the pod that mounts them; the old ConfigMap never changed.
+      expect(await templateConfigMaps('shop')).toEqual([before, after].sort());
+      expect((await core.readNamespacedConfigMap({ name: before, namespace: 'shop' })).data).toEqual({
+        'db.conf.tmpl': 'user={{ dbUsername }}\npassword={{ dbPassword }}\n',
+      });
+
+      await core.deleteNamespacedPod({ name: 'old-templates', namespace: 'shop', gracePeriodSeconds: 0 });
+      await expect
+        .poll(
+          async () =>
+            (await core.listNamespacedPod({ namespace: 'shop', fieldSelector: 'metadata.name=old-templates' })).items
+              .length,
+        )
+        .toBe(0);
+      const again = await deploy('--cluster', 'aws.stg');
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toContain(`ConfigMap/shop/${before} deleted (no workload uses it any more)`);
+      expect(await templateConfigMaps('shop')).toEqual([after]);
     } finally {
       await writeFile(join(dir, 'app', 'config', 'db.conf.tmpl'), 'user={{ dbUsername }}\npassword={{ dbPassword }}\n');
     }
@@ -238,28 +287,28 @@ describe('deployer deploy', () => {
   });
 
   it('exits 4 naming the object when another field manager owns a field it would change; --force-conflicts takes it', async () => {
+    // kubectl scale, as a server-side apply by another manager: replicas is now its field.
     await objects.patch(
       {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'shop-secret-init-config', namespace: 'shop' },
-        data: { 'db.conf.tmpl': 'edited by hand\n' },
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: 'shop' },
+        spec: { replicas: 3 },
       },
       undefined,
       undefined,
-      'kubectl-edit',
+      'kubectl-scale',
       true,
       PatchStrategy.ServerSideApply,
     );
     const r = await deploy('--cluster', 'aws.stg');
     expect(r.code, r.stderr).toBe(4);
-    expect(r.stderr).toContain('refused applying ConfigMap/shop/shop-secret-init-config');
+    expect(r.stderr).toContain('refused applying Deployment/shop/web');
     expect(r.stderr).toContain('deployer deploy --force-conflicts');
 
     // --force-conflicts takes the field back, as kubectl apply --server-side --force-conflicts does.
     const forced = await deploy('--cluster', 'aws.stg', '--force-conflicts');
     expect(forced.code, forced.stderr).toBe(0);
-    const configMap = await core.readNamespacedConfigMap({ name: 'shop-secret-init-config', namespace: 'shop' });
-    expect(configMap.data?.['db.conf.tmpl']).toBe('user={{ dbUsername }}\npassword={{ dbPassword }}\n');
+    expect((await apps.readNamespacedDeployment({ name: 'web', namespace: 'shop' })).spec?.replicas).toBe(2);
   });
 });

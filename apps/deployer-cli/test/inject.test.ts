@@ -81,10 +81,11 @@ describe('inject golden files', () => {
 describe('what an injected Deployment runs', () => {
   it('runs secret-init first with the RoleID, app, cluster, Vault and the pod identity in its environment', async () => {
     const [configMap, deployment] = await injectFile('deployment.yaml');
-    expect(configMap).toMatchObject({
-      kind: 'ConfigMap',
-      metadata: { name: 'myapp-secret-init-config', namespace: 'web' },
-    });
+    expect(configMap).toMatchObject({ kind: 'ConfigMap', metadata: { namespace: 'web' }, immutable: true });
+    // Named after its content: new templates are a new ConfigMap, and the pods of the old ones keep theirs.
+    const name = (configMap as { metadata: { name: string } }).metadata.name;
+    expect(name).toMatch(/^myapp-secret-init-config-[0-9a-f]{10}$/);
+    expect(podSpec(deployment).volumes).toContainEqual({ name: 'secret-api-config', configMap: { name } });
     expect(Object.keys((configMap as { data: object }).data)).toEqual(['app.conf.tmpl']);
     const [init, refresh] = podSpec(deployment).initContainers;
     expect(init?.name).toBe('secret-init');
@@ -557,6 +558,53 @@ describe("the templates' ConfigMap", () => {
     await writeFile(join(dir, 'deployer.yml'), await readFile(join(APP, 'deployer.yml'), 'utf8'));
     const none = await injectionFor(await loadProject(join(dir, 'deployer.yml')), 'aws.stg', ROLE_ID);
     expect(none.configMap['data']).toEqual({});
+  });
+
+  it('re-injecting an injected output with new templates leaves one ConfigMap, the new one, mounted by the pods', async () => {
+    const first = await injectionFor(await projectWith({ 'a.conf.tmpl': 'one' }), 'aws.stg', ROLE_ID);
+    const once = inject(await readManifests([join(FIXTURES, 'in', 'deployment.yaml')]), first.options, first.configMap);
+    const second = await injectionFor(await projectWith({ 'a.conf.tmpl': 'two' }), 'aws.stg', ROLE_ID);
+    const twice = inject(fromYaml(renderManifests(once.objects)), second.options, second.configMap).objects;
+    const configMaps = twice.filter((o) => o['kind'] === 'ConfigMap');
+    expect(configMaps).toEqual([second.configMap]);
+    expect(second.options.configMapName).not.toBe(first.options.configMapName);
+    expect(podSpec(twice.find((o) => o['kind'] === 'Deployment')).volumes).toContainEqual({
+      name: 'secret-api-config',
+      configMap: { name: second.options.configMapName },
+    });
+  });
+
+  it('refuses a template secret-init could not parse, naming the file, line and column, before anything is applied', async () => {
+    const project = await projectWith({ 'ok.conf.tmpl': 'a\n', 'bad.conf.tmpl': 'a\nb={{ lookup "A" }\n' });
+    await expect(injectionFor(project, 'aws.stg', ROLE_ID)).rejects.toThrow(/bad\.conf\.tmpl:2/);
+    const unknown = await projectWith({ 'app.conf.tmpl': '{{ vault "secret/x" }}' });
+    await expect(injectionFor(unknown, 'aws.stg', ROLE_ID)).rejects.toThrow(/function "vault" not defined/);
+    // A file that is not a template is copied as it is, braces and all.
+    await expect(injectionFor(await projectWith({ 'raw.conf': '{{ nope' }), 'aws.stg', ROLE_ID)).resolves.toBeDefined();
+  });
+
+  it('names what the pods read for restart on change: lookups, raw KV reads and SECRET_ variables of this cluster', async () => {
+    const readsOf = async (files: Record<string, string>, yml?: (text: string) => string) =>
+      (await injectionFor(await projectWith(files, yml), 'aws.stg', ROLE_ID)).options.secretReads;
+    const templates = {
+      'a.conf.tmpl': '{{ lookup "API_KEY" }} {{ lookup "cluster/DSN" "url" }} {{ dbPassword }}',
+      'b.conf.tmpl': '{{ with rawRead "secret/data/project/aws/REGISTRY" }}{{ .data.user }}{{ end }}',
+      'c.conf.tmpl': '{{ rawRead "secret/data/cluster/gcp/prd/ELSEWHERE" }} {{ rawRead "pki/cert/ca" }}',
+    };
+    // The fixture's deployer.yml has SECRET_API_KEY: secret/data/myapp/api#key.
+    expect(await readsOf(templates)).toBe('API_KEY,api,cluster/DSN,project/REGISTRY');
+    expect(await readsOf({ 'a.conf.tmpl': '{{ lookup .Values.key }}' })).toBe('*');
+    expect(await readsOf({ 'a.conf.tmpl': '{{ rawRead (printf "secret/data/myapp/%s" "K") }}' })).toBe('*');
+    const noVariables = (text: string) => text.replace(/secrets:\n.*\n/, '');
+    expect(await readsOf({ 'a.conf': 'plain' }, noVariables)).toBe('');
+  });
+
+  it('refuses config files that no ConfigMap could hold (over 1 MiB in all), before anything is applied', async () => {
+    const half = 'x'.repeat(600 * 1024);
+    await expect(
+      injectionFor(await projectWith({ 'a.conf': half, 'b.conf': half }), 'aws.stg', ROLE_ID),
+    ).rejects.toThrow(/may hold at most 1048576/);
+    await expect(injectionFor(await projectWith({ 'a.conf': half }), 'aws.stg', ROLE_ID)).resolves.toBeDefined();
   });
 
   it('refuses a template that is not UTF-8 text', async () => {

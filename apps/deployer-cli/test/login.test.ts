@@ -1,5 +1,5 @@
 // login, whoami and where the token comes from: the saved file (0600, XDG_CONFIG_HOME) and the environment.
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ZWhoamiResponse } from '@secret-api/contract';
@@ -48,6 +48,13 @@ describe('deployer login', () => {
     const body = who.json() as Record<string, unknown>;
     expect(ZWhoamiResponse.parse(body)).toMatchObject({ subject: ADMIN_SUBJECT, admin: true });
     expect(body['apiUrl']).toBe(api.url);
+    expect(who.stderr).not.toContain('warning');
+
+    // A copy others may read still works, with a warning that says how to fix it.
+    await chmod(path, 0o644);
+    const loose = await runCli(['whoami'], { env });
+    expect(loose.code).toBe(0);
+    expect(loose.stderr).toContain(`warning: ${path} holds your token and other users may read it (mode 0644)`);
     await rm(xdg, { recursive: true, force: true });
   });
 
@@ -82,6 +89,8 @@ describe('deployer login', () => {
     ['http://127.0.0.1:1/?access_token=pw-secret', 'must not have a query (?…) or fragment (#…)'],
     ['http://127.0.0.1:1#pw-secret', 'must not have a query (?…) or fragment (#…)'],
     ['http://127.0.0.1:1/?', 'must not have a query (?…) or fragment (#…)'],
+    ['http://127.0.0.1:1/v1', 'must not end with /v1'],
+    ['http://127.0.0.1:1/secrets/v1/', 'must not end with /v1'],
   ])('an API URL %s is refused (exit 1) without being repeated', async (url, message) => {
     const other = await tempHome();
     const r = await runCli(['login', '--api-url', url, '--token-stdin'], { env: baseEnv(other), input: 'x\n' });

@@ -144,9 +144,17 @@ export function parseConfig(env: Record<string, string | undefined>): Readonly<C
 export const ANNOTATIONS = {
   role: 'secret-api.dev/role',
   restartOnChange: 'secret-api.dev/restart-on-change',
+  /** Beside restart-on-change: the secrets the pods read (`deployer inject` works it out; none or `*`: any). */
+  reads: 'secret-api.dev/reads',
   /** Written on a pod after delivery: `<init container restartCount>`, so a new leader does not deliver again. */
   delivered: 'secret-api.dev/secret-id-delivered',
   restartedAt: 'kubectl.kubernetes.io/restartedAt',
 } as const;
 
 export const isAppName = (value: string): boolean => ZAppName.safeParse(value).success;
+
+/** Why `value` is not an app name, without the name itself (the caller quotes it, shortened). */
+export function appNameProblem(value: string): string {
+  const issue = ZAppName.safeParse(value).error?.issues[0]?.message ?? 'not an app name';
+  return issue.replace(/^app name (".*?" )?/, '');
+}

@@ -8,6 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TSecretChange } from '@secret-api/contract';
 import { startKubeDev, type KubeDev } from 'kube-dev';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NamespaceGrants } from '../src/delivery/namespace-grants.js';
@@ -38,12 +39,14 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function deploy(name: string, namespace = 'apps'): Promise<void> {
+async function deploy(name: string, namespace = 'apps', reads?: string): Promise<void> {
   const labels = { app: name };
+  const annotations: Record<string, string> = { 'secret-api.dev/restart-on-change': 'true' };
+  if (reads !== undefined) annotations['secret-api.dev/reads'] = reads;
   await k8s.create(`/apis/apps/v1/namespaces/${namespace}/deployments`, {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name, annotations: { 'secret-api.dev/restart-on-change': 'true' } },
+    metadata: { name, annotations },
     spec: {
       replicas: 1,
       selector: { matchLabels: labels },
@@ -76,30 +79,82 @@ describe('restart on change', () => {
     await new Promise((r) => setTimeout(r, CLOCK_MARGIN_MS + 1100));
     await deploy('late');
 
-    let cursor: string | undefined = 'c1';
-    const recorded: string[] = [];
-    const restarter = new RolloutRestarter({
-      secretApi: {
-        listChanges: async () => ({
-          items: [{ scope: 'app', app: 'myapp', key: 'API_KEY', version: 2, changedAt }],
-          nextCursor: 'c2',
-          cursor: 'c2',
-          more: false,
-        }),
-      },
-      kube: k8s,
-      namespaces: new NamespaceGrants({ kube: k8s }),
-      events: { record: (target) => void recorded.push(`${String(target.namespace)}/${String(target.name)}`) },
-      metrics: createMetrics({ defaultMetrics: false }),
-      log: createLogger('error', () => undefined),
-      pollMs: 60_000,
-      cursor: { load: () => cursor, save: (c) => (cursor = c) },
-    });
-    await restarter.pollOnce();
+    const cursor = { at: 'c1' };
+    const { recorded } = await poll([{ scope: 'app', app: 'myapp', key: 'API_KEY', version: 2, changedAt }], cursor);
     expect(await restartedAt('early')).toBeDefined();
     expect(await restartedAt('late')).toBeUndefined();
     expect(await restartedAt('thief', 'other')).toBeUndefined();
     expect(recorded).toEqual(['apps/early']);
-    expect(cursor).toBe('c2');
+    expect(cursor.at).toBe('next');
+  });
+
+  it('restarts a deployment only for the secrets its pods read (secret-api.dev/reads); without the annotation, or with *, for any', async () => {
+    await deploy('reads-key', 'apps', 'API_KEY,cluster/DSN');
+    await deploy('reads-other', 'apps', 'OTHER,global/ELSE');
+    await deploy('reads-nothing', 'apps', '');
+    await deploy('reads-any', 'apps', '*');
+    await deploy('unannotated');
+    await new Promise((r) => setTimeout(r, 1100));
+    const changedAt = new Date().toISOString();
+    const restarted = async () => {
+      const names = ['reads-key', 'reads-other', 'reads-nothing', 'reads-any', 'unannotated'];
+      const out: Record<string, string | undefined> = {};
+      for (const name of names) out[name] = await restartedAt(name);
+      return out;
+    };
+
+    // A shared scope's key no pod names: only those that may read anything.
+    const global = await poll([{ scope: 'global', key: 'X', version: 1, changedAt }]);
+    // (The first test's deployments are in the namespace too, and may read anything.)
+    expect(global.recorded.filter((d) => /reads-|unannotated/.test(d)).sort()).toEqual([
+      'apps/reads-any',
+      'apps/unannotated',
+    ]);
+    const afterGlobal = await restarted();
+    expect(afterGlobal['reads-key']).toBeUndefined();
+    expect(afterGlobal['reads-other']).toBeUndefined();
+
+    // The app's own API_KEY and the cluster's DSN, which reads-key names.
+    await new Promise((r) => setTimeout(r, 1100));
+    const later = new Date().toISOString();
+    const own = await poll([
+      { scope: 'app', app: 'myapp', key: 'API_KEY', version: 3, changedAt: later },
+      { scope: 'cluster', key: 'DSN', version: 1, changedAt: later },
+      { scope: 'app', app: 'other', key: 'OTHER', version: 1, changedAt: later },
+    ]);
+    expect(own.recorded).toContain('apps/reads-key');
+    expect(own.recorded).not.toContain('apps/reads-other');
+    expect(own.recorded).not.toContain('apps/reads-nothing');
+    expect(own.events.find((e) => e.startsWith('apps/reads-key'))).toContain('myapp/API_KEY v3, cluster/DSN v1');
+    const afterOwn = await restarted();
+    expect(afterOwn['reads-key']).toBeDefined();
+    expect(afterOwn['reads-other']).toBeUndefined();
+    expect(afterOwn['reads-nothing']).toBeUndefined();
   });
 });
+
+/** One poll of a restarter whose feed answers `items` (after a cursor): the deployments it told of a restart. */
+async function poll(
+  items: TSecretChange[],
+  cursor = { at: 'previous' },
+): Promise<{ recorded: string[]; events: string[] }> {
+  const recorded: string[] = [];
+  const events: string[] = [];
+  const restarter = new RolloutRestarter({
+    secretApi: { listChanges: async () => ({ items, nextCursor: 'next', cursor: 'next', more: false }) },
+    kube: k8s,
+    namespaces: new NamespaceGrants({ kube: k8s }),
+    events: {
+      record: (target, _type, _reason, message) => {
+        recorded.push(`${String(target.namespace)}/${String(target.name)}`);
+        events.push(`${String(target.namespace)}/${String(target.name)}: ${message}`);
+      },
+    },
+    metrics: createMetrics({ defaultMetrics: false }),
+    log: createLogger('error', () => undefined),
+    pollMs: 60_000,
+    cursor: { load: () => cursor.at, save: (at) => (cursor.at = at) },
+  });
+  await restarter.pollOnce();
+  return { recorded, events };
+}

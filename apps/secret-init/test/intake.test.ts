@@ -186,6 +186,37 @@ describe('secret-init intake', () => {
     expect(p.logs().filter((l) => l['level'] === 'warn' && String(l['msg']).startsWith('refused'))).toHaveLength(2);
   });
 
+  it('a deliverer that gives up while Vault is slow does not leave the run waiting: it renders and exits 0', async () => {
+    // Vault answers the login slowly (a pod storm); the controller's request times out and closes the connection.
+    let loginSeen: () => void = () => undefined;
+    const loginStarted = new Promise<void>((resolve) => (loginSeen = resolve));
+    const proxy = await startVaultProxy(stack.vault.address, (req, _res, forward) => {
+      if (req.url !== '/v1/auth/approle/login') return false;
+      loginSeen();
+      setTimeout(forward, 500);
+      return true;
+    });
+    try {
+      const p = startIntake({ VAULT_ADDR: proxy.address, SECRET_INIT_TIMEOUT: '60' });
+      const port = await p.listening();
+      const token = await stack.wrappedSecretId();
+      const client = net.connect(port, '127.0.0.1');
+      const body = deliver(token);
+      client.write(
+        `POST /secret-id HTTP/1.1\r\nHost: pod\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      await loginStarted;
+      client.destroy();
+      const started = Date.now();
+      const { code } = await p.exited;
+      expect(code, p.stderr()).toBe(0);
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(readFileSync(join(p.base, 'out', 'app.conf'), 'utf8')).toBe('key=intake-api-key');
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('no SecretID within SECRET_INIT_TIMEOUT: the program exits non-zero with a clear message', async () => {
     const p = startIntake({ SECRET_INIT_TIMEOUT: '0.5' });
     await p.listening();

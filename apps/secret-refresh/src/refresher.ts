@@ -143,7 +143,7 @@ export class Refresher {
       } catch (err) {
         if (this.stopped) return false;
         if (err instanceof VaultRefusedError) {
-          this.lose(item, `Vault refused to ${what} it (${refusal(err)})`);
+          this.lose(item, `Vault refused to ${what === 'look up' ? 'look it up' : 'renew it'} (${refusal(err)})`);
           return false;
         }
         if (!(err instanceof VaultUnavailableError)) throw err;

@@ -35,43 +35,82 @@ export async function revokeAll(vault: VaultClient, items: Item[], log: Logger, 
   }
 }
 
+/** First pause before another try of a revocation that has not answered; doubled each time, at most HEDGE_MAX_MS. */
+const HEDGE_FIRST_MS = 1_000;
+const HEDGE_MAX_MS = 4_000;
+
 /**
- * Revokes one item, trying again while the shutdown budget lasts when Vault is unreachable or answers 5xx: a pod is
- * often deleted during the very network blip or Vault restart that would otherwise leave its credentials alive.
+ * Revokes one item within the shutdown budget: a pod is often deleted during the very network blip, Vault restart or
+ * overload that would otherwise leave its credentials alive. Tries run side by side: each may take until the
+ * deadline (a Vault that answers in 6 s of a 10 s budget still revokes), and while none has succeeded another starts
+ * after a growing pause — at once after a refusal to connect or a 5xx — so a try stuck on a dead connection does not
+ * hold up one that would get through. Revoking twice is harmless: the token is gone after the first, and a later
+ * try's 403 says so.
  */
-async function revokeOne(vault: VaultClient, item: Item, log: Logger, deadline: number): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      // Each try gets at most half of what is left, so a Vault that takes the connection and never answers still
-      // leaves time for another try once it is back.
-      await revoke(vault, item, Math.max(1, Math.floor((deadline - Date.now()) / 2)));
-      item.state = 'revoked';
-      log.info(`${item.kind} revoked`, { item: item.label, ...(attempt > 0 && { attempts: attempt + 1 }) });
-      return;
-    } catch (err) {
-      item.problem = (err as Error).message;
-      if (item.kind === 'lease' && err instanceof VaultRefusedError && err.status === 403) {
-        log.info('not allowed to revoke the lease directly; revoking the token ends it if the token created it', {
-          item: item.label,
-        });
+function revokeOne(vault: VaultClient, item: Item, log: Logger, deadline: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let settled = false;
+    let started = 0;
+    let running = 0;
+    let next: NodeJS.Timeout | undefined;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(next);
+      clearTimeout(giveUp);
+      outcome();
+      resolve();
+    };
+    const failed = () =>
+      settle(() =>
+        log.warn(`could not revoke the ${item.kind}`, { item: item.label, problem: item.problem, attempts: started }),
+      );
+    const schedule = (ms: number) => {
+      clearTimeout(next);
+      if (Date.now() + ms >= deadline) {
+        // No time for another try: the ones still running may yet answer; without any, this is the end.
+        if (running === 0) failed();
         return;
       }
-      if (item.kind === 'token' && attempt > 0 && err instanceof VaultRefusedError && err.status === 403) {
-        // An earlier attempt whose answer was lost did revoke it: the token no longer exists.
-        item.state = 'revoked';
-        log.info('token revoked (an earlier attempt went through)', { item: item.label, attempts: attempt + 1 });
-        return;
-      }
-      const wait = Math.min(1_000, 100 * 2 ** attempt);
-      if (!(err instanceof VaultUnavailableError) || Date.now() + wait >= deadline) {
-        log.warn(`could not revoke the ${item.kind}`, {
-          item: item.label,
-          problem: item.problem,
-          attempts: attempt + 1,
-        });
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-  }
+      next = setTimeout(tryOnce, ms);
+    };
+    const tryOnce = () => {
+      if (settled) return;
+      const attempt = started++;
+      running++;
+      schedule(Math.min(HEDGE_MAX_MS, HEDGE_FIRST_MS * 2 ** attempt));
+      revoke(vault, item, Math.max(1, deadline - Date.now())).then(
+        () =>
+          settle(() => {
+            item.state = 'revoked';
+            log.info(`${item.kind} revoked`, { item: item.label, ...(started > 1 && { attempts: started }) });
+          }),
+        (err: unknown) => {
+          running--;
+          if (settled) return;
+          item.problem = (err as Error).message;
+          if (item.kind === 'lease' && err instanceof VaultRefusedError && err.status === 403) {
+            settle(() =>
+              log.info('not allowed to revoke the lease directly; revoking the token ends it if the token created it', {
+                item: item.label,
+              }),
+            );
+          } else if (item.kind === 'token' && started > 1 && err instanceof VaultRefusedError && err.status === 403) {
+            // Another try whose answer is late, or was lost, did revoke it: the token no longer exists.
+            settle(() => {
+              item.state = 'revoked';
+              log.info('token revoked (an earlier attempt went through)', { item: item.label, attempts: started });
+            });
+          } else if (!(err instanceof VaultUnavailableError)) {
+            failed();
+          } else {
+            // Unreachable or 5xx: try again soon rather than at the next hedge.
+            schedule(Math.min(1_000, 100 * 2 ** attempt));
+          }
+        },
+      );
+    };
+    const giveUp = setTimeout(failed, Math.max(0, deadline - Date.now()));
+    tryOnce();
+  });
 }

@@ -233,6 +233,30 @@ describe('secret-refresh with the lease directory', () => {
     }, 1_500);
   });
 
+  it('on SIGTERM while Vault answers slowly (5 s of an 8 s budget), it waits for the answer and revokes', async () => {
+    const created = await stack.root('POST', 'auth/token/create', { ttl: '120s', policies: ['default'] });
+    const login = {
+      token: created.body.auth.client_token as string,
+      accessor: created.body.auth.accessor as string,
+      ttl: 120,
+    };
+    const proxy = await startProxy({ host: '127.0.0.1', port: stack.vault.port });
+    const dir = join(tempDir('revoke-slow'), 'leases');
+    writeLeaseDir(dir, proxy.address, login, []);
+    const p = start({ SECRET_REFRESH_LEASE_DIR: dir, SECRET_REFRESH_SHUTDOWN_TIMEOUT: '8' });
+    try {
+      await p.waitForLog((l) => l.msg.startsWith('ready'));
+      proxy.slow(5_000);
+      p.child.kill('SIGTERM');
+      const { code } = await p.exited;
+      expect(code, p.stderr()).toBe(0);
+      expect(p.logs().some((l) => l.msg.startsWith('revoked the token'))).toBe(true);
+      expect(await stack.tokenAlive(login.token)).toBe(false);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('a token past its max TTL is reported as lost with the reason, before it expires', async () => {
     const created = await stack.root('POST', 'auth/token/create', {
       // Long enough that the program is running before the token's first renewal, even on a loaded machine.

@@ -10,3 +10,4 @@ export {
 export { GoTemplateError, MissingDependencyError, TemplateExecError, TemplateParseError } from './errors.js';
 export type { MissingKey } from './exec.js';
 export type { NumberMode } from './values.js';
+export { NOT_LITERAL, type StaticArg, type StaticCall } from './calls.js';

@@ -13,6 +13,7 @@
 import { GoTemplateError, MissingDependencyError, TemplateExecError } from './errors.js';
 import { execute, type DependencyHook, type ExecFunc, type MissingKey } from './exec.js';
 import { BUILTINS, FuncError, type FuncSpec } from './funcs.js';
+import { staticCalls, type StaticCall } from './calls.js';
 import { parseTemplates, type Tree } from './parse.js';
 import { sprigFuncs } from './sprig.js';
 import { Sensitive, toGoValue, type NumberMode } from './values.js';
@@ -116,6 +117,17 @@ export class Template {
     const funcs = this.funcTable();
     parseTemplates(name, text, (n) => funcs.has(n) || BUILTINS.has(n), this.trees);
     return this;
+  }
+
+  /**
+   * Every call of the functions `names` written in the set's templates, with its literal arguments, without
+   * rendering: see {@link staticCalls}.
+   */
+  calls(names: readonly string[]): StaticCall[] {
+    return staticCalls(
+      [...this.trees.values()].map((tree) => tree.root),
+      names,
+    );
   }
 
   /** Names of the templates in the set, sorted. */

@@ -137,3 +137,4 @@ const SERVICE_LINK_VALUE: ReadonlyArray<[RegExp, RegExp]> = [
 export function isServiceLinkVariable(name: string, value: string): boolean {
   return SERVICE_LINK_VALUE.some(([suffix, shape]) => suffix.test(name) && shape.test(value));
 }
+export * from './secret-reads.js';

@@ -15,6 +15,8 @@ export interface DeployResult {
   applied: { object: string; action: ApplyAction }[];
   /** Workloads waited for until rolled out. */
   rolledOut: string[];
+  /** The app's earlier templates' ConfigMaps deleted, as nothing uses them any more. */
+  pruned?: string[];
   /** With --dry-run: the manifests that would be applied. */
   manifests?: Record<string, unknown>[];
 }
@@ -145,7 +147,25 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
       applied.push(outcome.object);
     }
     if (flags.wait) result.rolledOut = await this.waitForRollout(kube, applied, timeoutMs);
+    result.pruned = await this.pruneConfigMaps(kube, app, String((configMap['metadata'] as { name: string }).name));
     return result;
+  }
+
+  /**
+   * Removes the app's templates' ConfigMaps that nothing uses any more (earlier templates, once no ReplicaSet kept
+   * for a rollback names them). Only said, never fatal: the deploy itself succeeded.
+   */
+  private async pruneConfigMaps(kube: Cluster, app: string, current: string): Promise<string[]> {
+    const { configMapSelector } = await import('../inject/config-map.js');
+    try {
+      const pruned = await kube.pruneConfigMaps(configMapSelector(app), current);
+      for (const name of pruned)
+        this.note(`ConfigMap/${kube.namespace}/${name} deleted (no workload uses it any more)`);
+      return pruned;
+    } catch (err) {
+      this.note(`warning: earlier templates' ConfigMaps were left in place: ${(err as Error).message}`);
+      return [];
+    }
   }
 
   /** Polls each workload until its status says rolled out; progress only on a terminal. */

@@ -2,8 +2,17 @@
  * The cluster side of `deployer deploy`, through @kubernetes/client-node: server-side apply with field manager
  * `deployer` and reads for the rollout. Loaded only by `deploy` (client-node is a large chunk of the bundle).
  */
-import { ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
-import type { KubernetesObject } from '@kubernetes/client-node';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  ApiException,
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+} from '@kubernetes/client-node';
+import type { KubernetesObject, V1APIResourceList } from '@kubernetes/client-node';
 import { NAMESPACE_APPS_ANNOTATION, namespaceRunsApp } from '@secret-api/contract';
 import { UsageError } from '../errors.js';
 import { describeObject, isList } from '../inject/manifests.js';
@@ -16,6 +25,8 @@ export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
 export interface Cluster {
   context: string;
+  /** deployer.yml's namespace for the cluster: where objects that name none go. */
+  namespace: string;
   read(object: KubeObject): Promise<KubeObject | undefined>;
   /** The pods of the context's namespace that match a label selector. */
   pods(labelSelector: string): Promise<KubeObject[]>;
@@ -27,7 +38,29 @@ export interface Cluster {
   ensureNamespace(name: string, app: string): Promise<boolean>;
   /** Whether the namespace's annotation grants `app`; true as well when the namespace cannot be read (no rights). */
   namespaceRuns(name: string, app: string): Promise<boolean>;
+  /**
+   * Deletes the ConfigMaps of the namespace that match `labelSelector`, but `keep`, that nothing in the namespace
+   * names any more (see {@link USERS}); returns their names. Deletes none when it cannot see every kind that could.
+   */
+  pruneConfigMaps(labelSelector: string, keep: string): Promise<string[]>;
 }
+
+/**
+ * What may name a ConfigMap in a pod template, and so need it later: a pod, a workload, the ReplicaSets a Deployment
+ * keeps for `kubectl rollout undo`, the ControllerRevisions of StatefulSets and DaemonSets. A kind the cluster does
+ * not serve has no objects.
+ */
+const USERS: readonly (readonly [apiVersion: string, kind: string])[] = [
+  ['v1', 'Pod'],
+  ['v1', 'ReplicationController'],
+  ['apps/v1', 'Deployment'],
+  ['apps/v1', 'ReplicaSet'],
+  ['apps/v1', 'StatefulSet'],
+  ['apps/v1', 'DaemonSet'],
+  ['apps/v1', 'ControllerRevision'],
+  ['batch/v1', 'Job'],
+  ['batch/v1', 'CronJob'],
+];
 
 /**
  * The kubeconfig's context (KUBECONFIG or ~/.kube/config), with deployer.yml's namespace as the default for objects
@@ -72,6 +105,7 @@ export function connectCluster(context: string, namespace: string, options: Conn
 
   return {
     context,
+    namespace,
     async read(object) {
       try {
         const header = object as unknown as {
@@ -103,10 +137,8 @@ export function connectCluster(context: string, namespace: string, options: Conn
           PatchStrategy.ServerSideApply,
         ),
       )) as KubeObject;
-      const version = (o: KubeObject | undefined): unknown =>
-        (o?.['metadata'] as { resourceVersion?: string } | undefined)?.resourceVersion;
       const action: ApplyAction =
-        before === undefined ? 'created' : version(before) === version(after) ? 'unchanged' : 'configured';
+        before === undefined ? 'created' : sameApplied(before, after, object) ? 'unchanged' : 'configured';
       return { object: after, action };
     },
     async ensureNamespace(name, app) {
@@ -130,8 +162,78 @@ export function connectCluster(context: string, namespace: string, options: Conn
       const annotations = (found['metadata'] as { annotations?: Record<string, string> } | undefined)?.annotations;
       return namespaceRunsApp(name, annotations?.[NAMESPACE_APPS_ANNOTATION], app);
     },
+    async pruneConfigMaps(labelSelector, keep) {
+      const list = async (apiVersion: string, kind: string, selector?: string) =>
+        (await client.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, selector))
+          .items as KubernetesObject[];
+      const servedKinds = async (api: { getAPIResources(): Promise<V1APIResourceList> }): Promise<Set<string>> => {
+        try {
+          return new Set(
+            (await api.getAPIResources()).resources.filter((r) => !r.name.includes('/')).map((r) => r.kind),
+          );
+        } catch (err) {
+          if (err instanceof ApiException && err.code === 404) return new Set();
+          throw err;
+        }
+      };
+      const candidates = (await call('listing the templates’ ConfigMaps', () => list('v1', 'ConfigMap', labelSelector)))
+        .map((c) => c.metadata?.name ?? '')
+        .filter((name) => name !== '' && name !== keep);
+      if (candidates.length === 0) return [];
+      // Names are matched in each object's JSON: a ControllerRevision holds its pod template as raw data.
+      const users = await call('listing what uses the templates’ ConfigMaps', async () => {
+        const served = new Map<string, Set<string>>([
+          ['v1', await servedKinds(kc.makeApiClient(CoreV1Api))],
+          ['apps/v1', await servedKinds(kc.makeApiClient(AppsV1Api))],
+          ['batch/v1', await servedKinds(kc.makeApiClient(BatchV1Api))],
+        ]);
+        const texts: string[] = [];
+        for (const [apiVersion, kind] of USERS) {
+          if (served.get(apiVersion)?.has(kind)) {
+            for (const item of await list(apiVersion, kind)) texts.push(JSON.stringify(item));
+          }
+        }
+        return texts;
+      });
+      const unused = candidates.filter((name) => !users.some((text) => text.includes(JSON.stringify(name))));
+      for (const name of unused) {
+        await call(`deleting ConfigMap ${name}`, () =>
+          client
+            .delete({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace } })
+            .catch((err: unknown) => {
+              if (!(err instanceof ApiException && err.code === 404)) throw err;
+            }),
+        );
+      }
+      return unused;
+    },
   };
 }
+
+/**
+ * Whether an apply changed nothing of what it applies: the manifest's fields read the same before and after, and
+ * the deployer's ownership is the same (a field dropped from the manifest is removed). Not the resourceVersion: the
+ * workload's controller writes its status and annotations meanwhile, which are not the deploy's doing.
+ */
+export function sameApplied(before: KubeObject, after: KubeObject, applied: KubeObject): boolean {
+  const owned = (o: KubeObject) =>
+    (
+      o['metadata'] as { managedFields?: { manager?: string; operation?: string; fieldsV1?: unknown }[] }
+    ).managedFields?.find((m) => m.manager === FIELD_MANAGER && m.operation === 'Apply')?.fieldsV1;
+  return (
+    isDeepStrictEqual(projection(before, applied), projection(after, applied)) &&
+    isDeepStrictEqual(owned(before), owned(after))
+  );
+}
+
+/** `value` cut to the shape of `shape`: its maps' keys, lists and scalars whole. */
+function projection(value: unknown, shape: unknown): unknown {
+  if (!isPlainMap(shape) || !isPlainMap(value)) return value;
+  return Object.fromEntries(Object.keys(shape).map((key) => [key, projection(value[key], shape[key])]));
+}
+
+const isPlainMap = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Lists are applied item by item (server-side apply takes one object). */
 export function flatten(objects: readonly KubeObject[]): KubeObject[] {

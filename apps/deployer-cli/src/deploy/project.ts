@@ -7,8 +7,9 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import { DEFAULT_CONFIG_DIR, type TDeployerCluster, type TDeployerYml } from '@secret-api/contract';
 import { UsageError } from '../errors.js';
-import { CONFIG_KEY, buildConfigMap, configHash, configMapName } from '../inject/config-map.js';
+import { CONFIG_KEY, buildConfigMap, configHash } from '../inject/config-map.js';
 import type { InjectOptions } from '../inject/inject.js';
+import { podSecretReads } from '../inject/secret-reads.js';
 import { parseManifests } from '../inject/manifests.js';
 import type { KubeObject, Manifest } from '../inject/manifests.js';
 
@@ -114,8 +115,18 @@ export async function readConfigFiles(project: Project): Promise<Map<string, Buf
     }
     files.set(entry.name, bytes);
   }
+  const total = [...files].reduce((sum, [name, bytes]) => sum + Buffer.byteLength(name) + bytes.length, 0);
+  if (total > MAX_CONFIG_MAP_BYTES) {
+    throw new UsageError(
+      `${dir}: the config files come to ${total} bytes, and their ConfigMap may hold at most ${MAX_CONFIG_MAP_BYTES} (1 MiB, names included)`,
+      'invalid_config',
+    );
+  }
   return files;
 }
+
+/** What Kubernetes lets one ConfigMap hold, names and contents together (secret-init reads each file whole). */
+const MAX_CONFIG_MAP_BYTES = 1024 * 1024;
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
@@ -145,6 +156,12 @@ export interface Injection {
   configMap: KubeObject;
 }
 
+/** `aws.stg` → its cloud and environment, which name the project and cluster scopes' paths. */
+function cloudAndEnv(cluster: string): { cloud: string; env: string } {
+  const dot = cluster.indexOf('.');
+  return { cloud: cluster.slice(0, dot), env: cluster.slice(dot + 1) };
+}
+
 /** Everything inject needs for one cluster, from deployer.yml, the templates and the RoleID. */
 export async function injectionFor(
   project: Project,
@@ -167,9 +184,10 @@ export async function injectionFor(
       roleId,
       secrets: config.secrets,
       restartOnChange: config.restartOnChange,
+      secretReads: podSecretReads(files, config.secrets, { app: config.app, ...cloudAndEnv(cluster.name) }),
       resources: config.resources,
       images: config.images,
-      configMapName: configMapName(config.app),
+      configMapName: String((configMap['metadata'] as { name: string }).name),
       configHash: configHash(configMap),
     },
   };

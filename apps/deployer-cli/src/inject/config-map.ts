@@ -1,6 +1,8 @@
 /**
- * The ConfigMap that carries the app's templates to secret-init (mounted at /config). Its name is fixed per app;
- * its content hash goes on the pod template, so a changed template rolls the pods.
+ * The ConfigMap that carries the app's templates to secret-init (mounted at /config). Its name ends in the digest of
+ * its content and it is immutable: a changed template is a new ConfigMap, so the pods of the old ReplicaSet keep the
+ * templates they started with (a rollout under way, a `kubectl rollout undo`), and the pod template names the new
+ * one, which rolls the pods. `deployer deploy` removes the app's ConfigMaps no workload uses any more (deploy/kube.ts).
  */
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
@@ -8,9 +10,23 @@ import type { KubeObject } from './manifests.js';
 
 export const CONFIG_MAP_LABEL = 'app.kubernetes.io/managed-by';
 export const CONFIG_MAP_MANAGER = 'deployer';
+const ROLE_LABEL = 'secret-api.dev/role';
 
-export function configMapName(app: string): string {
+/** The name every templates' ConfigMap of `app` starts with (and the whole name, before names had a digest). */
+export function configMapPrefix(app: string): string {
   return `${app}-secret-init-config`;
+}
+
+/** The labels of `app`'s templates' ConfigMaps, as a label selector. */
+export function configMapSelector(app: string): string {
+  return `${CONFIG_MAP_LABEL}=${CONFIG_MAP_MANAGER},${ROLE_LABEL}=${app}`;
+}
+
+/** Whether `object` is one of `app`'s templates' ConfigMaps (this injection's or an earlier one's). */
+export function isTemplatesConfigMap(object: KubeObject, app: string): boolean {
+  if (object['kind'] !== 'ConfigMap') return false;
+  const labels = (object['metadata'] as { labels?: Record<string, string> } | undefined)?.labels;
+  return labels?.[CONFIG_MAP_LABEL] === CONFIG_MAP_MANAGER && labels[ROLE_LABEL] === app;
 }
 
 /** ConfigMap keys are file names: `[-._a-zA-Z0-9]+`, which rules out sub-directories. */
@@ -32,10 +48,11 @@ export function buildConfigMap(app: string, namespace: string, files: ReadonlyMa
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: {
-      name: configMapName(app),
+      name: `${configMapPrefix(app)}-${contentHash(data, binaryData).slice(0, 10)}`,
       namespace,
-      labels: { [CONFIG_MAP_LABEL]: CONFIG_MAP_MANAGER, 'secret-api.dev/role': app },
+      labels: { [CONFIG_MAP_LABEL]: CONFIG_MAP_MANAGER, [ROLE_LABEL]: app },
     },
+    immutable: true,
     data,
     ...(Object.keys(binaryData).length > 0 && { binaryData }),
   };
@@ -45,6 +62,10 @@ export function buildConfigMap(app: string, namespace: string, files: ReadonlyMa
 export function configHash(configMap: KubeObject): string {
   const data = (configMap['data'] ?? {}) as Record<string, string>;
   const binaryData = (configMap['binaryData'] ?? {}) as Record<string, string>;
+  return contentHash(data, binaryData);
+}
+
+function contentHash(data: Record<string, string>, binaryData: Record<string, string>): string {
   const hash = createHash('sha256');
   for (const name of Object.keys(data).sort()) hash.update(`${name}\0${data[name]}\0`);
   // After the text, marked: a config of text files alone hashes as it always did (no needless rollout).

@@ -7,7 +7,9 @@
  * cannot be injected safely is an error naming the object, and then nothing is output.
  */
 import { posix } from 'node:path';
+import { ANY_SECRET } from '@secret-api/pod-env';
 import { UsageError } from '../errors.js';
+import { isTemplatesConfigMap } from './config-map.js';
 import { describeObject, isList, isObject } from './manifests.js';
 import type { KubeObject, Manifest } from './manifests.js';
 import {
@@ -120,8 +122,9 @@ function removeEarlierInjection(template: Record<string, unknown>, workload: Kub
   for (const key of [ANNOTATIONS.role, ANNOTATIONS.injected, ANNOTATIONS.configHash]) delete annotations[key];
   const workloadMetadata = isObject(workload['metadata']) ? workload['metadata'] : undefined;
   const workloadAnnotations = workloadMetadata?.['annotations'];
-  if (isObject(workloadAnnotations) && template !== workload && ANNOTATIONS.restartOnChange in workloadAnnotations) {
-    delete workloadAnnotations[ANNOTATIONS.restartOnChange];
+  const ours = [ANNOTATIONS.restartOnChange, ANNOTATIONS.reads];
+  if (isObject(workloadAnnotations) && template !== workload && ours.some((key) => key in workloadAnnotations)) {
+    for (const key of ours) delete workloadAnnotations[key];
     if (Object.keys(workloadAnnotations).length === 0) delete workloadMetadata?.['annotations'];
   }
 }
@@ -199,8 +202,15 @@ function addInjection(template: Record<string, unknown>, workload: KubeObject, o
   annotations[ANNOTATIONS.configHash] = options.configHash;
   added.push(`annotation ${ANNOTATIONS.role}=${options.app}`);
   if (options.restartOnChange && RESTARTABLE.has(String(workload['kind']))) {
-    annotationsOf(child(workload, 'metadata'))[ANNOTATIONS.restartOnChange] = 'true';
+    const workloadAnnotations = annotationsOf(child(workload, 'metadata'));
+    workloadAnnotations[ANNOTATIONS.restartOnChange] = 'true';
+    workloadAnnotations[ANNOTATIONS.reads] = options.secretReads;
     added.push(`annotation ${ANNOTATIONS.restartOnChange}=true`);
+    added.push(
+      options.secretReads === ANY_SECRET
+        ? `annotation ${ANNOTATIONS.reads}=* (a template computes what it reads: any change of the app's or shared secrets restarts it)`
+        : `annotation ${ANNOTATIONS.reads}=${options.secretReads}`,
+    );
   } else if (options.restartOnChange && ['StatefulSet', 'DaemonSet'].includes(String(workload['kind']))) {
     // Said rather than annotated: an annotation the controller never acts on would promise restarts that never come.
     added.push(
@@ -272,12 +282,14 @@ function injectObject(object: KubeObject, options: InjectOptions, walk: Walk): K
   return out;
 }
 
-/** The ConfigMap of the templates: replaced where an earlier injection put it, else first (pods mount it). */
-function withConfigMap(objects: KubeObject[], configMap: KubeObject): KubeObject[] {
-  const same = (o: KubeObject): boolean => o['kind'] === 'ConfigMap' && describeObject(o) === describeObject(configMap);
-  const index = objects.findIndex(same);
+/**
+ * The ConfigMap of the templates: in the place of an earlier injection's (whatever templates it held: its name
+ * has their digest), else first (pods mount it).
+ */
+function withConfigMap(objects: KubeObject[], configMap: KubeObject, app: string): KubeObject[] {
+  const index = objects.findIndex((o) => isTemplatesConfigMap(o, app));
   if (index === -1) return [configMap, ...objects];
-  return objects.map((o, i) => (i === index ? configMap : o));
+  return objects.flatMap((o, i) => (i === index ? [configMap] : isTemplatesConfigMap(o, app) ? [] : [o]));
 }
 
 /**
@@ -286,15 +298,14 @@ function withConfigMap(objects: KubeObject[], configMap: KubeObject): KubeObject
  */
 export function inject(manifests: readonly Manifest[], options: InjectOptions, configMap: KubeObject): InjectResult {
   const walk: Walk = { report: { injected: [], skipped: [] }, problems: [] };
-  const configMapName = describeObject(configMap);
   const objects: KubeObject[] = [];
   for (const manifest of manifests) {
-    if (manifest.object['kind'] === 'ConfigMap' && describeObject(manifest.object) === configMapName) {
+    if (isTemplatesConfigMap(manifest.object, options.app)) {
       objects.push(manifest.object);
       continue;
     }
     objects.push(injectObject(manifest.object, options, walk));
   }
   if (walk.problems.length > 0) throw new InjectionError(walk.problems);
-  return { objects: withConfigMap(objects, configMap), report: walk.report };
+  return { objects: withConfigMap(objects, configMap, options.app), report: walk.report };
 }

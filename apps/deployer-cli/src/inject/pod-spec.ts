@@ -13,6 +13,8 @@ export const REFRESH_PROBE_PORT = 8098;
 export const ANNOTATIONS = {
   role: 'secret-api.dev/role',
   restartOnChange: 'secret-api.dev/restart-on-change',
+  /** Beside restart-on-change: the secrets the pods read (see inject/secret-reads.ts), so other changes restart nothing. */
+  reads: 'secret-api.dev/reads',
   /** Marks a pod template we injected: its secret-api-* names are ours to replace. */
   injected: 'secret-api.dev/injected',
   configHash: 'secret-api.dev/config-hash',
@@ -52,6 +54,8 @@ export interface InjectOptions {
   /** `SECRET_<NAME>` -> `<path>[#field]`. */
   secrets: Readonly<Record<string, string>>;
   restartOnChange: boolean;
+  /** The `secret-api.dev/reads` value: what the templates and variables read (`*`: anything). */
+  secretReads: string;
   resources: { requests?: ResourceList | undefined; limits?: ResourceList | undefined };
   images: { secretInit: string; secretRefresh: string };
   configMapName: string;

@@ -27,7 +27,10 @@ export interface PodContainerRun {
   pod: { metadata: { name?: string; namespace?: string; uid?: string } } & Obj;
   container: Obj;
   podIP: string;
+  /** Aborted when the pod is deleted: SIGTERM. */
   signal: AbortSignal;
+  /** Aborted when the pod's grace period is over and the container still runs: SIGKILL. */
+  kill?: AbortSignal;
 }
 
 export interface PodRunnerOptions {
@@ -248,12 +251,16 @@ async function runContainer(
         signal: run.signal,
       });
       holdParentPipe(child);
+      run.kill?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
       child.stdout?.pipe(out, { end: false });
       child.stderr?.pipe(out, { end: false });
       // A stopped container may still write (secret-refresh logs its revocation): the log ends with its output.
       child.on('close', () => out.end());
+      // The abort's error comes at once; a container that started is done only when it exits (its SIGTERM
+      // handler may take a moment: secret-refresh revokes then).
       child.on('error', () => {
-        if (child.pid === undefined) out.end();
+        if (child.pid !== undefined) return;
+        out.end();
         resolve(run.signal.aborted ? 137 : 128);
       });
       child.on('exit', (code) => resolve(code ?? 137));

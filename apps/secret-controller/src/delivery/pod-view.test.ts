@@ -54,8 +54,12 @@ describe('what a pod needs', () => {
       kind: 'refuse',
       restartCount: 0,
       message:
-        'annotation secret-api.dev/role "MyApp" is not an app name (lowercase letters, digits and -): no SecretID is delivered',
+        'annotation secret-api.dev/role "MyApp" is not an app name (may contain only lowercase letters, digits and "-"): no SecretID is delivered',
     });
+    // A reserved name says why it is none.
+    const reserved = decide(pod({ annotations: { 'secret-api.dev/role': 'global' } }), undefined);
+    expect(reserved).toMatchObject({ kind: 'refuse' });
+    expect((reserved as { message: string }).message).toContain('"global" is not an app name (is reserved:');
     expect(decide(pod({ deleting: true }), undefined).kind).toBe('none');
     const unannotated = podView({ metadata: { name: 'x', namespace: 'apps', uid: 'u' } }, NAMES);
     expect(decide(unannotated, undefined).kind).toBe('none');

@@ -3,7 +3,7 @@
  * annotations, the pod IP and the two containers it cares about. A thousand pods stay a few hundred KiB.
  * Pure functions over it decide what a pod needs.
  */
-import { ANNOTATIONS, isAppName } from '../config.js';
+import { ANNOTATIONS, appNameProblem, isAppName } from '../config.js';
 import type { KubeObject } from '../kube/client.js';
 
 export interface ContainerView {
@@ -102,7 +102,7 @@ export function decide(pod: PodView, servedFor: number | undefined, claimedFor?:
     return {
       kind: 'refuse',
       restartCount: init.restartCount,
-      message: `annotation ${ANNOTATIONS.role} ${shown} is not an app name (lowercase letters, digits and -): no SecretID is delivered`,
+      message: `annotation ${ANNOTATIONS.role} ${shown} is not an app name (${appNameProblem(pod.role)}): no SecretID is delivered`,
     };
   }
   const refresh = pod.refresh;

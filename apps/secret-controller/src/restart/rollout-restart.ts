@@ -1,8 +1,9 @@
 /**
  * Restart on change: polls the Secret API for new secret versions that concern this cluster and rollout-restarts
- * every deployment annotated `secret-api.dev/restart-on-change: "true"` whose pods' app (`secret-api.dev/role` on
- * the pod template) reads one: the app's own secrets, and the global, project and cluster scopes, which every
- * app reads. The restart is what `kubectl rollout restart` does: a new `kubectl.kubernetes.io/restartedAt` on
+ * every deployment annotated `secret-api.dev/restart-on-change: "true"` whose pods read one: of the own secrets of
+ * its pods' app (`secret-api.dev/role` on the pod template) and the global, project and cluster scopes, those
+ * named in `secret-api.dev/reads` (written by `deployer inject` from the templates and variables; without it, or
+ * with `*`, all of them). The restart is what `kubectl rollout restart` does: a new `kubectl.kubernetes.io/restartedAt` on
  * the pod template. The cursor is kept by the caller (on the Lease), so a new leader resumes where the last left.
  *
  * Only deployments in a namespace that may run the app (delivery/namespace-grants.ts) are restarted: elsewhere its
@@ -14,6 +15,7 @@
  * CI order — set the secret, then deploy — which would otherwise roll every fresh deployment out a second time.
  */
 import type { TChangesResponse, TSecretChange } from '@secret-api/contract';
+import { parseSecretReads, readsChange } from '@secret-api/pod-env';
 import { ANNOTATIONS } from '../config.js';
 import { deploymentPath, type KubeClient, type KubeObject } from '../kube/client.js';
 import type { NamespaceGrants } from '../delivery/namespace-grants.js';
@@ -38,20 +40,18 @@ type Obj = Record<string, unknown>;
 /** How far the Kubernetes API server's clock may run ahead of the Secret API's before a stale pod looks fresh. */
 export const CLOCK_MARGIN_MS = 2000;
 
-/** The apps a batch of changes concerns; `'all'` when a shared scope changed. */
-export function affectedApps(items: readonly TSecretChange[]): Set<string> | 'all' {
-  const apps = new Set<string>();
-  for (const item of items) {
-    if (item.scope !== 'app') return 'all';
-    if (item.app) apps.add(item.app);
-  }
-  return apps;
+/** The changes a deployment's pods read: of its app's own secrets and the shared scopes, those it reads. */
+export function changesRead(d: KubeObject, app: string, items: readonly TSecretChange[]): TSecretChange[] {
+  const reads = parseSecretReads(d.metadata.annotations?.[ANNOTATIONS.reads]);
+  return items.filter((item) => readsChange(reads, app, item));
 }
 
-function describe(items: readonly TSecretChange[], app: string): string {
-  const relevant = items.filter((i) => i.scope !== 'app' || i.app === app).slice(0, 5);
-  const names = relevant.map((i) => `${i.scope === 'app' ? i.app : i.scope}/${i.key} v${i.version}`).join(', ');
-  return `Secrets changed (${names}${items.length > relevant.length ? ', …' : ''}): rollout restart`;
+function describe(read: readonly TSecretChange[]): string {
+  const names = read
+    .slice(0, 5)
+    .map((i) => `${i.scope === 'app' ? i.app : i.scope}/${i.key} v${i.version}`)
+    .join(', ');
+  return `Secrets changed (${names}${read.length > 5 ? ', …' : ''}): rollout restart`;
 }
 
 export class RolloutRestarter {
@@ -115,13 +115,13 @@ export class RolloutRestarter {
   }
 
   private async restartFor(items: readonly TSecretChange[]): Promise<void> {
-    const apps = affectedApps(items);
     const list = await this.deps.kube.list('/apis/apps/v1/deployments');
     const now = new Date().toISOString();
     for (const d of list.items) {
       const app = templateRole(d);
       if (d.metadata.annotations?.[ANNOTATIONS.restartOnChange] !== 'true' || app === undefined) continue;
-      if (apps !== 'all' && !apps.has(app)) continue;
+      const read = changesRead(d, app, items);
+      if (read.length === 0) continue;
       const namespace = d.metadata.namespace ?? '';
       const name = d.metadata.name ?? '';
       if (!(await this.deps.namespaces.allows(namespace, app))) {
@@ -132,7 +132,7 @@ export class RolloutRestarter {
         });
         continue;
       }
-      if (!(await this.hasPodsFrom(d, lastChange(items, app)))) {
+      if (!(await this.hasPodsFrom(d, lastChange(read)))) {
         this.deps.log.info('deployment not restarted: its pods started after the change', {
           namespace,
           deployment: name,
@@ -150,17 +150,15 @@ export class RolloutRestarter {
         { kind: 'Deployment', apiVersion: 'apps/v1', namespace, name, uid: d.metadata.uid },
         'Normal',
         'SecretsChanged',
-        describe(items, app),
+        describe(read),
       );
     }
   }
 }
 
-/** When the newest of the changes that concern `app` was made (ms since the epoch). */
-function lastChange(items: readonly TSecretChange[], app: string): number {
-  let last = 0;
-  for (const i of items) if (i.scope !== 'app' || i.app === app) last = Math.max(last, Date.parse(i.changedAt));
-  return last;
+/** When the newest of the changes was made (ms since the epoch). */
+function lastChange(read: readonly TSecretChange[]): number {
+  return Math.max(...read.map((i) => Date.parse(i.changedAt)));
 }
 
 function templateRole(d: KubeObject): string | undefined {

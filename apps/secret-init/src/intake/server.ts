@@ -8,6 +8,7 @@
  * slowly stops the pod or keeps the controller's from being read. Bounded body, bounded wait.
  */
 import http from 'node:http';
+import { finished } from 'node:stream';
 import * as z from 'zod/mini';
 import { IntakeTimeoutError, SecretInitError } from '../errors.js';
 
@@ -94,16 +95,18 @@ export function waitForDelivery<T>(opts: IntakeOptions<T>): Promise<T> {
       inFlight++;
       try {
         const result = await opts.accept(delivery);
-        res.once('finish', () => finish(() => resolve(result)));
+        // Once answered — or once the client is gone: a deliverer that gave up waiting (Vault slow) must not leave
+        // this run, already logged in, waiting for an answer nobody reads.
+        finished(res, () => finish(() => resolve(result)));
         res.writeHead(204).end();
       } catch (err) {
         if (err instanceof IntakeRefusal) {
           const fatal = err.fatal;
-          if (fatal) res.once('finish', () => finish(() => reject(fatal)));
+          if (fatal) finished(res, () => finish(() => reject(fatal)));
           return answer(res, err.status, err.detail);
         }
         const failure = err instanceof SecretInitError ? err : new SecretInitError(String((err as Error).message));
-        res.once('finish', () => finish(() => reject(failure)));
+        finished(res, () => finish(() => reject(failure)));
         return answer(res, 502, 'the SecretID could not be used; see the init container log');
       } finally {
         inFlight--;

@@ -14,18 +14,6 @@ import type { VaultEnvelope, VaultRequest } from '../vault/client.js';
 import { vaultPathProblem } from '../vault/paths.js';
 import { shellExport } from '../env/shell.js';
 
-export const VAULT_FUNCTIONS = [
-  'lookup',
-  'rawRead',
-  'rawWrite',
-  'dbUsername',
-  'dbPassword',
-  'awsCredsEnvVars',
-  'tlsKey',
-  'tlsCert',
-  'tlsCA',
-] as const;
-
 /** What the functions need to know about the pod's app and Vault's layout. */
 export interface FunctionContext {
   app: string | undefined;

@@ -7,8 +7,8 @@
 import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { GoTemplateError, Template } from '@secret-api/go-template';
+import { VAULT_TEMPLATE_FUNCTIONS } from '@secret-api/pod-env';
 import { RenderError } from '../errors.js';
-import { VAULT_FUNCTIONS } from './functions.js';
 
 export const TEMPLATE_EXTENSION = '.tmpl';
 /** A config file larger than this is refused: the volume is in memory. */
@@ -82,7 +82,7 @@ function statOf(abs: string, rel: string): Stats {
 
 /** Parses a template file; the template is named by its path, so every error names the file. */
 export function parseTemplate(source: SourceFile): ParsedTemplate {
-  const template = new Template(source.rel, { missingKey: 'error' }).dependencies(VAULT_FUNCTIONS);
+  const template = new Template(source.rel, { missingKey: 'error' }).dependencies(VAULT_TEMPLATE_FUNCTIONS);
   try {
     template.parse(source.content.toString('utf8'));
   } catch (err) {

@@ -12,12 +12,15 @@ export interface Proxy {
   hang(): void;
   /** New connections reach Vault again; the ones taken while hanging stay unanswered until stop(). */
   release(): void;
+  /** From now on, Vault's answers on new connections arrive `ms` late (a Vault slow under load); 0 ends it. */
+  slow(ms: number): void;
 }
 
 export async function startProxy(target: { host: string; port: number }): Promise<Proxy> {
   const sockets = new Set<net.Socket>();
   const held = new Set<net.Socket>();
   let hanging = false;
+  let delayMs = 0;
   let server: net.Server | undefined;
   let port = 0;
   const listen = async () => {
@@ -37,7 +40,10 @@ export async function startProxy(target: { host: string; port: number }): Promis
           upstream.destroy();
         });
       }
-      client.pipe(upstream).pipe(client);
+      client.pipe(upstream);
+      const delay = delayMs;
+      if (delay === 0) upstream.pipe(client);
+      else upstream.on('data', (chunk: Buffer) => setTimeout(() => client.writable && client.write(chunk), delay));
     });
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
@@ -61,6 +67,9 @@ export async function startProxy(target: { host: string; port: number }): Promis
     },
     release() {
       hanging = false;
+    },
+    slow(ms) {
+      delayMs = ms;
     },
   };
 }
