@@ -1,6 +1,6 @@
 // Opens the Secret API's database: PostgreSQL through @prisma/adapter-pg, or an embedded PGlite
 // database (same schema, client and migrations) for `npm start` without DATABASE_URL.
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
@@ -78,7 +78,10 @@ export async function createDatabase(
     return { prisma, ...(migrations && { migrations }), close: () => prisma.$disconnect() };
   }
 
-  await mkdir(options.pgliteDir, { recursive: true });
+  // The history and the audit trail: no values, but nobody else's to read (mkdir's mode is filtered by the umask, and
+  // a directory from an older start may be wider).
+  await mkdir(options.pgliteDir, { recursive: true, mode: 0o700 });
+  await chmod(options.pgliteDir, 0o700).catch(() => undefined);
   const pglite = new PGlite(options.pgliteDir);
   try {
     const migrations = migrate ? await applyMigrations(pglite) : undefined;

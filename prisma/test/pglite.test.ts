@@ -1,5 +1,5 @@
 // The embedded database `npm start` uses without DATABASE_URL: same schema, client and migrations.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,8 @@ describe('PGlite in a directory', () => {
     const db = await createDatabase({ pgliteDir }, { migrate: true });
     try {
       expect(db.migrations?.applied).toEqual(await committedMigrations());
+      // Only its owner may enter the directory of the history and the audit trail.
+      expect((await stat(pgliteDir)).mode & 0o777).toBe(0o700);
       const recorded = await db.prisma.$queryRaw<{ migration_name: string; checksum: string; finished: boolean }[]>`
         SELECT migration_name, checksum, finished_at IS NOT NULL AS finished FROM _prisma_migrations`;
       for (const row of recorded) {

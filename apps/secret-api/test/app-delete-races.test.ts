@@ -52,6 +52,7 @@ async function createApp(name: string): Promise<void> {
 async function expectGone(name: string): Promise<void> {
   expect(await keysInVault(name)).toEqual([]);
   expect(await historyRows(name)).toBe(0);
+  await stack.tokensOfDeletedNamesExpired();
   expect((await admin.post('/v1/apps', { name, ownerGroups: ['other-team'] })).status).toBe(201);
   expect((await admin.get(`/v1/apps/${name}/secrets`)).body.items).toEqual([]);
 }

@@ -293,6 +293,14 @@ describe('decommission', () => {
     }
     expect((await admin.get('/v1/apps/myapp')).status).toBe(404);
     expect((await admin.delete('/v1/apps/myapp')).status).toBe(404);
+    // Not yet: the deleted app's pod tokens can no longer renew, but live out their period; an AppRole of the same
+    // name would let them renew again, into the new app's secrets.
+    const tooSoon = await admin.post('/v1/apps', { name: 'myapp', ownerGroups: ['team-myapp'] });
+    expect(tooSoon.status).toBe(409);
+    expect(tooSoon.body.detail).toMatch(/the Vault tokens of its pods may live until .*create it again after that/);
+    expect(Number(tooSoon.headers.get('retry-after'))).toBeGreaterThan(300);
+    expect(Number(tooSoon.headers.get('retry-after'))).toBeLessThanOrEqual(330);
+    await stack.tokensOfDeletedNamesExpired();
     expect((await admin.post('/v1/apps', { name: 'myapp', ownerGroups: ['team-myapp'] })).status).toBe(201);
     expect((await owner.get(ROLE)).status).toBe(404);
     expect((await owner.put(ROLE)).body.changed).toBe(true);

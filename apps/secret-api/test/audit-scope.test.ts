@@ -27,6 +27,7 @@ describe('an app name used again', () => {
     expect((await mallory.delete('/v1/apps/reused/secrets/OLD_SECRET_NAME')).status).toBe(403);
     expect((await admin.delete('/v1/apps/reused')).status).toBe(204);
 
+    await stack.tokensOfDeletedNamesExpired();
     expect((await admin.post('/v1/apps', { name: 'reused', ownerGroups: ['team-a'] })).status).toBe(201);
     expect((await admin.put('/v1/apps/reused/secrets/NEW_SECRET', { value: 'y' })).status).toBe(200);
     const owner = await stack.as('olivia@example.com', ['team-a']);

@@ -108,7 +108,12 @@ describe('DELETE /v1/clusters/:cluster', () => {
     expect(await vaultRoleStatus('gcp.dev.myapp')).toBe(200);
   });
 
-  it('lets the cluster be registered again and the app ensured anew', async () => {
+  it('lets the cluster be registered again, once the tokens of its deleted AppRoles are dead, and the app ensured anew', async () => {
+    const tooSoon = await admin.post('/v1/clusters', { name: 'aws.stg', controllerSubjects: [CONTROLLER] });
+    expect(tooSoon.status).toBe(409);
+    expect(tooSoon.body.detail).toContain("cluster 'aws.stg' was deleted at");
+    expect(tooSoon.headers.get('retry-after')).toMatch(/^\d+$/);
+    await stack.tokensOfDeletedNamesExpired();
     expect((await admin.post('/v1/clusters', { name: 'aws.stg', controllerSubjects: [CONTROLLER] })).status).toBe(201);
     const ensured = await owner.put('/v1/apps/myapp/clusters/aws.stg/approle');
     expect(ensured.status).toBe(200);

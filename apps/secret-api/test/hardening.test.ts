@@ -96,6 +96,7 @@ describe('a body the server cannot decode is a 4xx for an authenticated caller, 
     ['deflate that is not deflate', { 'Content-Encoding': 'deflate' }, json, 400],
     ['br that is not br', { 'Content-Encoding': 'br' }, json, 400],
     ['an unknown content coding', { 'Content-Encoding': 'x-made-up' }, json, 415],
+    ['gzip twice', { 'Content-Encoding': 'gzip, gzip' }, gzipSync(gz), 415],
   ];
   for (const [name, headers, body, status] of cases) {
     it(`${name} → ${status}, and nothing is created`, async () => {
@@ -106,6 +107,8 @@ describe('a body the server cannot decode is a 4xx for an authenticated caller, 
         body,
       );
       expect(reply.status, reply.text).toBe(status);
+      // A coding refused is said to be one, not taken for a charset.
+      if (status === 415) expect(reply.text).toContain('Content-Encoding is not supported');
       expect((await admin.get('/v1/apps/zz')).status).toBe(404);
     });
   }

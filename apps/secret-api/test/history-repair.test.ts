@@ -208,6 +208,57 @@ describe('a database failure between the Vault write and the history row', () =>
   });
 });
 
+describe('a Vault write whose answer never came', () => {
+  it('answers 503 saying the write may have been applied; repair then records it, and audits it in its author’s name', async () => {
+    let gate: Awaited<ReturnType<typeof startVaultGate>> | undefined;
+    const stack = await startStack('noanswer', {
+      env: async ({ vault }) => {
+        gate = await startVaultGate(vault.address);
+        return { VAULT_ADDR: gate.address, VAULT_TIMEOUT_MS: '1000' };
+      },
+    });
+    cleanups.push(() => stack.close());
+    cleanups.push(async () => gate?.close());
+    const admin = await stack.admin();
+    const owner = await stack.as('bob@example.com', ['team']);
+    expect((await admin.post('/v1/apps', { name: 'myapp', ownerGroups: ['team'] })).status).toBe(201);
+    expect((await owner.put('/v1/apps/myapp/secrets/SLOW', { value: 'one' })).body.version).toBe(1);
+
+    // Vault applies the write; its answer is held past the client's timeout.
+    gate!.arm(isSecretWrite);
+    const reply = await owner.put('/v1/apps/myapp/secrets/SLOW', { value: 'two', comment: 'slow' });
+    gate!.release();
+    expect(reply.status).toBe(503);
+    expect(reply.body.type).toBe('urn:secret-api:problem:vault_unavailable');
+    expect(reply.body.detail).toContain('may have been applied');
+    expect(reply.body.detail).toContain('version 2');
+    expect((await stack.vaultCall('GET', 'secret/metadata/myapp/SLOW')).body.data.current_version).toBe(2);
+
+    const history = await owner.get('/v1/apps/myapp/secrets/SLOW/versions');
+    expect(history.body.items.map((i: { version: number; actor: string }) => [i.version, i.actor])).toEqual([
+      [2, 'bob@example.com'],
+      [1, 'bob@example.com'],
+    ]);
+    const audit = await admin.get('/v1/audit?app=myapp');
+    const sets = audit.body.items
+      .filter((e: { action: string }) => e.action === 'secret.set')
+      .map(
+        (e: { actor: string; result: string; error?: string; details?: { recordedBy?: string; version?: number } }) => [
+          e.actor,
+          e.result,
+          e.error ?? e.details?.recordedBy,
+          e.details?.version,
+        ],
+      );
+    // Newest first: the version repair found, the request that failed, the first set.
+    expect(sets).toEqual([
+      ['bob@example.com', 'success', 'repair', 2],
+      ['bob@example.com', 'error', 'vault_unavailable', undefined],
+      ['bob@example.com', 'success', undefined, undefined],
+    ]);
+  });
+});
+
 describe('a set that never reached Vault', () => {
   it('leaves no pending row: a version written later outside the API, then deleted, is not credited to its author', async () => {
     let vaultProxy: Awaited<ReturnType<typeof startTcpProxy>> | undefined;

@@ -210,6 +210,7 @@ describe('secret lifecycle', () => {
     expect((await stack.vaultCall('GET', 'secret/metadata/doomed/OTHER')).status).toBe(404);
     expect(await dbRows("SELECT * FROM secret_versions WHERE path LIKE 'doomed/%'")).toEqual([]);
 
+    await stack.tokensOfDeletedNamesExpired();
     expect((await admin.post('/v1/apps', { name: 'doomed', ownerGroups: ['new-team'] })).status).toBe(201);
     const newOwner = await stack.as('nina@example.com', ['new-team']);
     expect((await newOwner.get('/v1/apps/doomed/secrets')).body.items).toEqual([]);

@@ -163,6 +163,48 @@ describe('time', () => {
   });
 });
 
+describe('a member given twice', () => {
+  /** Signs header and claims given as raw JSON text (so a member can appear twice) with the issuer's real key. */
+  async function signRaw(issuer: LocalIssuer, header: string, claims: string): Promise<string> {
+    const input = `${base64url.encode(header)}.${base64url.encode(claims)}`;
+    const signature = await crypto.subtle.sign(
+      issuer.alg === 'RS256' ? { name: 'RSASSA-PKCS1-v1_5' } : { name: 'ECDSA', hash: 'SHA-256' },
+      issuer.privateKey as CryptoKey,
+      new TextEncoder().encode(input),
+    );
+    return `${input}.${base64url.encode(new Uint8Array(signature))}`;
+  }
+  const header = () => `{"alg":"${idp.alg}","kid":"${idp.kid}"}`;
+  const claims = (extra: string) =>
+    `{"iss":"${idp.issuer}","aud":"${idp.audience}","exp":${now() + 60},"sub":"a@x","groups":[]${extra}}`;
+
+  it('is accepted once: the raw signing is sound', async () => {
+    await expect(verifier.verify(await signRaw(idp, header(), claims('')))).resolves.toMatchObject({ subject: 'a@x' });
+  });
+
+  it('in the claims is refused, whichever claim (the last would otherwise win)', async () => {
+    for (const [extra, name] of [
+      [',"sub":"admin@x"', 'sub'],
+      [',"groups":["admins"]', 'groups'],
+      [`,"exp":${now() + 3600}`, 'exp'],
+      [',"aud":"other"', 'aud'],
+      [`,"iss":"${idp.issuer}"`, 'iss'],
+    ] as const) {
+      await expectRefused(
+        verifier.verify(await signRaw(idp, header(), claims(extra))),
+        `token claims name "${name}" twice`,
+      );
+    }
+  });
+
+  it('in the header, or in a nested object, is refused', async () => {
+    const twiceAlg = `{"alg":"none","alg":"${idp.alg}","kid":"${idp.kid}"}`;
+    await expectRefused(verifier.verify(await signRaw(idp, twiceAlg, claims(''))), 'token header name "alg" twice');
+    const nested = claims(',"act":{"sub":"x","sub":"y"}');
+    await expectRefused(verifier.verify(await signRaw(idp, header(), nested)), 'token claims name "sub" twice');
+  });
+});
+
 describe('issuer and audience', () => {
   it('a token from an issuer that is not configured is refused', async () => {
     const token = await idp.sign({ sub: 'a', groups: [] }, { issuer: 'https://evil.test' });

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { ZGroupName, ZSubject } from '@secret-api/contract';
 import { createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import type { CryptoKey, FetchImplementation, JWTPayload, JWTVerifyOptions, ProtectedHeaderParameters } from 'jose';
+import { duplicateMember } from '../http/json-body.js';
 import { createGroupsSource, GroupsUnavailableError, type GroupsSource } from './groups/index.js';
 import type { Identity } from './identity.js';
 import { ALLOWED_ALGORITHMS, ZAuthIssuers } from './issuers.js';
@@ -159,6 +160,15 @@ export class JwtVerifier {
     if (parts.length === 5) throw new AuthenticationError('token is encrypted (JWE); a signed JWT is required');
     if (parts.length !== 3 || !parts.every((part) => BASE64URL.test(part))) {
       throw new AuthenticationError('token is malformed');
+    }
+    // As for request bodies (http/json-body.ts): a member given twice means whatever each parser picks — JSON.parse
+    // the last, an issuer's claim check or a gateway maybe the first — so such a token means nothing.
+    for (const [part, what] of [
+      [parts[0], 'header'],
+      [parts[1], 'claims'],
+    ] as const) {
+      const twice = duplicateMember(Buffer.from(part ?? '', 'base64url').toString('utf8'));
+      if (twice !== undefined) throw new AuthenticationError(`token ${what} name ${JSON.stringify(twice)} twice`);
     }
     let header: ProtectedHeaderParameters;
     let unverified: JWTPayload;

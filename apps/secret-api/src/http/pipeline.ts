@@ -79,9 +79,12 @@ async function parseBody(route: RouteContract, req: IncomingMessage, res: ApiRes
     if (!hasBody(req)) return EMPTY;
     const sent = await readJsonBody(req, res);
     if (sent === undefined || isEmptyObject(sent)) return EMPTY;
-    throw new ApiError('validation', 'this route takes no request body', {
-      errors: [{ path: '/body', message: 'this route takes no request body' }],
-    });
+    const members = typeof sent === 'object' && sent !== null && !Array.isArray(sent) ? Object.keys(sent) : [];
+    const message =
+      members.length > 0
+        ? `this route takes no request body (at most {}): it has no parameter ${members.map((m) => JSON.stringify(m)).join(', ')}`
+        : 'this route takes no request body (at most {})';
+    throw new ApiError('validation', message, { errors: [{ path: '/body', message }] });
   }
   const body = await readJsonBody(req, res);
   if (body === undefined) {

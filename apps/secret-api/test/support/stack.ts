@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { startVaultDev, type VaultDev } from 'vault-dev';
 import { LocalIssuer } from '../../src/auth/local-issuer.js';
 import { parseConfig } from '../../src/config/env.js';
@@ -41,6 +42,11 @@ export interface Stack {
   vault: VaultDev;
   issuer: LocalIssuer;
   db: TestDatabase;
+  /**
+   * As if the deleted apps' and clusters' pod tokens had all expired: their names may be created again at once
+   * (services/name-reuse.ts). Moves the deletions back in the audit trail.
+   */
+  tokensOfDeletedNamesExpired(): Promise<void>;
   env: Record<string, string | undefined>;
   /** Unauthenticated client. */
   client: ApiClient;
@@ -138,6 +144,7 @@ export async function startStack(label: string, options: StackOptions = {}): Pro
     logs,
     as,
     admin: () => as('alice@example.com', [ADMIN_GROUP]),
+    tokensOfDeletedNamesExpired: () => backdateDeletions(db.url),
     vaultCall: (method, path, body, token) =>
       vaultRequest(vault.address, token === undefined ? vault.rootToken : token, method, path, body),
     close: async () => {
@@ -147,4 +154,17 @@ export async function startStack(label: string, options: StackOptions = {}): Pro
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Moves every app and forced cluster deletion a day back in the audit trail. */
+export async function backdateDeletions(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(
+      "UPDATE audit_events SET time = time - interval '1 day' WHERE action IN ('app.delete', 'cluster.delete.force')",
+    );
+  } finally {
+    await client.end();
+  }
 }

@@ -2,6 +2,7 @@ import type { PrismaClient } from '@secret-api/prisma';
 import type { KvV2 } from '@secret-api/vault-client';
 import type { KeyLock } from '../../db/key-lock.js';
 import type { Logger } from '../../observability/logger.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
 import type { HistoryCache } from './history-cache.js';
 import type { SecretChanges } from './secret-changes.js';
 
@@ -18,6 +19,8 @@ export interface SecretDeps {
   histories: HistoryCache;
   /** Where a change of a key is announced (secret-changes.ts): taking the key with secret-lock.ts does it. */
   secretChanges: Pick<SecretChanges, 'changed' | 'announced'>;
+  /** Where repair records a set it found applied in Vault though its request failed (services/audit). */
+  audit?: Pick<AuditTrail, 'record'>;
   /** For what an operator must hear about, such as Vault having forgotten versions. */
   logger?: Pick<Logger, 'warn'>;
 }

@@ -32,3 +32,14 @@ export function locate(scope: SecretScope, params: { app?: string; cloud?: strin
 export const kvPath = (loc: SecretLocation, key: string): string => `${loc.folder}/${key}`;
 export const auditTarget = (loc: SecretLocation, key?: string): string =>
   key === undefined ? `${loc.label}/secrets` : `${loc.label}/secrets/${key}`;
+
+/** The location and key of a KV path {@link kvPath} made. */
+export function locateKvPath(path: string): { loc: SecretLocation; key: string } {
+  const parts = path.split('/');
+  const key = parts.pop() as string;
+  const [first, cloud, env] = parts;
+  if (first === 'global') return { loc: locate('global', {}), key };
+  if (first === 'project') return { loc: locate('project', { cloud }), key };
+  if (first === 'cluster') return { loc: locate('cluster', { cluster: `${cloud}.${env}` }), key };
+  return { loc: locate('app', { app: first }), key };
+}

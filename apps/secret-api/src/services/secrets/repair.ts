@@ -7,12 +7,14 @@
  * this key is in flight), settles all of it against the key's KV v2 metadata: no version lost,
  * none recorded twice, versions Vault forgot kept in the history as destroyed.
  */
+import { randomUUID } from 'node:crypto';
 import type { KvMetadata } from '@secret-api/vault-client';
 import { KeyBusyError } from '../../db/key-lock.js';
 import type { SecretDeps } from './deps.js';
 import { fingerprint } from './fingerprint.js';
 import { SYSTEM_ACTOR, latestVersion } from './history-rows.js';
 import { valueOf } from './kv-value.js';
+import { auditTarget, locateKvPath } from './location.js';
 import { withKeyLock } from './secret-lock.js';
 import { rowState } from './versions.js';
 
@@ -179,6 +181,7 @@ async function settle(
     if (!tooLate && (actual === null || actual === row.fingerprint)) {
       // Vault holds our write (or no longer shows the value, and under the lock with cas only ours could be there).
       await deps.prisma.secretVersion.update({ where: { id: row.id }, data: { confirmed: true, kvCreatedTime } });
+      await auditApplied(deps, path, row);
     } else {
       // Someone outside the API wrote this version; our write lost its check-and-set (or never happened).
       await deps.prisma.secretVersion.update({
@@ -225,6 +228,30 @@ async function settle(
     );
   }
   return meta;
+}
+
+/**
+ * The audit event of a set Vault applied though the request that sent it failed (Vault's answer was lost, or the
+ * database failed before the confirmation): that request was audited as an error, and this version would
+ * otherwise have no event. In the set's name, as `secret.set`, marked as recorded by repair.
+ */
+async function auditApplied(deps: SecretDeps, path: string, row: RowState): Promise<void> {
+  if (!deps.audit) return;
+  const { loc, key } = locateKvPath(path);
+  await deps.audit.record({
+    actor: row.actor,
+    action: 'secret.set',
+    target: auditTarget(loc, key),
+    app: loc.app,
+    result: 'success',
+    requestId: randomUUID(),
+    details: {
+      version: row.version,
+      recordedBy: 'repair',
+      why: 'Vault applied this write although the request that sent it ended in an error',
+      requestedAt: row.createdAt.toISOString(),
+    },
+  });
 }
 
 /**

@@ -100,7 +100,16 @@ async function writeToVault(deps: SecretDeps, input: SetSecretInput, pending: Wr
       await deps.prisma.secretVersion.delete({ where: { id: pending.row.id } }).catch(() => undefined);
       throw err;
     }
-    // Whether Vault applied it is unknown: the unconfirmed row stays for repair to settle.
+    if (err instanceof VaultUnavailableError) {
+      // Sent, and no answer: whether Vault applied it is unknown, so the caller must not read this 503 as "nothing
+      // changed". The unconfirmed row stays; repair settles it against Vault and, if Vault has it, audits it.
+      throw new ApiError(
+        'vault_unavailable',
+        `Vault did not answer the write of ${input.key} (${err.reason}), so it may have been applied: once Vault ` +
+          `answers, the key's history shows whether version ${pending.row.version} exists; read it before you retry`,
+        { headers: { 'Retry-After': '5' } },
+      );
+    }
     throw err;
   }
   return { row: pending.row, kvVersion: written.version || pending.kvVersion, kvCreatedTime: written.createdTime };
