@@ -116,6 +116,46 @@ describe('client-node', () => {
     await core.deleteNamespacedSecret({ name: 'frozen', namespace: 'apps' });
   });
 
+  it('refuses a value of the wrong JSON type, as Go decodes it, and takes a Quantity as a number too', async () => {
+    const pod = (container: object) => ({
+      metadata: { name: 'typed' },
+      spec: { containers: [{ name: 'a', image: 'a', ...container }] },
+    });
+    for (const [body, at] of [
+      [pod({ env: [{ name: 'PORT', value: 8080 }] }), 'spec.containers[0].env[0].value'],
+      [pod({ ports: [{ containerPort: '80' }] }), 'spec.containers[0].ports[0].containerPort'],
+      [pod({ stdin: 'yes' }), 'spec.containers[0].stdin'],
+    ] as const) {
+      const refused = await call(kube, 'POST', '/api/v1/namespaces/apps/pods', body);
+      expect(refused.status, at).toBe(400);
+      expect(refused.body.message).toContain(`cannot unmarshal`);
+      expect(refused.body.message).toContain(at);
+    }
+    const data = await call(kube, 'POST', '/api/v1/namespaces/apps/configmaps', {
+      metadata: { name: 'typed' },
+      data: { a: 1 },
+    });
+    expect(data.status).toBe(400);
+    const applied = await call(
+      kube,
+      'PATCH',
+      '/api/v1/namespaces/apps/configmaps/typed?fieldManager=t',
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'typed' }, data: { a: true } },
+      undefined,
+      'application/apply-patch+yaml',
+    );
+    expect(applied.status).toBe(400);
+    expect(applied.body.message).toContain('.data.a: expected string, got bool');
+    const quantities = await call(
+      kube,
+      'POST',
+      '/api/v1/namespaces/apps/pods',
+      pod({ resources: { limits: { cpu: 1, memory: '64Mi' }, requests: { cpu: 0.5 } } }),
+    );
+    expect(quantities.status, JSON.stringify(quantities.body)).toBe(201);
+    await call(kube, 'DELETE', '/api/v1/namespaces/apps/pods/typed?gracePeriodSeconds=0');
+  });
+
   it('refuses a ConfigMap over 1 MiB, names and values together', async () => {
     const body = (name: string, bytes: number) => ({ metadata: { name }, data: { f: 'x'.repeat(bytes) } });
     const tooBig = await call(kube, 'POST', '/api/v1/namespaces/apps/configmaps', body('big', 1024 * 1024));

@@ -3,10 +3,9 @@
  * the desired count plus maxSurge, never fewer available than the desired count less maxUnavailable, and a new
  * `deployment.kubernetes.io/revision` for each new pod template.
  */
-import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeDev, type KubeDev } from '../src/index.js';
-import { call } from './support/https.js';
+import { call, watchEvents } from './support/https.js';
 import { kubectlFor, type Kubectl } from './support/kubectl.js';
 
 let kube: KubeDev;
@@ -28,29 +27,11 @@ type WatchedPod = {
 };
 
 /** The pod events of a watch, from now until it times out. */
-function watchPods(selector: string, seconds: number): Promise<{ type: string; object: WatchedPod }[]> {
-  const path = `/api/v1/namespaces/default/pods?watch=1&timeoutSeconds=${seconds}&labelSelector=${encodeURIComponent(selector)}`;
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${kube.address}${path}`,
-      { ca: kube.caCertPem, headers: { authorization: `Bearer ${kube.adminToken}` } },
-      (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () =>
-          resolve(
-            text
-              .split('\n')
-              .filter(Boolean)
-              .map((l) => JSON.parse(l)),
-          ),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+const watchPods = (selector: string, seconds: number) =>
+  watchEvents<WatchedPod>(
+    kube,
+    `/api/v1/namespaces/default/pods?watch=1&timeoutSeconds=${seconds}&labelSelector=${encodeURIComponent(selector)}`,
+  );
 
 /** The most pods alive at once, and the fewest ready at once after the first `desired` were, over the events. */
 function extremes(events: { type: string; object: WatchedPod }[], desired: number) {
@@ -113,5 +94,44 @@ describe('rolling update', () => {
     expect(running.map((p: { spec: { containers: { image: string }[] } }) => p.spec.containers[0]?.image)).toEqual(
       Array(4).fill('app:2'),
     );
+  });
+
+  it('replaces an old pod deleted while a rollout is stuck, and a template that comes back is the newest revision', async () => {
+    const name = 'stuck';
+    expect((await kubectl.run(['apply', '-f', '-'], manifest(name, { maxSurge: 1, maxUnavailable: 0 }))).code).toBe(0);
+    expect((await kubectl.run(['rollout', 'status', `deployment/${name}`, '--timeout=20s'])).code).toBe(0);
+    const live = async () =>
+      (await call(kube, 'GET', `/api/v1/namespaces/default/pods?labelSelector=app%3D${name}`)).body.items.filter(
+        (p: WatchedPod) => !p.metadata.deletionTimestamp,
+      ) as { metadata: { name: string }; spec: { serviceAccountName?: string } }[];
+    // The new template's pods are never admitted (no such service account): the rollout stays stuck.
+    const stuck = await kubectl.run([
+      'patch',
+      'deployment',
+      name,
+      '-p',
+      '{"spec":{"template":{"spec":{"serviceAccountName":"nobody"}}}}',
+    ]);
+    expect(stuck.code, stuck.stderr).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
+    const before = await live();
+    expect(before).toHaveLength(4);
+    expect((await kubectl.run(['delete', 'pod', before[0]!.metadata.name, '--wait=false'])).code).toBe(0);
+    await expect.poll(async () => (await live()).length, { timeout: 5000 }).toBe(4);
+    expect((await live()).map((p) => p.metadata.name)).not.toContain(before[0]!.metadata.name);
+    expect(await revision(name)).toBe('2');
+
+    // Back to the first template: the old pods are the current ones again, under revision 3.
+    const back = await kubectl.run([
+      'patch',
+      'deployment',
+      name,
+      '--type=json',
+      '-p',
+      '[{"op":"remove","path":"/spec/template/spec/serviceAccountName"}]',
+    ]);
+    expect(back.code, back.stderr).toBe(0);
+    expect((await kubectl.run(['rollout', 'status', `deployment/${name}`, '--timeout=20s'])).code).toBe(0);
+    expect(await revision(name)).toBe('3');
   });
 });

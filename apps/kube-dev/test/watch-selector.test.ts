@@ -2,7 +2,7 @@
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeDev, type KubeDev } from '../src/index.js';
-import { call } from './support/https.js';
+import { call, watchEvents } from './support/https.js';
 
 let kube: KubeDev;
 
@@ -11,34 +11,12 @@ beforeAll(async () => {
 });
 afterAll(async () => kube?.close());
 
-/** The events of a watch, read until it ends (its timeoutSeconds). */
 type WatchedConfigMap = {
   metadata: { labels: Record<string, string>; resourceVersion: string };
   data: Record<string, string>;
 };
 
-function watchEvents(path: string): Promise<{ type: string; object: WatchedConfigMap }[]> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${kube.address}${path}`,
-      { ca: kube.caCertPem, headers: { authorization: `Bearer ${kube.adminToken}` } },
-      (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () =>
-          resolve(
-            text
-              .split('\n')
-              .filter(Boolean)
-              .map((l) => JSON.parse(l)),
-          ),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+const watch = (path: string) => watchEvents<WatchedConfigMap>(kube, path);
 
 describe('watch with a label selector', () => {
   it('sends ADDED when an object moves in, and DELETED with its last matching state when it moves out', async () => {
@@ -47,7 +25,7 @@ describe('watch with a label selector', () => {
       data: { a: '1' },
     });
     const from = created.body.metadata.resourceVersion as string;
-    const events = watchEvents(
+    const events = watch(
       `/api/v1/namespaces/apps/configmaps?watch=1&labelSelector=sel%3Dyes&resourceVersion=${from}&timeoutSeconds=1`,
     );
     await new Promise((r) => setTimeout(r, 100));

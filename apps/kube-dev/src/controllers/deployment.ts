@@ -76,8 +76,10 @@ export function rollingLimits(rollingUpdate: unknown, desired: number): { maxSur
 
 export class DeploymentController {
   private readonly pending = new Set<string>();
-  /** Each deployment's pod templates by hash, and the revision each got. */
-  private readonly revisions = new Map<string, Map<string, number>>();
+  /** Each deployment's pod templates by hash: the revision each got, and the template (to replace an old pod). */
+  private readonly templates = new Map<string, Map<string, { revision: number; template: Obj }>>();
+  /** How many pods of each older template a rollout keeps for now: what an old ReplicaSet's replicas would say. */
+  private readonly keptOld = new Map<string, Map<string, number>>();
   /** A check of each stalled rollout's deadline, when no event would come to make it. */
   private readonly deadlines = new Map<string, NodeJS.Timeout>();
   private unsubscribe?: () => void;
@@ -134,6 +136,7 @@ export class DeploymentController {
       const terminatingOld = owned.some((p) => p.metadata.labels?.['pod-template-hash'] !== hash);
       if (!terminatingOld) this.scale(deployment, template, hash, current, desired);
     } else if (old.length === 0) {
+      this.keptOld.delete(deployment.metadata.uid ?? '');
       this.scale(deployment, template, hash, current, desired);
     } else {
       this.rollingUpdate(deployment, template, hash, current, old, desired, strategy);
@@ -168,6 +171,7 @@ export class DeploymentController {
     strategy: Obj,
   ): void {
     const { maxSurge, maxUnavailable } = rollingLimits(strategy['rollingUpdate'], desired);
+    this.keepOldPods(deployment, hash, old);
     const room = Math.min(desired - current.length, desired + maxSurge - (current.length + old.length));
     for (let i = 0; i < room; i++) {
       const created = this.createPod(deployment, template, hash);
@@ -182,27 +186,63 @@ export class DeploymentController {
     if (maxScaledDown <= 0) return;
     const unready = old.filter((p) => !isReady(p));
     for (const pod of unready.slice(0, maxScaledDown)) {
-      this.deletePod(pod);
+      this.scaleDownOld(deployment, pod);
       maxScaledDown--;
     }
     const readyOld = old.filter(isReady);
     let available = current.filter(isReady).length + readyOld.length;
     for (const pod of readyOld) {
       if (available <= minAvailable) break;
-      this.deletePod(pod);
+      this.scaleDownOld(deployment, pod);
       available--;
     }
+  }
+
+  /**
+   * An old pod that went during a rollout (deleted by hand, evicted) is replaced from its template, as its old
+   * ReplicaSet would: the rollout, not chance, decides when the old pods go.
+   */
+  private keepOldPods(deployment: KubeObject, hash: string, old: KubeObject[]): void {
+    const uid = deployment.metadata.uid ?? '';
+    const kept = this.keptOld.get(uid) ?? new Map<string, number>();
+    this.keptOld.set(uid, kept);
+    kept.delete(hash);
+    const byHash = new Map<string, number>();
+    for (const pod of old) {
+      const h = pod.metadata.labels?.['pod-template-hash'] ?? '';
+      byHash.set(h, (byHash.get(h) ?? 0) + 1);
+    }
+    for (const [h, count] of byHash) if (!kept.has(h)) kept.set(h, count);
+    for (const [h, want] of kept) {
+      const template = this.templates.get(uid)?.get(h)?.template;
+      for (let have = byHash.get(h) ?? 0; template && have < want; have++) {
+        const created = this.createPod(deployment, template, h);
+        if (!created) break;
+        old.push(created);
+      }
+    }
+  }
+
+  /** Deletes an old pod as the rollout's step: its template keeps one pod fewer. */
+  private scaleDownOld(deployment: KubeObject, pod: KubeObject): void {
+    const kept = this.keptOld.get(deployment.metadata.uid ?? '');
+    const h = pod.metadata.labels?.['pod-template-hash'] ?? '';
+    if (kept?.has(h)) kept.set(h, Math.max(0, (kept.get(h) ?? 0) - 1));
+    this.deletePod(pod);
   }
 
   /** `deployment.kubernetes.io/revision`: one more for each pod template the deployment has not had before. */
   private recordRevision(deployment: KubeObject, hash: string): void {
     const uid = deployment.metadata.uid ?? '';
-    const seen = this.revisions.get(uid) ?? new Map<string, number>();
-    this.revisions.set(uid, seen);
-    let revision = seen.get(hash);
-    if (revision === undefined) {
-      revision = Math.max(0, ...seen.values()) + 1;
-      seen.set(hash, revision);
+    const seen = this.templates.get(uid) ?? new Map<string, { revision: number; template: Obj }>();
+    this.templates.set(uid, seen);
+    const newest = Math.max(0, ...[...seen.values()].map((t) => t.revision));
+    let revision = seen.get(hash)?.revision;
+    // A template seen before that comes back (a rollback) is the newest revision again.
+    if (revision === undefined || revision < newest) {
+      revision = newest + 1;
+      const template = structuredClone((deployment['spec'] as Obj)['template']) as Obj;
+      seen.set(hash, { revision, template });
     }
     const annotations = deployment.metadata.annotations ?? {};
     if (annotations[REVISION] === String(revision)) return;

@@ -1,7 +1,9 @@
-/** Background cascading deletion: when an owner is gone, its dependents (pods) are deleted. */
+/**
+ * What follows a deletion (the garbage collector's and the namespace controller's work): an owner gone takes its
+ * dependents of every kind with it (background propagation); a dependent gone may release an owner held by a
+ * foreground deletion; the last object of a terminating namespace lets the namespace go.
+ */
 import type { Registry } from '../registry/generic.js';
-import { pods } from '../registry/index.js';
-import { groupResource } from '../registry/types.js';
 
 export class GarbageCollector {
   private unsubscribe?: () => void;
@@ -11,21 +13,11 @@ export class GarbageCollector {
   start(): void {
     this.unsubscribe = this.registry.store.subscribe((event) => {
       if (event.type !== 'DELETED') return;
-      const ownerUid = event.object.metadata.uid;
+      const gone = event.object;
       setImmediate(() => {
-        // Read in place (every deletion looks at every pod: copying them all made deleting N pods O(N²) copies).
-        const dependents: { namespace: string | undefined; name: string }[] = [];
-        for (const pod of this.registry.store.peekAll(groupResource(pods))) {
-          if (pod.metadata.ownerReferences?.some((r) => r.uid === ownerUid))
-            dependents.push({ namespace: pod.metadata.namespace, name: pod.metadata.name ?? '' });
-        }
-        for (const { namespace, name } of dependents) {
-          try {
-            this.registry.delete(pods, namespace, name, {});
-          } catch {
-            // Deleted meanwhile.
-          }
-        }
+        for (const dependent of this.registry.dependentsOf(gone)) this.registry.deleteQuietly(dependent);
+        this.registry.releaseForegroundOwners(gone);
+        if (gone.metadata.namespace !== undefined) this.registry.finishNamespace(gone.metadata.namespace);
       });
     });
   }

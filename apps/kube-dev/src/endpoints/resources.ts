@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { errors } from '../api/errors.js';
-import { unknownFields, type FieldValidation } from '../api/field-validation.js';
+import { checkBody, type FieldValidation } from '../api/field-validation.js';
 import { isPlainObject, type KubeObject } from '../api/object.js';
 import { applyJsonPatch } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
@@ -104,8 +104,8 @@ function fieldValidationOf(query: URLSearchParams): FieldValidation {
 }
 
 /**
- * Finds the unknown fields of a write's body (an object, or a merge or strategic patch of one) and does what
- * `fieldValidation` says: Strict refuses the write with 400, Warn (the default) and Ignore drop them, Warn with one
+ * Refuses a write's body (an object, or a merge or strategic patch of one) with a value of the wrong JSON type
+ * (400, as Go's decoder), then finds its unknown fields and does what `fieldValidation` says: Strict refuses the write with 400, Warn (the default) and Ignore drop them, Warn with one
  * `Warning: 299` header each (kubectl prints them). A JSON patch's values are not checked.
  */
 async function checkFields(
@@ -116,7 +116,19 @@ async function checkFields(
   target: { apply?: boolean; namespace?: string | undefined; name?: string } = {},
 ): Promise<void> {
   const mode = fieldValidationOf(query);
-  const found = await unknownFields(apiVersionOf(def), def.kind, body, mode !== 'Strict');
+  const { unknown: found, mistyped } = await checkBody(apiVersionOf(def), def.kind, body, mode !== 'Strict');
+  const wrong = mistyped[0];
+  if (wrong !== undefined) {
+    if (target.apply) {
+      const where = `${target.namespace ? `${target.namespace}/` : ''}${target.name ?? ''}`;
+      throw errors.badRequest(
+        `failed to create typed patch object (${where}; ${apiVersionOf(def)}, Kind=${def.kind}): .${wrong.path}: expected ${wrong.want}, got ${wrong.got}`,
+      );
+    }
+    throw errors.badRequest(
+      `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: cannot unmarshal ${wrong.got} into Go struct field ${def.kind}.${wrong.path} of type ${wrong.want}`,
+    );
+  }
   if (found.length === 0 || mode === 'Ignore') return;
   if (mode === 'Strict') {
     if (target.apply) {

@@ -43,6 +43,9 @@ export interface WriteResult {
 }
 
 /** Fields only the server sets; client values are ignored. */
+/** The finalizer of a foreground deletion: the owner stays until its dependents are gone. */
+const FOREGROUND = 'foregroundDeletion';
+
 const SERVER_METADATA = [
   'uid',
   'creationTimestamp',
@@ -263,6 +266,7 @@ export class Registry {
     }
     if (options.dryRun) return { object: current, gone: true };
     if (options.propagationPolicy === 'Orphan') this.orphanDependents(current);
+    if (def === namespaces) return this.terminateNamespace(current);
     const grace = this.gracePeriod(def, current, options);
     if (grace > 0) {
       // Deleting again may shorten the grace period, never lengthen it (pkg/registry/rest/delete.go).
@@ -274,9 +278,110 @@ export class Registry {
       current.metadata.deletionGracePeriodSeconds = grace;
       return { object: this.store.update(groupResource(def), current), gone: false };
     }
-    if (def === namespaces) this.deleteNamespaceContents(name);
+    const foreground = options.propagationPolicy === 'Foreground' && this.dependentsOf(current).length > 0;
+    if ((current.metadata.finalizers?.length ?? 0) > 0 || foreground) {
+      // Finalizers hold the object, marked as being deleted, until they are all removed (pkg/registry/generic).
+      if (!current.metadata.deletionTimestamp || current.metadata.deletionGracePeriodSeconds !== 0) {
+        current.metadata.deletionTimestamp ??= formatTime(this.now());
+        current.metadata.deletionGracePeriodSeconds = 0;
+        if (foreground && !current.metadata.finalizers?.includes(FOREGROUND)) {
+          current.metadata.finalizers = [...(current.metadata.finalizers ?? []), FOREGROUND];
+        }
+        const held = this.store.update(groupResource(def), current);
+        if (foreground) for (const dependent of this.dependentsOf(current)) this.deleteQuietly(dependent);
+        return { object: held, gone: false };
+      }
+      return { object: current, gone: false };
+    }
     const last = this.store.delete(groupResource(def), scopeOf(def, namespace), name);
     return { object: last ?? current, gone: true };
+  }
+
+  /**
+   * A namespace goes through Terminating: its contents are deleted as each kind's own delete does it (pods
+   * gracefully, through the kubelet; objects with finalizers once those are gone), and the namespace once it is
+   * empty (the namespace controller's work; {@link finishNamespace} is called as its last objects go).
+   */
+  private terminateNamespace(current: KubeObject): { object: KubeObject; gone: boolean } {
+    const name = current.metadata.name ?? '';
+    let object = current;
+    if (!current.metadata.deletionTimestamp) {
+      current.metadata.deletionTimestamp = formatTime(this.now());
+      current.metadata.deletionGracePeriodSeconds = 0;
+      current['status'] = { ...(current['status'] as object), phase: 'Terminating' };
+      object = this.store.update(groupResource(namespaces), current);
+    }
+    for (const def of RESOURCES) {
+      if (!def.namespaced) continue;
+      for (const obj of this.store.list(groupResource(def), name)) this.deleteQuietly({ def, obj });
+    }
+    const finished = this.finishNamespace(name);
+    return { object: finished ?? object, gone: finished !== undefined };
+  }
+
+  /** Removes a terminating namespace once nothing is left in it; the namespace as it went, or undefined. */
+  finishNamespace(name: string): KubeObject | undefined {
+    const ns = this.store.peek(groupResource(namespaces), undefined, name);
+    if (!ns?.metadata.deletionTimestamp) return undefined;
+    const empty = RESOURCES.every(
+      (def) =>
+        !def.namespaced || ![...this.store.peekAll(groupResource(def))].some((o) => o.metadata.namespace === name),
+    );
+    return empty ? this.store.delete(groupResource(namespaces), undefined, name) : undefined;
+  }
+
+  /** The objects whose ownerReferences name `owner`: in its namespace, or anywhere for a cluster-scoped owner. */
+  dependentsOf(owner: Readonly<KubeObject>): { def: ResourceDef; obj: KubeObject }[] {
+    const namespace = owner.metadata.namespace;
+    const out: { def: ResourceDef; obj: KubeObject }[] = [];
+    for (const def of RESOURCES) {
+      if (namespace !== undefined && !def.namespaced) continue;
+      // Read in place: every deletion looks at every object, and copying them all would make deleting N objects
+      // O(N²) copies.
+      for (const obj of this.store.peekAll(groupResource(def))) {
+        if (namespace !== undefined && obj.metadata.namespace !== namespace) continue;
+        if (obj.metadata.ownerReferences?.some((r) => r.uid === owner.metadata.uid)) {
+          out.push({ def, obj: clone(obj) as KubeObject });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A delete by a controller: gone meanwhile is fine. */
+  deleteQuietly({ def, obj }: { def: ResourceDef; obj: KubeObject }): void {
+    try {
+      this.delete(def, obj.metadata.namespace, obj.metadata.name ?? '', {});
+    } catch (err) {
+      if (!(err instanceof StatusError) || err.code !== 404) throw err;
+    }
+  }
+
+  /**
+   * After a write that emptied the finalizers of an object being deleted: it goes now (a pod whose kubelet has not
+   * finished with it waits for that too).
+   */
+  private removeIfFinalized(def: ResourceDef, obj: KubeObject): KubeObject | undefined {
+    if (!obj.metadata.deletionTimestamp || (obj.metadata.finalizers?.length ?? 0) > 0) return undefined;
+    if (obj.metadata.deletionGracePeriodSeconds !== 0 || def === namespaces) return undefined;
+    return this.store.delete(groupResource(def), scopeOf(def, obj.metadata.namespace), obj.metadata.name ?? '');
+  }
+
+  /** The foreground owner `dependent` held, released once its last dependent is gone. */
+  releaseForegroundOwners(dependent: Readonly<KubeObject>): void {
+    for (const ref of dependent.metadata.ownerReferences ?? []) {
+      for (const def of RESOURCES) {
+        if (def.kind !== ref.kind) continue;
+        const scope = def.namespaced ? dependent.metadata.namespace : undefined;
+        const owner = this.store.peek(groupResource(def), scope, ref.name);
+        if (!owner || owner.metadata.uid !== ref.uid || !owner.metadata.finalizers?.includes(FOREGROUND)) continue;
+        if (this.dependentsOf(owner).length > 0) continue;
+        const released = clone(owner) as KubeObject;
+        released.metadata.finalizers = owner.metadata.finalizers.filter((f) => f !== FOREGROUND);
+        if (released.metadata.finalizers.length === 0) delete released.metadata.finalizers;
+        if (!this.removeIfFinalized(def, released)) this.store.update(groupResource(def), released);
+      }
+    }
   }
 
   /** Pods wait for the kubelet; grace is 0 when no kubelet runs them (pkg/registry/core/pod/strategy.go). */
@@ -297,15 +402,6 @@ export class Registry {
         obj.metadata.ownerReferences = refs.filter((r) => r.uid !== owner.metadata.uid);
         if (obj.metadata.ownerReferences.length === 0) delete obj.metadata.ownerReferences;
         this.store.update(groupResource(def), obj);
-      }
-    }
-  }
-
-  private deleteNamespaceContents(namespace: string): void {
-    for (const def of RESOURCES) {
-      if (!def.namespaced) continue;
-      for (const obj of this.store.list(groupResource(def), namespace)) {
-        this.store.delete(groupResource(def), namespace, obj.metadata.name ?? '');
       }
     }
   }
@@ -406,8 +502,20 @@ export class Registry {
     }
     // A write that changes nothing is not a write: same resourceVersion, no watch event.
     if (deepEqual(stripRv(current), stripRv(obj))) return current;
+    if (current.metadata.deletionTimestamp) {
+      const added = (obj.metadata.finalizers ?? []).filter((f) => !(current.metadata.finalizers ?? []).includes(f));
+      if (added.length > 0) {
+        throw errors.invalid(def.kind, def.group, obj.metadata.name ?? '', [
+          {
+            field: 'metadata.finalizers',
+            type: 'Forbidden',
+            detail: 'no new finalizers can be added if the object is being deleted',
+          },
+        ]);
+      }
+    }
     if (options.dryRun) return obj;
-    return this.store.update(groupResource(def), obj);
+    return this.removeIfFinalized(def, obj) ?? this.store.update(groupResource(def), obj);
   }
 
   /** Parses a request body: kind and apiVersion must match, the namespace must match the URL's. */

@@ -11,6 +11,7 @@ export async function call(
   path: string,
   body?: unknown,
   token = kube.adminToken,
+  contentType = 'application/json',
 ): Promise<{ status: number; body: ParsedJson }> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -18,7 +19,7 @@ export async function call(
       {
         method,
         ca: kube.caCertPem,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': contentType },
       },
       (res) => {
         let text = '';
@@ -28,5 +29,29 @@ export async function call(
     );
     req.on('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+/** The events of a watch on `path` (with its own `timeoutSeconds`), read until the server ends it. */
+export function watchEvents<T = ParsedJson>(kube: KubeDev, path: string): Promise<{ type: string; object: T }[]> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${kube.address}${path}`,
+      { ca: kube.caCertPem, headers: { authorization: `Bearer ${kube.adminToken}` } },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () =>
+          resolve(
+            text
+              .split('\n')
+              .filter(Boolean)
+              .map((l) => JSON.parse(l)),
+          ),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end();
   });
 }
