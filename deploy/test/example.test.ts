@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDeployerYml } from '@secret-api/contract';
 import { Template } from '@secret-api/go-template';
+import { VAULT_TEMPLATE_FUNCTIONS } from '@secret-api/pod-env';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseManifests } from './support/helm.js';
@@ -16,19 +17,6 @@ import { validateManifest } from './support/validate.js';
 const read = (...path: string[]) => readFileSync(join(EXAMPLE_DIR, ...path), 'utf8');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CI files are read field by field
 const yamlOf = (...path: string[]): any => parse(read(...path));
-
-/** secret-init's template functions (apps/secret-init/README.md, "Templates"). */
-const SECRET_INIT_FUNCTIONS = [
-  'lookup',
-  'rawRead',
-  'rawWrite',
-  'dbUsername',
-  'dbPassword',
-  'awsCredsEnvVars',
-  'tlsKey',
-  'tlsCert',
-  'tlsCA',
-];
 
 const issuers = JSON.parse(read('secret-api', 'auth-issuers.json')) as { issuer: string; audience: string }[];
 const audienceOf = (issuer: string) => issuers.find((i) => i.issuer === issuer)?.audience;
@@ -47,8 +35,8 @@ describe('the example app', () => {
     const used = new Set<string>();
     for (const file of files) {
       const text = read('config', file);
-      new Template(file, { missingKey: 'error' }).dependencies(SECRET_INIT_FUNCTIONS).parse(text);
-      for (const fn of SECRET_INIT_FUNCTIONS) if (new RegExp(`\\{\\{-?\\s*${fn}\\b`).test(text)) used.add(fn);
+      new Template(file, { missingKey: 'error' }).dependencies(VAULT_TEMPLATE_FUNCTIONS).parse(text);
+      for (const fn of VAULT_TEMPLATE_FUNCTIONS) if (new RegExp(`\\{\\{-?\\s*${fn}\\b`).test(text)) used.add(fn);
     }
     expect([...used].sort()).toEqual(['awsCredsEnvVars', 'dbPassword', 'dbUsername', 'lookup', 'tlsCert', 'tlsKey']);
   });
@@ -56,7 +44,7 @@ describe('the example app', () => {
   it('refuses a template calling a function secret-init does not have (the parse check is real)', () => {
     expect(() =>
       new Template('bad.tmpl', { missingKey: 'error' })
-        .dependencies(SECRET_INIT_FUNCTIONS)
+        .dependencies(VAULT_TEMPLATE_FUNCTIONS)
         .parse('{{ vaultRead "x" }}'),
     ).toThrow(/vaultRead/);
   });

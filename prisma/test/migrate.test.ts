@@ -48,6 +48,7 @@ describe('applyMigrations on PostgreSQL', () => {
       'apps',
       'audit_events',
       'clusters',
+      'deleted_names',
       'secret_versions',
     ]);
     const columns = await query<{ column_name: string }>(

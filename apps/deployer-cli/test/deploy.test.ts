@@ -194,6 +194,16 @@ describe('deployer deploy', () => {
               .length,
         )
         .toBe(0);
+      // Unused now, but made moments before the current one: another deploy of the app may be about to name it.
+      const young = await deploy('--cluster', 'aws.stg');
+      expect(young.code, young.stderr).toBe(0);
+      expect(young.stderr).not.toContain('deleted (no workload uses it any more)');
+      expect(await templateConfigMaps('shop')).toEqual([before, after].sort());
+
+      // Made well before (the stand-in's record of it aged by 11 minutes): the next deploy deletes it.
+      const stored = kube.store.peek('/configmaps', 'shop', before) as { metadata: { creationTimestamp?: string } };
+      const aged = Date.parse(String(stored.metadata.creationTimestamp)) - 11 * 60_000;
+      stored.metadata.creationTimestamp = new Date(aged).toISOString().replace(/\.\d{3}Z$/, 'Z');
       const again = await deploy('--cluster', 'aws.stg');
       expect(again.code, again.stderr).toBe(0);
       expect(again.stderr).toContain(`ConfigMap/shop/${before} deleted (no workload uses it any more)`);

@@ -104,3 +104,23 @@ describe('deleting an app while its secrets are set', () => {
     }
   });
 });
+
+describe('creating an app again while its deletion finishes', () => {
+  it('waits for the deletion, then is refused while the old pods’ tokens can still renew', async () => {
+    expect((await admin.post('/v1/clusters', { name: 'aws.stg', controllerSubjects: ['ctl'] })).status).toBe(201);
+    await createApp('reborn');
+    expect((await owner.put('/v1/apps/reborn/clusters/aws.stg/approle')).status).toBe(200);
+    // Held while it lists the app's keys in Vault: the deletion's transaction is open, its AppRole already gone.
+    gate!.arm((method, path) => path.startsWith('/v1/secret/metadata/reborn') && method !== 'DELETE');
+    const deleting = admin.delete('/v1/apps/reborn');
+    await gate!.held();
+    const creating = admin.post('/v1/apps', { name: 'reborn', ownerGroups: ['someone-else'] });
+    await new Promise((r) => setTimeout(r, 300));
+    gate!.release();
+    expect((await deleting).status).toBe(204);
+    const created = await creating;
+    expect(created.status, created.text).toBe(409);
+    expect(created.body.detail).toContain("app 'reborn' was deleted at");
+    expect((await admin.get('/v1/apps/reborn')).status).toBe(404);
+  });
+});

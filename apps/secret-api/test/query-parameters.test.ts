@@ -51,7 +51,9 @@ describe('a body sent to a route that takes none', () => {
       expect(reply.headers.get('content-type')).toContain('application/problem+json');
     }
     // The member is named, so a caller who meant a parameter learns this route has none.
-    expect((await admin.call(route.method, path, { body: { ttl: '1h' } })).body.detail).toContain('no parameter "ttl"');
+    expect((await admin.call(route.method, path, { body: { ttl: '1h' } })).body.detail).toContain(
+      'no body parameter "ttl"',
+    );
   });
 
   it('changed nothing, and an empty object (what some clients always send) is no body', async () => {

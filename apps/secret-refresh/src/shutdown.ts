@@ -31,7 +31,7 @@ export async function revokeAll(vault: VaultClient, items: Item[], log: Logger, 
   } else if (token.state === 'revoked') {
     log.info('revoked the token, and with it every lease it created', fields);
   } else {
-    log.warn('could not revoke the token; it is left to expire', fields);
+    log.warn('the token is not known to be revoked: if no try of it went through, it is left to expire', fields);
   }
 }
 
@@ -63,7 +63,18 @@ function revokeOne(vault: VaultClient, item: Item, log: Logger, deadline: number
     };
     const failed = () =>
       settle(() =>
-        log.warn(`could not revoke the ${item.kind}`, { item: item.label, problem: item.problem, attempts: started }),
+        running > 0
+          ? // Sent, not answered: Vault may still carry them out (a stalled Vault does once it resumes).
+            log.warn(`no answer yet to revoking the ${item.kind}; Vault may still do it, else it expires`, {
+              item: item.label,
+              problem: item.problem,
+              attempts: started,
+            })
+          : log.warn(`could not revoke the ${item.kind}`, {
+              item: item.label,
+              problem: item.problem,
+              attempts: started,
+            }),
       );
     const schedule = (ms: number) => {
       clearTimeout(next);

@@ -189,11 +189,8 @@ describe('secret-refresh with the lease directory', () => {
     }
   });
 
-  /**
-   * SIGTERM while `outage` makes Vault fail (its answer: how to end it), Vault back `backAfterMs` later: the token is
-   * revoked all the same, after more than one try.
-   */
-  async function revokedThrough(outage: (proxy: Proxy) => Promise<() => Promise<void> | void>, backAfterMs: number) {
+  /** secret-refresh keeping a fresh token alive through a proxy in front of Vault, with an 8 s shutdown budget. */
+  async function refreshingThroughProxy(label: string) {
     const created = await stack.root('POST', 'auth/token/create', { ttl: '120s', policies: ['default'] });
     const login = {
       token: created.body.auth.client_token as string,
@@ -201,9 +198,18 @@ describe('secret-refresh with the lease directory', () => {
       ttl: 120,
     };
     const proxy = await startProxy({ host: '127.0.0.1', port: stack.vault.port });
-    const dir = join(tempDir('revoke-retry'), 'leases');
+    const dir = join(tempDir(label), 'leases');
     writeLeaseDir(dir, proxy.address, login, []);
     const p = start({ SECRET_REFRESH_LEASE_DIR: dir, SECRET_REFRESH_SHUTDOWN_TIMEOUT: '8' });
+    return { login, proxy, p };
+  }
+
+  /**
+   * SIGTERM while `outage` makes Vault fail (its answer: how to end it), Vault back `backAfterMs` later: the token is
+   * revoked all the same, after more than one try.
+   */
+  async function revokedThrough(outage: (proxy: Proxy) => Promise<() => Promise<void> | void>, backAfterMs: number) {
+    const { login, proxy, p } = await refreshingThroughProxy('revoke-retry');
     try {
       await p.waitForLog((l) => l.msg.startsWith('ready'));
       const end = await outage(proxy);
@@ -234,16 +240,7 @@ describe('secret-refresh with the lease directory', () => {
   });
 
   it('on SIGTERM while Vault answers slowly (5 s of an 8 s budget), it waits for the answer and revokes', async () => {
-    const created = await stack.root('POST', 'auth/token/create', { ttl: '120s', policies: ['default'] });
-    const login = {
-      token: created.body.auth.client_token as string,
-      accessor: created.body.auth.accessor as string,
-      ttl: 120,
-    };
-    const proxy = await startProxy({ host: '127.0.0.1', port: stack.vault.port });
-    const dir = join(tempDir('revoke-slow'), 'leases');
-    writeLeaseDir(dir, proxy.address, login, []);
-    const p = start({ SECRET_REFRESH_LEASE_DIR: dir, SECRET_REFRESH_SHUTDOWN_TIMEOUT: '8' });
+    const { login, proxy, p } = await refreshingThroughProxy('revoke-slow');
     try {
       await p.waitForLog((l) => l.msg.startsWith('ready'));
       proxy.slow(5_000);

@@ -39,11 +39,15 @@ export interface Cluster {
   /** Whether the namespace's annotation grants `app`; true as well when the namespace cannot be read (no rights). */
   namespaceRuns(name: string, app: string): Promise<boolean>;
   /**
-   * Deletes the ConfigMaps of the namespace that match `labelSelector`, but `keep`, that nothing in the namespace
-   * names any more (see {@link USERS}); returns their names. Deletes none when it cannot see every kind that could.
+   * Deletes the ConfigMaps of the namespace that match `labelSelector`, made at least 10 minutes before `keep`, that
+   * nothing in the namespace names any more (see {@link USERS}); returns their names. Deletes none when it cannot see
+   * every kind that could.
    */
   pruneConfigMaps(labelSelector: string, keep: string): Promise<string[]>;
 }
+
+/** How much older than a deploy's own templates' ConfigMap an unused one must be before that deploy deletes it. */
+const PRUNE_AFTER_MS = 10 * 60_000;
 
 /**
  * What may name a ConfigMap in a pod template, and so need it later: a pod, a workload, the ReplicaSets a Deployment
@@ -176,7 +180,14 @@ export function connectCluster(context: string, namespace: string, options: Conn
           throw err;
         }
       };
-      const candidates = (await call('listing the templates’ ConfigMaps', () => list('v1', 'ConfigMap', labelSelector)))
+      const configMaps = await call('listing the templates’ ConfigMaps', () => list('v1', 'ConfigMap', labelSelector));
+      const createdAt = (c: KubernetesObject) => new Date(c.metadata?.creationTimestamp ?? 0).getTime();
+      const current = configMaps.find((c) => c.metadata?.name === keep);
+      if (current === undefined) return [];
+      // Only those made well before this deploy's own (the server's clock on both): another deploy of the app may be
+      // between applying its newer one and the workload that names it.
+      const candidates = configMaps
+        .filter((c) => createdAt(c) <= createdAt(current) - PRUNE_AFTER_MS)
         .map((c) => c.metadata?.name ?? '')
         .filter((name) => name !== '' && name !== keep);
       if (candidates.length === 0) return [];

@@ -42,10 +42,10 @@ function bodyParserError(err: { type?: unknown; status?: unknown }): Mapped | un
     case NOT_UTF8:
       return { code: 'bad_request', detail: 'the request body is not valid UTF-8' };
     case 'encoding.unsupported':
-      // body-parser inflates one coding of these; anything else (`br`, `gzip, gzip`) is refused as a whole.
+      // body-parser inflates one coding of these; anything else (`gzip, gzip`, `zstd`) is refused as a whole.
       return {
         code: 'unsupported_media_type',
-        detail: 'the request body Content-Encoding is not supported: send it plain, or with one of gzip or deflate',
+        detail: 'the request body Content-Encoding is not supported: send it plain, or with one of gzip, deflate or br',
       };
     case 'charset.unsupported':
       return { code: 'unsupported_media_type', detail: 'the request body must be UTF-8 JSON' };

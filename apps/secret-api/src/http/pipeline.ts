@@ -80,10 +80,13 @@ async function parseBody(route: RouteContract, req: IncomingMessage, res: ApiRes
     const sent = await readJsonBody(req, res);
     if (sent === undefined || isEmptyObject(sent)) return EMPTY;
     const members = typeof sent === 'object' && sent !== null && !Array.isArray(sent) ? Object.keys(sent) : [];
+    // Named (shortened: a name is the caller's, of any length), with where this route's parameters go, if anywhere.
+    const named = members.slice(0, 5).map((m) => JSON.stringify(m.length > 64 ? `${m.slice(0, 64)}…` : m));
+    const inQuery = route.query ? '; its parameters go in the query string' : '';
     const message =
       members.length > 0
-        ? `this route takes no request body (at most {}): it has no parameter ${members.map((m) => JSON.stringify(m)).join(', ')}`
-        : 'this route takes no request body (at most {})';
+        ? `this route takes no request body (at most {}): it has no body parameter ${named.join(', ')}${members.length > 5 ? ', …' : ''}${inQuery}`
+        : `this route takes no request body (at most {})${inQuery}`;
     throw new ApiError('validation', message, { errors: [{ path: '/body', message }] });
   }
   const body = await readJsonBody(req, res);

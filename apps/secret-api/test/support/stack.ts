@@ -44,7 +44,7 @@ export interface Stack {
   db: TestDatabase;
   /**
    * As if the deleted apps' and clusters' pod tokens had all expired: their names may be created again at once
-   * (services/name-reuse.ts). Moves the deletions back in the audit trail.
+   * (services/name-reuse.ts). Moves the recorded deletions back.
    */
   tokensOfDeletedNamesExpired(): Promise<void>;
   env: Record<string, string | undefined>;
@@ -156,14 +156,12 @@ export async function startStack(label: string, options: StackOptions = {}): Pro
   };
 }
 
-/** Moves every app and forced cluster deletion a day back in the audit trail. */
+/** Moves every recorded app and cluster deletion a day back. */
 export async function backdateDeletions(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(
-      "UPDATE audit_events SET time = time - interval '1 day' WHERE action IN ('app.delete', 'cluster.delete.force')",
-    );
+    await client.query("UPDATE deleted_names SET deleted_at = deleted_at - interval '1 day'");
   } finally {
     await client.end();
   }

@@ -12,7 +12,9 @@ export default class AppsDelete extends DeployerCommand<AppDeleteResult> {
   static override summary =
     'Delete an app: its Vault objects (AppRoles, policies, token roles) and its secrets with their history.';
   static override description = `Every version of every secret of the app is removed from Vault and from the \
-history, so an app created later under the same name starts empty; the audit trail keeps the record. On a terminal \
+history, so an app created later under the same name starts empty; the audit trail keeps the record. An app that \
+had an AppRole cannot be created again under its name until its pods' Vault tokens, which can no longer renew, are \
+dead: about 5.5 minutes with the default policy template (exit 4 before then, saying when). On a terminal \
 you are asked to confirm unless --yes (or --json) is given; scripts and CI (no terminal, or CI set) are never asked. \
 Admin only.`;
 

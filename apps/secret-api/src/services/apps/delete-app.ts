@@ -17,6 +17,7 @@ import { lockApp } from './patch-app.js';
 import { deleteDynamicRoles, desiredDynamicRoles } from '../approle/dynamic-roles.js';
 import { deleteObjects, desiredObjects, type RenderDeps } from '../approle/vault-objects.js';
 import { loadAttachment } from '../dynamic/attachment.js';
+import { recordDeletion } from '../name-reuse.js';
 
 export type DeleteAppDeps = RenderDeps & {
   prisma: Pick<PrismaClient, '$transaction'>;
@@ -43,6 +44,9 @@ export async function deleteApp(
       // waits for this transaction, then finds the row gone and removes the key from Vault itself
       // (set-secret.ts). One that confirmed before this had written to Vault before the keys are listed below.
       await tx.secretVersion.deleteMany({ where: { path: { startsWith: `${name}/` } } });
+      // An app that had an AppRole keeps its name from a new app while its pods' tokens can still renew
+      // (services/name-reuse.ts); one that never had any (no binding: no SecretID was ever issued) does not.
+      if ((await tx.appRoleBinding.count({ where: { appName: name } })) > 0) await recordDeletion(tx, 'app', name);
       // Every cluster, not only the recorded bindings: a crash between an ensure's Vault writes and
       // its database write leaves objects without a binding, and they must go too.
       const clusters = await tx.cluster.findMany({ select: { name: true }, orderBy: { name: 'asc' } });

@@ -20,6 +20,7 @@ import { lockCluster } from './update-cluster.js';
 import { deleteDynamicRoles, desiredDynamicRoles } from '../approle/dynamic-roles.js';
 import { deleteObjects, desiredObjects, type RenderDeps } from '../approle/vault-objects.js';
 import { loadAttachment } from '../dynamic/attachment.js';
+import { nameLockKey, recordDeletion } from '../name-reuse.js';
 
 export type DeleteClusterDeps = RenderDeps & {
   prisma: Pick<PrismaClient, '$transaction' | 'appRoleBinding' | 'cluster'>;
@@ -70,14 +71,14 @@ export async function deleteCluster(
     });
   }
   try {
-    if (conditional) {
-      await deps.prisma.$transaction(async (tx) => {
-        await compare(tx);
-        await tx.cluster.delete({ where: { name } });
-      });
-    } else {
-      await deps.prisma.cluster.delete({ where: { name } });
-    }
+    // Under the name's lock, with the record that keeps the name from a new cluster while the tokens of the AppRoles
+    // deleted above can still renew (services/name-reuse.ts). Always: a delete that finishes an earlier forced one
+    // which failed half-way finds no bindings, though AppRoles were deleted.
+    await withAppLock(deps.prisma, nameLockKey('cluster', name), async (tx) => {
+      if (conditional) await compare(tx);
+      await recordDeletion(tx, 'cluster', name);
+      await tx.cluster.delete({ where: { name } });
+    });
   } catch (err) {
     if (isRecordNotFound(err)) throw notFound(`cluster '${name}' does not exist`);
     // An ensure bound an app between our check and the delete (the binding's foreign key is RESTRICT).

@@ -106,7 +106,8 @@ async function writeToVault(deps: SecretDeps, input: SetSecretInput, pending: Wr
       throw new ApiError(
         'vault_unavailable',
         `Vault did not answer the write of ${input.key} (${err.reason}), so it may have been applied: once Vault ` +
-          `answers, the key's history shows whether version ${pending.row.version} exists; read it before you retry`,
+          `answers, the key's history shows it as a version by you after version ${pending.row.version - 1}; read it ` +
+          'before you retry',
         { headers: { 'Retry-After': '5' } },
       );
     }
