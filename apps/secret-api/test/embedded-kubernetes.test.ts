@@ -331,16 +331,25 @@ describe('the embedded Kubernetes as part of the stack', { timeout: 60_000 }, ()
       apiOutput.includes(`secret-controller (aws.stg) (pid ${String(controller?.pid)}) was killed by SIGKILL`),
     );
 
+    // Every refresh sidecar that started is up (the replacement of the pod deleted above may be just starting): one
+    // stopped before it runs its own code cannot revoke anything, in a cluster as here.
+    const podsDir = join(root, '.data', 'kube', 'aws.stg', 'pods', 'myapp');
+    const refreshLogs = () =>
+      readdirSync(podsDir)
+        .map((pod) => join(podsDir, pod, 'secret-refresh.log'))
+        .filter(existsSync);
+    await until('every started refresh sidecar ready', async () => {
+      for (const log of refreshLogs()) if (!(await readFile(log, 'utf8')).includes('"msg":"ready')) return false;
+      return true;
+    });
+
     const exited = new Promise<number | null>((resolve) => api?.once('exit', resolve));
     api?.kill('SIGINT');
     expect(await exited).toBe(0);
     for (const child of children) expect(alive(child.pid), child.cmdline).toBe(false);
     // Every pod's refresh sidecar revoked its token and leases before vault-dev stopped: no database user outlives
     // the stack.
-    const podsDir = join(root, '.data', 'kube', 'aws.stg', 'pods', 'myapp');
-    const logs = readdirSync(podsDir)
-      .map((pod) => join(podsDir, pod, 'secret-refresh.log'))
-      .filter(existsSync);
+    const logs = refreshLogs();
     expect(logs.length).toBeGreaterThanOrEqual(2);
     for (const log of logs) expect(await readFile(log, 'utf8'), log).toContain('revoked the token');
     // A stop is not a crash: nothing else is reported as having died.
