@@ -49,17 +49,17 @@ const READ_NAME = /^[^\s,*]+$/;
 function readOfPath(path: string, place: PodPlace): string | null {
   const prefix = `${place.kvMount}/data/`;
   if (!path.startsWith(prefix)) return null;
-  const [first = '', ...rest] = path.slice(prefix.length).split('/');
-  const key = (skip: number, ...expected: string[]): string | null =>
-    expected.every((part, i) => rest[i] === part) && rest.length > skip ? rest.slice(skip).join('/') : null;
-  if (first === place.app) return rest.length > 0 ? rest.join('/') : null;
-  if (first === 'global') return rest.length > 0 ? `global/${rest.join('/')}` : null;
-  if (first === 'project') return prefixed('project', key(1, place.cloud));
-  if (first === 'cluster') return prefixed('cluster', key(2, place.cloud, place.env));
+  const within = path.slice(prefix.length);
+  // Each folder the pod may read, and how `lookup` names a key in it.
+  const folders: [folder: string, read: string][] = [
+    [`${place.app}/`, ''],
+    ['global/', 'global/'],
+    [`project/${place.cloud}/`, 'project/'],
+    [`cluster/${place.cloud}/${place.env}/`, 'cluster/'],
+  ];
+  for (const [folder, read] of folders) if (within.startsWith(folder)) return read + within.slice(folder.length);
   return null;
 }
-
-const prefixed = (scope: string, key: string | null): string | null => (key === null ? null : `${scope}/${key}`);
 
 /** What a pod reads, from its templates' calls and its variables. */
 export function secretReads(use: PodSecretUse, place: PodPlace): SecretReads {

@@ -147,7 +147,7 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
       applied.push(outcome.object);
     }
     if (flags.wait) result.rolledOut = await this.waitForRollout(kube, applied, timeoutMs);
-    result.pruned = await this.pruneConfigMaps(kube, app, String((configMap['metadata'] as { name: string }).name));
+    result.pruned = await this.pruneConfigMaps(kube, app, options.configMapName);
     return result;
   }
 

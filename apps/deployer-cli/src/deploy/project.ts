@@ -5,7 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve } from 'node:path';
-import { DEFAULT_CONFIG_DIR, type TDeployerCluster, type TDeployerYml } from '@secret-api/contract';
+import { DEFAULT_CONFIG_DIR, splitClusterName, type TDeployerCluster, type TDeployerYml } from '@secret-api/contract';
 import { UsageError } from '../errors.js';
 import { CONFIG_KEY, buildConfigMap, configHash } from '../inject/config-map.js';
 import type { InjectOptions } from '../inject/inject.js';
@@ -156,12 +156,6 @@ export interface Injection {
   configMap: KubeObject;
 }
 
-/** `aws.stg` → its cloud and environment, which name the project and cluster scopes' paths. */
-function cloudAndEnv(cluster: string): { cloud: string; env: string } {
-  const dot = cluster.indexOf('.');
-  return { cloud: cluster.slice(0, dot), env: cluster.slice(dot + 1) };
-}
-
 /** Everything inject needs for one cluster, from deployer.yml, the templates and the RoleID. */
 export async function injectionFor(
   project: Project,
@@ -184,7 +178,7 @@ export async function injectionFor(
       roleId,
       secrets: config.secrets,
       restartOnChange: config.restartOnChange,
-      secretReads: podSecretReads(files, config.secrets, { app: config.app, ...cloudAndEnv(cluster.name) }),
+      secretReads: podSecretReads(files, config.secrets, { app: config.app, ...splitClusterName(cluster.name) }),
       resources: config.resources,
       images: config.images,
       configMapName: String((configMap['metadata'] as { name: string }).name),

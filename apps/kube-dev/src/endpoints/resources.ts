@@ -105,8 +105,9 @@ function fieldValidationOf(query: URLSearchParams): FieldValidation {
 
 /**
  * Refuses a write's body (an object, or a merge or strategic patch of one) with a value of the wrong JSON type
- * (400, as Go's decoder), then finds its unknown fields and does what `fieldValidation` says: Strict refuses the write with 400, Warn (the default) and Ignore drop them, Warn with one
- * `Warning: 299` header each (kubectl prints them). A JSON patch's values are not checked.
+ * (400, as Go's decoder), then finds its unknown fields and does what `fieldValidation` says: Strict refuses the
+ * write with 400, Warn (the default) and Ignore drop them, Warn with one `Warning: 299` header each (kubectl prints
+ * them). A JSON patch's values are not checked.
  */
 async function checkFields(
   def: ResourceDef,
@@ -117,30 +118,28 @@ async function checkFields(
 ): Promise<void> {
   const mode = fieldValidationOf(query);
   const { unknown: found, mistyped } = await checkBody(apiVersionOf(def), def.kind, body, mode !== 'Strict');
+  // What the API server answers for a body it cannot decode into the type: server-side apply says it one way, the
+  // JSON decoder of every other write another.
+  const undecodable = (applied: string, decoded: string) => {
+    const where = `${target.namespace ? `${target.namespace}/` : ''}${target.name ?? ''}`;
+    return errors.badRequest(
+      target.apply
+        ? `failed to create typed patch object (${where}; ${apiVersionOf(def)}, Kind=${def.kind}): ${applied}`
+        : `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${decoded}`,
+    );
+  };
   const wrong = mistyped[0];
   if (wrong !== undefined) {
-    if (target.apply) {
-      const where = `${target.namespace ? `${target.namespace}/` : ''}${target.name ?? ''}`;
-      throw errors.badRequest(
-        `failed to create typed patch object (${where}; ${apiVersionOf(def)}, Kind=${def.kind}): .${wrong.path}: expected ${wrong.want}, got ${wrong.got}`,
-      );
-    }
-    throw errors.badRequest(
-      `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: cannot unmarshal ${wrong.got} into Go struct field ${def.kind}.${wrong.path} of type ${wrong.want}`,
+    throw undecodable(
+      `.${wrong.path}: expected ${wrong.want}, got ${wrong.got}`,
+      `json: cannot unmarshal ${wrong.got} into Go struct field ${def.kind}.${wrong.path} of type ${wrong.want}`,
     );
   }
   if (found.length === 0 || mode === 'Ignore') return;
   if (mode === 'Strict') {
-    if (target.apply) {
-      const where = `${target.namespace ? `${target.namespace}/` : ''}${target.name ?? ''}`;
-      throw errors.badRequest(
-        `failed to create typed patch object (${where}; ${apiVersionOf(def)}, Kind=${def.kind}): ` +
-          found.map((p) => `.${p}: field not declared in schema`).join(', '),
-      );
-    }
-    throw errors.badRequest(
-      `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ` +
-        found.map((p) => `unknown field "${p}"`).join(', '),
+    throw undecodable(
+      found.map((p) => `.${p}: field not declared in schema`).join(', '),
+      `strict decoding error: ${found.map((p) => `unknown field "${p}"`).join(', ')}`,
     );
   }
   res.setHeader(

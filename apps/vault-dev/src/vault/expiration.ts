@@ -247,7 +247,6 @@ export class ExpirationManager implements Persistable {
     this.timers.set(leaseId, timer);
   }
 
-  /** Revocation with Vault's retries; after the last failure the lease stays, irrevocable. */
   /** Revocations under way in the background, which a shutdown lets finish (see {@link settle}). */
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -273,6 +272,7 @@ export class ExpirationManager implements Persistable {
     return work;
   }
 
+  /** Revocation with Vault's retries; after the last failure the lease stays, irrevocable. */
   private async revokeNow(leaseId: string): Promise<void> {
     try {
       await this.revoke(leaseId);
