@@ -183,6 +183,25 @@ describe('what an injected Deployment runs', () => {
   });
 });
 
+describe("the app's own init containers", () => {
+  it('run after secret-init and read what it rendered, as the app containers do; never the lease directory', async () => {
+    const [, statefulSet] = await injectFile('statefulset.yaml');
+    const spec = podSpec(statefulSet);
+    expect(spec.initContainers.map((c) => c.name)).toEqual(['secret-init', 'secret-refresh', 'migrate']);
+    const mounts = (c: Container | undefined) =>
+      (c?.volumeMounts as { name: string; mountPath: string; readOnly?: boolean }[] | undefined)?.map((m) => [
+        m.name,
+        m.mountPath,
+        m.readOnly,
+      ]);
+    expect(mounts(spec.initContainers[2])).toEqual(mounts(spec.containers[0]));
+    expect(mounts(spec.initContainers[2])).toEqual([
+      ['secret-api-secrets', '/etc/secrets', true],
+      ['secret-api-env', '/env', true],
+    ]);
+  });
+});
+
 describe('injecting twice', () => {
   it.each(GOLDEN_INPUTS)('changes nothing in %s the second time, byte for byte', async (name) => {
     const once = await injectFile(name);
@@ -357,6 +376,11 @@ ${spec}`;
       'an app container that mounts /etc/secrets/ (a trailing slash is the same path)',
       '      containers: [{ name: a, image: a, volumeMounts: [{ name: s, mountPath: /etc/secrets/ }] }]\n      volumes: [{ name: s, emptyDir: {} }]',
       'Deployment/api: container a already mounts something at /etc/secrets',
+    ],
+    [
+      'an init container of the app that already mounts /etc/secrets (it gets the rendered files too)',
+      '      containers: [{ name: a, image: a }]\n      initContainers: [{ name: m, image: m, volumeMounts: [{ name: s, mountPath: /etc/secrets }] }]\n      volumes: [{ name: s, emptyDir: {} }]',
+      'Deployment/api: container m already mounts something at /etc/secrets',
     ],
     [
       'an app container that mounts //env//',

@@ -259,6 +259,109 @@ describe('a Vault write whose answer never came', () => {
   });
 });
 
+describe('a Vault write that lands after the API stopped waiting for it', () => {
+  /** A stack whose Vault writes of myapp's secrets can be held before Vault sees them; bob owns myapp. */
+  async function lateStack(name: string) {
+    let gate: Awaited<ReturnType<typeof startVaultGate>> | undefined;
+    const stack = await startStack(name, {
+      env: async ({ vault }) => {
+        gate = await startVaultGate(vault.address);
+        return { VAULT_ADDR: gate.address, VAULT_TIMEOUT_MS: '1000' };
+      },
+    });
+    cleanups.push(() => stack.close());
+    cleanups.push(async () => gate?.close());
+    const admin = await stack.admin();
+    expect((await admin.post('/v1/apps', { name: 'myapp', ownerGroups: ['team'] })).status).toBe(201);
+    const bob = await stack.as('bob@example.com', ['team']);
+    expect((await bob.put('/v1/apps/myapp/secrets/LATE', { value: 'one' })).body.version).toBe(1);
+    return { stack, gate: gate!, admin, bob };
+  }
+  const kvCurrent = async (stack: Awaited<ReturnType<typeof startStack>>) =>
+    (await stack.vaultCall('GET', 'secret/metadata/myapp/LATE')).body.data.current_version as number;
+  const versionsOf = async (client: ApiClient) =>
+    (await client.get('/v1/apps/myapp/secrets/LATE/versions')).body.items.map(
+      (i: { version: number; actor: string }) => [i.version, i.actor],
+    );
+
+  it('is credited to its author although the key was read (and repaired) while it waited', async () => {
+    const { stack, gate, admin, bob } = await lateStack('landslate');
+    gate.arm(isSecretWrite, { before: true });
+    const reply = await bob.put('/v1/apps/myapp/secrets/LATE', { value: 'two', comment: 'late' });
+    expect(reply.status).toBe(503);
+    expect(reply.body.detail).toContain('may have been applied');
+    // Read while Vault has yet to see the write: version 1 only, and the pending version is not given up.
+    expect(await versionsOf(bob)).toEqual([[1, 'bob@example.com']]);
+    expect((await bob.get('/v1/apps/myapp/secrets/LATE')).body.version).toBe(1);
+
+    gate.release();
+    expect(
+      await pollUntil(
+        () => kvCurrent(stack),
+        (v) => v === 2,
+      ),
+    ).toBe(2);
+    expect(await versionsOf(bob)).toEqual([
+      [2, 'bob@example.com'],
+      [1, 'bob@example.com'],
+    ]);
+    const audit = await admin.get('/v1/audit?app=myapp');
+    const repaired = audit.body.items.filter(
+      (e: { action: string; details?: { recordedBy?: string } }) =>
+        e.action === 'secret.set' && e.details?.recordedBy === 'repair',
+    );
+    expect(repaired.map((e: { actor: string; details: { version: number } }) => [e.actor, e.details.version])).toEqual([
+      ['bob@example.com', 2],
+    ]);
+  });
+
+  it('is fenced out by the next set, which takes its version number', async () => {
+    const { stack, gate, bob } = await lateStack('fenced');
+    gate.arm(isSecretWrite, { before: true });
+    expect((await bob.put('/v1/apps/myapp/secrets/LATE', { value: 'two' })).status).toBe(503);
+    const alice = await stack.as('alice@example.com', ['team']);
+    expect((await alice.put('/v1/apps/myapp/secrets/LATE', { value: 'three' })).body).toEqual({
+      key: 'LATE',
+      version: 2,
+    });
+
+    // Bob's write now reaches Vault: its check-and-set names version 1, and Vault is at 2.
+    gate.release();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await kvCurrent(stack)).toBe(2);
+    expect(await versionsOf(bob)).toEqual([
+      [2, 'alice@example.com'],
+      [1, 'bob@example.com'],
+    ]);
+    expect((await stack.vaultCall('GET', 'secret/data/myapp/LATE')).body.data.data).toEqual({ value: 'three' });
+  });
+
+  it('that lands just before the next set keeps its author; the next set is told to retry', async () => {
+    const { stack, gate, bob } = await lateStack('fencelost');
+    gate.arm(isSecretWrite, { before: true });
+    expect((await bob.put('/v1/apps/myapp/secrets/LATE', { value: 'two' })).status).toBe(503);
+    // Alice's write is held in turn (bob's stays held for good); meanwhile bob's lands — Vault applies it as version 2.
+    gate.arm(isSecretWrite, { before: true });
+    const alice = await stack.as('alice@example.com', ['team']);
+    const aliceSet = alice.put('/v1/apps/myapp/secrets/LATE', { value: 'three' });
+    await gate.held();
+    const landed = await stack.vaultCall('POST', 'secret/data/myapp/LATE', {
+      options: { cas: 1 },
+      data: { value: 'two' },
+    });
+    expect(landed.status).toBe(200);
+    gate.release();
+    const refused = await aliceSet;
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toContain('retry');
+    expect(await versionsOf(bob)).toEqual([
+      [2, 'bob@example.com'],
+      [1, 'bob@example.com'],
+    ]);
+    expect((await alice.put('/v1/apps/myapp/secrets/LATE', { value: 'three' })).body.version).toBe(3);
+  });
+});
+
 describe('a set that never reached Vault', () => {
   it('leaves no pending row: a version written later outside the API, then deleted, is not credited to its author', async () => {
     let vaultProxy: Awaited<ReturnType<typeof startTcpProxy>> | undefined;

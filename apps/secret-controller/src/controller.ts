@@ -45,6 +45,7 @@ class Term {
   private readonly informer: Informer<PodView>;
   private readonly restarter: RolloutRestarter;
   private readonly workers: Promise<void>[] = [];
+  private readonly reconciler: PodReconciler;
   private depthTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -78,10 +79,11 @@ class Term {
       metrics,
       log,
       restartsPerMinute: config.restartsPerMinute,
+      canServeNewPods: () => secretApi.canServeNewPods(),
     });
     // One view of which namespaces run which apps, for SecretID delivery and restarts alike.
     const namespaces = new NamespaceGrants({ kube });
-    const reconciler = new PodReconciler({
+    const reconciler = (this.reconciler = new PodReconciler({
       cache: this.informer,
       queue: this.queue,
       secretApi,
@@ -94,7 +96,7 @@ class Term {
       intakePort: config.intakePort,
       maxAttempts: config.maxAttempts,
       ledger,
-    });
+    }));
     this.restarter = new RolloutRestarter({
       secretApi,
       kube,
@@ -137,6 +139,8 @@ class Term {
     this.queue.shutDown();
     await this.restarter.stop();
     await Promise.all(this.workers);
+    // No delivery is in flight now: the runs left unfinished go to the next leader at once.
+    await this.reconciler.handOver();
   }
 }
 

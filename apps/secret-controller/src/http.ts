@@ -45,7 +45,9 @@ export interface RequestOptions {
 }
 
 export function agentFor(url: string, options: { ca?: string | undefined; maxSockets?: number } = {}): http.Agent {
-  const common = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
+  // The idle timeout (Node's global agent's) drops an idle socket before the server closes it under a request, and
+  // lets Node shorten it under a server's announced `Keep-Alive: timeout=`. A request's own timeout replaces it.
+  const common = { keepAlive: true, timeout: 5_000, maxSockets: options.maxSockets ?? 64 };
   return url.startsWith('https:')
     ? new https.Agent({ ...common, ...(options.ca ? { ca: options.ca } : {}) })
     : new http.Agent(common);

@@ -70,7 +70,8 @@ export async function obtainSession(
       const expected = expectedPath(config);
       const refused = { notLive: 0 };
       // Only one delivery is unwrapped: a second good one waits here, then is left intact. Every
-      // failure from the unwrap on ends the wait, so the first token taken up is the last.
+      // failure from the unwrap on ends the wait, so the first token taken up is the last — but one:
+      // an unwrap Vault never answered, which reopens the intake for a new SecretID.
       let taken = false;
       const oneAtATime = serialized();
       void checkVault(client, log).then(() => client.openConnections(connections - 1));
@@ -98,6 +99,10 @@ export async function obtainSession(
             try {
               secretId = await unwrapCheckedToken(client, delivery.wrappingToken);
             } catch (err) {
+              if (err instanceof VaultUnreachableError) {
+                taken = false;
+                throw unansweredUnwrap(err, log);
+              }
               throw refusal(err, delivery, config, log);
             }
             return loggedIn(await appRoleLogin(client, config.approle.mount, creds.roleId, secretId), log);
@@ -137,6 +142,20 @@ async function checkVault(client: VaultClient, log: Logger): Promise<void> {
   } catch (err) {
     log.warn('Vault is not reachable yet; will try again when the SecretID arrives', { error: (err as Error).message });
   }
+}
+
+/**
+ * The unwrap went unanswered: Vault may have spent the token (single use) without our hearing the SecretID, so offering
+ * this token again could only look like an interception. 504 tells the deliverer to send a new SecretID (the
+ * controller offers the same token again only after a 503), and the run goes on waiting for it.
+ */
+function unansweredUnwrap(err: VaultUnreachableError, log: Logger): IntakeRefusal {
+  log.warn('Vault did not answer the unwrap of the delivered SecretID; waiting for a new one', { error: err.message });
+  return new IntakeRefusal(
+    504,
+    'Vault did not answer the unwrap, which may have spent this wrapping token: deliver a new SecretID',
+    null,
+  );
 }
 
 function refusal(err: unknown, delivery: Delivery, config: Config, log: Logger): unknown {

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shellExport } from '../src/env/shell.js';
+import { envFileContent, shellExport } from '../src/env/shell.js';
 import { APP, CLUSTER, putSecret, startStack, type Stack } from './support/vault.js';
 import { run, start, tempDir } from './support/program.js';
 
@@ -51,6 +51,8 @@ describe('shell quoting', () => {
       expect(sourced(file, 'X')).toBe(value);
     });
     expect(() => shellExport('X', 'nul\0byte')).toThrow(/NUL/);
+    // In the env file, named as the pod's spec names it.
+    expect(() => envFileContent(new Map([['V', 'nul\0byte']]))).toThrow(/^SECRET_V: the value contains a NUL byte/);
   });
 });
 

@@ -5,6 +5,7 @@
  * which names the pod but never the token.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -212,6 +213,33 @@ describe('secret-init intake', () => {
       expect(code, p.stderr()).toBe(0);
       expect(Date.now() - started).toBeLessThan(20_000);
       expect(readFileSync(join(p.base, 'out', 'app.conf'), 'utf8')).toBe('key=intake-api-key');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('an unwrap Vault applied but never answered gets 504 (deliver a new SecretID), and the next one logs in', async () => {
+    // Vault stalls: the first unwrap reaches it and spends the token, and its answer never comes back.
+    let unwraps = 0;
+    const proxy = await startVaultProxy(stack.vault.address, (req) => {
+      if (req.url !== '/v1/sys/wrapping/unwrap' || ++unwraps > 1) return false;
+      const applied = http.request(`${stack.vault.address}${req.url}`, { method: req.method, headers: req.headers });
+      applied.on('response', (answer) => answer.resume());
+      req.pipe(applied);
+      return true;
+    });
+    try {
+      const p = startIntake({ VAULT_ADDR: proxy.address, VAULT_CLIENT_TIMEOUT: '1', SECRET_INIT_TIMEOUT: '60' });
+      const port = await p.listening();
+      const first = await post(port, deliver(await stack.wrappedSecretId()));
+      expect(first.status).toBe(504);
+      expect(JSON.parse(first.text).detail).toContain('deliver a new SecretID');
+      expect((await post(port, deliver(await stack.wrappedSecretId()))).status).toBe(204);
+      expect((await p.exited).code, p.stderr()).toBe(0);
+      expect(readFileSync(join(p.base, 'out', 'app.conf'), 'utf8')).toBe('key=intake-api-key');
+      expect(
+        p.logs().some((l) => l['level'] === 'warn' && String(l['msg']).includes('did not answer the unwrap')),
+      ).toBe(true);
     } finally {
       await proxy.close();
     }

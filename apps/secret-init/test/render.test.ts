@@ -190,6 +190,18 @@ describe('secret-init run: rendering', () => {
     expect(r.logs.some((l) => l['msg'] === 'revoked the token after the failure')).toBe(true);
   });
 
+  it('a path no engine is mounted at is said apart from a missing secret, quoting Vault', async () => {
+    const d = dirsWith({ 'a.conf.tmpl': 'x = {{ rawRead "nomount/x" }}\n' });
+    // A token whose policy covers the path gets Vault's 404 "no handler for route"; the pod's own gets 403.
+    const r = await run({ ...baseEnv(d), VAULT_TOKEN: 'root' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('GET nomount/x: no secrets engine is mounted at that path (no handler for route');
+    const denied = await run({ ...baseEnv(d), VAULT_SECRET_ID: await stack.secretId() });
+    expect(denied.stderr).toContain(
+      "GET nomount/x: permission denied (the pod's policy does not allow this path, or nothing is mounted there)",
+    );
+  });
+
   it('stopped while it renders (SIGTERM, a deleted pod), it revokes its token before it exits: no lease outlives it', async () => {
     // Vault through a proxy that never answers one read, so the render is under way when the signal comes.
     const held: http.ServerResponse[] = [];

@@ -46,7 +46,14 @@ export class VaultClient {
     private readonly transport: typeof http | typeof https,
     caCert?: Buffer,
   ) {
-    this.agent = new transport.Agent({ keepAlive: true, maxSockets: 4, ...(caCert ? { ca: caCert } : {}) });
+    // The idle timeout (Node's global agent's) drops an idle socket before Vault or a load balancer closes it under
+    // a renewal, and lets Node shorten it under a server's announced `Keep-Alive: timeout=`.
+    this.agent = new transport.Agent({
+      keepAlive: true,
+      timeout: 5_000,
+      maxSockets: 4,
+      ...(caCert ? { ca: caCert } : {}),
+    });
     this.base = addr.toString().replace(/\/+$/, '');
   }
 

@@ -87,6 +87,13 @@ export function createDevCore(options: Pick<VaultDevOptions, 'rootToken' | 'lock
   return core;
 }
 
+/**
+ * Vault's tcp listener defaults (configuration/listener/tcp): `http_idle_timeout` 5m — an idle keep-alive connection
+ * is closed by Vault only after five minutes, so clients that drop theirs sooner never race its close —
+ * `http_read_header_timeout` 10s and `http_read_timeout` 30s.
+ */
+const VAULT_LISTENER_TIMEOUTS = { keepAliveTimeout: 300_000, headersTimeout: 10_000, requestTimeout: 30_000 };
+
 export async function startVaultDev(options: VaultDevOptions = {}): Promise<VaultDev> {
   const core = createDevCore(options);
   const dataDir = options.dataDir ? openDataDir(core, options.dataDir) : undefined;
@@ -95,7 +102,7 @@ export async function startVaultDev(options: VaultDevOptions = {}): Promise<Vaul
     clusterId: randomUUID(),
     storageType: dataDir ? 'file' : 'inmem',
   });
-  const server = createListAwareServer(handler);
+  const server = createListAwareServer(handler, VAULT_LISTENER_TIMEOUTS);
   let bound: Awaited<ReturnType<typeof server.listen>>;
   try {
     bound = await server.listen(options.port ?? 0, options.host ?? '127.0.0.1');

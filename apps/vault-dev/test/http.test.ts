@@ -243,3 +243,18 @@ describe('tokens on the wire', () => {
     expect(reply).toMatch(/\r\nLocation: \/v1\/secret\/data\/b\?x=1\r\n/i);
   });
 });
+
+describe('connections', () => {
+  it("keeps an idle keep-alive connection for Vault's http_idle_timeout (5m), not Node's 5 s", async () => {
+    const { hostname, port } = new URL(ctx.vault.address);
+    const socket = net.connect(Number(port), hostname);
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    let answer = '';
+    socket.on('data', (d) => (answer += d.toString('latin1')));
+    socket.write('GET /v1/sys/health HTTP/1.1\r\nHost: vault\r\n\r\n');
+    for (let i = 0; i < 200 && !answer.includes('\r\n\r\n'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(answer.toLowerCase()).toContain('keep-alive: timeout=300');
+    socket.destroy();
+    await closed;
+  });
+});

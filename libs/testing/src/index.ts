@@ -42,3 +42,5 @@ export async function createTestDatabase(
     drop: () => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`, serverUrl),
   };
 }
+
+export { startIdleClosingServer, type IdleClosingServer } from './idle-closing-server.js';

@@ -77,6 +77,8 @@ const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
 const MAX_SOCKETS = 64;
 /** Idle sockets kept for reuse; the rest close once idle. */
 const MAX_FREE_SOCKETS = 16;
+/** How long a socket is kept idle for reuse (Node's global agent's timeout). */
+const IDLE_SOCKET_MS = 5_000;
 
 /** A failure classified before it becomes a public error. */
 class Unavailable {
@@ -150,8 +152,17 @@ export class VaultClient {
     this.auth = options.auth;
     this.namespace = options.namespace;
     this.onRequest = options.onRequest;
-    // noDelay: a small request must not wait for Vault's delayed ACK of the previous one (Nagle).
-    const agentOptions = { keepAlive: true, noDelay: true, maxSockets: MAX_SOCKETS, maxFreeSockets: MAX_FREE_SOCKETS };
+    // noDelay: a small request must not wait for Vault's delayed ACK of the previous one (Nagle). The idle timeout
+    // (Node's global agent's) drops an idle socket before the server or a load balancer closes it under a request —
+    // a write sent into that close is reset and cannot be retried — and lets Node shorten it under a server's
+    // announced `Keep-Alive: timeout=`.
+    const agentOptions = {
+      keepAlive: true,
+      timeout: IDLE_SOCKET_MS,
+      noDelay: true,
+      maxSockets: MAX_SOCKETS,
+      maxFreeSockets: MAX_FREE_SOCKETS,
+    };
     const secure = this.address.startsWith('https:');
     this.agent = secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
     this.nv = vault({

@@ -1,6 +1,7 @@
 /** One client keeps its connections to Vault open: a burst of calls pays TCP set-up a bounded number of times. */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { startIdleClosingServer } from '@secret-api/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, useVaultDev } from './support.js';
 
@@ -54,5 +55,18 @@ describe('connections to Vault', () => {
     vault.close();
     for (let i = 0; i < 100 && open.size > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(open.size).toBe(0);
+  });
+
+  it('are dropped by the client before the server closes them idle, which would reset a write sent into the close', async () => {
+    const server = await startIdleClosingServer();
+    const vault = client(server.url);
+    try {
+      await vault.kvV2('secret').get('app/idle');
+      await server.firstClose();
+      expect(server.closedBy).toEqual(['client']);
+    } finally {
+      vault.close();
+      await server.close();
+    }
   });
 });

@@ -112,7 +112,7 @@ function removeEarlierInjection(template: Record<string, unknown>, workload: Kub
   if ('volumes' in spec) {
     spec['volumes'] = list(spec['volumes']).filter((v) => !OWNED_VOLUMES.includes(String(v['name'])));
   }
-  for (const container of list(spec['containers'])) {
+  for (const container of [...list(spec['initContainers']), ...list(spec['containers'])]) {
     if (!('volumeMounts' in container)) continue;
     container['volumeMounts'] = list(container['volumeMounts']).filter(
       (m) => !OWNED_VOLUMES.includes(String(m['name'])),
@@ -145,7 +145,7 @@ function problemsWith(template: Record<string, unknown>, options: InjectOptions)
   for (const name of OWNED_VOLUMES) {
     if (named(list(spec['volumes']), name)) problems.push(`a volume is already named ${name}`);
   }
-  for (const container of containers) {
+  for (const container of [...inits, ...containers]) {
     for (const mount of list(container['volumeMounts'])) {
       // As the kubelet sees it: `/etc/secrets/` and `/etc//secrets` are /etc/secrets.
       const path = posix.normalize(String(mount['mountPath'])).replace(/(.)\/+$/, '$1');
@@ -186,12 +186,14 @@ function addInjection(template: Record<string, unknown>, workload: KubeObject, o
   const spec = child(template, 'spec');
   const added = [SECRET_INIT, `${SECRET_REFRESH} (native sidecar)`];
   const ours = [secretInitContainer(options), secretRefreshContainer(options)];
-  // First: nothing of the app starts before secret-init has rendered its files.
-  spec['initContainers'] = [...ours, ...list(spec['initContainers'])];
+  // First: nothing of the app starts before secret-init has rendered its files — so the app's own init containers
+  // (a migration, say) can read them as its containers do.
+  const appInits = list(spec['initContainers']);
+  spec['initContainers'] = [...ours, ...appInits];
   const volumes = injectedVolumes(options);
   spec['volumes'] = [...list(spec['volumes']), ...volumes];
   added.push(`volumes ${volumes.map((v) => String(v['name'])).join(', ')}`);
-  for (const container of list(spec['containers'])) {
+  for (const container of [...appInits, ...list(spec['containers'])]) {
     container['volumeMounts'] = [...list(container['volumeMounts']), ...appMounts(options)];
   }
   const { fsGroup, kept } = ensureFsGroup(spec);

@@ -351,7 +351,8 @@ function remoteKeySet(uri: string, options: JwtVerifierOptions, ca: string[] | u
  * NODE_EXTRA_CA_CERTS would widen trust for every connection of the process.
  */
 function privateCaFetch(ca: string[]): FetchImplementation {
-  const agent = new Agent({ ca, keepAlive: true });
+  // Idle sockets time out as with Node's global agent, before the key server closes them under a request.
+  const agent = new Agent({ ca, keepAlive: true, timeout: 5_000 });
   return (url, init) =>
     new Promise<Response>((resolve, reject) => {
       const req = request(

@@ -178,6 +178,9 @@ export function problemCodeOf(err: unknown): TErrorCode {
   return map(err).code;
 }
 
+/** Seconds a 503 asks the caller to wait, where the error does not say better (a set's unanswered write: 5). */
+const UNAVAILABLE_RETRY_AFTER_S = '5';
+
 function sendProblem(req: IncomingMessage, res: ApiResponse, path: string, mapped: Mapped): void {
   const { requestId } = res.locals;
   const body = problem(mapped.code, mapped.detail, {
@@ -187,6 +190,8 @@ function sendProblem(req: IncomingMessage, res: ApiResponse, path: string, mappe
   });
   if (mapped.code === 'internal') body.detail = `internal error (request id ${requestId ?? 'unknown'})`;
   if (mapped.headers) for (const [name, value] of Object.entries(mapped.headers)) res.setHeader(name, value);
+  // A dependency that is down is a reason to come back, not to give up: every 503 says when (RFC 9110 §10.2.3).
+  if (body.status === 503 && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', UNAVAILABLE_RETRY_AFTER_S);
   sendText(req, res, body.status, PROBLEM_CONTENT_TYPE, JSON.stringify(body));
 }
 

@@ -63,6 +63,11 @@ export interface AuditInfo {
   recordSuccess?: boolean;
   /** Successes may be written in batches shortly after the response (high-volume reads). */
   batched?: boolean;
+  /**
+   * The answer discloses a secret (a value, SecretID material): withheld — 503, nothing disclosed — when its event
+   * cannot be recorded, so no disclosure is missing from the trail.
+   */
+  discloses?: boolean;
 }
 
 export interface Operation<R extends RouteContract = RouteContract> {

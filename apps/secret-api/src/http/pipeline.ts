@@ -247,8 +247,8 @@ function auditRecorder(
   return async (result, error, details) => {
     const info: AuditInfo | undefined = result === 'denied' ? denial : audit;
     if (!info || !identity || (result === 'success' && info.recordSuccess === false)) return;
-    const { recordSuccess: _ignored, batched, ...event } = info;
-    await ctx.audit.record(
+    const { recordSuccess: _ignored, batched, discloses, ...event } = info;
+    const recorded = await ctx.audit.record(
       {
         actor: identity.principal,
         ...event,
@@ -261,6 +261,12 @@ function auditRecorder(
       },
       { batched: result === 'success' && batched === true },
     );
+    if (!recorded && result === 'success' && discloses === true) {
+      throw new ApiError(
+        'database_unavailable',
+        'the audit trail could not record this request, so its answer is withheld (nothing was disclosed); try again later',
+      );
+    }
   };
 }
 

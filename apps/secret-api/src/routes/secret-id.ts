@@ -11,6 +11,7 @@ export const secretIdOperations = [
     audit: ({ params }) => ({
       target: `apps/${params.app}/clusters/${params.cluster}/secret-id-token`,
       app: params.app,
+      discloses: true,
     }),
     handle: async ({ params, identity }, ctx) => ({
       status: 201,
@@ -24,6 +25,7 @@ export const secretIdOperations = [
     audit: ({ params }) => ({
       target: `apps/${params.app}/clusters/${params.cluster}/secret-id`,
       app: params.app,
+      discloses: true,
     }),
     handle: async ({ params, body, identity }, ctx) => ({
       status: 201,

@@ -76,7 +76,7 @@ function operationsFor(scope: SecretScope): Operation[] {
       route: r.get,
       action: 'secret.read',
       permission: read,
-      audit: (input) => (input.query.reveal ? audited('secret.reveal')(input) : undefined),
+      audit: (input) => (input.query.reveal ? { ...audited('secret.reveal')(input), discloses: true } : undefined),
       handle: async ({ params: raw, query, identity, app, cluster }, ctx) => {
         const params = raw as KeyParams;
         const wantsValue = query.reveal === true;

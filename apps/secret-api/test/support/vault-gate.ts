@@ -10,7 +10,7 @@ export interface VaultGate {
   address: string;
   /**
    * Hold the response of the next request whose method and path match; with `before`, hold the request itself,
-   * before Vault sees it.
+   * before Vault sees it (sent on release even if its client has given up, as a slow Vault would still apply it).
    */
   arm(match: (method: string, path: string) => boolean, options?: { before?: boolean }): void;
   /** Resolves once the request is held: with Vault's answer (its write applied), or before it reached Vault. */
@@ -32,6 +32,10 @@ export async function startVaultGate(target: string): Promise<VaultGate> {
   // Vault's LIST verb, which Node's own server refuses, passes through as LIST.
   const server = createListAwareServer(async (req: IncomingMessage, res: ServerResponse) => {
     const method = originalMethod(req);
+    // Read whole before any hold: a request held before Vault sees it still reaches Vault when its client has gone.
+    const sent: Buffer[] = [];
+    for await (const chunk of req) sent.push(chunk as Buffer);
+    const body = Buffer.concat(sent);
     let hold = matcher !== null && matcher(method, req.url ?? '');
     if (hold) matcher = null;
     if (hold && holdBefore) {
@@ -62,7 +66,7 @@ export async function startVaultGate(target: string): Promise<VaultGate> {
       },
     );
     proxied.on('error', () => res.destroy());
-    req.pipe(proxied);
+    proxied.end(body);
   });
   const { port } = await server.listen(0, '127.0.0.1');
   return {

@@ -14,7 +14,8 @@ export type IntakeOutcome =
   | { kind: 'intercepted' }
   /** Not reached (refused, unreachable): the token never left us and may be offered again. */
   | { kind: 'unreachable'; reason: string }
-  | { kind: 'refused'; status: number };
+  /** Another answer; `detail` is the intake's own word for it (secret-init answers problem+json). */
+  | { kind: 'refused'; status: number; detail: string | undefined };
 
 // One connection per delivery: each pod is talked to once.
 const agent = new http.Agent({ keepAlive: false, maxSockets: 256 });
@@ -32,7 +33,12 @@ export async function deliverToIntake(
     const res = await request(`http://${host}:${port}/secret-id`, agent, { method: 'POST', body: secretId, timeoutMs });
     if (res.status === 204 || res.status === 200) return { kind: 'delivered' };
     if (res.status === 409) return { kind: 'intercepted' };
-    return { kind: 'refused', status: res.status };
+    const detail = (res.body as { detail?: unknown } | null)?.detail;
+    return {
+      kind: 'refused',
+      status: res.status,
+      detail: typeof detail === 'string' ? detail.slice(0, 300) : undefined,
+    };
   } catch (err) {
     if (err instanceof TransportError && err.code && NOT_REACHED.has(err.code)) {
       return { kind: 'unreachable', reason: err.code };

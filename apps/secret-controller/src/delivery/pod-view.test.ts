@@ -40,7 +40,10 @@ describe('what a pod needs', () => {
 
   it('nothing once served for this run of the init container; again after it restarted', () => {
     expect(decide(pod(), 0).kind).toBe('none');
-    expect(decide(pod({ annotations: { 'secret-api.dev/secret-id-delivered': '0' } }), undefined).kind).toBe('none');
+    // Claimed by another replica: left to it (reconcile-pod.ts takes it over only after a grace).
+    expect(decide(pod({ annotations: { 'secret-api.dev/secret-id-delivered': '0' } }), undefined).kind).toBe(
+      'claimedElsewhere',
+    );
     const restarted = pod({
       annotations: { 'secret-api.dev/secret-id-delivered': '0' },
       status: { initContainerStatuses: [{ name: 'secret-init', restartCount: 1, state: { running: {} } }] },

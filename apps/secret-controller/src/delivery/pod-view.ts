@@ -82,6 +82,8 @@ export const CRASH_LOOPS_BEFORE_RESTART = 3;
 export type PodAction =
   | { kind: 'none'; why: string }
   | { kind: 'deliver'; app: string; podIP: string; restartCount: number }
+  /** Waiting, but its run was claimed by another replica (an earlier leader): see reconcile-pod.ts. */
+  | { kind: 'claimedElsewhere'; app: string; podIP: string; restartCount: number }
   | { kind: 'restart'; message: string }
   /** A pod waiting for a SecretID that it cannot get: said once per run of its init container, as a Warning. */
   | { kind: 'refuse'; restartCount: number; message: string };
@@ -131,7 +133,7 @@ export function decide(pod: PodView, servedFor: number | undefined, claimedFor?:
   if (servedFor !== undefined && servedFor >= init.restartCount) return { kind: 'none', why: 'already served' };
   const ours = claimedFor !== undefined && claimedFor >= init.restartCount;
   if (!ours && pod.deliveredFor !== undefined && pod.deliveredFor >= init.restartCount) {
-    return { kind: 'none', why: 'already claimed for this run of the init container (annotation)' };
+    return { kind: 'claimedElsewhere', app: pod.role, podIP: pod.podIP, restartCount: init.restartCount };
   }
   return { kind: 'deliver', app: pod.role, podIP: pod.podIP, restartCount: init.restartCount };
 }

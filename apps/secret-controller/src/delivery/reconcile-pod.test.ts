@@ -41,9 +41,14 @@ function replica(
     issue?: () => Promise<void>;
     /** The claim is stored, but its answer never arrives (a reset connection). */
     loseClaimAnswer?: boolean;
+    /** The intake's answers, one per delivery, before it takes one; each delivery records its token. */
+    intakeAnswers?: number[];
+    handoverGraceMs?: number;
+    maxAttempts?: number;
   } = {},
 ) {
   const steps: string[] = [];
+  const warnings: string[] = [];
   const queue = new WorkQueue({ baseMs: 1, maxMs: 1, random: () => 0 });
   const deps: PodReconcilerDeps = {
     cache: cluster.cache,
@@ -59,8 +64,18 @@ function replica(
     kube: {
       patchQuietly: async (_path: string, patch: unknown) => {
         const ops = patch as { op: string; path: string; value: string }[];
+        const name = (path: string) => path.split('/').at(-1)!.replace('~1', '/');
+        const remove = ops.find((o) => o.op === 'remove');
+        if (remove) {
+          const test = ops.find((o) => o.op === 'test' && o.path === remove.path);
+          if (cluster.annotations[name(remove.path)] !== test?.value)
+            throw Object.assign(new Error('test'), { status: 422 });
+          delete cluster.annotations[name(remove.path)];
+          steps.push('unclaim');
+          return;
+        }
         const add = ops.find((o) => o.op === 'add') as { path: string; value: string };
-        cluster.annotations[add.path.split('/').at(-1)!.replace('~1', '/')] = add.value;
+        cluster.annotations[name(add.path)] = add.value;
         steps.push(`claim ${add.value}`);
         if (options.loseClaimAnswer) {
           options.loseClaimAnswer = false;
@@ -71,16 +86,18 @@ function replica(
     events: { record: (_t, _type, reason) => void steps.push(`event ${reason}`) },
     restarts: { restart: async () => undefined },
     metrics: createMetrics({ defaultMetrics: false }),
-    log: createLogger('error', () => undefined),
     intakePort: 8099,
-    maxAttempts: 5,
-    intake: async () => {
-      steps.push('intake');
-      return { kind: 'delivered' };
+    maxAttempts: options.maxAttempts ?? 5,
+    ...(options.handoverGraceMs !== undefined ? { handoverGraceMs: options.handoverGraceMs } : {}),
+    intake: async (_ip, _port, secretId) => {
+      steps.push(options.intakeAnswers ? `intake ${secretId.wrappingToken}` : 'intake');
+      const status = options.intakeAnswers?.shift();
+      return status === undefined ? { kind: 'delivered' } : { kind: 'refused', status, detail: `answered ${status}` };
     },
+    log: createLogger('warn', (line) => void warnings.push(line)),
     ...(options.ledger ? { ledger: options.ledger } : {}),
   };
-  return { steps, queue, reconciler: new PodReconciler(deps) };
+  return { steps, warnings, queue, reconciler: new PodReconciler(deps) };
 }
 
 const crash = () => Promise.reject(new SecretApiError(503, 'vault_unavailable', 'the leader crashed here'));
@@ -104,6 +121,35 @@ describe('one SecretID per init container run, across leaders', () => {
     const b = replica(cluster);
     await b.reconciler.reconcile(KEY);
     expect(b.steps).toEqual([]);
+  });
+
+  it('after the grace an earlier leader may still be delivering in, the new leader takes the waiting run over', async () => {
+    const cluster = fakeCluster();
+    await replica(cluster, { issue: crash }).reconciler.reconcile(KEY);
+    const b = replica(cluster, { handoverGraceMs: 50 });
+    await b.reconciler.reconcile(KEY);
+    expect(b.steps).toEqual([]);
+    expect(b.warnings).toEqual([]);
+    await new Promise((r) => setTimeout(r, 60));
+    await b.reconciler.reconcile(KEY);
+    expect(b.steps).toEqual(['claim 0', 'issue', 'intake', 'event SecretIdDelivered']);
+    expect(b.warnings.map((w) => JSON.parse(w).msg)).toEqual([
+      'taking over a run another replica claimed and did not finish',
+    ]);
+  });
+
+  it('a leader that stops in good order takes its claim off the runs it did not finish: the next one delivers at once', async () => {
+    const cluster = fakeCluster();
+    const a = replica(cluster, { issue: crash });
+    await a.reconciler.reconcile(KEY);
+    expect(await a.reconciler.handOver()).toBe(1);
+    expect(cluster.annotations['secret-api.dev/secret-id-delivered']).toBeUndefined();
+    const b = replica(cluster);
+    await b.reconciler.reconcile(KEY);
+    expect(b.steps).toEqual(['claim 0', 'issue', 'intake', 'event SecretIdDelivered']);
+    // A run it finished is not handed over.
+    expect(await b.reconciler.handOver()).toBe(0);
+    expect(cluster.annotations['secret-api.dev/secret-id-delivered']).toBe('0');
   });
 
   it('the next run of the init container (restartCount + 1) gets its SecretID from the new leader', async () => {
@@ -134,5 +180,40 @@ describe('one SecretID per init container run, across leaders', () => {
     const secondTerm = replica(cluster, { ledger });
     await secondTerm.reconciler.reconcile(KEY);
     expect(secondTerm.steps).toEqual(['issue', 'intake', 'event SecretIdDelivered']);
+  });
+});
+
+describe('an init container that does not take the SecretID', () => {
+  it('gets the same token again after a 503 (only looked up), a fresh one after a 504 (the unwrap may have spent it)', async () => {
+    const a = replica(fakeCluster(), { intakeAnswers: [503, 504] });
+    for (let i = 0; i < 3; i++) await a.reconciler.reconcile(KEY);
+    expect(a.steps).toEqual([
+      'claim 0',
+      'issue',
+      'intake hvs.wrapped-2',
+      'intake hvs.wrapped-2',
+      'issue',
+      'intake hvs.wrapped-5',
+      'event SecretIdDelivered',
+    ]);
+    // Said at warn, with the intake's own word: a pod that keeps refusing is a pod that does not start.
+    expect(a.warnings.map((w) => JSON.parse(w).reason)).toEqual([
+      'intake answered 503: answered 503',
+      'intake answered 504: answered 504',
+    ]);
+  });
+});
+
+describe('a delivery that keeps failing for a reason that can pass (Vault or the Secret API down)', () => {
+  it('is tried for as long as the run waits, said once as SecretIdDelayed past maxAttempts, and delivered when it passes', async () => {
+    let down = 6;
+    const a = replica(fakeCluster(), {
+      maxAttempts: 3,
+      issue: () =>
+        down-- > 0 ? Promise.reject(new SecretApiError(503, 'vault_unavailable', 'Vault is down')) : Promise.resolve(),
+    });
+    for (let i = 0; i < 7; i++) await a.reconciler.reconcile(KEY);
+    expect(a.steps.filter((s) => s === 'issue')).toHaveLength(7);
+    expect(a.steps.filter((s) => s.startsWith('event'))).toEqual(['event SecretIdDelayed', 'event SecretIdDelivered']);
   });
 });

@@ -9,11 +9,18 @@
  * annotation for the current run and did not write it itself never asks for one. What a crash does, by where it
  * happens:
  *   - before the annotation is stored: nothing was asked for; the next leader claims and delivers as usual;
- *   - after it, before the intake accepted a SecretID: the next leader delivers nothing to this run. secret-init
- *     waits out SECRET_INIT_TIMEOUT (default 300 s), exits 4, the kubelet restarts it with restartCount + 1, and
- *     that run gets its SecretID. A late pod, never a second SecretID for one run: a SecretID minted by the crashed
- *     leader but not yet sent never left its memory and expires unused with its wrapping TTL;
+ *   - after it, before the intake accepted a SecretID: the next leader leaves the run alone for HANDOVER_GRACE_MS,
+ *     longer than any delivery the old leader may still be finishing (it stopped its work when it lost the Lease,
+ *     before the Lease could pass). If the init container still waits then, the run is taken over: claimed again
+ *     and delivered. A SecretID minted by the crashed leader but not sent never left its memory and expires unused;
+ *     one it sent and the pod took leaves the init container done (or its port closed) within the grace;
  *   - after the intake accepted it: nothing more to do, the annotation already says so.
+ * A leader that stops in good order (SIGTERM, a lost Lease) first lets its deliveries in flight end, then takes its
+ * claims off the runs it did not finish ({@link PodReconciler.handOver}): the next leader delivers to them at once.
+ *
+ * A failure worth retrying is retried for as long as the run waits (with capped backoff): after maxAttempts a Warning
+ * `SecretIdDelayed` says so, once. Only a refusal that retrying cannot change (a namespace not granted, the Secret
+ * API's permanent answer) or repeated interceptions end the run's deliveries.
  */
 import { NAMESPACE_APPS_ANNOTATION, type TSecretIdResponse } from '@secret-api/contract';
 import { ANNOTATIONS } from '../config.js';
@@ -43,25 +50,36 @@ export class DeliveryLedger {
   readonly claimed = new Map<string, Mark & { stored: boolean }>();
   readonly failed = new Map<string, Mark>();
   readonly unsent = new Map<string, Unsent>();
+  /** Runs another replica claimed, still waiting when this one first saw them: since when. */
+  readonly inherited = new Map<string, Mark & { since: number }>();
+  /** Runs whose slow delivery was said (SecretIdDelayed), so it is said once. */
+  readonly delayed = new Map<string, Mark>();
 
   forget(key: string): void {
-    this.served.delete(key);
-    this.claimed.delete(key);
-    this.failed.delete(key);
-    this.unsent.delete(key);
+    for (const map of this.maps()) map.delete(key);
   }
 
   /** After a full list: drops what is known of pods that no longer exist (deleted while this replica was not leading). */
   retainOnly(keys: ReadonlySet<string>): void {
-    for (const map of [this.served, this.claimed, this.failed, this.unsent]) {
+    for (const map of this.maps()) {
       for (const key of map.keys()) if (!keys.has(key)) map.delete(key);
     }
   }
+
+  private maps(): Map<string, unknown>[] {
+    return [this.served, this.claimed, this.failed, this.unsent, this.inherited, this.delayed];
+  }
 }
+
+/**
+ * How long a run another replica claimed is left to it before this leader takes it over: more than the longest
+ * delivery (the claim's write, the Secret API's answer, the intake's 15 s) an earlier leader may still be finishing.
+ */
+export const HANDOVER_GRACE_MS = 30_000;
 
 export interface PodReconcilerDeps {
   cache: { get(key: string): PodView | undefined };
-  queue: Pick<WorkQueue, 'addRateLimited' | 'forget' | 'attempts'>;
+  queue: Pick<WorkQueue, 'addRateLimited' | 'addAfter' | 'forget' | 'attempts'>;
   secretApi: Pick<SecretApiClient, 'issueSecretId'>;
   /** Whether the pod's namespace may run the app it names (namespace-grants.ts). */
   namespaces: Pick<NamespaceGrants, 'allows'>;
@@ -76,6 +94,8 @@ export interface PodReconcilerDeps {
   ledger?: DeliveryLedger;
   /** The POST to the init container's intake; intake.ts unless a test passes its own. */
   intake?: typeof deliverToIntake;
+  /** {@link HANDOVER_GRACE_MS} unless a test passes its own. */
+  handoverGraceMs?: number;
 }
 
 interface Mark {
@@ -94,11 +114,18 @@ export class PodReconciler {
   private readonly claimed: DeliveryLedger['claimed'];
   private readonly failed: DeliveryLedger['failed'];
   private readonly unsent: DeliveryLedger['unsent'];
+  private readonly delayed: DeliveryLedger['delayed'];
   private readonly ledger: DeliveryLedger;
 
   constructor(private readonly deps: PodReconcilerDeps) {
     this.ledger = deps.ledger ?? new DeliveryLedger();
-    ({ served: this.served, claimed: this.claimed, failed: this.failed, unsent: this.unsent } = this.ledger);
+    ({
+      served: this.served,
+      claimed: this.claimed,
+      failed: this.failed,
+      unsent: this.unsent,
+      delayed: this.delayed,
+    } = this.ledger);
   }
 
   private markOf(map: Map<string, Mark>, key: string, pod: PodView): number | undefined {
@@ -118,11 +145,81 @@ export class PodReconciler {
       await this.deps.restarts.restart(key, pod, action.message);
       return;
     }
-    if (action.kind !== 'deliver' && action.kind !== 'refuse') return;
+    if (action.kind === 'none') return;
     const failedFor = this.markOf(this.failed, key, pod);
     if (failedFor !== undefined && failedFor >= action.restartCount) return; // gave up on this container run
     if (action.kind === 'refuse') this.giveUp(key, pod, action.restartCount, action.message);
+    else if (action.kind === 'claimedElsewhere' && this.stillInherited(key, pod, action.restartCount)) return;
     else await this.deliver(key, pod, action.app, action.podIP, action.restartCount);
+  }
+
+  /**
+   * Whether a run another replica claimed is still left to it (and this pod is queued again for when the grace
+   * ends); false once it is this replica's to deliver to.
+   */
+  private stillInherited(key: string, pod: PodView, restartCount: number): boolean {
+    const grace = this.deps.handoverGraceMs ?? HANDOVER_GRACE_MS;
+    const where = { pod: pod.name, namespace: pod.namespace, restartCount };
+    let mark = this.ledger.inherited.get(key);
+    if (!mark || mark.uid !== pod.uid || mark.restartCount !== restartCount) {
+      mark = { uid: pod.uid, restartCount, since: Date.now() };
+      this.ledger.inherited.set(key, mark);
+      this.deps.log.info(
+        'a run another replica claimed is still waiting for its SecretID; taking it over unless it ends',
+        {
+          ...where,
+          inSeconds: Math.round(grace / 1000),
+        },
+      );
+    }
+    const left = mark.since + grace - Date.now();
+    if (left > 0) {
+      this.deps.queue.addAfter(key, left);
+      return true;
+    }
+    this.ledger.inherited.delete(key);
+    this.deps.log.warn('taking over a run another replica claimed and did not finish', where);
+    return false;
+  }
+
+  /**
+   * At the end of a term, once no delivery is in flight: takes this replica's claim off each run it claimed and did
+   * not finish, so the next leader delivers to it at once rather than after {@link HANDOVER_GRACE_MS}. The JSON patch
+   * tests the pod's uid and the claim's value: a run claimed anew meanwhile is left alone. Returns how many.
+   */
+  async handOver(): Promise<number> {
+    const open = [...this.claimed].filter(([key, mark]) => {
+      const done = (map: Map<string, Mark>) => {
+        const m = map.get(key);
+        return m !== undefined && m.uid === mark.uid && m.restartCount >= mark.restartCount;
+      };
+      return !done(this.served) && !done(this.failed);
+    });
+    const results = await Promise.all(
+      open.map(async ([key, mark]) => {
+        const [namespace, name] = key.split('/') as [string, string];
+        const annotation = `/metadata/annotations/${jsonPointerToken(ANNOTATIONS.delivered)}`;
+        try {
+          await this.deps.kube.patchQuietly(
+            podPath(namespace, name),
+            [
+              { op: 'test', path: '/metadata/uid', value: mark.uid },
+              { op: 'test', path: annotation, value: String(mark.restartCount) },
+              { op: 'remove', path: annotation },
+            ],
+            'json',
+          );
+          this.claimed.delete(key);
+          return true;
+        } catch {
+          return false; // gone, claimed anew, or no API server: the next leader's grace covers it
+        }
+      }),
+    );
+    const handed = results.filter(Boolean).length;
+    if (open.length > 0)
+      this.deps.log.info('handed over the runs this replica had claimed', { runs: handed, of: open.length });
+    return handed;
   }
 
   private async deliver(key: string, pod: PodView, app: string, podIP: string, restartCount: number): Promise<void> {
@@ -219,31 +316,61 @@ export class PodReconciler {
           'SecretIdIntercepted',
           `The init container reports that the SecretID delivered for app ${app} had already been unwrapped: it may have been intercepted`,
         );
-        this.retry(key, pod, restartCount, 'the intake said the wrapping token we delivered was already used');
+        this.retry(key, pod, restartCount, 'the intake said the wrapping token we delivered was already used', {
+          transient: false,
+        });
         return;
       }
       case 'unreachable':
         this.unsent.set(key, { uid: pod.uid, restartCount, secretId, issuedAt: Date.now() });
         this.retry(key, pod, restartCount, `intake at ${podIP}:${deps.intakePort} not reachable (${outcome.reason})`);
         return;
-      case 'refused':
+      case 'refused': {
         // 503: busy (a flood of deliveries) or Vault unreachable from the pod; the token was only looked up, never
-        // unwrapped, so the same one is offered again rather than a new SecretID minted per try.
+        // unwrapped, so the same one is offered again rather than a new SecretID minted per try. Anything else (504:
+        // Vault never answered the unwrap, which may have spent the token) gets a fresh one.
         if (outcome.status === 503)
           this.unsent.set(key, { uid: pod.uid, restartCount, secretId, issuedAt: Date.now() });
-        this.retry(key, pod, restartCount, `intake answered ${outcome.status}`);
+        const reason = `intake answered ${outcome.status}${outcome.detail ? `: ${outcome.detail}` : ''}`;
+        // Said where an operator looks: a pod that keeps refusing is a pod that does not start.
+        deps.log.warn('the init container did not take the SecretID; delivering again', { ...where, reason });
+        this.retry(key, pod, restartCount, reason);
         return;
+      }
     }
   }
 
-  private retry(key: string, pod: PodView, restartCount: number, reason: string): void {
+  /**
+   * Queues the run again with backoff. A transient failure (Vault or the Secret API down, the intake not listening
+   * yet) is retried for as long as the run waits — giving up would leave the pod waiting out SECRET_INIT_TIMEOUT
+   * after the outage ended — and said once, as a Warning, when it reaches maxAttempts. Interceptions end there.
+   */
+  private retry(
+    key: string,
+    pod: PodView,
+    restartCount: number,
+    reason: string,
+    { transient = true }: { transient?: boolean } = {},
+  ): void {
     if (this.deps.queue.attempts(key) + 1 >= this.deps.maxAttempts) {
-      this.giveUp(key, pod, restartCount, `gave up after ${this.deps.maxAttempts} attempts; last: ${reason}`);
-      return;
+      if (!transient) {
+        this.giveUp(key, pod, restartCount, `gave up after ${this.deps.maxAttempts} attempts; last: ${reason}`);
+        return;
+      }
+      this.sayDelayed(key, pod, restartCount, reason);
     }
     const attempt = this.deps.queue.addRateLimited(key);
     this.deps.metrics.retries.inc();
     this.deps.log.debug('delivery will be retried', { pod: pod.name, namespace: pod.namespace, attempt, reason });
+  }
+
+  private sayDelayed(key: string, pod: PodView, restartCount: number, reason: string): void {
+    const said = this.delayed.get(key);
+    if (said && said.uid === pod.uid && said.restartCount >= restartCount) return;
+    this.delayed.set(key, { uid: pod.uid, restartCount });
+    const message = `no SecretID delivered after ${this.deps.maxAttempts} attempts; still trying. Last: ${reason}`;
+    this.deps.log.warn('SecretID delivery delayed', { pod: pod.name, namespace: pod.namespace, reason });
+    this.deps.events.record(podTarget(pod), 'Warning', 'SecretIdDelayed', message);
   }
 
   private giveUp(key: string, pod: PodView, restartCount: number, message: string): void {

@@ -2,7 +2,9 @@
  * Restarts (deletes) a pod whose refresh sidecar failed: its Vault token and leases are no longer being kept
  * alive, so the app will soon hold dead credentials; a new pod gets fresh ones. Rate-limited by a token bucket
  * (SECRET_CONTROLLER_RESTARTS_PER_MINUTE) so a Vault outage that fails every sidecar at once cannot take every
- * pod of the cluster down together; a pod over the limit is looked at again when a token is due.
+ * pod of the cluster down together; a pod over the limit is looked at again when a token is due. And held while a
+ * new pod could not start (the Secret API or its Vault down): the pod keeps serving on what it rendered, its sidecar
+ * (restarted by the kubelet) may yet renew the token once Vault is back, and if not, the pod goes then.
  */
 import { podPath, type KubeClient } from '../kube/client.js';
 import type { EventRecorder } from '../kube/events.js';
@@ -43,19 +45,53 @@ export interface SidecarRestartDeps {
   metrics: Metrics;
   log: Logger;
   restartsPerMinute: number;
+  /** Whether a new pod could get its SecretID now (the Secret API's readiness; cached here for a few seconds). */
+  canServeNewPods: () => Promise<boolean>;
+  /** How long one readiness answer is trusted; {@link READINESS_TTL_MS} unless a test passes its own. */
+  readinessTtlMs?: number;
 }
+
+/** How soon a held restart is looked at again, and how long one readiness answer is trusted. */
+const HOLD_RECHECK_MS = 10_000;
+const READINESS_TTL_MS = 5_000;
 
 export class SidecarRestarts {
   private readonly bucket: TokenBucket;
   /** uid of pods already deleted, so a requeue before the informer sees the deletion does not delete twice. */
   private readonly deleted = new Set<string>();
+  /** uid of pods whose held restart was said, so it is said once. */
+  private readonly held = new Set<string>();
+  private readiness: { at: number; answer: Promise<boolean> } | undefined;
 
   constructor(private readonly deps: SidecarRestartDeps) {
     this.bucket = new TokenBucket(deps.restartsPerMinute);
   }
 
+  /** One readiness question for every restart within a few seconds: a Vault outage fails many sidecars at once. */
+  private canServeNewPods(): Promise<boolean> {
+    const now = Date.now();
+    if (!this.readiness || now - this.readiness.at > (this.deps.readinessTtlMs ?? READINESS_TTL_MS)) {
+      this.readiness = { at: now, answer: this.deps.canServeNewPods() };
+    }
+    return this.readiness.answer;
+  }
+
   async restart(key: string, pod: PodView, why: string): Promise<void> {
     if (this.deleted.has(pod.uid)) return;
+    if (!(await this.canServeNewPods())) {
+      if (!this.held.has(pod.uid)) {
+        this.held.add(pod.uid);
+        if (this.held.size > 10_000) this.held.clear();
+        this.deps.log.warn('holding the restart of a pod whose refresh sidecar failed: a new pod could not start now', {
+          pod: pod.name,
+          namespace: pod.namespace,
+          reason: why,
+          waitingFor: 'the Secret API and Vault to be ready',
+        });
+      }
+      this.deps.queue.addAfter(key, HOLD_RECHECK_MS);
+      return;
+    }
     const wait = this.bucket.take();
     if (wait > 0) {
       this.deps.log.info('pod restart postponed by the rate limit', {

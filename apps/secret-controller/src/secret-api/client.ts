@@ -1,5 +1,5 @@
 /**
- * The two Secret API calls the controller makes, authenticated with its own projected service-account token
+ * The Secret API calls the controller makes (and its readiness, which needs no token), authenticated with its own projected service-account token
  * (re-read when the kubelet rotates it). Responses are parsed with the contract's schemas.
  */
 import { readFileSync } from 'node:fs';
@@ -72,6 +72,20 @@ export class SecretApiClient {
   async issueSecretId(app: string, body: TSecretIdBody): Promise<TSecretIdResponse> {
     const path = buildPath(secretIdRoute.path, { app, cluster: this.options.cluster });
     return ZSecretIdResponse.parse(await this.call('POST', path, body));
+  }
+
+  /**
+   * Whether a new pod could get its SecretID now: the Secret API answers and reports Vault ready (`/readyz`). False
+   * when either is down, or the answer does not come within 5 s.
+   */
+  async canServeNewPods(): Promise<boolean> {
+    try {
+      const res = await request(`${this.options.url}/readyz`, this.agent, { method: 'GET', timeoutMs: 5_000 });
+      const checks = (res.body as { checks?: { vault?: unknown } } | null)?.checks;
+      return res.status === 200 && checks?.vault === 'ok';
+    } catch {
+      return false;
+    }
   }
 
   async listChanges(after: string | undefined): Promise<TChangesResponse> {

@@ -197,13 +197,22 @@ export class VaultClient {
 function httpError(req: VaultRequest, reply: VaultReply): VaultHttpError {
   const errors = Array.isArray(reply.body?.errors) ? reply.body.errors.filter((e) => typeof e === 'string') : [];
   const text = req.quoteVaultErrors === false ? '' : vaultErrorText(errors);
-  const what =
-    reply.status === 404 ? 'not found' : reply.status === 403 ? 'permission denied' : `Vault answered ${reply.status}`;
+  // Vault answers a path no engine is mounted at with 404 "no handler for route" (or, to a token whose policy does
+  // not cover it, 403 as for any such path): said apart from a secret that is not there.
+  const unmounted = reply.status === 404 && errors.some((e) => e.includes('no handler for route'));
+  const what = unmounted
+    ? 'no secrets engine is mounted at that path'
+    : reply.status === 404
+      ? 'not found'
+      : reply.status === 403
+        ? "permission denied (the pod's policy does not allow this path, or nothing is mounted there)"
+        : `Vault answered ${reply.status}`;
+  const quoted = text && (unmounted || (reply.status !== 404 && reply.status !== 403));
   return new VaultHttpError(
     reply.status,
     req.method,
     req.path,
     errors,
-    `${req.method} ${req.path}: ${what}${text && reply.status !== 404 && reply.status !== 403 ? ` (${text})` : ''}`,
+    `${req.method} ${req.path}: ${what}${quoted ? ` (${text})` : ''}`,
   );
 }

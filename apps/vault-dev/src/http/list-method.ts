@@ -665,6 +665,10 @@ export interface ListAwareServerOptions {
   maxHeaderSize?: number;
   /** Node's `keepAliveTimeout` in ms (default 5000). */
   keepAliveTimeout?: number;
+  /** Node's `headersTimeout` in ms (default 60000): time to receive a request's headers. */
+  headersTimeout?: number;
+  /** Node's `requestTimeout` in ms (default 300000): time to receive a whole request. */
+  requestTimeout?: number;
 }
 
 export interface ListAwareServer {
@@ -691,6 +695,8 @@ export function createListAwareServer(
     // Framing must agree with llhttp's, so never let --insecure-http-parser make it lenient.
     insecureHTTPParser: false,
     ...(options.keepAliveTimeout === undefined ? {} : { keepAliveTimeout: options.keepAliveTimeout }),
+    ...(options.headersTimeout === undefined ? {} : { headersTimeout: options.headersTimeout }),
+    ...(options.requestTimeout === undefined ? {} : { requestTimeout: options.requestTimeout }),
   });
 
   let closing = false;

@@ -8,7 +8,9 @@
  * MAX_ROWS_PER_INSERT), so under load a statement carries more events rather than statements piling
  * up. The queue is bounded: past `maxQueued` events (default 10,000, ~3 MiB) a batched event's
  * request waits for its write like any other, so a slow database slows callers instead of growing
- * memory. A database failure loses events, but never silently: each loss is logged.
+ * memory. A failed insert is tried once more (the trail's connection is opened anew: a database failover or a
+ * killed session costs no events, at worst stores one twice when the first insert committed unheard); an event lost even so is never lost silently: it is logged with all its fields,
+ * and a request waiting for it is told, so an answer that discloses a secret can be withheld (http/pipeline.ts).
  */
 import type { TAuditResult } from '@secret-api/contract';
 import type { Logger } from '../../observability/logger.js';
@@ -91,8 +93,8 @@ export class AuditTrail {
   /** Sequence numbers: the newest event recorded, and the newest whose insert has ended. */
   private recordedSeq = 0;
   private writtenSeq = 0;
-  /** Requests waiting for every event up to `seq` to be written, in `seq` order. */
-  private waiters: { seq: number; done: () => void }[] = [];
+  /** Requests waiting for every event up to `seq` to be written, in `seq` order; told whether theirs was. */
+  private waiters: { seq: number; done: (written: boolean) => void }[] = [];
   private writing = false;
   /** The batched events have waited long enough: write them even if no request waits. */
   private due = false;
@@ -111,22 +113,25 @@ export class AuditTrail {
     this.maxQueued = options.maxQueued ?? 10_000;
   }
 
-  /** Resolves once the event is in the table — at once for a batched event, unless the queue is full. */
-  record(event: AuditEventInput, { batched = false }: { batched?: boolean } = {}): Promise<void> {
+  /**
+   * Resolves once the event is in the table (true) or lost (false, and logged) — at once, true, for a batched
+   * event, unless the queue is full.
+   */
+  record(event: AuditEventInput, { batched = false }: { batched?: boolean } = {}): Promise<boolean> {
     this.queue.push(toRow(event));
     const seq = ++this.recordedSeq;
     if (batched && this.queue.length <= this.maxQueued) {
       if (this.queue.length >= this.maxBatch) this.due = true;
       if (this.due) void this.write();
       else this.timer ??= setTimeout(this.onTimer, this.flushMs).unref();
-      return Promise.resolve();
+      return Promise.resolve(true);
     }
     return this.writtenThrough(seq);
   }
 
   /** Writes every event recorded so far; resolves once they are in the database (or logged as lost). */
-  flush(): Promise<void> {
-    return this.writtenThrough(this.recordedSeq);
+  async flush(): Promise<void> {
+    await this.writtenThrough(this.recordedSeq);
   }
 
   /** Writes what is queued, then ends the store's connection: at shut-down. */
@@ -153,9 +158,9 @@ export class AuditTrail {
     void this.write();
   };
 
-  private writtenThrough(seq: number): Promise<void> {
-    if (seq <= this.writtenSeq) return Promise.resolve();
-    return new Promise<void>((done) => {
+  private writtenThrough(seq: number): Promise<boolean> {
+    if (seq <= this.writtenSeq) return Promise.resolve(true);
+    return new Promise<boolean>((done) => {
       this.waiters.push({ seq, done });
       if (!this.writing && !this.writeSoon) {
         this.writeSoon = true;
@@ -185,13 +190,21 @@ export class AuditTrail {
           if (this.timer) clearTimeout(this.timer);
           this.timer = null;
         }
-        try {
-          await this.insertBatch(rows);
-        } catch (err) {
-          this.lost(rows, err);
-        }
+        const written = await this.insertBatch(rows).then(
+          () => true,
+          // Once more: the store opens a new connection for it.
+          () =>
+            this.insertBatch(rows).then(
+              () => true,
+              (err: unknown) => {
+                this.lost(rows, err);
+                return false;
+              },
+            ),
+        );
         this.writtenSeq += rows.length;
-        while (this.waiters.length > 0 && this.waiters[0]!.seq <= this.writtenSeq) this.waiters.shift()!.done();
+        // The waiters resolved here are those of this statement's events (earlier ones were resolved before).
+        while (this.waiters.length > 0 && this.waiters[0]!.seq <= this.writtenSeq) this.waiters.shift()!.done(written);
       }
     } finally {
       this.writing = false;

@@ -11,6 +11,7 @@ import { TRY_LOCK_CALL, UNLOCK_CALL, type HeldKey, type SessionStatement } from 
 import { ApiError, notFound } from '../../http/api-error.js';
 import type { SecretDeps } from './deps.js';
 import { fingerprint } from './fingerprint.js';
+import { awaitingVault, type CheckedKey } from './repair.js';
 import { ANNOUNCE_CALL } from './secret-changes.js';
 import type { SetSecretInput } from './set-secret.js';
 
@@ -181,4 +182,37 @@ export async function confirm(deps: SecretDeps, held: HeldKey, written: Written)
 export async function appExists(deps: Pick<SecretDeps, 'prisma'>, name: string): Promise<boolean> {
   const rows = await deps.prisma.$queryRaw<{ found: number }[]>`SELECT 1 AS found FROM apps WHERE name = ${name}`;
   return rows.length > 0;
+}
+
+/** A pending row a set fenced: what it takes to record it again. */
+interface FencedRow {
+  id: bigint;
+  path: string;
+  version: number;
+  kvVersion: number | null;
+  actor: string;
+  comment: string | null;
+  fingerprint: string;
+  createdAt: Date;
+}
+
+/**
+ * Deletes the pending rows of earlier sets whose Vault writes may still land ({@link awaitingVault}). The set about
+ * to write takes their place in the numbering, and its check-and-set on Vault's current version — the same one
+ * theirs carry — makes sure they can no longer land once it has. Call under the key's lock; if the set's own write
+ * is refused or never sent, {@link unfence} puts them back (one of them may be what Vault applied instead).
+ */
+export async function fence(deps: Pick<SecretDeps, 'prisma'>, checked: CheckedKey): Promise<FencedRow[]> {
+  const current = checked.meta?.current_version ?? 0;
+  const ids = checked.rows.filter((r) => awaitingVault(r, current)).map((r) => String(r.id));
+  if (ids.length === 0) return [];
+  return deps.prisma.$queryRaw<FencedRow[]>`
+    DELETE FROM secret_versions WHERE id = ANY(${ids}::bigint[]) AND NOT confirmed
+    RETURNING id, path, version, kv_version AS "kvVersion", actor, comment, fingerprint, created_at AS "createdAt"`;
+}
+
+/** Records the rows {@link fence} deleted again, as they were: pending, for repair to settle. */
+export async function unfence(deps: Pick<SecretDeps, 'prisma'>, fenced: readonly FencedRow[]): Promise<void> {
+  if (fenced.length === 0) return;
+  await deps.prisma.secretVersion.createMany({ data: fenced.map((row) => ({ ...row, confirmed: false })) });
 }

@@ -54,6 +54,20 @@ async function versionFingerprint(deps: SecretDeps, path: string, kvVersion: num
 }
 
 /**
+ * A pending row whose version Vault does not have yet, recorded so recently that its write may still be applied: a
+ * request can wait in a slow Vault well after the API stopped waiting for its answer. Repair leaves it pending
+ * (deleting it would credit the version to nobody when it lands); a set fences it (see set-secret.ts).
+ */
+export function awaitingVault(row: RowState, current: number, now = Date.now()): boolean {
+  return (
+    !row.confirmed &&
+    row.kvVersion !== null &&
+    row.kvVersion > current &&
+    now - row.createdAt.getTime() <= OWN_WRITE_WINDOW_MS
+  );
+}
+
+/**
  * True when no row is pending, every row loaded describes a version Vault has (checked by creation
  * time), and every version Vault has is described by a row.
  */
@@ -168,6 +182,7 @@ async function settle(
 
   for (const row of rows.filter((r) => !r.confirmed)) {
     const info = infoOf(row.kvVersion);
+    if (awaitingVault(row, current)) continue;
     if (row.kvVersion === null || row.kvVersion > current || recorded.has(row.kvVersion)) {
       // Its Vault write never happened.
       await deps.prisma.secretVersion.delete({ where: { id: row.id } });

@@ -17,6 +17,10 @@
  * metadata would show, and the next read of the key repairs: Vault reset and then written outside
  * the API up to exactly the version the history holds as current.
  *
+ * A set whose Vault write went unanswered leaves its row pending, and repair keeps it so while the write may still
+ * land (see repair.ts); the next set fences it: takes its number and writes with the same check-and-set, so only one
+ * of the two can be applied.
+ *
  * The API version only grows: when Vault's numbering restarted (its KV metadata was deleted or
  * restored from an older backup), Vault writes version 1 again while the history goes on.
  */
@@ -31,10 +35,12 @@ import {
   appExists,
   appGone,
   confirm,
+  fence,
   foundAppGone,
   insertPending,
   lockAndRecord,
   recordedWithLock,
+  unfence,
   type Written,
 } from './pending-row.js';
 import { checkLocked, type CheckedKey } from './repair.js';
@@ -137,9 +143,19 @@ async function setFromVault(deps: SecretDeps, input: SetSecretInput): Promise<Wr
     const holds = input.cas === current || (input.cas === 0 && !live);
     if (!holds) throw casMismatch(input.key, input.cas, current, live);
   }
+  const fenced = await fence(deps, checked);
   const row = await insertPending(deps, input, kvCurrent + 1);
-  const written = await writeToVault(deps, input, { row, kvVersion: kvCurrent + 1, kvCreatedTime: null });
-  if (!written) throw new ApiError('cas_mismatch', `${input.key} was changed outside the Secret API meanwhile; retry`);
+  let written: Written | null;
+  try {
+    written = await writeToVault(deps, input, { row, kvVersion: kvCurrent + 1, kvCreatedTime: null });
+  } catch (err) {
+    if (err instanceof VaultUnavailableError && err.neverSent) await unfence(deps, fenced);
+    throw err;
+  }
+  if (!written) {
+    await unfence(deps, fenced);
+    throw new ApiError('cas_mismatch', `${input.key} was changed outside the Secret API meanwhile; retry`);
+  }
   return written;
 }
 
