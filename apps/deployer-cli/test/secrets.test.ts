@@ -79,6 +79,15 @@ describe('secrets set', () => {
     expect((await reveal('TLS_KEY')).stdout).toBe('-----BEGIN KEY-----\nabc\n-----END KEY-----\n');
   });
 
+  it('stores a value with a NUL byte as is, warning that a SECRET_* variable cannot carry it', async () => {
+    const path = join(files, 'nul.bin');
+    await writeFile(path, Buffer.from([0x61, 0x00, 0x62]));
+    const r = await runCli(['secrets', 'set', 'shop', 'NUL_VALUE', '--from-file', path], { env: owner });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Warning: the value of NUL_VALUE contains a NUL byte');
+    expect((await reveal('NUL_VALUE')).stdout).toBe('a\0b');
+  });
+
   it('keeps a leading byte-order mark, from a file and from stdin: it is part of the value', async () => {
     const path = join(files, 'bom.txt');
     await writeFile(path, '\ufeffwith-bom');

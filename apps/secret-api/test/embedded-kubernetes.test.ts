@@ -338,10 +338,17 @@ describe('the embedded Kubernetes as part of the stack', { timeout: 60_000 }, ()
       readdirSync(podsDir)
         .map((pod) => join(podsDir, pod, 'secret-refresh.log'))
         .filter(existsSync);
-    await until('every started refresh sidecar ready', async () => {
-      for (const log of refreshLogs()) if (!(await readFile(log, 'utf8')).includes('"msg":"ready')) return false;
-      return true;
-    });
+    const notReady = async () => {
+      const logs = await Promise.all(refreshLogs().map(async (log) => ({ log, text: await readFile(log, 'utf8') })));
+      return logs.filter(({ text }) => !text.includes('"msg":"ready'));
+    };
+    // A busy machine may take a while to start a sidecar; if one never gets there, its log says why.
+    await until('every started refresh sidecar ready', async () => (await notReady()).length === 0, 60_000).catch(
+      async (err: Error) => {
+        const waiting = (await notReady()).map(({ log, text }) => `${log}:\n${text.slice(-1500)}`).join('\n');
+        throw new Error(`${err.message.split('\n')[0]}; not ready:\n${waiting}`);
+      },
+    );
 
     const exited = new Promise<number | null>((resolve) => api?.once('exit', resolve));
     api?.kill('SIGINT');

@@ -74,6 +74,9 @@ describe('secret lifecycle', () => {
       destroyed: false,
     });
     expect(history.body.items[0].fingerprint).not.toBe(history.body.items[1].fingerprint);
+    // One version, one time: the history's, the list's and a read's agree (Vault's creation of it).
+    expect(history.body.items[0].createdAt).toBe(meta.body.updatedAt);
+    expect(history.body.items[0].createdAt).toBe(list.body.items[0].updatedAt);
 
     const rolled = await owner.post(`${S}/DB_PASSWORD/rollback`, { version: 1 });
     expect(rolled.body).toEqual({ key: 'DB_PASSWORD', version: 3 });

@@ -70,6 +70,13 @@ or \`--scope cluster:aws.stg\`, and the only argument is the KEY.`;
     const { checkParams } = await import('../../api/params.js');
     checkParams(routes.set, { ...params, key });
     const value = await readValue(describeTarget(target), key, flags['from-file']);
+    if (value.includes('\0')) {
+      // Stored as is (a template reads it whole), but the env file cannot hold it: said now, not at the pod's start.
+      process.stderr.write(
+        `Warning: the value of ${key} contains a NUL byte: templates read it, but a SECRET_* variable ` +
+          '(the env file, secret-init exec) cannot carry it and fails the pod\n',
+      );
+    }
     const body: TSetSecretBody = {
       value,
       ...(flags.comment !== undefined && { comment: flags.comment }),

@@ -81,7 +81,8 @@ async function readHistory(
       return {
         version: r.version,
         actor: r.actor,
-        createdAt: r.createdAt.toISOString(),
+        // When Vault created the version, as a read of it and the list say (the row is recorded just before).
+        createdAt: (r.kvCreatedTime ? new Date(r.kvCreatedTime) : r.createdAt).toISOString(),
         comment: r.comment,
         fingerprint: shownFingerprint(deps.historyKey, path, r.fingerprint),
         deleted: state?.deleted ?? false,
