@@ -208,26 +208,35 @@ describe('a database failure between the Vault write and the history row', () =>
   });
 });
 
+/**
+ * A stack whose Vault answers (or requests) can be held by a gate, with a 1 s Vault timeout; bob owns myapp, whose
+ * `key` he has set once (version 1).
+ */
+async function gatedStack(name: string, key: string) {
+  let gate: Awaited<ReturnType<typeof startVaultGate>> | undefined;
+  const stack = await startStack(name, {
+    env: async ({ vault }) => {
+      gate = await startVaultGate(vault.address);
+      return { VAULT_ADDR: gate.address, VAULT_TIMEOUT_MS: '1000' };
+    },
+  });
+  cleanups.push(() => stack.close());
+  cleanups.push(async () => gate?.close());
+  const admin = await stack.admin();
+  expect((await admin.post('/v1/apps', { name: 'myapp', ownerGroups: ['team'] })).status).toBe(201);
+  const bob = await stack.as('bob@example.com', ['team']);
+  expect((await bob.put(`/v1/apps/myapp/secrets/${key}`, { value: 'one' })).body.version).toBe(1);
+  return { stack, gate: gate!, admin, bob };
+}
+
 describe('a Vault write whose answer never came', () => {
   it('answers 503 saying the write may have been applied; repair then records it, and audits it in its author’s name', async () => {
-    let gate: Awaited<ReturnType<typeof startVaultGate>> | undefined;
-    const stack = await startStack('noanswer', {
-      env: async ({ vault }) => {
-        gate = await startVaultGate(vault.address);
-        return { VAULT_ADDR: gate.address, VAULT_TIMEOUT_MS: '1000' };
-      },
-    });
-    cleanups.push(() => stack.close());
-    cleanups.push(async () => gate?.close());
-    const admin = await stack.admin();
-    const owner = await stack.as('bob@example.com', ['team']);
-    expect((await admin.post('/v1/apps', { name: 'myapp', ownerGroups: ['team'] })).status).toBe(201);
-    expect((await owner.put('/v1/apps/myapp/secrets/SLOW', { value: 'one' })).body.version).toBe(1);
+    const { stack, gate, admin, bob: owner } = await gatedStack('noanswer', 'SLOW');
 
     // Vault applies the write; its answer is held past the client's timeout.
-    gate!.arm(isSecretWrite);
+    gate.arm(isSecretWrite);
     const reply = await owner.put('/v1/apps/myapp/secrets/SLOW', { value: 'two', comment: 'slow' });
-    gate!.release();
+    gate.release();
     expect(reply.status).toBe(503);
     expect(reply.body.type).toBe('urn:secret-api:problem:vault_unavailable');
     expect(reply.body.detail).toContain('may have been applied');
@@ -260,23 +269,6 @@ describe('a Vault write whose answer never came', () => {
 });
 
 describe('a Vault write that lands after the API stopped waiting for it', () => {
-  /** A stack whose Vault writes of myapp's secrets can be held before Vault sees them; bob owns myapp. */
-  async function lateStack(name: string) {
-    let gate: Awaited<ReturnType<typeof startVaultGate>> | undefined;
-    const stack = await startStack(name, {
-      env: async ({ vault }) => {
-        gate = await startVaultGate(vault.address);
-        return { VAULT_ADDR: gate.address, VAULT_TIMEOUT_MS: '1000' };
-      },
-    });
-    cleanups.push(() => stack.close());
-    cleanups.push(async () => gate?.close());
-    const admin = await stack.admin();
-    expect((await admin.post('/v1/apps', { name: 'myapp', ownerGroups: ['team'] })).status).toBe(201);
-    const bob = await stack.as('bob@example.com', ['team']);
-    expect((await bob.put('/v1/apps/myapp/secrets/LATE', { value: 'one' })).body.version).toBe(1);
-    return { stack, gate: gate!, admin, bob };
-  }
   const kvCurrent = async (stack: Awaited<ReturnType<typeof startStack>>) =>
     (await stack.vaultCall('GET', 'secret/metadata/myapp/LATE')).body.data.current_version as number;
   const versionsOf = async (client: ApiClient) =>
@@ -285,7 +277,7 @@ describe('a Vault write that lands after the API stopped waiting for it', () => 
     );
 
   it('is credited to its author although the key was read (and repaired) while it waited', async () => {
-    const { stack, gate, admin, bob } = await lateStack('landslate');
+    const { stack, gate, admin, bob } = await gatedStack('landslate', 'LATE');
     gate.arm(isSecretWrite, { before: true });
     const reply = await bob.put('/v1/apps/myapp/secrets/LATE', { value: 'two', comment: 'late' });
     expect(reply.status).toBe(503);
@@ -316,7 +308,7 @@ describe('a Vault write that lands after the API stopped waiting for it', () => 
   });
 
   it('is fenced out by the next set, which takes its version number', async () => {
-    const { stack, gate, bob } = await lateStack('fenced');
+    const { stack, gate, bob } = await gatedStack('fenced', 'LATE');
     gate.arm(isSecretWrite, { before: true });
     expect((await bob.put('/v1/apps/myapp/secrets/LATE', { value: 'two' })).status).toBe(503);
     const alice = await stack.as('alice@example.com', ['team']);
@@ -337,7 +329,7 @@ describe('a Vault write that lands after the API stopped waiting for it', () => 
   });
 
   it('that lands just before the next set keeps its author; the next set is told to retry', async () => {
-    const { stack, gate, bob } = await lateStack('fencelost');
+    const { stack, gate, bob } = await gatedStack('fencelost', 'LATE');
     gate.arm(isSecretWrite, { before: true });
     expect((await bob.put('/v1/apps/myapp/secrets/LATE', { value: 'two' })).status).toBe(503);
     // Alice's write is held in turn (bob's stays held for good); meanwhile bob's lands — Vault applies it as version 2.
