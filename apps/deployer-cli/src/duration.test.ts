@@ -14,11 +14,28 @@ describe('--since', () => {
     ['2026-01-02', '2026-01-02T00:00:00.000Z'],
     // Further back than the epoch: everything.
     ['99999999h', '1970-01-01T00:00:00.000Z'],
+    ['99999999999h', '1970-01-01T00:00:00.000Z'],
+    ['2024-02-29', '2024-02-29T00:00:00.000Z'],
   ])('%s is %s', (input, expected) => {
     expect(parseSince(input, NOW)).toBe(expected);
   });
 
-  it.each(['', '24', 'h', '1w', '-1h', 'yesterday', '2026-13-45', '2026-01-02T03:04:05'])('rejects %j', (input) => {
+  // Dates and times that do not exist are refused, not rolled over into others (2026-02-30 is not March 2).
+  it.each([
+    '',
+    '24',
+    'h',
+    '1w',
+    '-1h',
+    'yesterday',
+    '2026-13-45',
+    '2026-01-02T03:04:05',
+    '2026-02-30',
+    '2025-02-29',
+    '2026-04-31',
+    '2026-01-02T24:00:00Z',
+    '2026-01-02T23:60:00Z',
+  ])('rejects %j', (input) => {
     expect(() => parseSince(input, NOW)).toThrow(/neither a duration/);
   });
 });

@@ -220,7 +220,8 @@ describe('deployer deploy', () => {
       (d) => d.toJS() as { kind: string; metadata: { namespace?: string } },
     );
     expect(objects.map((o) => o.kind)).toEqual(['ConfigMap', 'ServiceAccount', 'Deployment']);
-    expect(objects[0]?.metadata.namespace).toBe('shop-prd');
+    // Every object where deploy would apply it, also the ones that name no namespace (the ServiceAccount).
+    expect(objects.map((o) => o.metadata.namespace)).toEqual(['shop-prd', 'shop-prd', 'shop-prd']);
     const [deployments, configMaps] = await Promise.all([
       apps.listNamespacedDeployment({ namespace: 'shop-prd' }),
       core.listNamespacedConfigMap({ namespace: 'shop-prd' }),
@@ -262,6 +263,41 @@ describe('deployer deploy', () => {
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('the kubeconfig has no context gone (it has kube-dev)');
+  });
+
+  it('exits 1 naming file and line of a kind the cluster does not serve, having applied nothing', async () => {
+    await mkdir(join(dir, 'app', 'bad'), { recursive: true });
+    await writeFile(join(dir, 'app', 'bad', 'web.yaml'), DEPLOYMENT);
+    await writeFile(
+      join(dir, 'app', 'bad', 'zz.yaml'),
+      '# a typo in the kind, and a resource of a CRD the cluster does not have\napiVersion: v1\nkind: ConfigMapp\nmetadata: { name: extra }\n---\napiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: { name: web }\n',
+    );
+    await writeFile(join(dir, 'app', 'bad.yml'), `${DEPLOYER_YML}manifests: [bad/]\n`);
+    const r = await runCli(['deploy', '--deployer-yml', join(dir, 'app', 'bad.yml'), '--cluster', 'aws.prd'], { env });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('cannot deploy: 2 problems in the manifests');
+    expect(r.stderr).toContain(
+      `${join(dir, 'app', 'bad', 'zz.yaml')}:2: ConfigMapp/extra: the cluster serves no kind ConfigMapp in v1`,
+    );
+    expect(r.stderr).toContain(
+      `${join(dir, 'app', 'bad', 'zz.yaml')}:6: ServiceMonitor/web: the cluster serves no kind ServiceMonitor in monitoring.coreos.com/v1`,
+    );
+    expect(r.stderr).toContain('nothing was applied');
+    expect((await apps.listNamespacedDeployment({ namespace: 'shop-prd' })).items).toEqual([]);
+    expect((await core.listNamespacedConfigMap({ namespace: 'shop-prd' })).items).toEqual([]);
+  });
+
+  it('exits 1 when the manifests give one object twice (a file listed alone and in its directory)', async () => {
+    await writeFile(join(dir, 'app', 'twice.yml'), `${DEPLOYER_YML}manifests: [k8s/, k8s/web.yaml]\n`);
+    const r = await runCli(
+      ['deploy', '--deployer-yml', join(dir, 'app', 'twice.yml'), '--cluster', 'aws.prd', '--dry-run'],
+      { env },
+    );
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(
+      `${join(dir, 'app', 'k8s', 'web.yaml')}:6: Deployment/web is given twice: deployer.yml's manifests name its file twice`,
+    );
+    expect(r.stdout).toBe('');
   });
 
   it('exits 3 when the Secret API does not know the app, having applied nothing', async () => {

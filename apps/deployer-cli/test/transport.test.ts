@@ -227,6 +227,18 @@ describe('the timeout covers the whole exchange', () => {
     expect(err.message).toBe(`the Secret API at ${url} did not answer within 0.1 s`);
   });
 
+  it('a change that goes unanswered may have been made: the message says to look before retrying', async () => {
+    const { url } = await httpServer(() => undefined);
+    const err = await failure(
+      client(url, 100).send(ensureAppRoleRoute, { params: { app: 'myapp', cluster: 'aws.stg' } }),
+    );
+    expect(err).toBeInstanceOf(NetworkError);
+    expect(err.message).toBe(
+      `the Secret API at ${url} did not answer within 0.1 s; the change may have been made all the same: look ` +
+        'before you retry (deployer secrets history, apps show)',
+    );
+  });
+
   it('headers but a body that never ends', async () => {
     const { url } = await httpServer((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '100' });

@@ -5,6 +5,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from './support/http.js';
+import { postgresAuditStore } from '../src/services/audit/audit-store.js';
 import { pollUntil } from './support/poll.js';
 import { startStack, type Stack } from './support/stack.js';
 
@@ -93,5 +94,24 @@ describe('an audit insert whose session dies', () => {
     }
     // The database is back: so are the answers.
     expect((await revealer.get('/v1/apps/myapp/secrets/K?reveal=true')).body.value).toBe('the-value');
+  });
+});
+
+describe('an audit insert that waits on a locked table', () => {
+  it('gives up after its timeout rather than hold the requests that wait for it', async () => {
+    const store = postgresAuditStore(stack.db.url, { insertTimeoutMs: 300 });
+    const locker = new pg.Client({ connectionString: stack.db.url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE audit_events IN EXCLUSIVE MODE');
+      const started = Date.now();
+      await expect(store.insert('[]')).rejects.toThrow(/statement timeout/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+      await store.close();
+    }
   });
 });

@@ -307,6 +307,28 @@ describe('a Vault write that lands after the API stopped waiting for it', () => 
     ]);
   });
 
+  it('is credited to its author however late it lands, when Vault holds the value the author sent', async () => {
+    const { stack, gate, bob } = await gatedStack('verylate', 'LATE');
+    gate.arm(isSecretWrite, { before: true });
+    expect((await bob.put('/v1/apps/myapp/secrets/LATE', { value: 'two' })).status).toBe(503);
+    // The write waited in Vault longer than a set's own write is expected to (5 min): the same value is still bob's.
+    const db = new pg.Client({ connectionString: stack.db.url });
+    await db.connect();
+    await db.query(`UPDATE secret_versions SET created_at = now() - interval '6 minutes' WHERE NOT confirmed`);
+    await db.end();
+    gate.release();
+    expect(
+      await pollUntil(
+        () => kvCurrent(stack),
+        (v) => v === 2,
+      ),
+    ).toBe(2);
+    expect(await versionsOf(bob)).toEqual([
+      [2, 'bob@example.com'],
+      [1, 'bob@example.com'],
+    ]);
+  });
+
   it('is fenced out by the next set, which takes its version number', async () => {
     const { stack, gate, bob } = await gatedStack('fenced', 'LATE');
     gate.arm(isSecretWrite, { before: true });

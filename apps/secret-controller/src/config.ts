@@ -148,6 +148,8 @@ export const ANNOTATIONS = {
   reads: 'secret-api.dev/reads',
   /** Written on a pod after delivery: `<init container restartCount>`, so a new leader does not deliver again. */
   delivered: 'secret-api.dev/secret-id-delivered',
+  /** Beside it: the replica (POD_NAME) that claimed the run, so a hand-over takes off its own claims only. */
+  claimedBy: 'secret-api.dev/secret-id-claimed-by',
   restartedAt: 'kubectl.kubernetes.io/restartedAt',
 } as const;
 

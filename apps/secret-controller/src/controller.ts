@@ -96,6 +96,7 @@ class Term {
       intakePort: config.intakePort,
       maxAttempts: config.maxAttempts,
       ledger,
+      identity: config.identity,
     }));
     this.restarter = new RolloutRestarter({
       secretApi,
@@ -179,6 +180,7 @@ export async function startController(config: Config, options: ControllerOptions
   const ledger = new DeliveryLedger();
   let term: Term | undefined;
   let stopping: Promise<void> = Promise.resolve();
+  let shuttingDown = false;
 
   const elector = new LeaseElector(
     kube,
@@ -193,7 +195,7 @@ export async function startController(config: Config, options: ControllerOptions
         metrics.leader.set(1);
         // A new term starts only once the last one has fully stopped.
         void stopping.then(() => {
-          if (elector.isLeader && !term) {
+          if (elector.isLeader && !term && !shuttingDown) {
             term = new Term(config, kube, secretApi, events, metrics, log, cursor, ledger, options.watchTimeoutSeconds);
           }
         });
@@ -227,6 +229,13 @@ export async function startController(config: Config, options: ControllerOptions
     metrics,
     isLeader: () => elector.isLeader,
     async stop({ release = true } = {}) {
+      // The term ends — deliveries in flight finish, the runs left unfinished are handed over — while this replica
+      // still holds the Lease: the next leader finds them free the moment it takes it.
+      shuttingDown = true;
+      const ending = term;
+      term = undefined;
+      stopping = stopping.then(() => ending?.stop());
+      await stopping;
       await elector.stop(release);
       await stopping;
       await events.flush();

@@ -175,7 +175,7 @@ describe('secret-init run: the env file', () => {
       });
       expect(r.code, name).toBe(2);
       expect(r.stderr).toContain(
-        `${name}: ${name.slice('SECRET_'.length)} is read by a shell, the loader, a runtime or a tool`,
+        `${name}: it would set ${name.slice('SECRET_'.length)}, which a shell, the loader, a runtime or a tool acts on`,
       );
       expect(() => readFileSync(join(base, 'env', 'variables'))).toThrow();
       const exec = await run({ VAULT_ADDR: stack.vault.address, VAULT_TOKEN: stack.vault.rootToken, [name]: 'x/y' }, [

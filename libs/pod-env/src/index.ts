@@ -109,7 +109,7 @@ export function reservedNameProblem(name: string): string | null {
     RESERVED_PREFIXES.some((p) => upper.startsWith(p)) ||
     RESERVED_SUFFIXES.some((s) => upper.endsWith(s))
   ) {
-    return `${name} is read by a shell, the loader, a runtime or a tool, which act on what it names; a secret may not set it`;
+    return `it would set ${name}, which a shell, the loader, a runtime or a tool acts on; a secret may not set it`;
   }
   return null;
 }

@@ -198,7 +198,12 @@ function reasonOf(err: unknown): string | undefined {
 
 function transportError(err: unknown, apiUrl: string, what: string, timeoutMs: number): Error {
   if (err instanceof RequestTimeoutError) {
-    return new NetworkError(`the Secret API at ${apiUrl} did not answer within ${timeoutMs / 1000} s`);
+    // A change that went unanswered may have been made all the same: said, so that nobody retries it blindly.
+    const change = !what.startsWith('GET ');
+    const maybe = change
+      ? '; the change may have been made all the same: look before you retry (deployer secrets history, apps show)'
+      : '';
+    return new NetworkError(`the Secret API at ${apiUrl} did not answer within ${timeoutMs / 1000} s${maybe}`);
   }
   if (err instanceof ResponseTooLargeError) {
     return new UnexpectedResponseError(

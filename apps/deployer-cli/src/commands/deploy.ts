@@ -92,12 +92,21 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
     const manifests = await project.readManifests(loaded.config.manifests.map((m) => resolve(loaded.dir, m)));
     const app = loaded.config.app;
 
-    // The kubeconfig context is checked before anything is written anywhere (Vault included).
+    // The kubeconfig context and the manifests are checked before anything is written anywhere (Vault included).
+    const checks = await import('../deploy/manifest-checks.js');
+    const duplicates = checks.duplicateProblems(manifests, cluster.namespace);
+    if (duplicates.length > 0) throw checks.manifestError(duplicates);
     const kube = flags['dry-run']
       ? undefined
       : (await import('../deploy/kube.js')).connectCluster(cluster.context, cluster.namespace, {
           forceConflicts: flags['force-conflicts'],
         });
+    if (kube) {
+      const unserved = await this.spin('Checking the manifests against the cluster', () =>
+        checks.unservedProblems(manifests, kube.servedKind),
+      );
+      if (unserved.length > 0) throw checks.manifestError(unserved);
+    }
     const { api, contract } = await this.connect();
     const role = await this.spin(`Ensuring the AppRole of ${app} in ${cluster.name}`, () =>
       api.send(contract.ensureAppRoleRoute, { params: { app, cluster: cluster.name } }),

@@ -18,6 +18,7 @@ import { UsageError } from '../errors.js';
 import { describeObject, isList } from '../inject/manifests.js';
 import type { KubeObject } from '../inject/manifests.js';
 import { ClusterUnreachableError, KubeApiError } from './errors.js';
+import type { ServedKind } from './manifest-checks.js';
 
 export const FIELD_MANAGER = 'deployer';
 
@@ -28,6 +29,8 @@ export interface Cluster {
   /** deployer.yml's namespace for the cluster: where objects that name none go. */
   namespace: string;
   read(object: KubeObject): Promise<KubeObject | undefined>;
+  /** Whether the cluster serves a kind, by discovery (cached per group version); undefined when it does not. */
+  servedKind: ServedKind;
   /** The pods of the context's namespace that match a label selector. */
   pods(labelSelector: string): Promise<KubeObject[]>;
   apply(object: KubeObject): Promise<{ object: KubeObject; action: ApplyAction }>;
@@ -44,6 +47,20 @@ export interface Cluster {
    * every kind that could.
    */
   pruneConfigMaps(labelSelector: string, keep: string): Promise<string[]>;
+}
+
+/** client-node's object API, with its discovery of a kind (cached per group version) open to the pre-flight check. */
+class DiscoveringObjectApi extends KubernetesObjectApi {
+  /** As KubernetesObjectApi.makeApiClient: the context's namespace is the default for objects that name none. */
+  static forConfig(kc: KubeConfig): DiscoveringObjectApi {
+    const client = kc.makeApiClient(DiscoveringObjectApi);
+    client.setDefaultNamespace(kc);
+    return client;
+  }
+
+  discover(apiVersion: string, kind: string) {
+    return this.resource(apiVersion, kind);
+  }
 }
 
 /** How much older than a deploy's own templates' ConfigMap an unused one must be before that deploy deletes it. */
@@ -97,7 +114,7 @@ export function connectCluster(context: string, namespace: string, options: Conn
     currentContext: context,
   });
   const server = kc.getCurrentCluster()?.server ?? context;
-  const client = KubernetesObjectApi.makeApiClient(kc);
+  const client = DiscoveringObjectApi.forConfig(kc);
 
   const call = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
     try {
@@ -121,6 +138,15 @@ export function connectCluster(context: string, namespace: string, options: Conn
       } catch (err) {
         if (err instanceof ApiException && err.code === 404) return undefined;
         throw kubeError(err, `reading ${describeObject(object)}`, server);
+      }
+    },
+    async servedKind(apiVersion, kind) {
+      try {
+        const resource = await client.discover(apiVersion, kind);
+        return resource === undefined ? undefined : { namespaced: resource.namespaced };
+      } catch (err) {
+        if (err instanceof ApiException && err.code === 404) return undefined; // no such group version
+        throw kubeError(err, `looking up kind ${kind} in ${apiVersion}`, server);
       }
     },
     async pods(labelSelector) {
@@ -282,6 +308,13 @@ function kubeError(err: unknown, what: string, server: string): Error {
   }
   const cause =
     (err as { code?: unknown; cause?: { code?: unknown } }).code ?? (err as { cause?: { code?: unknown } }).cause?.code;
+  // A system error (ECONNREFUSED, ETIMEDOUT, ENOTFOUND…) or a failed fetch is an unreachable cluster; anything else
+  // is the client refusing what it was given (an object it cannot map), which retrying later will not change.
+  const network =
+    (typeof cause === 'string' && /^E[A-Z_]+$/.test(cause)) || (err as { name?: unknown }).name === 'FetchError';
+  if (!network) {
+    return new UsageError(`Kubernetes at ${server}: ${what}: ${(err as Error).message}`, 'kube_client');
+  }
   return new ClusterUnreachableError(
     `cannot reach Kubernetes at ${server} while ${what}${typeof cause === 'string' ? ` (${cause})` : ''}`,
   );

@@ -237,6 +237,44 @@ interface Walk {
   problems: string[];
 }
 
+/**
+ * Kinds the API server keeps outside any namespace (Kubernetes' own; a custom resource's scope is its CRD's, which
+ * only the cluster knows).
+ */
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'Node',
+  'PersistentVolume',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'StorageClass',
+  'PriorityClass',
+  'IngressClass',
+  'RuntimeClass',
+  'CSIDriver',
+  'CSINode',
+  'VolumeAttachment',
+  'APIService',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'CertificateSigningRequest',
+  'FlowSchema',
+  'PriorityLevelConfiguration',
+]);
+
+/**
+ * An object that names no namespace, in the cluster's: where `deploy` applies it, and so where the printed manifests
+ * (`inject`, `deploy --dry-run`, a GitOps repository) put it too, whatever namespace the tool applying them defaults to.
+ */
+function inNamespace(object: KubeObject, namespace: string): KubeObject {
+  const metadata = isObject(object['metadata']) ? object['metadata'] : {};
+  if (metadata['namespace'] !== undefined || CLUSTER_SCOPED.has(String(object['kind']))) return object;
+  return { ...object, metadata: { ...metadata, namespace } };
+}
+
 function injectObject(object: KubeObject, options: InjectOptions, walk: Walk): KubeObject {
   if (isList(object)) {
     return {
@@ -249,7 +287,7 @@ function injectObject(object: KubeObject, options: InjectOptions, walk: Walk): K
   const path = POD_TEMPLATE_PATHS[kind];
   if (path === undefined) {
     walk.report.skipped.push({ object: name, reason: 'not a workload' });
-    return object;
+    return inNamespace(object, options.namespace);
   }
   const out = clone(object);
   const template = path.length === 0 ? out : at(out, path);
@@ -259,7 +297,7 @@ function injectObject(object: KubeObject, options: InjectOptions, walk: Walk): K
   }
   if (optedOut(out, template)) {
     walk.report.skipped.push({ object: name, reason: `${ANNOTATIONS.inject}: "false"` });
-    return object;
+    return inNamespace(object, options.namespace);
   }
   const metadata = isObject(out['metadata']) ? out['metadata'] : {};
   if (typeof metadata['namespace'] === 'string' && metadata['namespace'] !== options.namespace) {

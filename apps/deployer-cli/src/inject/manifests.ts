@@ -3,7 +3,7 @@
  * `items`, empty documents (helm's templates that rendered to nothing) dropped. Objects are plain JSON values:
  * injection works on the data, never on YAML nodes.
  */
-import { parseAllDocuments, stringify } from 'yaml';
+import { LineCounter, parseAllDocuments, stringify } from 'yaml';
 import { UsageError } from '../errors.js';
 
 export type KubeObject = Record<string, unknown>;
@@ -11,6 +11,8 @@ export type KubeObject = Record<string, unknown>;
 /** Where each object came from, to name it in errors. */
 export interface Manifest {
   source: string;
+  /** The line its document starts on (1-based). */
+  line: number;
   object: KubeObject;
 }
 
@@ -21,7 +23,8 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 /** Parses every document of one file (or stdin); `source` names it in errors. */
 export function parseManifests(text: string, source: string): Manifest[] {
   const out: Manifest[] = [];
-  for (const [index, doc] of parseAllDocuments(text).entries()) {
+  const lines = new LineCounter();
+  for (const [index, doc] of parseAllDocuments(text, { lineCounter: lines }).entries()) {
     if (doc.errors.length > 0) {
       const first = doc.errors[0];
       const where = first?.linePos?.[0] ? `:${first.linePos[0].line}:${first.linePos[0].col}` : '';
@@ -57,7 +60,9 @@ export function parseManifests(text: string, source: string): Manifest[] {
         );
       }
     }
-    out.push({ source, object: value });
+    // The document's first line of content (after a `---` and any comments before it).
+    const start = doc.contents?.range?.[0] ?? doc.range[0];
+    out.push({ source, line: lines.linePos(start).line, object: value });
   }
   return out;
 }

@@ -45,6 +45,7 @@ function replica(
     intakeAnswers?: number[];
     handoverGraceMs?: number;
     maxAttempts?: number;
+    identity?: string;
   } = {},
 ) {
   const steps: string[] = [];
@@ -65,17 +66,18 @@ function replica(
       patchQuietly: async (_path: string, patch: unknown) => {
         const ops = patch as { op: string; path: string; value: string }[];
         const name = (path: string) => path.split('/').at(-1)!.replace('~1', '/');
-        const remove = ops.find((o) => o.op === 'remove');
-        if (remove) {
-          const test = ops.find((o) => o.op === 'test' && o.path === remove.path);
-          if (cluster.annotations[name(remove.path)] !== test?.value)
+        const annotation = (o: { path: string }) => o.path.startsWith('/metadata/annotations/');
+        for (const test of ops.filter((o) => o.op === 'test' && annotation(o))) {
+          if (cluster.annotations[name(test.path)] !== test.value)
             throw Object.assign(new Error('test'), { status: 422 });
-          delete cluster.annotations[name(remove.path)];
+        }
+        for (const o of ops.filter((o) => o.op === 'remove')) delete cluster.annotations[name(o.path)];
+        for (const o of ops.filter((o) => o.op === 'add')) cluster.annotations[name(o.path)] = o.value;
+        if (ops.some((o) => o.op === 'remove')) {
           steps.push('unclaim');
           return;
         }
         const add = ops.find((o) => o.op === 'add') as { path: string; value: string };
-        cluster.annotations[name(add.path)] = add.value;
         steps.push(`claim ${add.value}`);
         if (options.loseClaimAnswer) {
           options.loseClaimAnswer = false;
@@ -88,6 +90,7 @@ function replica(
     metrics: createMetrics({ defaultMetrics: false }),
     intakePort: 8099,
     maxAttempts: options.maxAttempts ?? 5,
+    identity: options.identity ?? 'replica-a',
     ...(options.handoverGraceMs !== undefined ? { handoverGraceMs: options.handoverGraceMs } : {}),
     intake: async (_ip, _port, secretId) => {
       steps.push(options.intakeAnswers ? `intake ${secretId.wrappingToken}` : 'intake');
@@ -152,6 +155,20 @@ describe('one SecretID per init container run, across leaders', () => {
     expect(cluster.annotations['secret-api.dev/secret-id-delivered']).toBe('0');
   });
 
+  it('a replica that lost the Lease while another took its runs over leaves the new claims alone', async () => {
+    const cluster = fakeCluster();
+    const a = replica(cluster, { issue: crash, identity: 'replica-a' });
+    await a.reconciler.reconcile(KEY);
+    expect(cluster.annotations['secret-api.dev/secret-id-claimed-by']).toBe('replica-a');
+    const b = replica(cluster, { handoverGraceMs: 0, identity: 'replica-b' });
+    await b.reconciler.reconcile(KEY);
+    expect(b.steps).toEqual(['claim 0', 'issue', 'intake', 'event SecretIdDelivered']);
+    // a comes back from a long pause and hands over what it had claimed: the claim is b's now.
+    expect(await a.reconciler.handOver()).toBe(0);
+    expect(cluster.annotations['secret-api.dev/secret-id-delivered']).toBe('0');
+    expect(cluster.annotations['secret-api.dev/secret-id-claimed-by']).toBe('replica-b');
+  });
+
   it('the next run of the init container (restartCount + 1) gets its SecretID from the new leader', async () => {
     const cluster = fakeCluster();
     await replica(cluster, { issue: crash }).reconciler.reconcile(KEY);
@@ -212,8 +229,17 @@ describe('a delivery that keeps failing for a reason that can pass (Vault or the
       issue: () =>
         down-- > 0 ? Promise.reject(new SecretApiError(503, 'vault_unavailable', 'Vault is down')) : Promise.resolve(),
     });
+    let expedited = 0;
+    const retryFailedNow = a.queue.retryFailedNow.bind(a.queue);
+    a.queue.retryFailedNow = () => (expedited++, retryFailedNow());
     for (let i = 0; i < 7; i++) await a.reconciler.reconcile(KEY);
     expect(a.steps.filter((s) => s === 'issue')).toHaveLength(7);
+    // Working again after failures: the other runs waiting out a backoff are tried at once.
+    expect(expedited).toBe(1);
+    expect(a.warnings.map((w) => JSON.parse(w).msg)).toEqual([
+      'SecretID delivery failed; retrying',
+      'SecretID delivery delayed',
+    ]);
     expect(a.steps.filter((s) => s.startsWith('event'))).toEqual(['event SecretIdDelayed', 'event SecretIdDelivered']);
   });
 });

@@ -79,7 +79,7 @@ export const HANDOVER_GRACE_MS = 30_000;
 
 export interface PodReconcilerDeps {
   cache: { get(key: string): PodView | undefined };
-  queue: Pick<WorkQueue, 'addRateLimited' | 'addAfter' | 'forget' | 'attempts'>;
+  queue: Pick<WorkQueue, 'addRateLimited' | 'addAfter' | 'forget' | 'attempts' | 'retryFailedNow'>;
   secretApi: Pick<SecretApiClient, 'issueSecretId'>;
   /** Whether the pod's namespace may run the app it names (namespace-grants.ts). */
   namespaces: Pick<NamespaceGrants, 'allows'>;
@@ -96,6 +96,8 @@ export interface PodReconcilerDeps {
   intake?: typeof deliverToIntake;
   /** {@link HANDOVER_GRACE_MS} unless a test passes its own. */
   handoverGraceMs?: number;
+  /** This replica's name (POD_NAME), written beside each claim it makes. */
+  identity: string;
 }
 
 interface Mark {
@@ -198,14 +200,18 @@ export class PodReconciler {
     const results = await Promise.all(
       open.map(async ([key, mark]) => {
         const [namespace, name] = key.split('/') as [string, string];
-        const annotation = `/metadata/annotations/${jsonPointerToken(ANNOTATIONS.delivered)}`;
+        const claim = `/metadata/annotations/${jsonPointerToken(ANNOTATIONS.delivered)}`;
+        const claimant = `/metadata/annotations/${jsonPointerToken(ANNOTATIONS.claimedBy)}`;
         try {
+          // Ours only: a replica that took the run over meanwhile wrote the same value, but its own name beside it.
           await this.deps.kube.patchQuietly(
             podPath(namespace, name),
             [
               { op: 'test', path: '/metadata/uid', value: mark.uid },
-              { op: 'test', path: annotation, value: String(mark.restartCount) },
-              { op: 'remove', path: annotation },
+              { op: 'test', path: claim, value: String(mark.restartCount) },
+              { op: 'test', path: claimant, value: this.deps.identity },
+              { op: 'remove', path: claim },
+              { op: 'remove', path: claimant },
             ],
             'json',
           );
@@ -292,7 +298,10 @@ export class PodReconciler {
     switch (outcome.kind) {
       case 'delivered': {
         this.served.set(key, { uid: pod.uid, restartCount });
+        const recovered = deps.queue.attempts(key) > 0;
         deps.queue.forget(key);
+        // It had failed and works now (Vault is back, say): the others waiting out a backoff go again at once.
+        if (recovered) deps.queue.retryFailedNow();
         deps.metrics.deliveries.inc({ result: 'delivered' });
         deps.metrics.deliverySeconds.observe((performance.now() - started) / 1000);
         deps.log.info('SecretID delivered', { ...where, restartCount });
@@ -323,7 +332,10 @@ export class PodReconciler {
       }
       case 'unreachable':
         this.unsent.set(key, { uid: pod.uid, restartCount, secretId, issuedAt: Date.now() });
-        this.retry(key, pod, restartCount, `intake at ${podIP}:${deps.intakePort} not reachable (${outcome.reason})`);
+        // Usual while the pod starts: not said unless it lasts (SecretIdDelayed).
+        this.retry(key, pod, restartCount, `intake at ${podIP}:${deps.intakePort} not reachable (${outcome.reason})`, {
+          quiet: true,
+        });
         return;
       case 'refused': {
         // 503: busy (a flood of deliveries) or Vault unreachable from the pod; the token was only looked up, never
@@ -334,7 +346,7 @@ export class PodReconciler {
         const reason = `intake answered ${outcome.status}${outcome.detail ? `: ${outcome.detail}` : ''}`;
         // Said where an operator looks: a pod that keeps refusing is a pod that does not start.
         deps.log.warn('the init container did not take the SecretID; delivering again', { ...where, reason });
-        this.retry(key, pod, restartCount, reason);
+        this.retry(key, pod, restartCount, reason, { quiet: true });
         return;
       }
     }
@@ -350,7 +362,7 @@ export class PodReconciler {
     pod: PodView,
     restartCount: number,
     reason: string,
-    { transient = true }: { transient?: boolean } = {},
+    { transient = true, quiet = false }: { transient?: boolean; quiet?: boolean } = {},
   ): void {
     if (this.deps.queue.attempts(key) + 1 >= this.deps.maxAttempts) {
       if (!transient) {
@@ -361,6 +373,10 @@ export class PodReconciler {
     }
     const attempt = this.deps.queue.addRateLimited(key);
     this.deps.metrics.retries.inc();
+    // The first failure of a run is said where an operator looks; the next ones only once they add up.
+    if (attempt === 1 && !quiet) {
+      this.deps.log.warn('SecretID delivery failed; retrying', { pod: pod.name, namespace: pod.namespace, reason });
+    }
     this.deps.log.debug('delivery will be retried', { pod: pod.name, namespace: pod.namespace, attempt, reason });
   }
 
@@ -398,6 +414,11 @@ export class PodReconciler {
             op: 'add',
             path: `/metadata/annotations/${jsonPointerToken(ANNOTATIONS.delivered)}`,
             value: String(restartCount),
+          },
+          {
+            op: 'add',
+            path: `/metadata/annotations/${jsonPointerToken(ANNOTATIONS.claimedBy)}`,
+            value: this.deps.identity,
           },
         ],
         'json',

@@ -27,4 +27,16 @@ describe('the work queue', () => {
     expect(q.attempts('k')).toBe(0);
     q.shutDown();
   });
+
+  it('queues every key waiting out a failure backoff at once when asked (a dependency is back), not other delayed keys', async () => {
+    const q = new WorkQueue({ baseMs: 60_000, maxMs: 60_000, random: () => 0.5 });
+    q.addRateLimited('failed-1');
+    q.addRateLimited('failed-2');
+    q.addAfter('grace', 60_000);
+    expect(q.length).toBe(0);
+    expect(q.retryFailedNow()).toBe(2);
+    expect([await q.get(), await q.get()].sort()).toEqual(['failed-1', 'failed-2']);
+    expect(q.length).toBe(0);
+    q.shutDown();
+  });
 });

@@ -70,6 +70,22 @@ export class WorkQueue {
     return Math.round((this.backoff.random ?? Math.random)() * ceiling);
   }
 
+  /**
+   * Queues now every key that waits out a failure's backoff: what failed for all of them (Vault, the Secret API)
+   * just worked again, and each would otherwise wait out up to maxMs more. Returns how many.
+   */
+  retryFailedNow(): number {
+    let n = 0;
+    for (const [key, timer] of this.timers) {
+      if (!this.failures.has(key)) continue;
+      clearTimeout(timer);
+      this.timers.delete(key);
+      this.add(key);
+      n++;
+    }
+    return n;
+  }
+
   attempts(key: string): number {
     return this.failures.get(key) ?? 0;
   }

@@ -31,11 +31,18 @@ const INSERT_ROWS = `
     time timestamptz, actor text, action text, target text, app text, result text,
     request_id text, caller_request_id text, error text, details jsonb)`;
 
+/**
+ * How long one insert may take, lock waits included: requests wait for their events, and a reveal or SecretID issue
+ * whose event cannot be written is better refused (after one more try) than left hanging on a locked table.
+ */
+const INSERT_TIMEOUT_MS = 10_000;
+
 /** The trail's own connection to PostgreSQL: one insert is in flight at a time, so one connection. */
-export function postgresAuditStore(url: string): AuditStore {
+export function postgresAuditStore(url: string, { insertTimeoutMs = INSERT_TIMEOUT_MS } = {}): AuditStore {
   const pool = new pg.Pool({
     connectionString: url,
     max: 1,
+    statement_timeout: insertTimeoutMs,
     // Kept open while idle: the first audited request after a quiet spell would otherwise pay a new connection.
     idleTimeoutMillis: 0,
     connectionTimeoutMillis: 5_000,

@@ -191,9 +191,10 @@ async function settle(
     const actual = info ? await versionFingerprint(deps, path, row.kvVersion) : null;
     const kvCreatedTime = info?.created_time ?? null;
     // A set's write is sent right after its row is recorded and is never resent later: a version Vault created
-    // well after that is someone else's, even where its value can no longer be read to compare.
+    // well after that, whose value can no longer be read to compare, is taken for someone else's.
     const tooLate = kvCreatedTime !== null && Date.parse(kvCreatedTime) - row.createdAt.getTime() > OWN_WRITE_WINDOW_MS;
-    if (!tooLate && (actual === null || actual === row.fingerprint)) {
+    // The same value is the set's own write however late it landed; an unreadable one only within the window.
+    if (actual === row.fingerprint || (!tooLate && actual === null)) {
       // Vault holds our write (or no longer shows the value, and under the lock with cas only ours could be there).
       await deps.prisma.secretVersion.update({ where: { id: row.id }, data: { confirmed: true, kvCreatedTime } });
       await auditApplied(deps, path, row);
