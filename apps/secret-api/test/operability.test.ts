@@ -1,9 +1,11 @@
 /** /metrics tells the truth, /openapi.json and /docs describe the API, and logs never carry a secret. */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, routeKey } from '@secret-api/contract';
 import { OPERATIONS } from '../src/app.js';
 import type { ApiClient } from './support/http.js';
-import { startStack, type Stack } from './support/stack.js';
+import { pollUntil } from './support/poll.js';
+import { ADMIN_GROUP, startStack, type Stack } from './support/stack.js';
 
 let stack: Stack;
 let admin: ApiClient;
@@ -132,5 +134,25 @@ describe('access log', () => {
     for (const r of polled) expect(lines(r.headers.get('x-request-id'))).toEqual([]);
     expect(lines(asked.headers.get('x-request-id'))).toHaveLength(1);
     expect(lines(failedPoll.headers.get('x-request-id'))).toHaveLength(1);
+  });
+
+  it('logs a request its client abandoned before the answer, as status 499', async () => {
+    const before = stack.logs.length;
+    const { hostname, port } = new URL(stack.api.url);
+    // A body announced and never sent in full: the client gives up while the API still reads it.
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const token = await stack.issuer.sign({ sub: 'alice@example.com', groups: [ADMIN_GROUP] });
+    socket.write(`PUT /v1/scopes/global/secrets/K HTTP/1.1\r\nHost: api\r\nAuthorization: Bearer ${token}\r\n`);
+    socket.write('Content-Type: application/json\r\n');
+    socket.write('Content-Length: 100\r\n\r\n{"value":');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.destroy();
+    const abandoned = await pollUntil(
+      async () => stack.logs.slice(before).filter((l) => String(l['msg']).startsWith('request abandoned')),
+      (found) => found.length > 0,
+    );
+    expect(abandoned).toHaveLength(1);
+    expect(abandoned[0]).toMatchObject({ method: 'PUT', status: 499 });
   });
 });

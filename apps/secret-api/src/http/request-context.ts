@@ -56,25 +56,31 @@ export function requestContext(
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     const started = process.hrtime.bigint();
-    res.on('finish', () => {
+    const account = (status: number, abandoned: boolean) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       // Unmatched paths share one label: a scanner must not explode the metric's cardinality.
       const route = locals.route ?? 'unmatched';
-      metrics.httpRequests.inc({ route, method: req.method, status: String(res.statusCode) });
+      metrics.httpRequests.inc({ route, method: req.method, status: String(status) });
       metrics.httpDuration.observe({ route, method: req.method }, seconds);
-      const level =
-        res.statusCode >= 500 ? 'error' : res.statusCode < 300 && POLLED_ROUTES.has(route) ? 'debug' : 'info';
+      const level = status >= 500 ? 'error' : status < 300 && POLLED_ROUTES.has(route) ? 'debug' : 'info';
       if (!logger.isLevelEnabled(level)) return;
       const fields = {
         method: req.method,
         route,
-        status: res.statusCode,
+        status,
         durationMs: Math.round(seconds * 10_000) / 10,
         subject: locals.subject,
       };
       const log = requestLog(apiRes);
-      if (level === 'error') log.error(fields, 'request failed');
+      if (abandoned) log.info(fields, 'request abandoned: the client closed the connection before the answer');
+      else if (level === 'error') log.error(fields, 'request failed');
       else log[level](fields, 'request');
+    };
+    res.on('finish', () => account(res.statusCode, false));
+    // A client that gave up (its own timeout) still leaves a line: what it asked may have been done meanwhile.
+    // 499, as nginx counts a request its client closed.
+    res.on('close', () => {
+      if (!res.writableFinished) account(499, true);
     });
     return apiRes;
   };
