@@ -187,7 +187,8 @@ export class PodReconciler {
   /**
    * At the end of a term, once no delivery is in flight: takes this replica's claim off each run it claimed and did
    * not finish, so the next leader delivers to it at once rather than after {@link HANDOVER_GRACE_MS}. The JSON patch
-   * tests the pod's uid and the claim's value: a run claimed anew meanwhile is left alone. Returns how many.
+   * tests the pod's uid, the claim's value and its claimant (this replica): a run claimed anew meanwhile — by a
+   * replica that took it over — is left alone. Returns how many.
    */
   async handOver(): Promise<number> {
     const open = [...this.claimed].filter(([key, mark]) => {
