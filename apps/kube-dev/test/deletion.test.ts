@@ -67,6 +67,18 @@ describe('deletion', () => {
     await expect.poll(async () => (await call(kube, 'GET', cm('apps', 'parent'))).status).toBe(404);
   });
 
+  it('an unknown propagationPolicy, in the query or the body, is a 422 and deletes nothing', async () => {
+    await create('apps', { metadata: { name: 'kept' } });
+    const query = await call(kube, 'DELETE', `${cm('apps', 'kept')}?propagationPolicy=Bogus`);
+    expect(query.status).toBe(422);
+    expect(query.body.message).toBe(
+      'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Bogus": supported values: "Foreground", "Background", "Orphan", "nil"',
+    );
+    const body = await call(kube, 'DELETE', cm('apps', 'kept'), { propagationPolicy: 'orphan' });
+    expect(body.status).toBe(422);
+    expect((await call(kube, 'GET', cm('apps', 'kept'))).status).toBe(200);
+  });
+
   it('a namespace terminates: its pods stop gracefully, nothing new may be created in it, and it goes once empty', async () => {
     await call(kube, 'POST', '/api/v1/namespaces/doomed/serviceaccounts', { metadata: { name: 'web' } });
     const ready = join(mkdtempSync(join(tmpdir(), 'kube-dev-ns-')), 'ready');

@@ -158,6 +158,22 @@ async function readPatchBody(req: IncomingMessage, type: PatchType): Promise<unk
   }
 }
 
+const PROPAGATION_POLICIES = ['Foreground', 'Background', 'Orphan'];
+
+/** As the apiserver's ValidateDeleteOptions: an unknown policy is a 422 and nothing is deleted. */
+function propagationPolicyOf(value: string): DeleteOptions['propagationPolicy'] {
+  if (!PROPAGATION_POLICIES.includes(value)) {
+    throw errors.invalid('DeleteOptions', 'meta.k8s.io', '', [
+      {
+        field: 'propagationPolicy',
+        type: 'Unsupported value',
+        detail: `${JSON.stringify(value)}: supported values: "Foreground", "Background", "Orphan", "nil"`,
+      },
+    ]);
+  }
+  return value as DeleteOptions['propagationPolicy'];
+}
+
 function deleteOptionsOf(query: URLSearchParams, body: unknown): DeleteOptions {
   // A non-empty DeleteOptions body wins over the query.
   if (isPlainObject(body) && Object.keys(body).some((k) => k !== 'kind' && k !== 'apiVersion')) {
@@ -165,7 +181,7 @@ function deleteOptionsOf(query: URLSearchParams, body: unknown): DeleteOptions {
     return {
       ...(typeof body['gracePeriodSeconds'] === 'number' ? { gracePeriodSeconds: body['gracePeriodSeconds'] } : {}),
       ...(typeof body['propagationPolicy'] === 'string'
-        ? { propagationPolicy: body['propagationPolicy'] as DeleteOptions['propagationPolicy'] }
+        ? { propagationPolicy: propagationPolicyOf(body['propagationPolicy']) }
         : {}),
       ...(pre
         ? {
@@ -182,7 +198,7 @@ function deleteOptionsOf(query: URLSearchParams, body: unknown): DeleteOptions {
   const policy = query.get('propagationPolicy');
   return {
     ...(grace !== null && /^-?\d+$/.test(grace) ? { gracePeriodSeconds: Number(grace) } : {}),
-    ...(policy ? { propagationPolicy: policy as DeleteOptions['propagationPolicy'] } : {}),
+    ...(policy ? { propagationPolicy: propagationPolicyOf(policy) } : {}),
     ...(query.get('dryRun') === 'All' ? { dryRun: true } : {}),
   };
 }
