@@ -2,6 +2,8 @@
 // Secret API: the first deploy creates the objects and waits for the rollout, a second one changes nothing, and
 // --dry-run prints the manifests and applies nothing.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
@@ -297,6 +299,151 @@ describe('deployer deploy', () => {
     expect(r.stderr).toContain(
       `${join(dir, 'app', 'k8s', 'web.yaml')}:6: Deployment/web is given twice: deployer.yml's manifests name its file twice`,
     );
+    expect(r.stdout).toBe('');
+  });
+
+  it('applies a Namespace before the objects in it, wherever the manifests put it', async () => {
+    await mkdir(join(dir, 'app', 'ordered'), { recursive: true });
+    await writeFile(join(dir, 'app', 'ordered', 'a-web.yaml'), DEPLOYMENT);
+    await writeFile(
+      join(dir, 'app', 'ordered', 'b-extra.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: elsewhere, namespace: shop-extra }\ndata: { a: b }\n---\napiVersion: v1\nkind: Namespace\nmetadata: { name: shop-extra }\n',
+    );
+    await writeFile(
+      join(dir, 'app', 'ordered.yml'),
+      `${DEPLOYER_YML.replace('namespace: shop-prd', 'namespace: shop-ordered')}manifests: [ordered/]\n`,
+    );
+    const r = await runCli(
+      [
+        'deploy',
+        '--deployer-yml',
+        join(dir, 'app', 'ordered.yml'),
+        '--cluster',
+        'aws.prd',
+        '--create-namespace',
+        '--no-wait',
+      ],
+      { env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.indexOf('Namespace/shop-extra created')).toBeLessThan(
+      r.stderr.indexOf('ConfigMap/shop-extra/elsewhere created'),
+    );
+    expect((await core.readNamespacedConfigMap({ name: 'elsewhere', namespace: 'shop-extra' })).data).toEqual({
+      a: 'b',
+    });
+  });
+
+  it('exits 1 before anything is ensured or applied: a namespace that does not exist, or a workload inject refuses', async () => {
+    await writeFile(
+      join(dir, 'app', 'nonamespace.yml'),
+      DEPLOYER_YML.replace('app: shop', 'app: shopnew').replace('namespace: shop-prd', 'namespace: shop-missing'),
+    );
+    expect((await runCli(['apps', 'create', 'shopnew', '--owner-group', 'team-shop'], { env })).code).toBe(0);
+    const missing = await runCli(
+      ['deploy', '--deployer-yml', join(dir, 'app', 'nonamespace.yml'), '--cluster', 'aws.prd'],
+      {
+        env,
+      },
+    );
+    expect(missing.code, missing.stderr).toBe(1);
+    expect(missing.stderr).toContain(
+      'namespace shop-missing (deployer.yml, cluster aws.prd) does not exist in context kube-dev: deploy with --create-namespace',
+    );
+    await mkdir(join(dir, 'app', 'hostnet'), { recursive: true });
+    await writeFile(
+      join(dir, 'app', 'hostnet', 'web.yaml'),
+      DEPLOYMENT.replace('    spec:\n      containers:', '    spec:\n      hostNetwork: true\n      containers:'),
+    );
+    await writeFile(
+      join(dir, 'app', 'hostnet.yml'),
+      `${DEPLOYER_YML.replace('app: shop', 'app: shopnew')}manifests: [hostnet/]\n`,
+    );
+    const refused = await runCli(
+      ['deploy', '--deployer-yml', join(dir, 'app', 'hostnet.yml'), '--cluster', 'aws.prd'],
+      {
+        env,
+      },
+    );
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr).toContain('it uses hostNetwork');
+    // The AppRole was never ensured: the Secret API has none to show.
+    const approle = await fetch(`${api.url}/v1/apps/shopnew/clusters/aws.prd/approle`, {
+      headers: { Authorization: `Bearer ${api.adminToken}` },
+    });
+    expect(approle.status).toBe(404);
+  });
+
+  it('prints the namespace --create-namespace would create, with its grant, in --dry-run', async () => {
+    await writeFile(join(dir, 'app', 'granted.yml'), DEPLOYER_YML.replace('namespace: shop-prd', 'namespace: team-x'));
+    const r = await runCli(
+      [
+        'deploy',
+        '--deployer-yml',
+        join(dir, 'app', 'granted.yml'),
+        '--cluster',
+        'aws.prd',
+        '--dry-run',
+        '--create-namespace',
+      ],
+      { env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const [first] = parseAllDocuments(r.stdout).map((d) => d.toJS());
+    expect(first).toEqual({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'team-x', annotations: { 'secret-api.dev/apps': 'shop' } },
+    });
+  });
+
+  it('exits 5 within --request-timeout when the Kubernetes API stops answering, having applied nothing', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const kubeconfig = join(dir, 'silent-kubeconfig');
+    await writeFile(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: kube-dev',
+        `clusters: [{ name: silent, cluster: { server: "http://127.0.0.1:${(silent.address() as AddressInfo).port}", insecure-skip-tls-verify: true } }]`,
+        'users: [{ name: u, user: { token: t } }]',
+        'contexts: [{ name: kube-dev, context: { cluster: silent, user: u } }]',
+      ].join('\n'),
+    );
+    const started = Date.now();
+    const r = await runCli(
+      ['deploy', '--deployer-yml', join(dir, 'app', 'deployer.yml'), '--cluster', 'aws.prd', '--request-timeout', '1s'],
+      { env: { ...env, KUBECONFIG: kubeconfig } },
+    );
+    silent.closeAllConnections();
+    silent.close();
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain('did not answer within 1 s while looking up kind');
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('inject refuses one object given twice as deploy does, and prints nothing', async () => {
+    const web = join(dir, 'app', 'k8s', 'web.yaml');
+    const r = await runCli(
+      [
+        'inject',
+        web,
+        web,
+        '--deployer-yml',
+        join(dir, 'app', 'deployer.yml'),
+        '--cluster',
+        'aws.prd',
+        '--role-id',
+        'r',
+      ],
+      { env },
+    );
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('cannot inject: 2 problems in the manifests');
+    expect(r.stderr).toContain(`${web}:6: Deployment/web is given twice`);
+    expect(r.stderr).toContain('nothing was printed');
     expect(r.stdout).toBe('');
   });
 

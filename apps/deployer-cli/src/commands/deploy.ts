@@ -58,6 +58,10 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
       allowNo: true,
     }),
     timeout: Flags.string({ summary: 'How long to wait for the rollout (90s, 5m, 1h).', default: '5m' }),
+    'request-timeout': Flags.string({
+      summary: 'How long one request to the Kubernetes API may take (as kubectl --request-timeout).',
+      default: '30s',
+    }),
     'vault-addr': vaultAddrFlag,
     'force-conflicts': Flags.boolean({
       summary: 'Take over fields another field manager owns (kubectl scale, an autoscaler) instead of failing.',
@@ -100,13 +104,32 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
       ? undefined
       : (await import('../deploy/kube.js')).connectCluster(cluster.context, cluster.namespace, {
           forceConflicts: flags['force-conflicts'],
+          requestTimeoutMs: parseTimeout(flags['request-timeout'], '--request-timeout'),
         });
+    const { namespaceObject, applyOrder } = await import('../deploy/namespace.js');
     if (kube) {
       const unserved = await this.spin('Checking the manifests against the cluster', () =>
         checks.unservedProblems(manifests, kube.servedKind),
       );
       if (unserved.length > 0) throw checks.manifestError(unserved);
+      const given = manifests.some(
+        (m) =>
+          m.object['kind'] === 'Namespace' && (m.object['metadata'] as { name?: unknown })?.name === cluster.namespace,
+      );
+      if (
+        !flags['create-namespace'] &&
+        !given &&
+        (await kube.read(namespaceObject(cluster.namespace, app))) === undefined
+      ) {
+        throw checks.manifestError([
+          `namespace ${cluster.namespace} (deployer.yml, cluster ${cluster.name}) does not exist in context ` +
+            `${cluster.context}: deploy with --create-namespace, or create it first`,
+        ]);
+      }
     }
+    // What inject refuses (hostNetwork, a port of ours, another namespace) is found before the AppRole is ensured.
+    const preview = await project.injectionFor(loaded, cluster.name, '', vaultAddr);
+    inject(manifests, preview.options, preview.configMap);
     const { api, contract } = await this.connect();
     const role = await this.spin(`Ensuring the AppRole of ${app} in ${cluster.name}`, () =>
       api.send(contract.ensureAppRoleRoute, { params: { app, cluster: cluster.name } }),
@@ -125,12 +148,14 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
     };
 
     if (kube === undefined) {
+      // The namespace a real deploy would create comes first, with its grant: a GitOps tool must create it so.
+      const printed = flags['create-namespace'] ? [namespaceObject(cluster.namespace, app), ...objects] : objects;
       this.out(
         flags.output === 'json'
-          ? JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)
-          : renderManifests(objects),
+          ? JSON.stringify({ apiVersion: 'v1', kind: 'List', items: printed }, null, 2)
+          : renderManifests(printed),
       );
-      return { ...result, manifests: objects };
+      return { ...result, manifests: printed };
     }
 
     const { flatten } = await import('../deploy/kube.js');
@@ -149,7 +174,7 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
       );
     }
     const applied: KubeObjectLike[] = [];
-    for (const object of flatten(objects)) {
+    for (const object of applyOrder(flatten(objects))) {
       const outcome = await this.spin(`Applying ${describeObject(object)}`, () => kube.apply(object));
       result.applied.push({ object: describeObject(object), action: outcome.action });
       this.note(`${describeObject(object)} ${outcome.action}`);

@@ -82,6 +82,10 @@ own, and it is never written to the report.`;
       paths.length > 0
         ? await readManifests(paths)
         : parseManifests((await (await import('../io/input.js')).readStdinManifests()).toString('utf8'), 'stdin');
+    // One object given twice would be applied twice (or fought over by two copies): refused, as deploy refuses it.
+    const checks = await import('../deploy/manifest-checks.js');
+    const duplicates = checks.duplicateProblems(manifests, options.namespace);
+    if (duplicates.length > 0) throw checks.manifestError(duplicates, 'inject');
     const { objects, report } = inject(manifests, options, configMap);
     this.out(renderManifests(objects));
     for (const line of reportLines(report)) this.note(line);

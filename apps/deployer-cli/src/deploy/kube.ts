@@ -3,22 +3,15 @@
  * `deployer` and reads for the rollout. Loaded only by `deploy` (client-node is a large chunk of the bundle).
  */
 import { isDeepStrictEqual } from 'node:util';
-import {
-  ApiException,
-  AppsV1Api,
-  BatchV1Api,
-  CoreV1Api,
-  KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
-} from '@kubernetes/client-node';
-import type { KubernetesObject, V1APIResourceList } from '@kubernetes/client-node';
+import { ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { NAMESPACE_APPS_ANNOTATION, namespaceRunsApp } from '@secret-api/contract';
 import { UsageError } from '../errors.js';
 import { describeObject, isList } from '../inject/manifests.js';
 import type { KubeObject } from '../inject/manifests.js';
 import { ClusterUnreachableError, KubeApiError } from './errors.js';
 import type { ServedKind } from './manifest-checks.js';
+import { namespaceObject } from './namespace.js';
 
 export const FIELD_MANAGER = 'deployer';
 
@@ -52,16 +45,35 @@ export interface Cluster {
 /** client-node's object API, with its discovery of a kind (cached per group version) open to the pre-flight check. */
 class DiscoveringObjectApi extends KubernetesObjectApi {
   /** As KubernetesObjectApi.makeApiClient: the context's namespace is the default for objects that name none. */
-  static forConfig(kc: KubeConfig): DiscoveringObjectApi {
+  static forConfig(kc: KubeConfig, requestTimeoutMs: number): DiscoveringObjectApi {
     const client = kc.makeApiClient(DiscoveringObjectApi);
     client.setDefaultNamespace(kc);
+    client.requestTimeoutMs = requestTimeoutMs;
     return client;
   }
+
+  private requestTimeoutMs = REQUEST_TIMEOUT_MS;
 
   discover(apiVersion: string, kind: string) {
     return this.resource(apiVersion, kind);
   }
+
+  /**
+   * Every request of the object API (reads, discovery, applies, lists) ends within the request timeout: an API server
+   * that stops answering must not hold a deploy — or a CI job — without a word.
+   */
+  protected override requestPromise<T extends KubernetesObject>(
+    context: Parameters<KubernetesObjectApi['requestPromise']>[0],
+    type?: string,
+    options?: Parameters<KubernetesObjectApi['requestPromise']>[2],
+  ): Promise<T> {
+    context.setSignal(AbortSignal.timeout(this.requestTimeoutMs));
+    return super.requestPromise<T>(context, type, options);
+  }
 }
+
+/** How long one request to the API server may take (kubectl's --request-timeout, which has no default). */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /** How much older than a deploy's own templates' ConfigMap an unused one must be before that deploy deletes it. */
 const PRUNE_AFTER_MS = 10 * 60_000;
@@ -93,6 +105,8 @@ export interface ConnectOptions {
    * replicas) instead of failing with a conflict, as `kubectl apply --server-side --force-conflicts` does.
    */
   forceConflicts?: boolean;
+  /** How long one request may take; {@link REQUEST_TIMEOUT_MS} by default. */
+  requestTimeoutMs?: number;
 }
 
 export function connectCluster(context: string, namespace: string, options: ConnectOptions = {}): Cluster {
@@ -114,13 +128,14 @@ export function connectCluster(context: string, namespace: string, options: Conn
     currentContext: context,
   });
   const server = kc.getCurrentCluster()?.server ?? context;
-  const client = DiscoveringObjectApi.forConfig(kc);
+  const requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const client = DiscoveringObjectApi.forConfig(kc, requestTimeoutMs);
 
   const call = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
     } catch (err) {
-      throw kubeError(err, what, server);
+      throw kubeError(err, what, server, requestTimeoutMs);
     }
   };
 
@@ -137,7 +152,7 @@ export function connectCluster(context: string, namespace: string, options: Conn
         return (await client.read<KubernetesObject>(header)) as KubeObject;
       } catch (err) {
         if (err instanceof ApiException && err.code === 404) return undefined;
-        throw kubeError(err, `reading ${describeObject(object)}`, server);
+        throw kubeError(err, `reading ${describeObject(object)}`, server, requestTimeoutMs);
       }
     },
     async servedKind(apiVersion, kind) {
@@ -146,7 +161,7 @@ export function connectCluster(context: string, namespace: string, options: Conn
         return resource === undefined ? undefined : { namespaced: resource.namespaced };
       } catch (err) {
         if (err instanceof ApiException && err.code === 404) return undefined; // no such group version
-        throw kubeError(err, `looking up kind ${kind} in ${apiVersion}`, server);
+        throw kubeError(err, `looking up kind ${kind} in ${apiVersion}`, server, requestTimeoutMs);
       }
     },
     async pods(labelSelector) {
@@ -172,11 +187,7 @@ export function connectCluster(context: string, namespace: string, options: Conn
       return { object: after, action };
     },
     async ensureNamespace(name, app) {
-      const namespace: KubeObject = {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name, ...(name !== app && { annotations: { [NAMESPACE_APPS_ANNOTATION]: app } }) },
-      };
+      const namespace = namespaceObject(name, app);
       if ((await this.read(namespace)) !== undefined) return false;
       await call(`creating namespace ${name}`, () => client.create(namespace as KubernetesObject));
       return true;
@@ -196,16 +207,7 @@ export function connectCluster(context: string, namespace: string, options: Conn
       const list = async (apiVersion: string, kind: string, selector?: string) =>
         (await client.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, selector))
           .items as KubernetesObject[];
-      const servedKinds = async (api: { getAPIResources(): Promise<V1APIResourceList> }): Promise<Set<string>> => {
-        try {
-          return new Set(
-            (await api.getAPIResources()).resources.filter((r) => !r.name.includes('/')).map((r) => r.kind),
-          );
-        } catch (err) {
-          if (err instanceof ApiException && err.code === 404) return new Set();
-          throw err;
-        }
-      };
+
       const configMaps = await call('listing the templates’ ConfigMaps', () => list('v1', 'ConfigMap', labelSelector));
       const createdAt = (c: KubernetesObject) => new Date(c.metadata?.creationTimestamp ?? 0).getTime();
       const current = configMaps.find((c) => c.metadata?.name === keep);
@@ -219,14 +221,9 @@ export function connectCluster(context: string, namespace: string, options: Conn
       if (candidates.length === 0) return [];
       // Names are matched in each object's JSON: a ControllerRevision holds its pod template as raw data.
       const users = await call('listing what uses the templates’ ConfigMaps', async () => {
-        const served = new Map<string, Set<string>>([
-          ['v1', await servedKinds(kc.makeApiClient(CoreV1Api))],
-          ['apps/v1', await servedKinds(kc.makeApiClient(AppsV1Api))],
-          ['batch/v1', await servedKinds(kc.makeApiClient(BatchV1Api))],
-        ]);
         const texts: string[] = [];
         for (const [apiVersion, kind] of USERS) {
-          if (served.get(apiVersion)?.has(kind)) {
+          if ((await this.servedKind(apiVersion, kind)) !== undefined) {
             for (const item of await list(apiVersion, kind)) texts.push(JSON.stringify(item));
           }
         }
@@ -291,7 +288,7 @@ function safeJson(text: string): unknown {
   }
 }
 
-function kubeError(err: unknown, what: string, server: string): Error {
+function kubeError(err: unknown, what: string, server: string, timeoutMs: number): Error {
   if (err instanceof ApiException) {
     const code = err.code;
     const detail = statusMessage(err.body) ?? `HTTP ${code}`;
@@ -308,10 +305,15 @@ function kubeError(err: unknown, what: string, server: string): Error {
   }
   const cause =
     (err as { code?: unknown; cause?: { code?: unknown } }).code ?? (err as { cause?: { code?: unknown } }).cause?.code;
+  const name = (err as { name?: unknown }).name;
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return new ClusterUnreachableError(
+      `Kubernetes at ${server} did not answer within ${timeoutMs / 1000} s while ${what}`,
+    );
+  }
   // A system error (ECONNREFUSED, ETIMEDOUT, ENOTFOUND…) or a failed fetch is an unreachable cluster; anything else
   // is the client refusing what it was given (an object it cannot map), which retrying later will not change.
-  const network =
-    (typeof cause === 'string' && /^E[A-Z_]+$/.test(cause)) || (err as { name?: unknown }).name === 'FetchError';
+  const network = (typeof cause === 'string' && /^E[A-Z_]+$/.test(cause)) || name === 'FetchError';
   if (!network) {
     return new UsageError(`Kubernetes at ${server}: ${what}: ${(err as Error).message}`, 'kube_client');
   }

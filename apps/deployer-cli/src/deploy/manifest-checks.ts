@@ -67,11 +67,11 @@ export async function unservedProblems(manifests: readonly Manifest[], served: S
   return problems;
 }
 
-/** The manifests' problems as one error (exit 1), nothing applied. */
-export function manifestError(problems: readonly string[]): UsageError {
+/** The manifests' problems as one error (exit 1): nothing was applied (deploy), or printed (inject). */
+export function manifestError(problems: readonly string[], command: 'deploy' | 'inject' = 'deploy'): UsageError {
   const text =
     problems.length === 1
-      ? `cannot deploy: ${problems[0] ?? ''}`
-      : `cannot deploy: ${problems.length} problems in the manifests:\n${problems.map((p) => `  - ${p}`).join('\n')}`;
-  return new UsageError(`${text}\nnothing was applied`, 'invalid_manifest');
+      ? `cannot ${command}: ${problems[0] ?? ''}`
+      : `cannot ${command}: ${problems.length} problems in the manifests:\n${problems.map((p) => `  - ${p}`).join('\n')}`;
+  return new UsageError(`${text}\nnothing was ${command === 'deploy' ? 'applied' : 'printed'}`, 'invalid_manifest');
 }
