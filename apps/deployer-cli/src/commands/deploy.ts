@@ -4,6 +4,7 @@ import { DeployerCommand } from '../base-command.js';
 import { resolve } from 'node:path';
 import type { ApplyAction, Cluster } from '../deploy/kube.js';
 import type { InjectReport } from '../inject/inject.js';
+import type { Manifest } from '../inject/manifests.js';
 
 export interface DeployResult {
   app: string;
@@ -107,26 +108,7 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
           requestTimeoutMs: parseTimeout(flags['request-timeout'], '--request-timeout'),
         });
     const { namespaceObject, applyOrder } = await import('../deploy/namespace.js');
-    if (kube) {
-      const unserved = await this.spin('Checking the manifests against the cluster', () =>
-        checks.unservedProblems(manifests, kube.servedKind),
-      );
-      if (unserved.length > 0) throw checks.manifestError(unserved);
-      const given = manifests.some(
-        (m) =>
-          m.object['kind'] === 'Namespace' && (m.object['metadata'] as { name?: unknown })?.name === cluster.namespace,
-      );
-      if (
-        !flags['create-namespace'] &&
-        !given &&
-        (await kube.read(namespaceObject(cluster.namespace, app))) === undefined
-      ) {
-        throw checks.manifestError([
-          `namespace ${cluster.namespace} (deployer.yml, cluster ${cluster.name}) does not exist in context ` +
-            `${cluster.context}: deploy with --create-namespace, or create it first`,
-        ]);
-      }
-    }
+    if (kube) await this.checkAgainstCluster(kube, manifests, cluster, app, flags['create-namespace']);
     // What inject refuses (hostNetwork, a port of ours, another namespace) is found before the AppRole is ensured.
     const preview = await project.injectionFor(loaded, cluster.name, '', vaultAddr);
     inject(manifests, preview.options, preview.configMap);
@@ -183,6 +165,37 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
     if (flags.wait) result.rolledOut = await this.waitForRollout(kube, applied, timeoutMs);
     result.pruned = await this.pruneConfigMaps(kube, app, options.configMapName);
     return result;
+  }
+
+  /**
+   * What only the cluster can tell of the manifests, before anything is written: kinds it does not serve, and the
+   * deployer.yml namespace missing (unless this deploy creates it, or the manifests hold it).
+   */
+  private async checkAgainstCluster(
+    kube: Cluster,
+    manifests: readonly Manifest[],
+    cluster: { name: string; context: string; namespace: string },
+    app: string,
+    createNamespace: boolean,
+  ): Promise<void> {
+    const [checks, { namespaceObject }] = await Promise.all([
+      import('../deploy/manifest-checks.js'),
+      import('../deploy/namespace.js'),
+    ]);
+    const unserved = await this.spin('Checking the manifests against the cluster', () =>
+      checks.unservedProblems(manifests, kube.servedKind),
+    );
+    if (unserved.length > 0) throw checks.manifestError(unserved);
+    const given = manifests.some(
+      (m) =>
+        m.object['kind'] === 'Namespace' && (m.object['metadata'] as { name?: unknown })?.name === cluster.namespace,
+    );
+    if (!createNamespace && !given && (await kube.read(namespaceObject(cluster.namespace, app))) === undefined) {
+      throw checks.manifestError([
+        `namespace ${cluster.namespace} (deployer.yml, cluster ${cluster.name}) does not exist in context ` +
+          `${cluster.context}: deploy with --create-namespace, or create it first`,
+      ]);
+    }
   }
 
   /**
