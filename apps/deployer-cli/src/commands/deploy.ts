@@ -109,14 +109,16 @@ AppRole is still ensured, since the manifests carry its RoleID. Applying unchang
         });
     const { namespaceObject, applyOrder } = await import('../deploy/namespace.js');
     if (kube) await this.checkAgainstCluster(kube, manifests, cluster, app, flags['create-namespace']);
-    // What inject refuses (hostNetwork, a port of ours, another namespace) is found before the AppRole is ensured.
-    const preview = await project.injectionFor(loaded, cluster.name, '', vaultAddr);
-    inject(manifests, preview.options, preview.configMap);
+    // What inject refuses (hostNetwork, a port of ours, another namespace) is found before the AppRole is ensured;
+    // the templates are read once, and only the RoleID is filled in after.
+    const injection = await project.injectionFor(loaded, cluster.name, '', vaultAddr);
+    inject(manifests, injection.options, injection.configMap);
     const { api, contract } = await this.connect();
     const role = await this.spin(`Ensuring the AppRole of ${app} in ${cluster.name}`, () =>
       api.send(contract.ensureAppRoleRoute, { params: { app, cluster: cluster.name } }),
     );
-    const { options, configMap } = await project.injectionFor(loaded, cluster.name, role.roleId, vaultAddr);
+    const options = { ...injection.options, roleId: role.roleId };
+    const { configMap } = injection;
     const { objects, report } = inject(manifests, options, configMap);
     for (const line of reportLines(report)) this.note(line);
     const result: DeployResult = {

@@ -201,18 +201,16 @@ export class PodReconciler {
     const results = await Promise.all(
       open.map(async ([key, mark]) => {
         const [namespace, name] = key.split('/') as [string, string];
-        const claim = `/metadata/annotations/${jsonPointerToken(ANNOTATIONS.delivered)}`;
-        const claimant = `/metadata/annotations/${jsonPointerToken(ANNOTATIONS.claimedBy)}`;
         try {
           // Ours only: a replica that took the run over meanwhile wrote the same value, but its own name beside it.
           await this.deps.kube.patchQuietly(
             podPath(namespace, name),
             [
               { op: 'test', path: '/metadata/uid', value: mark.uid },
-              { op: 'test', path: claim, value: String(mark.restartCount) },
-              { op: 'test', path: claimant, value: this.deps.identity },
-              { op: 'remove', path: claim },
-              { op: 'remove', path: claimant },
+              { op: 'test', path: CLAIM_PATH, value: String(mark.restartCount) },
+              { op: 'test', path: CLAIMANT_PATH, value: this.deps.identity },
+              { op: 'remove', path: CLAIM_PATH },
+              { op: 'remove', path: CLAIMANT_PATH },
             ],
             'json',
           );
@@ -413,12 +411,12 @@ export class PodReconciler {
           { op: 'test', path: '/metadata/uid', value: pod.uid },
           {
             op: 'add',
-            path: `/metadata/annotations/${jsonPointerToken(ANNOTATIONS.delivered)}`,
+            path: CLAIM_PATH,
             value: String(restartCount),
           },
           {
             op: 'add',
-            path: `/metadata/annotations/${jsonPointerToken(ANNOTATIONS.claimedBy)}`,
+            path: CLAIMANT_PATH,
             value: this.deps.identity,
           },
         ],
@@ -442,6 +440,9 @@ export class PodReconciler {
 
 /** RFC 6901: `~` and `/` escaped in a JSON pointer token. */
 const jsonPointerToken = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
+/** Where a claim and its claimant are, as JSON pointers for the claim's and the hand-over's patches. */
+const CLAIM_PATH = `/metadata/annotations/${jsonPointerToken(ANNOTATIONS.delivered)}`;
+const CLAIMANT_PATH = `/metadata/annotations/${jsonPointerToken(ANNOTATIONS.claimedBy)}`;
 
 export const podTarget = (pod: PodView) =>
   ({ kind: 'Pod', apiVersion: 'v1', namespace: pod.namespace, name: pod.name, uid: pod.uid }) as const;
